@@ -1,0 +1,164 @@
+# riskmap — plain GNU make. One switch per concern:
+#   make            the riskmap binary (./riskmap)
+#   make check      install missing packages, build, run unit + integration tests + fuzz smoke
+#                   + the sanitizer build of the unit tests
+#   make asan       ASan+UBSan build (build/asan/riskmap) running the whole test suite
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each
+#   make valgrind   unit tests and a lab scan under valgrind
+#   make demo       install packages, build, start a loopback lab, scan it, write reports
+#   make install    PREFIX (default /usr/local) and DESTDIR honoured
+#   make clean
+# Objects go to $(O) (build/ by default); flags are recorded so a change of flags rebuilds.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+O         ?= build
+SAN       ?=
+CC        ?= cc
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 8
+
+# V=1 shows the full compiler command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS := libpcap openssl libxml-2.0 libcjson sqlite3
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wwrite-strings -Wstrict-prototypes -Wshadow \
+        -Wpointer-arith -Wcast-align -Wvla
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DRISKMAP_VERSION='"$(VERSION)"' -I. $(WARN) -g -MMD -MP
+
+ifeq ($(SAN),1)
+OPT_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+OPT_LDFLAGS := -fsanitize=address,undefined
+else ifeq ($(SAN),fuzz)
+OPT_CFLAGS := -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+OPT_LDFLAGS := -fsanitize=address,undefined
+else
+OPT_CFLAGS := -O2 -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+OPT_LDFLAGS := -pie -Wl,-z,relro,-z,now
+endif
+
+ALL_CFLAGS  := $(BASE_CFLAGS) $(OPT_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS := $(OPT_LDFLAGS) $(LDFLAGS)
+LIBS        := $(PKG_LIBS) -lpthread -lm
+
+LIB_SRC  := $(sort $(filter-out scanner/main.c,$(wildcard scanner/*.c checks/*.c policies/*.c reports/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
+MAIN_OBJ := $(O)/scanner/main.o
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
+INTEG    := $(sort $(wildcard tests/integration/test_*.sh))
+
+ifeq ($(O),build)
+RISKMAP_BIN := riskmap
+else
+RISKMAP_BIN := $(O)/riskmap
+endif
+
+.PHONY: all check asan fuzz fuzz-build fuzz-smoke valgrind demo install uninstall clean deps \
+        unit integration check-core bench
+.DEFAULT_GOAL := all
+
+all: $(RISKMAP_BIN)
+
+# Rebuild everything when the flags change.
+$(O)/.flags: FORCE
+	@mkdir -p $(O)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+FORCE:
+
+$(O)/%.o: %.c $(O)/.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/libriskmap.a: $(LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(RISKMAP_BIN): $(MAIN_OBJ) $(O)/libriskmap.a
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(O)/tests/%: tests/unit/%.c $(O)/libriskmap.a $(O)/.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libriskmap.a $(LIBS) -lcmocka
+
+deps:
+	@contrib/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(RISKMAP_BIN)
+	@set -e; for t in $(INTEG); do echo "== $$t"; RISKMAP=$(abspath $(RISKMAP_BIN)) sh $$t; done
+
+# The suite one build runs: unit tests, then integration tests against that build's binary.
+check-core: unit integration
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-core
+	@$(MAKE) --no-print-directory fuzz-smoke
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 unit
+	@echo "make check: all tests passed"
+
+asan:
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 all check-core
+
+# libFuzzer targets link the library built with clang and fuzzer instrumentation.
+fuzz-build:
+	@$(MAKE) --no-print-directory O=build/fuzz SAN=fuzz CC=clang fuzz-bins
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BIN)
+
+$(O)/fuzz/%: tests/fuzz/%.c $(O)/libriskmap.a $(O)/.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(O)/libriskmap.a $(LIBS)
+
+fuzz: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz
+
+fuzz-smoke: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) sh tests/fuzz/run.sh build/fuzz
+
+valgrind: all $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
+	  valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect $$t; done
+	@RISKMAP_WRAPPER="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	  RISKMAP=$(abspath $(RISKMAP_BIN)) sh tests/integration/test_connect_scan.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh contrib/demo.sh
+
+bench: all
+	@sh bench/portscan.sh
+
+install: $(RISKMAP_BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(RISKMAP_BIN) $(DESTDIR)$(BINDIR)/riskmap
+	install -m 0644 contrib/riskmap.1 $(DESTDIR)$(MANDIR)/man1/riskmap.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/riskmap $(DESTDIR)$(MANDIR)/man1/riskmap.1
+
+clean:
+	rm -rf build riskmap
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

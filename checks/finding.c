@@ -1,0 +1,218 @@
+#include "finding.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "scanner/model.h"
+
+static const char *const severity_names[] = {
+    [SEV_INFO] = "info", [SEV_LOW] = "low", [SEV_MEDIUM] = "medium",
+    [SEV_HIGH] = "high", [SEV_CRITICAL] = "critical",
+};
+
+const char *severity_name(enum severity s)
+{
+    if ((unsigned)s > SEV_CRITICAL)
+        return "info";
+    return severity_names[s];
+}
+
+int severity_parse(const char *s, enum severity *out)
+{
+    for (unsigned i = 0; i <= SEV_CRITICAL; i++) {
+        if (strcasecmp(s, severity_names[i]) == 0) {
+            *out = (enum severity)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+struct finding *finding_new(const char *kind, const char *check, enum severity sev,
+                            const char *title, const struct rm_addr *addr, uint16_t port)
+{
+    struct finding *f = calloc(1, sizeof *f);
+    if (!f)
+        return NULL;
+    f->kind = rm_strdup(kind);
+    f->check = rm_strdup(check);
+    f->title = rm_strdup(title);
+    f->severity = sev;
+    if (addr)
+        f->addr = *addr;
+    f->port = port;
+    if (port)
+        f->protocol = rm_strdup("tcp");
+    if (!f->kind || !f->check || !f->title || (port && !f->protocol)) {
+        finding_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void finding_free(struct finding *f)
+{
+    if (!f)
+        return;
+    free(f->kind);
+    free(f->check);
+    free(f->title);
+    free(f->detail);
+    free(f->hostname);
+    free(f->protocol);
+    free(f->key_fact);
+    for (size_t i = 0; i < f->n_facts; i++) {
+        free(f->facts[i].key);
+        free(f->facts[i].value);
+    }
+    free(f->facts);
+    for (size_t i = 0; i < f->n_refs; i++)
+        free(f->refs[i]);
+    free(f->refs);
+    for (size_t i = 0; i < f->n_evidence; i++)
+        free(f->evidence_ids[i]);
+    free(f->evidence_ids);
+    free(f);
+}
+
+static int replace_str(char **slot, const char *s)
+{
+    char *copy = rm_strdup(s);
+    if (s && !copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int finding_set_detail(struct finding *f, const char *detail)
+{
+    return replace_str(&f->detail, detail);
+}
+
+int finding_set_hostname(struct finding *f, const char *hostname)
+{
+    return replace_str(&f->hostname, hostname);
+}
+
+int finding_set_key_fact(struct finding *f, const char *key)
+{
+    return replace_str(&f->key_fact, key);
+}
+
+/* Appends a copy of s to a string vector. */
+static int push_str(char ***vec, size_t *n, const char *s)
+{
+    char *copy = rm_strdup(s);
+    if (!copy)
+        return -1;
+    char **grown = realloc(*vec, (*n + 1) * sizeof **vec);
+    if (!grown) {
+        free(copy);
+        return -1;
+    }
+    grown[(*n)++] = copy;
+    *vec = grown;
+    return 0;
+}
+
+int finding_add_fact(struct finding *f, const char *key, const char *value)
+{
+    struct fact fc = {rm_strdup(key), rm_strdup(value ? value : "")};
+    struct fact *grown = (fc.key && fc.value) ? realloc(f->facts, (f->n_facts + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(fc.key);
+        free(fc.value);
+        return -1;
+    }
+    grown[f->n_facts++] = fc;
+    f->facts = grown;
+    return 0;
+}
+
+int finding_add_ref(struct finding *f, const char *ref)
+{
+    return push_str(&f->refs, &f->n_refs, ref);
+}
+
+int finding_add_evidence_id(struct finding *f, const char *id)
+{
+    return push_str(&f->evidence_ids, &f->n_evidence, id);
+}
+
+const char *finding_fact(const struct finding *f, const char *key)
+{
+    for (size_t i = 0; i < f->n_facts; i++)
+        if (strcmp(f->facts[i].key, key) == 0)
+            return f->facts[i].value;
+    return NULL;
+}
+
+void sha256_hex(const void *data, size_t len, char out[FINGERPRINT_HEX_LEN + 1])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[FINGERPRINT_HEX_LEN] = '\0';
+}
+
+/* The identity is a versioned, unambiguous text: fields are separated by a byte that cannot
+ * occur in them, so "a|b" + "c" never collides with "a" + "b|c". Changing this format changes
+ * every fingerprint in every register: bump the "v1" if it must ever change. */
+void finding_fingerprint(struct finding *f)
+{
+    char addr[RM_ADDRSTRLEN];
+    const char *key = f->key_fact ? f->key_fact : "";
+    const char *val = f->key_fact ? finding_fact(f, f->key_fact) : NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m) {
+        memset(f->fingerprint, '0', FINGERPRINT_HEX_LEN);
+        f->fingerprint[FINGERPRINT_HEX_LEN] = '\0';
+        return;
+    }
+    fprintf(m, "v1%c%s%c%s%c%s%c%u%c%s%c%s", 0x1f, f->kind, 0x1f,
+            addr_str(&f->addr, addr, sizeof addr), 0x1f, f->protocol ? f->protocol : "", 0x1f,
+            (unsigned)f->port, 0x1f, key, 0x1f, val ? val : "");
+    fclose(m);
+    sha256_hex(buf, len, f->fingerprint);
+    free(buf);
+}
+
+struct evidence *evidence_new(const char *id, const char *media_type, const char *description,
+                              const void *data, size_t len)
+{
+    struct evidence *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->id = rm_strdup(id);
+    ev->media_type = rm_strdup(media_type ? media_type : "application/octet-stream");
+    ev->description = rm_strdup(description ? description : "");
+    ev->data = malloc(len ? len : 1);
+    if (!ev->id || !ev->media_type || !ev->description || !ev->data) {
+        evidence_free(ev);
+        return NULL;
+    }
+    if (len)
+        memcpy(ev->data, data, len);
+    ev->len = len;
+    sha256_hex(ev->data, len, ev->sha256);
+    return ev;
+}
+
+void evidence_free(struct evidence *ev)
+{
+    if (!ev)
+        return;
+    free(ev->id);
+    free(ev->media_type);
+    free(ev->description);
+    free(ev->data);
+    free(ev);
+}

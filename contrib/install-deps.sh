@@ -1,0 +1,54 @@
+#!/bin/sh
+# Install every Debian package riskmap needs to build, test, demo and benchmark.
+# Idempotent: packages already present are skipped, and nothing runs apt when all are there.
+#
+# Server packages (nginx, openssh-server, ...) are installed with a temporary
+# /usr/sbin/policy-rc.d that refuses to start services: Debian's own instances would listen
+# on 0.0.0.0, answer on every 127/8 address and pollute every scan. Tests start their own
+# instances on chosen addresses.
+set -eu
+
+# Build: compiler, pkg-config and the libraries riskmap links.
+BUILD="gcc make pkg-config libpcap-dev libssl-dev libxml2-dev libcjson-dev libsqlite3-dev
+libpcre2-dev libarchive-dev"
+# Test: unit test framework, libFuzzer (clang), sanitizer runtimes, valgrind, openssl CLI,
+# python3 for loopback listeners, iproute2 for namespaces.
+TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2"
+# Benchmarks compare against these anchors on the same lab.
+BENCH="nmap nftables time"
+
+missing=""
+for p in $BUILD $TEST $BENCH; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+    echo "install-deps: missing Debian packages:$missing" >&2
+    echo "install-deps: not root; run as root or: sudo apt-get install$missing" >&2
+    exit 1
+fi
+
+echo "install-deps: installing:$missing"
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# riskmap install-deps: keep services from starting on install\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    created_policy=1
+fi
+cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
+trap cleanup EXIT INT TERM
+
+export DEBIAN_FRONTEND=noninteractive
+# An old or absent package list makes apt-get install fail; update once per run.
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
+echo "install-deps: done"

@@ -1,0 +1,19 @@
+/* Output files are written whole or not at all: to a temporary name in the same directory,
+ * flushed to disk, then renamed over the final name. A killed run leaves the previous file. */
+#ifndef RISKMAP_ATOMIC_H
+#define RISKMAP_ATOMIC_H
+
+#include <stddef.h>
+
+#include "scanner/err.h"
+
+/* Writes len bytes to path atomically with the given mode (e.g. 0600). 0 or -1 with e set. */
+int atomic_write(const char *path, const void *data, size_t len, unsigned mode, struct rm_err *e);
+
+/* Creates dir (and missing parents) with mode; an existing directory is fine. */
+int make_dirs(const char *dir, unsigned mode, struct rm_err *e);
+
+/* Reads a whole file of at most max bytes into a NUL-terminated buffer the caller frees. */
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len, struct rm_err *e);
+
+#endif

@@ -1,0 +1,29 @@
+/* Runs the registered check modules over a finished port scan. */
+#ifndef RISKMAP_CHECKRUN_H
+#define RISKMAP_CHECKRUN_H
+
+#include <signal.h>
+
+#include "checks/check.h"
+#include "scanner/err.h"
+#include "scanner/model.h"
+
+/* Called after each finding is appended (for streaming); may be NULL. */
+typedef void (*finding_cb)(const struct finding *f, void *arg);
+
+struct checkrun_opts {
+    const char *only;      /* comma-separated check ids to run, NULL = all */
+    double timeout_ms;
+    volatile sig_atomic_t *cancel;
+    finding_cb on_finding;
+    void *cb_arg;
+};
+
+/* Runs the selected checks over r. A check that fails is reported in e (first failure) but
+ * the others still run; returns 0 when all ran, -1 otherwise. */
+int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err *e);
+
+/* Validates a --checks list against the registry. */
+int checkrun_validate(const char *only, struct rm_err *e);
+
+#endif

@@ -1,0 +1,19 @@
+/* The commands behind scanner/main.c. Each returns an exit status (see EXIT_* below) and, for
+ * a failure, fills e; main.c prints the message. Progress and summaries are the commands'
+ * own output on stderr/stdout. */
+#ifndef RISKMAP_CLI_H
+#define RISKMAP_CLI_H
+
+#include "scanner/err.h"
+
+enum {
+    EXIT_DONE = 0,
+    EXIT_FINDINGS = 1,
+    EXIT_USAGE = 2,
+    EXIT_RUNTIME = 3,
+};
+
+int cmd_scan(int argc, char **argv, struct rm_err *e);
+int cmd_checks(int argc, char **argv, struct rm_err *e);
+
+#endif

@@ -1,0 +1,47 @@
+/* riskmap's entry point: the only place that prints errors and decides the exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "scanner/cli.h"
+#include "scanner/help.h"
+
+int main(int argc, char **argv)
+{
+    struct rm_err e = {{0}};
+    if (argc < 2) {
+        help_print(stderr, NULL);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    int rc;
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        printf("riskmap %s\n", RISKMAP_VERSION);
+        return EXIT_DONE;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        help_print(stdout, NULL);
+        return EXIT_DONE;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc > 3) {
+            fprintf(stderr, "riskmap: help takes at most one command\n");
+            return EXIT_USAGE;
+        }
+        if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, checks, help)\n", argv[2]);
+            return EXIT_USAGE;
+        }
+        return EXIT_DONE;
+    }
+    if (strcmp(cmd, "scan") == 0)
+        rc = cmd_scan(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "checks") == 0)
+        rc = cmd_checks(argc - 1, argv + 1, &e);
+    else {
+        fprintf(stderr, "riskmap: unknown command \"%s\" (see riskmap --help)\n", cmd);
+        return EXIT_USAGE;
+    }
+    if (e.msg[0] && rc != EXIT_DONE && rc != EXIT_FINDINGS)
+        fprintf(stderr, "riskmap: %s\n", e.msg);
+    return rc;
+}

@@ -1,0 +1,319 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/finding.h"
+
+enum {
+    OPT_TOP_PORTS = 256,
+    OPT_TARGET_FILE,
+    OPT_EXCLUDE,
+    OPT_EXCLUDEFILE,
+    OPT_ALLOW_LARGE,
+    OPT_NDJSON,
+    OPT_RATE,
+    OPT_MAX_CONC,
+    OPT_RETRIES,
+    OPT_TIMEOUT,
+    OPT_MIN_TIMEOUT,
+    OPT_MAX_TIMEOUT,
+    OPT_THREADS,
+    OPT_SEED,
+    OPT_CHECKS,
+    OPT_FAIL_ON,
+    OPT_OPERATOR,
+    OPT_DRY_RUN,
+};
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+const struct optdef scan_optdefs[] = {
+    {'p', "ports", NULL, "SPEC", NULL,
+     "TCP ports to scan: single ports and ranges separated by commas (22,80,443,8000-8100); "
+     "-p- scans all 65535. Overrides --top-ports."},
+    {OPT_TOP_PORTS, "top-ports", NULL, "N", "1000",
+     "Scan the N ports most often found open (the frequency-ordered list shipped with riskmap)."},
+    {OPT_TARGET_FILE, "target-file", "-iL", "FILE", NULL,
+     "Read target specifications from FILE (whitespace separated, # starts a comment; - is "
+     "standard input). Repeatable."},
+    {OPT_EXCLUDE, "exclude", NULL, "LIST", NULL,
+     "Never scan these targets: a comma-separated list in target syntax. Repeatable."},
+    {OPT_EXCLUDEFILE, "excludefile", NULL, "FILE", NULL,
+     "Never scan the targets listed in FILE. Repeatable."},
+    {OPT_ALLOW_LARGE, "allow-large", NULL, NULL, NULL,
+     "Allow a scope of more than 65,536 addresses (refused by default as a likely typo)."},
+    {'o', "output", NULL, "DIR", NULL,
+     "Write the scan result document to DIR/scan.json (DIR is created, mode 0700; the file is "
+     "written to a temporary name and renamed)."},
+    {OPT_NDJSON, "ndjson", NULL, "FILE|-", NULL,
+     "Also stream one JSON object per line as things happen (scan_start, host_up, port_open, "
+     "finding, scan_end), appended to FILE or written to standard output."},
+    {OPT_RATE, "rate", NULL, "N", STR(2000),
+     "Connection attempts per second, over all workers (token bucket); 0 means unlimited."},
+    {OPT_MAX_CONC, "max-concurrency", NULL, "N", STR(512),
+     "Connection attempts in flight at once, over all workers."},
+    {OPT_RETRIES, "retries", NULL, "N", STR(1),
+     "Attempts repeated after a timeout before a port is called filtered; each retry waits "
+     "twice as long as the attempt before it."},
+    {OPT_TIMEOUT, "timeout", NULL, "MS", STR(1000),
+     "Timeout of an attempt before any round trip has been measured."},
+    {OPT_MIN_TIMEOUT, "min-timeout", NULL, "MS", STR(20),
+     "Lower bound of the adaptive timeout (srtt + 4 x rttvar, per host once it has answered)."},
+    {OPT_MAX_TIMEOUT, "max-timeout", NULL, "MS", STR(1500),
+     "Upper bound of the adaptive timeout."},
+    {OPT_THREADS, "threads", NULL, "N", "CPUs, at most 4",
+     "Worker threads, each with its own event loop and share of the scan."},
+    {OPT_SEED, "seed", NULL, "N", "random",
+     "Seed of the scanning order (a pseudo-random permutation of host and port), for a "
+     "reproducible order."},
+    {OPT_CHECKS, "checks", NULL, "LIST", "all",
+     "Run only these check modules (comma-separated ids; see riskmap checks)."},
+    {OPT_FAIL_ON, "fail-on", NULL, "SEVERITY", NULL,
+     "Exit with status 1 when any finding is at or above SEVERITY (info, low, medium, high, "
+     "critical)."},
+    {OPT_OPERATOR, "operator", NULL, "NAME", "login name",
+     "Who ran the scan, recorded in the scan result."},
+    {OPT_DRY_RUN, "dry-run", NULL, NULL, NULL,
+     "Print the addresses in scope and the scan's size, rate and ports, and send nothing."},
+    {'q', "quiet", NULL, NULL, NULL, "No progress or messages on standard error, only errors."},
+    {'v', "verbose", NULL, NULL, NULL, "Log decisions (defaults in force, adaptive timeouts). Repeatable."},
+    {'h', "help", NULL, NULL, NULL, "Show this help."},
+};
+const size_t scan_n_optdefs = sizeof scan_optdefs / sizeof scan_optdefs[0];
+
+static int push(const char ***v, size_t *n, const char *s)
+{
+    const char **g = realloc(*v, (*n + 1) * sizeof **v);
+    if (!g)
+        return -1;
+    g[(*n)++] = s;
+    *v = g;
+    return 0;
+}
+
+static const char *opt_name(int id)
+{
+    for (size_t i = 0; i < scan_n_optdefs; i++)
+        if (scan_optdefs[i].id == id)
+            return scan_optdefs[i].name;
+    return "?";
+}
+
+static int num(int id, const char *s, double lo, double hi, double *out, struct rm_err *e)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0' || errno || !isfinite(v))
+        return rm_errf(e, "option --%s: \"%s\" is not a number", opt_name(id), s);
+    if (v < lo || v > hi)
+        return rm_errf(e, "option --%s: %s is out of range (%g to %g)", opt_name(id), s, lo, hi);
+    *out = v;
+    return 0;
+}
+
+static int uint_opt(int id, const char *s, double lo, double hi, unsigned *out, struct rm_err *e)
+{
+    double v;
+    if (num(id, s, lo, hi, &v, e) < 0)
+        return -1;
+    if (v != floor(v))
+        return rm_errf(e, "option --%s: \"%s\" is not a whole number", opt_name(id), s);
+    *out = (unsigned)v;
+    return 0;
+}
+
+void scan_opts_free(struct scan_opts *o)
+{
+    free(o->targets);
+    free(o->target_files);
+    free(o->excludes);
+    free(o->exclude_files);
+    memset(o, 0, sizeof *o);
+}
+
+int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e)
+{
+    memset(o, 0, sizeof *o);
+    o->top_ports = 1000;
+    o->rate = DEF_RATE;
+    o->rate_is_default = true;
+    o->max_concurrency = DEF_CONCURRENCY;
+    o->retries = DEF_RETRIES;
+    o->timeout_ms = DEF_TIMEOUT_MS;
+    o->min_timeout_ms = DEF_MIN_TIMEOUT_MS;
+    o->max_timeout_ms = DEF_MAX_TIMEOUT_MS;
+    o->fail_on = -1;
+
+    struct option longs[sizeof scan_optdefs / sizeof scan_optdefs[0] + 1];
+    char shorts[64];
+    size_t ns = 0;
+    shorts[ns++] = ':'; /* missing arguments reported as ':' */
+    for (size_t i = 0; i < scan_n_optdefs; i++) {
+        const struct optdef *d = &scan_optdefs[i];
+        longs[i] = (struct option){d->name, d->arg ? required_argument : no_argument, NULL, d->id};
+        if (d->id < 256) {
+            shorts[ns++] = (char)d->id;
+            if (d->arg)
+                shorts[ns++] = ':';
+        }
+    }
+    longs[scan_n_optdefs] = (struct option){0, 0, 0, 0};
+    shorts[ns] = '\0';
+
+    /* nmap spells some options as a dash and two letters; getopt cannot, so translate them. */
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args)
+        return rm_errf(e, "out of memory");
+    for (int i = 0; i < argc; i++) {
+        args[i] = argv[i];
+        for (size_t k = 0; k < scan_n_optdefs; k++) {
+            const struct optdef *d = &scan_optdefs[k];
+            if (d->alias && strcmp(argv[i], d->alias) == 0) {
+                static char buf[sizeof scan_optdefs / sizeof scan_optdefs[0]][40];
+                snprintf(buf[k], sizeof buf[k], "--%s", d->name);
+                args[i] = buf[k];
+            }
+        }
+    }
+
+    int rc = 0;
+    optind = 1;
+    opterr = 0;
+    for (;;) {
+        int longidx = -1;
+        int c = getopt_long(argc, args, shorts, longs, &longidx);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'p':
+            o->ports = optarg;
+            break;
+        case OPT_TOP_PORTS: {
+            unsigned n;
+            if ((rc = uint_opt(c, optarg, 1, 65535, &n, e)) < 0)
+                goto out;
+            o->top_ports = n;
+            break;
+        }
+        case OPT_TARGET_FILE:
+            if ((rc = push(&o->target_files, &o->n_target_files, optarg)) < 0)
+                goto nomem;
+            break;
+        case OPT_EXCLUDE:
+            if ((rc = push(&o->excludes, &o->n_excludes, optarg)) < 0)
+                goto nomem;
+            break;
+        case OPT_EXCLUDEFILE:
+            if ((rc = push(&o->exclude_files, &o->n_exclude_files, optarg)) < 0)
+                goto nomem;
+            break;
+        case OPT_ALLOW_LARGE:
+            o->allow_large = true;
+            break;
+        case 'o':
+            o->output_dir = optarg;
+            break;
+        case OPT_NDJSON:
+            o->ndjson = optarg;
+            break;
+        case OPT_RATE:
+            if ((rc = num(c, optarg, 0, 1e7, &o->rate, e)) < 0)
+                goto out;
+            o->rate_is_default = false;
+            break;
+        case OPT_MAX_CONC:
+            if ((rc = uint_opt(c, optarg, 1, 60000, &o->max_concurrency, e)) < 0)
+                goto out;
+            break;
+        case OPT_RETRIES:
+            if ((rc = uint_opt(c, optarg, 0, 10, &o->retries, e)) < 0)
+                goto out;
+            break;
+        case OPT_TIMEOUT:
+            if ((rc = num(c, optarg, 1, 60000, &o->timeout_ms, e)) < 0)
+                goto out;
+            break;
+        case OPT_MIN_TIMEOUT:
+            if ((rc = num(c, optarg, 0.1, 60000, &o->min_timeout_ms, e)) < 0)
+                goto out;
+            break;
+        case OPT_MAX_TIMEOUT:
+            if ((rc = num(c, optarg, 1, 60000, &o->max_timeout_ms, e)) < 0)
+                goto out;
+            break;
+        case OPT_THREADS:
+            if ((rc = uint_opt(c, optarg, 1, 64, &o->threads, e)) < 0)
+                goto out;
+            break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 0);
+            if (end == optarg || *end || errno || optarg[0] == '-') {
+                rc = rm_errf(e, "option --seed: \"%s\" is not a 64-bit number", optarg);
+                goto out;
+            }
+            o->seed = v;
+            o->seed_set = true;
+            break;
+        }
+        case OPT_CHECKS:
+            o->checks = optarg;
+            break;
+        case OPT_FAIL_ON: {
+            enum severity s;
+            if (severity_parse(optarg, &s) < 0) {
+                rc = rm_errf(e, "option --fail-on: \"%s\" is not a severity (info, low, medium, "
+                                "high, critical)", optarg);
+                goto out;
+            }
+            o->fail_on = (int)s;
+            break;
+        }
+        case OPT_OPERATOR:
+            o->operator_name = optarg;
+            break;
+        case OPT_DRY_RUN:
+            o->dry_run = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'v':
+            o->verbose++;
+            break;
+        case 'h':
+            o->help = true;
+            break;
+        case ':':
+            rc = rm_errf(e, "option %s needs an argument", args[optind - 1]);
+            goto out;
+        default:
+            rc = rm_errf(e, "unknown option \"%s\" (see riskmap help scan)", args[optind - 1]);
+            goto out;
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (push(&o->targets, &o->n_targets, args[i]) < 0)
+            goto nomem;
+    if (o->min_timeout_ms > o->max_timeout_ms) {
+        rc = rm_errf(e, "option --min-timeout: %g ms is above --max-timeout %g ms",
+                     o->min_timeout_ms, o->max_timeout_ms);
+        goto out;
+    }
+    goto out;
+nomem:
+    rc = rm_errf(e, "out of memory");
+out:
+    free(args);
+    if (rc < 0)
+        scan_opts_free(o);
+    return rc;
+}

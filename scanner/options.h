@@ -1,0 +1,69 @@
+/* Command-line options of `riskmap scan`: one table (name, short form, argument, default,
+ * help) from which getopt_long's table, --help and the man-page test are all derived. */
+#ifndef RISKMAP_OPTIONS_H
+#define RISKMAP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanner/err.h"
+
+/* Defaults, each with its reason. */
+#define DEF_RATE 2000.0        /* connects/s: gentle on a small office firewall's state table */
+#define DEF_CONCURRENCY 512u   /* in flight: well under any default open-file limit raised by riskmap */
+#define DEF_RETRIES 1u         /* one retransmission tells a lost SYN from a filtered port */
+#define DEF_TIMEOUT_MS 1000.0  /* before any answer: a slow WAN link still answers within 1 s */
+#define DEF_MIN_TIMEOUT_MS 20.0   /* floor of the adaptive timeout: covers scheduler noise */
+#define DEF_MAX_TIMEOUT_MS 1500.0 /* ceiling: a port this slow is treated as filtered */
+#define DEF_MAX_THREADS 4u     /* connect() is kernel-bound; more threads than cores only contend */
+
+struct optdef {
+    int id;            /* getopt value: the short letter, or a code >= 256 */
+    const char *name;  /* long name without "--" */
+    const char *alias; /* an nmap-style spelling ("-iL"), or NULL */
+    const char *arg;   /* argument name, NULL for a flag */
+    const char *def;   /* default shown in --help, or NULL */
+    const char *help;
+};
+
+extern const struct optdef scan_optdefs[];
+extern const size_t scan_n_optdefs;
+
+struct scan_opts {
+    const char **targets;      /* borrowed from argv */
+    size_t n_targets;
+    const char **target_files; /* -iL, repeatable */
+    size_t n_target_files;
+    const char **excludes;     /* --exclude lists, repeatable */
+    size_t n_excludes;
+    const char **exclude_files;
+    size_t n_exclude_files;
+    const char *ports;         /* -p, NULL when --top-ports applies */
+    unsigned long top_ports;
+    bool allow_large;
+    const char *output_dir;
+    const char *ndjson;
+    double rate;
+    unsigned max_concurrency;
+    unsigned retries;
+    unsigned threads;          /* 0 = choose from the CPU count */
+    double timeout_ms, min_timeout_ms, max_timeout_ms;
+    uint64_t seed;
+    bool seed_set;
+    const char *checks;
+    int fail_on;               /* enum severity, or -1 for never */
+    const char *operator_name;
+    bool dry_run;
+    bool quiet;
+    int verbose;
+    bool help;
+    bool rate_is_default;
+};
+
+/* Parses `riskmap scan` arguments (argv[0] is "scan"). Returns 0, or -1 with a message naming
+ * the option and the problem. The caller frees the arrays with scan_opts_free(). */
+int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e);
+void scan_opts_free(struct scan_opts *o);
+
+#endif

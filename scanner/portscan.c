@@ -1,0 +1,692 @@
+#include "portscan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scanner/permute.h"
+#include "scanner/ratelimit.h"
+#include "scanner/rtt.h"
+
+/* Above this many raw hosts, per-host completion is not tracked (2 bytes each). */
+#define TRACK_HOSTS_MAX (4u << 20)
+#define EVENTS_PER_WAIT 256
+/* The longest a worker sleeps without looking at the cancel flag. */
+#define MAX_WAIT_MS 50
+
+enum outcome {
+    OUT_OPEN,     /* connection completed */
+    OUT_CLOSED,   /* RST (or ICMP port unreachable): the host is there */
+    OUT_UNREACH,  /* host or network unreachable, or refused by a local firewall */
+    OUT_TIMEOUT,  /* no answer within the timeout */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* ---- host table: hosts that answered, keyed by raw host index; guarded by engine.lock ---- */
+
+struct hrec {
+    uint64_t raw;
+    bool used;
+    struct rtt_est rtt;
+    struct host h;
+};
+
+struct hosttab {
+    struct hrec *slots;
+    size_t cap, n;
+};
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+static struct hrec *ht_find(struct hosttab *t, uint64_t raw)
+{
+    if (t->cap == 0)
+        return NULL;
+    for (size_t i = mix64(raw) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
+        if (!t->slots[i].used)
+            return NULL;
+        if (t->slots[i].raw == raw)
+            return &t->slots[i];
+    }
+}
+
+static struct hrec *ht_insert(struct hosttab *t, uint64_t raw, const struct rm_addr *addr)
+{
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t ncap = t->cap ? t->cap * 2 : 256;
+        struct hrec *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < t->cap; i++) {
+            if (!t->slots[i].used)
+                continue;
+            size_t j = mix64(t->slots[i].raw) & (ncap - 1);
+            while (ns[j].used)
+                j = (j + 1) & (ncap - 1);
+            ns[j] = t->slots[i];
+        }
+        free(t->slots);
+        t->slots = ns;
+        t->cap = ncap;
+    }
+    size_t i = mix64(raw) & (t->cap - 1);
+    while (t->slots[i].used)
+        i = (i + 1) & (t->cap - 1);
+    struct hrec *r = &t->slots[i];
+    memset(r, 0, sizeof *r);
+    r->used = true;
+    r->raw = raw;
+    r->h.addr = *addr;
+    r->h.rtt_ms = -1;
+    t->n++;
+    return r;
+}
+
+/* ---- engine and workers ---- */
+
+struct engine {
+    const struct portscan_cfg *cfg;
+    const struct portscan_events *ev;
+    struct portscan_progress *prog;
+    struct permute perm;
+    uint64_t n_ports;
+    uint64_t n_pairs;
+    pthread_mutex_t lock;     /* host table, event callbacks, shared rtt */
+    struct hosttab hosts;
+    struct rtt_est rtt_all;   /* every answer from every host */
+    _Atomic uint16_t *done;   /* per raw host: ports decided, when tracked */
+    atomic_int workers_left;
+    bool oom;                 /* under lock: a host record could not be stored */
+};
+
+struct slot {
+    int fd;
+    uint32_t tries;
+    uint64_t pair;
+    uint64_t raw;
+    struct rm_addr addr;
+    uint16_t port;
+    double start_ms, deadline_ms;
+};
+
+struct pending {
+    uint64_t pair;
+    uint32_t tries;
+};
+
+struct worker {
+    struct engine *eng;
+    pthread_t thread;
+    unsigned id, stride;
+    int ep;
+    struct slot *slots;
+    unsigned cap, inflight;
+    unsigned *free_idx;
+    unsigned n_free;
+    struct pending *ring;     /* attempts to make again: retries and resource shortages */
+    size_t ring_cap, ring_head, ring_n;
+    uint64_t next_pos;
+    struct tokenbucket tb;
+    double next_deadline;
+    unsigned starved;         /* consecutive socket() failures with nothing in flight */
+    int fatal_errno;
+};
+
+static void logf_locked(struct engine *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_locked(struct engine *g, const char *fmt, ...)
+{
+    if (!g->ev || !g->ev->log)
+        return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    g->ev->log(msg, g->ev->arg);
+}
+
+static bool ring_push(struct worker *w, uint64_t pair, uint32_t tries)
+{
+    if (w->ring_n == w->ring_cap)
+        return false;
+    w->ring[(w->ring_head + w->ring_n) % w->ring_cap] = (struct pending){pair, tries};
+    w->ring_n++;
+    return true;
+}
+
+static double timeout_for(struct worker *w, uint64_t raw)
+{
+    struct engine *g = w->eng;
+    const struct portscan_cfg *c = g->cfg;
+    pthread_mutex_lock(&g->lock);
+    struct hrec *r = ht_find(&g->hosts, raw);
+    const struct rtt_est *est = (r && r->rtt.samples) ? &r->rtt : &g->rtt_all;
+    double t = rtt_timeout(est, c->initial_timeout_ms, c->min_timeout_ms, c->max_timeout_ms);
+    pthread_mutex_unlock(&g->lock);
+    return t;
+}
+
+static void host_port_decided(struct engine *g, uint64_t raw)
+{
+    if (g->done && atomic_fetch_add(&g->done[raw], 1) + 1u == g->n_ports)
+        atomic_fetch_add(&g->prog->hosts_done, 1);
+    atomic_fetch_add(&g->prog->pairs_done, 1);
+}
+
+/* Records the final state of one (host, port) pair. */
+static void record(struct worker *w, const struct slot *s, enum outcome o, double rtt)
+{
+    struct engine *g = w->eng;
+    struct portscan_progress *p = g->prog;
+    if (o == OUT_OPEN)
+        atomic_fetch_add(&p->open, 1);
+    else if (o == OUT_CLOSED)
+        atomic_fetch_add(&p->closed, 1);
+    else
+        atomic_fetch_add(&p->filtered, 1);
+
+    if (o == OUT_OPEN || o == OUT_CLOSED) {
+        pthread_mutex_lock(&g->lock);
+        struct hrec *r = ht_find(&g->hosts, s->raw);
+        bool fresh = false;
+        if (!r) {
+            r = ht_insert(&g->hosts, s->raw, &s->addr);
+            fresh = r != NULL;
+        }
+        if (r) {
+            rtt_sample(&r->rtt, rtt);
+            rtt_sample(&g->rtt_all, rtt);
+            r->h.rtt_ms = r->rtt.srtt_ms;
+            if (fresh) {
+                r->h.reason = rm_strdup(o == OUT_OPEN ? "syn-ack" : "conn-refused");
+                atomic_fetch_add(&p->hosts_up, 1);
+                if (g->ev && g->ev->host_up)
+                    g->ev->host_up(&r->h, g->ev->arg);
+            }
+            if (o == OUT_OPEN) {
+                r->h.n_open++;
+                struct service *sv = host_add_service(&r->h, s->port, PORT_OPEN,
+                                                      ports_service_name(s->port), "syn-ack", rtt);
+                if (!sv)
+                    g->oom = true;
+                else if (g->ev && g->ev->port_open)
+                    g->ev->port_open(&r->h, sv, g->ev->arg);
+            } else {
+                r->h.n_closed++;
+            }
+        } else {
+            g->oom = true;
+        }
+        pthread_mutex_unlock(&g->lock);
+    }
+    host_port_decided(g, s->raw);
+}
+
+static void release(struct worker *w, struct slot *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    w->free_idx[w->n_free++] = (unsigned)(s - w->slots);
+    w->inflight--;
+}
+
+/* The attempt in slot s ended with outcome o. */
+static void finish(struct worker *w, struct slot *s, enum outcome o, double now)
+{
+    const struct portscan_cfg *c = w->eng->cfg;
+    if (o == OUT_TIMEOUT && s->tries <= c->retries && ring_push(w, s->pair, s->tries)) {
+        release(w, s);
+        return;
+    }
+    record(w, s, o, now - s->start_ms);
+    if (o == OUT_OPEN) {
+        /* Close with RST: no TIME_WAIT, so a scan never exhausts the ephemeral ports, and
+         * the service is not left holding a conversation. */
+        struct linger lg = {1, 0};
+        setsockopt(s->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    }
+    release(w, s);
+}
+
+static enum outcome outcome_of(int err)
+{
+    switch (err) {
+    case 0:
+        return OUT_OPEN;
+    case ECONNREFUSED:
+        return OUT_CLOSED;
+    case ETIMEDOUT:
+        return OUT_TIMEOUT;
+    default: /* EHOSTUNREACH, ENETUNREACH, EACCES, EPERM, ... */
+        return OUT_UNREACH;
+    }
+}
+
+static bool resource_shortage(int err)
+{
+    return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM ||
+           err == EADDRNOTAVAIL || err == EAGAIN;
+}
+
+/* Starts one attempt at an in-scope pair. Returns 1 when started or already decided, -1 on a
+ * resource shortage (the pair is queued again) or a fatal error (w->fatal_errno set). */
+static int start(struct worker *w, uint64_t pair, const struct rm_addr *addrp, uint32_t tries,
+                 double now)
+{
+    struct engine *g = w->eng;
+    uint64_t raw = pair / g->n_ports;
+    uint16_t port = g->cfg->ports->ports[pair % g->n_ports];
+    struct rm_addr addr = *addrp;
+    struct slot *s = &w->slots[w->free_idx[--w->n_free]];
+    w->inflight++;
+    s->fd = -1;
+    s->pair = pair;
+    s->raw = raw;
+    s->addr = addr;
+    s->port = port;
+    s->tries = tries + 1;
+    s->start_ms = now;
+
+    int fd = socket(addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+        int err = errno;
+        release(w, s);
+        if (resource_shortage(err)) {
+            ring_push(w, pair, tries);
+            return -1;
+        }
+        w->fatal_errno = err;
+        return -1;
+    }
+    s->fd = fd;
+
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_sockaddr(&addr, port, &ss);
+    atomic_fetch_add(&g->prog->probes_sent, 1);
+    if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
+        finish(w, s, OUT_OPEN, now_ms());
+        return 1;
+    }
+    int err = errno;
+    if (err == EINPROGRESS) {
+        /* On loopback and fast LANs a refusal is often already there when connect()
+         * returns: one getsockopt then saves registering with epoll and waiting. */
+        int soerr = 0;
+        socklen_t el = sizeof soerr;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &el) == 0 && soerr != 0) {
+            finish(w, s, outcome_of(soerr), now_ms());
+            return 1;
+        }
+        struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = (uint32_t)(s - w->slots)};
+        if (epoll_ctl(w->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            int e2 = errno;
+            release(w, s);
+            ring_push(w, pair, tries);
+            if (!resource_shortage(e2))
+                w->fatal_errno = e2;
+            return -1;
+        }
+        /* Each retry waits twice as long as the attempt before it (RFC 6298, 5.5). */
+        double t = timeout_for(w, raw) * (double)(1u << (tries < 4 ? tries : 4));
+        s->deadline_ms = now + (t < g->cfg->max_timeout_ms ? t : g->cfg->max_timeout_ms);
+        if (s->deadline_ms < w->next_deadline)
+            w->next_deadline = s->deadline_ms;
+        return 1;
+    }
+    if (resource_shortage(err)) {
+        release(w, s);
+        atomic_fetch_sub(&g->prog->probes_sent, 1);
+        ring_push(w, pair, tries);
+        return -1;
+    }
+    finish(w, s, outcome_of(err), now_ms());
+    return 1;
+}
+
+static bool have_work(const struct worker *w)
+{
+    return w->ring_n > 0 || w->next_pos < w->eng->n_pairs;
+}
+
+/* Issues attempts while there is room, work and rate budget. */
+static void issue(struct worker *w)
+{
+    struct engine *g = w->eng;
+    while (w->n_free > 0 && have_work(w)) {
+        double now = now_ms();
+        uint64_t pair;
+        uint32_t tries;
+        struct rm_addr addr;
+        bool from_ring = w->ring_n > 0;
+        if (from_ring) {
+            pair = w->ring[w->ring_head].pair;
+            tries = w->ring[w->ring_head].tries;
+            scope_at(g->cfg->scope, pair / g->n_ports, &addr);
+        } else {
+            pair = permute_at(&g->perm, w->next_pos);
+            tries = 0;
+            /* Excluded and duplicate addresses cost no token. */
+            if (!scope_at(g->cfg->scope, pair / g->n_ports, &addr)) {
+                w->next_pos += w->stride;
+                atomic_fetch_add(&g->prog->pairs_done, 1);
+                continue;
+            }
+        }
+        if (!tb_take(&w->tb, now))
+            return;
+        if (from_ring) {
+            w->ring_head = (w->ring_head + 1) % w->ring_cap;
+            w->ring_n--;
+        } else {
+            w->next_pos += w->stride;
+        }
+        int rc = start(w, pair, &addr, tries, now);
+        if (rc < 0) {
+            if (w->inflight == 0)
+                w->starved++;
+            return; /* shortage: let something in flight finish first */
+        }
+        w->starved = 0;
+    }
+}
+
+/* An answer can land between epoll_wait returning and the deadline check (or sit in a
+ * softirq backlog on a busy machine); look at the socket itself before calling it silent. */
+static enum outcome last_look(const struct slot *s)
+{
+    struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+    if (poll(&p, 1, 0) <= 0)
+        return OUT_TIMEOUT;
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+        return OUT_TIMEOUT;
+    return outcome_of(err);
+}
+
+static void check_deadlines(struct worker *w, double now)
+{
+    double next = INFINITY;
+    for (unsigned i = 0; i < w->cap; i++) {
+        struct slot *s = &w->slots[i];
+        if (s->fd < 0)
+            continue;
+        if (s->deadline_ms <= now)
+            finish(w, s, last_look(s), now);
+        else if (s->deadline_ms < next)
+            next = s->deadline_ms;
+    }
+    w->next_deadline = next;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct engine *g = w->eng;
+    struct epoll_event events[EVENTS_PER_WAIT];
+    while (!(g->cfg->cancel && *g->cfg->cancel) && !w->fatal_errno) {
+        issue(w);
+        if (!have_work(w) && w->inflight == 0)
+            break;
+        if (w->starved > 200) {
+            w->fatal_errno = EMFILE;
+            break;
+        }
+        double now = now_ms();
+        double wait = MAX_WAIT_MS;
+        if (w->inflight > 0 && w->next_deadline - now < wait)
+            wait = w->next_deadline - now;
+        if (have_work(w) && w->n_free > 0) {
+            double tw = w->starved ? 1 : tb_wait_ms(&w->tb, now);
+            if (tw < wait)
+                wait = tw;
+        }
+        int ms = wait <= 0 ? 0 : (int)ceil(wait);
+        int n = epoll_wait(w->ep, events, EVENTS_PER_WAIT, ms);
+        if (n < 0 && errno != EINTR) {
+            w->fatal_errno = errno;
+            break;
+        }
+        /* Answers first, deadlines after: if this thread was descheduled, whatever arrived
+         * meanwhile counts as an answer, not as a timeout. */
+        now = now_ms();
+        for (int i = 0; i < n; i++) {
+            struct slot *s = &w->slots[events[i].data.u32];
+            if (s->fd < 0)
+                continue;
+            int err = 0;
+            socklen_t el = sizeof err;
+            if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+                err = errno;
+            finish(w, s, outcome_of(err), now);
+        }
+        if (w->inflight > 0 && now_ms() >= w->next_deadline)
+            check_deadlines(w, now_ms());
+    }
+    /* Cancelled or failed: close what is still open. */
+    for (unsigned i = 0; i < w->cap; i++)
+        if (w->slots[i].fd >= 0)
+            release(w, &w->slots[i]);
+    atomic_fetch_sub(&g->workers_left, 1);
+    return NULL;
+}
+
+static void tick_sleep(void)
+{
+    struct timespec ts = {0, 50 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Makes room for the sockets in flight plus the process's own descriptors. */
+static unsigned fit_fd_limit(unsigned want, struct engine *g)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return want;
+    rlim_t need = (rlim_t)want + 64;
+    if (rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur < need) {
+        unsigned fit = rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur - 64) : 64;
+        logf_locked(g, "open-file limit %llu: max concurrency lowered from %u to %u",
+                    (unsigned long long)rl.rlim_cur, want, fit);
+        return fit;
+    }
+    return want;
+}
+
+static void worker_free(struct worker *w)
+{
+    if (w->ep >= 0)
+        close(w->ep);
+    free(w->slots);
+    free(w->free_idx);
+    free(w->ring);
+}
+
+static int worker_init(struct worker *w, struct engine *g, unsigned id, unsigned stride,
+                       unsigned cap, double now)
+{
+    memset(w, 0, sizeof *w);
+    w->eng = g;
+    w->id = id;
+    w->stride = stride;
+    w->cap = cap;
+    w->next_pos = id;
+    w->next_deadline = INFINITY;
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    w->slots = calloc(cap, sizeof *w->slots);
+    w->free_idx = calloc(cap, sizeof *w->free_idx);
+    w->ring_cap = (size_t)cap * 2 + 16;
+    w->ring = calloc(w->ring_cap, sizeof *w->ring);
+    if (w->ep < 0 || !w->slots || !w->free_idx || !w->ring)
+        return -1;
+    for (unsigned i = 0; i < cap; i++) {
+        w->slots[i].fd = -1;
+        w->free_idx[i] = cap - 1 - i;
+    }
+    w->n_free = cap;
+    tb_init(&w->tb, g->cfg->rate / stride, now);
+    return 0;
+}
+
+/* Moves the answering hosts into the result; the table's host structs change owner. */
+static int collect(struct engine *g, struct scan_result *out)
+{
+    for (size_t i = 0; i < g->hosts.cap; i++) {
+        struct hrec *r = &g->hosts.slots[i];
+        if (!r->used)
+            continue;
+        struct host *h = scan_add_host(out, &r->h.addr);
+        if (!h)
+            return -1;
+        uint32_t decided = r->h.n_open + r->h.n_closed;
+        *h = r->h;
+        h->n_filtered = (uint32_t)g->n_ports - decided;
+        memset(&r->h, 0, sizeof r->h);
+        r->used = false;
+    }
+    return 0;
+}
+
+static void hosttab_free(struct hosttab *t)
+{
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->slots[i].used)
+            continue;
+        struct host *h = &t->slots[i].h;
+        free(h->reason);
+        free(h->hostname);
+        for (size_t k = 0; k < h->n_services; k++) {
+            free(h->services[k].name);
+            free(h->services[k].reason);
+        }
+        free(h->services);
+    }
+    free(t->slots);
+}
+
+int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,
+                 struct portscan_progress *prog, struct scan_result *out, struct rm_err *e)
+{
+    struct engine g = {.cfg = cfg, .ev = ev, .prog = prog};
+    uint64_t raw_hosts = scope_raw_size(cfg->scope);
+    g.n_ports = cfg->ports->n;
+    if (g.n_ports == 0 || raw_hosts == 0)
+        return rm_errf(e, "nothing to scan");
+    if (raw_hosts > UINT64_MAX / 4 / g.n_ports)
+        return rm_errf(e, "scan space too large");
+    g.n_pairs = raw_hosts * g.n_ports;
+    permute_init(&g.perm, g.n_pairs, cfg->seed);
+    pthread_mutex_init(&g.lock, NULL);
+
+    prog->pairs_total = g.n_pairs;
+    prog->hosts_total = scope_count(cfg->scope);
+    if (raw_hosts <= TRACK_HOSTS_MAX && g.n_ports <= UINT16_MAX) {
+        g.done = calloc(raw_hosts, sizeof *g.done);
+        prog->hosts_tracked = g.done != NULL;
+    }
+
+    unsigned threads = cfg->threads ? cfg->threads : 1;
+    if (threads > g.n_pairs)
+        threads = (unsigned)g.n_pairs;
+    unsigned conc = fit_fd_limit(cfg->max_concurrency ? cfg->max_concurrency : 1, &g);
+    unsigned per = conc / threads ? conc / threads : 1;
+
+    int rc = 0;
+    double t0 = now_ms();
+    struct worker *ws = calloc(threads, sizeof *ws);
+    unsigned started = 0;
+    if (!ws) {
+        rc = rm_errf(e, "out of memory");
+        goto out;
+    }
+    for (unsigned i = 0; i < threads; i++)
+        ws[i].ep = -1;
+    for (unsigned i = 0; i < threads; i++) {
+        if (worker_init(&ws[i], &g, i, threads, per, t0) < 0) {
+            rc = rm_errf(e, "cannot set up worker %u: %s", i, strerror(errno));
+            goto out;
+        }
+    }
+    logf_locked(&g, "%u worker(s), %u connects in flight each, %s", threads, per,
+                cfg->rate > 0 ? "rate-limited" : "no rate limit");
+    atomic_store(&g.workers_left, (int)threads);
+    for (; started < threads; started++) {
+        if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0) {
+            atomic_fetch_sub(&g.workers_left, (int)(threads - started));
+            rc = rm_errf(e, "cannot start worker threads");
+            break;
+        }
+    }
+    double last_tick = 0;
+    while (atomic_load(&g.workers_left) > 0) {
+        tick_sleep();
+        double now = now_ms();
+        if (ev && ev->tick && now - last_tick >= 250) {
+            ev->tick(prog, ev->arg);
+            last_tick = now;
+        }
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(ws[i].thread, NULL);
+    if (ev && ev->tick)
+        ev->tick(prog, ev->arg);
+
+    for (unsigned i = 0; i < started && rc == 0; i++)
+        if (ws[i].fatal_errno)
+            rc = rm_errf(e, "port scan failed: %s", strerror(ws[i].fatal_errno));
+    if (rc == 0 && g.oom)
+        rc = rm_errf(e, "out of memory while recording hosts");
+    if (rc == 0 && collect(&g, out) < 0)
+        rc = rm_errf(e, "out of memory while recording hosts");
+
+    struct scan_stats *st = &out->meta.stats;
+    st->probes_sent = atomic_load(&prog->probes_sent);
+    st->ports_done = atomic_load(&prog->pairs_done);
+    st->open = atomic_load(&prog->open);
+    st->closed = atomic_load(&prog->closed);
+    st->filtered = atomic_load(&prog->filtered);
+    st->hosts_up = atomic_load(&prog->hosts_up);
+    st->duration_s = (now_ms() - t0) / 1000.0;
+out:
+    if (ws)
+        for (unsigned i = 0; i < threads; i++)
+            worker_free(&ws[i]);
+    free(ws);
+    hosttab_free(&g.hosts);
+    free(g.done);
+    pthread_mutex_destroy(&g.lock);
+    return rc;
+}

@@ -1,0 +1,523 @@
+/* JSON document -> scan model. The input is untrusted (a file handed over from another
+ * machine): every field is type-checked, strings and arrays are bounded by the document size
+ * limit, and errors name the JSON path of the offending field. */
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner/atomic.h"
+#include "scanner/result.h"
+
+struct rd {
+    const char *label;
+    struct rm_err *e;
+};
+
+static int bad(struct rd *rd, const char *path, const char *why)
+{
+    return rm_errf(rd->e, "%s: %s: %s", rd->label, path, why);
+}
+
+/* Required or optional string member; *out is a new copy (NULL when optional and absent). */
+static int get_str(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                   bool required, char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    char where[256];
+    snprintf(where, sizeof where, "%s.%s", path, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = NULL;
+        return required ? bad(rd, where, "missing") : 0;
+    }
+    if (!cJSON_IsString(v))
+        return bad(rd, where, "not a string");
+    *out = strdup(v->valuestring);
+    return *out ? 0 : bad(rd, where, "out of memory");
+}
+
+static int get_num(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                   bool required, double lo, double hi, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    char where[256];
+    snprintf(where, sizeof where, "%s.%s", path, key);
+    if (!v) {
+        if (required)
+            return bad(rd, where, "missing");
+        return 0;
+    }
+    if (!cJSON_IsNumber(v))
+        return bad(rd, where, "not a number");
+    if (!(v->valuedouble >= lo && v->valuedouble <= hi))
+        return bad(rd, where, "out of range");
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int get_u64(struct rd *rd, const cJSON *o, const char *key, const char *path, uint64_t *out)
+{
+    double d = 0;
+    if (get_num(rd, o, key, path, false, 0, 9007199254740992.0, &d) < 0)
+        return -1;
+    *out = (uint64_t)d;
+    return 0;
+}
+
+static int get_strv(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                    char ***out, size_t *n)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
+    char where[256];
+    snprintf(where, sizeof where, "%s.%s", path, key);
+    *out = NULL;
+    *n = 0;
+    if (!a)
+        return 0;
+    if (!cJSON_IsArray(a))
+        return bad(rd, where, "not an array");
+    int count = cJSON_GetArraySize(a);
+    if (count == 0)
+        return 0;
+    char **v = calloc((size_t)count, sizeof *v);
+    if (!v)
+        return bad(rd, where, "out of memory");
+    *out = v;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a) {
+        if (!cJSON_IsString(it))
+            return bad(rd, where, "element is not a string");
+        if (!(v[*n] = strdup(it->valuestring)))
+            return bad(rd, where, "out of memory");
+        (*n)++;
+    }
+    return 0;
+}
+
+static int get_addr(struct rd *rd, const cJSON *o, const char *path, struct rm_addr *out)
+{
+    char *s = NULL;
+    char where[256];
+    snprintf(where, sizeof where, "%s.address", path);
+    if (get_str(rd, o, "address", path, true, &s) < 0)
+        return -1;
+    int rc = addr_parse(s, out);
+    free(s);
+    return rc < 0 ? bad(rd, where, "not an IP address") : 0;
+}
+
+static const cJSON *get_obj(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                            bool required, int *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    char where[256];
+    snprintf(where, sizeof where, "%s.%s", path, key);
+    if (!v) {
+        if (required)
+            *err = bad(rd, where, "missing");
+        return NULL;
+    }
+    if (!cJSON_IsObject(v)) {
+        *err = bad(rd, where, "not an object");
+        return NULL;
+    }
+    return v;
+}
+
+static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
+{
+    const char *p = "scan";
+    int err = 0;
+    if (get_str(rd, scan, "id", p, false, &m->id) < 0 ||
+        get_str(rd, scan, "riskmap_version", p, true, &m->riskmap_version) < 0 ||
+        get_str(rd, scan, "started_utc", p, true, &m->started_utc) < 0 ||
+        get_str(rd, scan, "finished_utc", p, false, &m->finished_utc) < 0 ||
+        get_str(rd, scan, "operator", p, false, &m->operator_name) < 0 ||
+        get_str(rd, scan, "scanner_host", p, false, &m->scanner_host) < 0 ||
+        get_strv(rd, scan, "command_line", p, &m->command_line, &m->n_command_line) < 0)
+        return -1;
+
+    const cJSON *scope = get_obj(rd, scan, "scope", p, true, &err);
+    if (!scope)
+        return -1;
+    if (get_strv(rd, scope, "targets", "scan.scope", &m->targets, &m->n_targets) < 0 ||
+        get_strv(rd, scope, "exclusions", "scan.scope", &m->excludes, &m->n_excludes) < 0 ||
+        get_u64(rd, scope, "address_count", "scan.scope", &m->settings.address_count) < 0)
+        return -1;
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(scope, "resolved");
+    if (names) {
+        if (!cJSON_IsArray(names))
+            return bad(rd, "scan.scope.resolved", "not an array");
+        int count = cJSON_GetArraySize(names);
+        if (count > 0 && !(m->names = calloc((size_t)count, sizeof *m->names)))
+            return bad(rd, "scan.scope.resolved", "out of memory");
+        const cJSON *it;
+        cJSON_ArrayForEach(it, names) {
+            char where[64];
+            snprintf(where, sizeof where, "scan.scope.resolved[%zu]", m->n_names);
+            if (!cJSON_IsObject(it))
+                return bad(rd, where, "not an object");
+            struct resolved_name *rn = &m->names[m->n_names];
+            if (get_str(rd, it, "name", where, true, &rn->name) < 0)
+                return -1;
+            m->n_names++;
+            if (get_addr(rd, it, where, &rn->addr) < 0)
+                return -1;
+        }
+    }
+
+    const cJSON *ports = get_obj(rd, scan, "ports", p, false, &err);
+    if (err)
+        return -1;
+    if (ports && (get_str(rd, ports, "spec", "scan.ports", false, &m->settings.ports_spec) < 0 ||
+                  get_str(rd, ports, "scanned", "scan.ports", false, &m->settings.ports_scanned) < 0 ||
+                  get_u64(rd, ports, "count", "scan.ports", &m->settings.port_count) < 0))
+        return -1;
+
+    const cJSON *set = get_obj(rd, scan, "settings", p, false, &err);
+    if (err)
+        return -1;
+    if (set) {
+        struct scan_settings *s = &m->settings;
+        double conc = 0, retries = 0, threads = 0;
+        const char *sp = "scan.settings";
+        char *seed = NULL;
+        if (get_num(rd, set, "rate", sp, false, 0, 1e9, &s->rate) < 0 ||
+            get_num(rd, set, "max_concurrency", sp, false, 0, 1e7, &conc) < 0 ||
+            get_num(rd, set, "retries", sp, false, 0, 100, &retries) < 0 ||
+            get_num(rd, set, "threads", sp, false, 0, 1024, &threads) < 0 ||
+            get_num(rd, set, "initial_timeout_ms", sp, false, 0, 1e7, &s->initial_timeout_ms) < 0 ||
+            get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
+            get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
+            get_str(rd, set, "seed", sp, false, &seed) < 0)
+            return -1;
+        s->max_concurrency = (unsigned)conc;
+        s->retries = (unsigned)retries;
+        s->threads = (unsigned)threads;
+        if (seed) {
+            char *end;
+            s->seed = strtoull(seed, &end, 16);
+            int ok = *seed && *end == '\0' && strlen(seed) <= 16;
+            free(seed);
+            if (!ok)
+                return bad(rd, "scan.settings.seed", "not a 64-bit hex number");
+        }
+    }
+
+    const cJSON *stats = get_obj(rd, scan, "stats", p, false, &err);
+    if (err)
+        return -1;
+    if (stats) {
+        struct scan_stats *st = &m->stats;
+        const char *sp = "scan.stats";
+        if (get_u64(rd, stats, "probes_sent", sp, &st->probes_sent) < 0 ||
+            get_u64(rd, stats, "ports_done", sp, &st->ports_done) < 0 ||
+            get_u64(rd, stats, "open", sp, &st->open) < 0 ||
+            get_u64(rd, stats, "closed", sp, &st->closed) < 0 ||
+            get_u64(rd, stats, "filtered", sp, &st->filtered) < 0 ||
+            get_u64(rd, stats, "hosts_up", sp, &st->hosts_up) < 0 ||
+            get_num(rd, stats, "duration_s", sp, false, 0, 1e9, &st->duration_s) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_service(struct rd *rd, const cJSON *o, const char *path, struct host *h)
+{
+    double port = 0, rtt = -1;
+    char *state = NULL, *name = NULL, *reason = NULL;
+    enum port_state ps = PORT_OPEN;
+    int rc = -1;
+    if (!cJSON_IsObject(o))
+        return bad(rd, path, "not an object");
+    if (get_num(rd, o, "port", path, true, 1, 65535, &port) < 0 ||
+        get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0 ||
+        get_str(rd, o, "state", path, true, &state) < 0 ||
+        get_str(rd, o, "name", path, false, &name) < 0 ||
+        get_str(rd, o, "reason", path, false, &reason) < 0)
+        goto out;
+    if (port != (double)(uint16_t)port) {
+        bad(rd, path, "port is not an integer");
+        goto out;
+    }
+    if (port_state_parse(state, &ps) < 0) {
+        bad(rd, path, "state is not open, closed or filtered");
+        goto out;
+    }
+    if (!host_add_service(h, (uint16_t)port, ps, name, reason, rtt)) {
+        bad(rd, path, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    free(state);
+    free(name);
+    free(reason);
+    return rc;
+}
+
+static int read_host(struct rd *rd, const cJSON *o, const char *path, struct scan_result *r)
+{
+    struct rm_addr a;
+    int err = 0;
+    if (!cJSON_IsObject(o))
+        return bad(rd, path, "not an object");
+    if (get_addr(rd, o, path, &a) < 0)
+        return -1;
+    struct host *h = scan_add_host(r, &a);
+    if (!h)
+        return bad(rd, path, "out of memory");
+    double rtt = -1, n_open = 0, n_closed = 0, n_filt = 0;
+    if (get_str(rd, o, "hostname", path, false, &h->hostname) < 0 ||
+        get_str(rd, o, "reason", path, false, &h->reason) < 0 ||
+        get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0)
+        return -1;
+    h->rtt_ms = rtt;
+    char where[128];
+    snprintf(where, sizeof where, "%s.ports", path);
+    const cJSON *counts = get_obj(rd, o, "ports", path, false, &err);
+    if (err)
+        return -1;
+    if (counts && (get_num(rd, counts, "open", where, false, 0, 65535, &n_open) < 0 ||
+                   get_num(rd, counts, "closed", where, false, 0, 65535, &n_closed) < 0 ||
+                   get_num(rd, counts, "filtered", where, false, 0, 65535, &n_filt) < 0))
+        return -1;
+    h->n_open = (uint32_t)n_open;
+    h->n_closed = (uint32_t)n_closed;
+    h->n_filtered = (uint32_t)n_filt;
+    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(o, "services");
+    if (svcs && !cJSON_IsArray(svcs))
+        return bad(rd, path, "services is not an array");
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, svcs) {
+        snprintf(where, sizeof where, "%s.services[%zu]", path, i++);
+        if (read_service(rd, it, where, h) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct scan_result *r)
+{
+    if (!cJSON_IsObject(o))
+        return bad(rd, path, "not an object");
+    char *kind = NULL, *check = NULL, *sev = NULL, *title = NULL;
+    struct finding *f = NULL;
+    int rc = -1, err = 0;
+    enum severity s = SEV_INFO;
+    struct rm_addr a;
+    double port = 0;
+    char where[160];
+    if (get_str(rd, o, "kind", path, true, &kind) < 0 ||
+        get_str(rd, o, "check", path, true, &check) < 0 ||
+        get_str(rd, o, "severity", path, true, &sev) < 0 ||
+        get_str(rd, o, "title", path, true, &title) < 0 ||
+        get_num(rd, o, "port", path, false, 0, 65535, &port) < 0)
+        goto out;
+    if (severity_parse(sev, &s) < 0) {
+        snprintf(where, sizeof where, "%s.severity", path);
+        bad(rd, where, "not one of info, low, medium, high, critical");
+        goto out;
+    }
+    snprintf(where, sizeof where, "%s.asset", path);
+    const cJSON *asset = get_obj(rd, o, "asset", path, true, &err);
+    if (!asset || get_addr(rd, asset, where, &a) < 0)
+        goto out;
+    if (!(f = finding_new(kind, check, s, title, &a, (uint16_t)port))) {
+        bad(rd, path, "out of memory");
+        goto out;
+    }
+    char *fp = NULL;
+    if (get_str(rd, asset, "hostname", where, false, &f->hostname) < 0 ||
+        get_str(rd, o, "detail", path, false, &f->detail) < 0 ||
+        get_str(rd, o, "key_fact", path, false, &f->key_fact) < 0 ||
+        get_strv(rd, o, "references", path, &f->refs, &f->n_refs) < 0 ||
+        get_strv(rd, o, "evidence", path, &f->evidence_ids, &f->n_evidence) < 0 ||
+        get_str(rd, o, "fingerprint", path, true, &fp) < 0)
+        goto out;
+    size_t fplen = strlen(fp);
+    if (fplen != FINGERPRINT_HEX_LEN || strspn(fp, "0123456789abcdef") != fplen) {
+        free(fp);
+        snprintf(where, sizeof where, "%s.fingerprint", path);
+        bad(rd, where, "not a SHA-256 hex digest");
+        goto out;
+    }
+    memcpy(f->fingerprint, fp, FINGERPRINT_HEX_LEN + 1);
+    free(fp);
+    const cJSON *facts = get_obj(rd, o, "facts", path, false, &err);
+    if (err)
+        goto out;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, facts) {
+        if (!cJSON_IsString(it)) {
+            snprintf(where, sizeof where, "%s.facts", path);
+            bad(rd, where, "fact value is not a string");
+            goto out;
+        }
+        if (finding_add_fact(f, it->string, it->valuestring) < 0) {
+            bad(rd, path, "out of memory");
+            goto out;
+        }
+    }
+    rc = scan_add_finding(r, f);
+    f = NULL;
+    if (rc < 0)
+        bad(rd, path, "out of memory");
+out:
+    finding_free(f);
+    free(kind);
+    free(check);
+    free(sev);
+    free(title);
+    return rc;
+}
+
+static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct scan_result *r)
+{
+    if (!cJSON_IsObject(o))
+        return bad(rd, path, "not an object");
+    char *id = NULL, *media = NULL, *desc = NULL, *enc = NULL, *data = NULL, *sha = NULL;
+    unsigned char *raw = NULL;
+    size_t rawlen = 0;
+    int rc = -1;
+    char where[160];
+    if (get_str(rd, o, "id", path, true, &id) < 0 ||
+        get_str(rd, o, "media_type", path, true, &media) < 0 ||
+        get_str(rd, o, "description", path, false, &desc) < 0 ||
+        get_str(rd, o, "encoding", path, true, &enc) < 0 ||
+        get_str(rd, o, "data", path, true, &data) < 0 ||
+        get_str(rd, o, "sha256", path, false, &sha) < 0)
+        goto out;
+    size_t dlen = strlen(data);
+    if (strcmp(enc, "utf-8") == 0) {
+        raw = (unsigned char *)data;
+        rawlen = dlen;
+        data = NULL;
+    } else if (strcmp(enc, "base64") == 0) {
+        if (dlen % 4 != 0 || dlen > (size_t)0x7ffffff0) {
+            snprintf(where, sizeof where, "%s.data", path);
+            bad(rd, where, "invalid base64");
+            goto out;
+        }
+        raw = malloc(dlen / 4 * 3 + 1);
+        int n = raw ? EVP_DecodeBlock(raw, (unsigned char *)data, (int)dlen) : -1;
+        if (n < 0) {
+            snprintf(where, sizeof where, "%s.data", path);
+            bad(rd, where, "invalid base64");
+            goto out;
+        }
+        /* EVP_DecodeBlock counts padding as data bytes; take them back off. */
+        rawlen = (size_t)n;
+        if (dlen >= 1 && data[dlen - 1] == '=')
+            rawlen--;
+        if (dlen >= 2 && data[dlen - 2] == '=')
+            rawlen--;
+    } else {
+        snprintf(where, sizeof where, "%s.encoding", path);
+        bad(rd, where, "not utf-8 or base64");
+        goto out;
+    }
+    struct evidence *ev = evidence_new(id, media, desc, raw, rawlen);
+    if (!ev) {
+        bad(rd, path, "out of memory");
+        goto out;
+    }
+    if (sha && strcmp(sha, ev->sha256) != 0) {
+        evidence_free(ev);
+        snprintf(where, sizeof where, "%s.sha256", path);
+        bad(rd, where, "does not match the data");
+        goto out;
+    }
+    rc = scan_adopt_evidence(r, ev);
+    if (rc < 0)
+        bad(rd, path, "out of memory");
+out:
+    free(id);
+    free(media);
+    free(desc);
+    free(enc);
+    free(data);
+    free(sha);
+    free(raw);
+    return rc;
+}
+
+int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
+                 struct rm_err *e)
+{
+    struct rd rd = {label ? label : "scan result", e};
+    if (len > RESULT_MAX_BYTES)
+        return bad(&rd, "$", "document too large");
+    const char *endp = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &endp, 0);
+    if (!doc) {
+        const char *at = cJSON_GetErrorPtr();
+        return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd.label,
+                       at && at >= json && at <= json + len ? (long)(at - json) : -1L);
+    }
+    struct scan_result *r = scan_result_new();
+    int rc = -1, err = 0;
+    if (!r) {
+        bad(&rd, "$", "out of memory");
+        goto out;
+    }
+    if (!cJSON_IsObject(doc)) {
+        bad(&rd, "$", "not a JSON object");
+        goto out;
+    }
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCAN_FORMAT) != 0) {
+        bad(&rd, "format", "not a riskmap scan result");
+        goto out;
+    }
+    double ver = 0;
+    if (get_num(&rd, doc, "format_version", "$", true, 0, 1e6, &ver) < 0)
+        goto out;
+    if (ver != SCAN_FORMAT_VERSION) {
+        rm_errf(e, "%s: format_version %g is not supported (this riskmap reads %d)", rd.label,
+                ver, SCAN_FORMAT_VERSION);
+        goto out;
+    }
+    const cJSON *scan = get_obj(&rd, doc, "scan", "$", true, &err);
+    if (!scan || read_meta(&rd, scan, &r->meta) < 0)
+        goto out;
+    const struct {
+        const char *key;
+        int (*fn)(struct rd *, const cJSON *, const char *, struct scan_result *);
+    } lists[] = {{"hosts", read_host}, {"findings", read_finding}, {"evidence", read_evidence}};
+    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, lists[l].key);
+        if (!cJSON_IsArray(a)) {
+            bad(&rd, lists[l].key, a ? "not an array" : "missing");
+            goto out;
+        }
+        size_t i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, a) {
+            char where[64];
+            snprintf(where, sizeof where, "%s[%zu]", lists[l].key, i++);
+            if (lists[l].fn(&rd, it, where, r) < 0)
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    if (rc == 0)
+        *out = r;
+    else
+        scan_result_free(r);
+    return rc;
+}
+
+int result_load(const char *path, struct scan_result **out, struct rm_err *e)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    if (read_file_bounded(path, RESULT_MAX_BYTES, &buf, &len, e) < 0)
+        return -1;
+    int rc = result_parse(buf, len, path, out, e);
+    free(buf);
+    return rc;
+}

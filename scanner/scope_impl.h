@@ -1,0 +1,129 @@
+/* Private to scanner/scope*.c: how a scope is stored. Nothing outside the scope room includes
+ * this; everyone else goes through scope.h.
+ *
+ * A specification is one of three range shapes, each a few dozen bytes whatever its size:
+ *   SPEC_V4   a contiguous IPv4 range [first, last] (an address, a CIDR block, and any octet
+ *             range that happens to be contiguous, such as 10.*.*.* or 192.0.2.1-40)
+ *   SPEC_OCT  IPv4 octet ranges that are not contiguous (192.0.2-3.1-254): a 256-bit set per
+ *             octet. Index j decodes in mixed radix, last octet fastest, each digit picking
+ *             the k-th member of its set, so addresses come out in ascending order.
+ *   SPEC_V6   an IPv6 prefix: base (host bits zero) and prefix length. Targets are limited to
+ *             /112../128; exclusions may be any prefix since they are only tested against. */
+#ifndef RISKMAP_SCOPE_IMPL_H
+#define RISKMAP_SCOPE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+#include "scope.h"
+
+enum spec_kind { SPEC_V4, SPEC_OCT, SPEC_V6 };
+
+struct octsets {
+    uint64_t bits[4][4]; /* bits[octet][v / 64] bit v % 64: value v allowed in that octet */
+    uint16_t n[4];       /* members in each set, 1..256 */
+};
+
+struct spec {
+    char *text;     /* the token as given; owned by the spec */
+    uint64_t start; /* targets: raw index of this spec's first address */
+    uint64_t size;  /* targets: number of addresses (1 .. 2^32); unused for exclusions */
+    enum spec_kind kind;
+    union {
+        struct {
+            uint32_t first, last;
+        } v4;
+        struct octsets oct;
+        struct {
+            uint8_t base[16];
+            uint8_t prefix;
+        } v6;
+    } u;
+};
+
+/* A dynamic array of specs; the array and every spec's text are owned by it. */
+struct specvec {
+    struct spec *v;
+    size_t n, cap;
+};
+
+struct scope_name {
+    char *name; /* owned */
+    struct rm_addr addr;
+};
+
+struct scope {
+    struct specvec targets;
+    struct specvec excludes;
+    struct scope_name *names;
+    size_t n_names, cap_names;
+    uint64_t raw_size; /* sum of targets' sizes */
+    uint64_t count;    /* unique in-scope addresses, valid when finalized */
+    bool finalized;
+    scope_resolve_fn *resolve; /* NULL: getaddrinfo */
+    void *resolve_arg;
+};
+
+/* Longest token a file or list may hold. */
+#define SCOPE_TOKEN_MAX 1024
+
+/* Adds one token as a target or an exclusion, copying it. All or nothing. */
+int scope_add_token(struct scope *s, bool target, const char *tok, size_t len,
+                    struct rm_err *e);
+
+/* A point to roll back to, so that adding a file or a list is all or nothing. */
+struct scope_mark {
+    size_t n_targets, n_excludes, n_names;
+    uint64_t raw_size, count;
+    bool finalized;
+};
+void scope_mark_take(const struct scope *s, struct scope_mark *m);
+void scope_rollback(struct scope *s, const struct scope_mark *m);
+
+/* What spec_parse found when the token was a hostname. */
+struct spec_name {
+    size_t len;          /* length of the name at the start of the token; 0: not a name */
+    struct rm_addr addr; /* what it resolved to */
+};
+
+/* Parses one token tok[0..len) into *out (out->text, start are left for the caller). `role`
+ * is "target" or "exclude": it opens error messages and decides the IPv6 prefix limit.
+ * Hostnames go through s->resolve. Returns 0 or -1 with e filled. */
+int spec_parse(const struct scope *s, const char *role, const char *tok, size_t len,
+               struct spec *out, struct spec_name *name, struct rm_err *e);
+
+/* Formats `role "token": reason` into e, quoting the token safely; returns -1. */
+int spec_fail(struct rm_err *e, const char *role, const char *tok, size_t len, const char *fmt,
+              ...) __attribute__((format(printf, 5, 6)));
+
+/* Address j (< size) of a target spec. */
+void spec_decode(const struct spec *sp, uint64_t j, struct rm_addr *out);
+/* Whether the spec covers the address. */
+bool spec_contains(const struct spec *sp, const struct rm_addr *a);
+/* How many consecutive target indices, starting at j (whose address a is covered by
+ * blocker b), are certainly covered by b too; at least 1, at most size - j. Lets a walk
+ * over a target hop over a large exclusion or an earlier duplicate in one step. */
+uint64_t spec_skip(const struct spec *target, uint64_t j, const struct rm_addr *a,
+                   const struct spec *b);
+
+/* Adds to u the last-byte values that b covers in the aligned 256-address block holding a
+ * (its /24 or /120). */
+void spec_block_cover(const struct spec *b, const struct rm_addr *a, uint64_t u[4]);
+/* From target index j (address a), how many indices in a row hold addresses whose last byte
+ * is in u, without leaving that block. 0 when a's own last byte is not in u. */
+uint64_t spec_block_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
+                         const uint64_t u[4]);
+
+/* The same idea one level up: u[L] gathers the last-octet sets of octet blockers that hold
+ * all of the target's values in octets L..2 and a's octets before L. spec_level_skip then
+ * steps over the rest of a's L-block when u[L] holds the target's last octet; 0 when no
+ * level is covered. IPv4 only; IPv6 targets get 0. */
+void spec_level_cover(const struct spec *t, const struct spec *b, const struct rm_addr *a,
+                      uint64_t u[3][4]);
+uint64_t spec_level_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
+                         uint64_t u[3][4]);
+
+#endif

@@ -1,0 +1,31 @@
+/* libFuzzer target: the scan result reader (a document handed over from another machine).
+ * Whatever parses must also serialise and parse again to the same text. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner/result.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct scan_result *r = NULL;
+    struct rm_err e;
+    if (result_parse((const char *)data, size, "fuzz", &r, &e) < 0)
+        return 0;
+    char *one = result_to_json(r);
+    if (one) {
+        struct scan_result *again = NULL;
+        if (result_parse(one, strlen(one), "fuzz2", &again, &e) < 0)
+            abort();
+        char *two = result_to_json(again);
+        if (!two || strcmp(one, two) != 0)
+            abort();
+        free(two);
+        scan_result_free(again);
+    }
+    free(one);
+    scan_result_free(r);
+    return 0;
+}

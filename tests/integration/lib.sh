@@ -1,0 +1,78 @@
+# Shared by the integration tests: a loopback lab of real listeners, started and stopped by
+# PID, and small assertion helpers. Traffic goes to 127.0.0.0/8 only.
+
+: "${RISKMAP:?RISKMAP must name the riskmap binary}"
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-test.XXXXXX")
+LAB_PIDS=""
+FAILS=0
+PASSES=0
+
+cleanup() {
+    for pidfile in $LAB_PIDS; do
+        if [ -f "$pidfile" ]; then
+            kill "$(cat "$pidfile")" 2>/dev/null || true
+        fi
+    done
+    # Give listeners a moment to write their logs, bounded.
+    for pidfile in $LAB_PIDS; do
+        i=0
+        while [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1; i=$((i + 1))
+        done
+    done
+    [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# Ports something else on this machine listens on (any address): never use them in a lab,
+# and expect them open on every 127/8 address when they are wildcard listeners.
+busy_ports() {
+    ss -Hltn 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}' | sort -un
+}
+wildcard_ports() {
+    ss -Hltn 2>/dev/null | awk '{addr = $4; n = split(addr, a, ":"); port = a[n];
+        host = substr(addr, 1, length(addr) - length(port) - 1);
+        if (host == "0.0.0.0" || host == "*" || host == "[::]") print port}' | sort -un
+}
+
+# lab_start NAME ENDPOINT... : starts a listener, waits until it listens (bounded).
+lab_start() {
+    name=$1; shift
+    pidfile="$WORK/$name.pid"
+    python3 "$ROOT/tests/lab/listen.py" --pidfile "$pidfile" --log "$WORK/$name.log" \
+        --lifetime 300 "$@" 2>"$WORK/$name.err" &
+    LAB_PIDS="$LAB_PIDS $pidfile"
+    i=0
+    while [ ! -f "$pidfile" ]; do
+        sleep 0.05; i=$((i + 1))
+        if [ $i -gt 200 ]; then
+            echo "lab $name did not start:"; cat "$WORK/$name.err"; exit 1
+        fi
+    done
+}
+
+# lab_stop NAME: stops it and waits for its connection log.
+lab_stop() {
+    pidfile="$WORK/$1.pid"
+    kill "$(cat "$pidfile")"
+    i=0
+    while [ ! -f "$WORK/$1.log" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
+not_ok() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
+check() { # check DESCRIPTION COMMAND...
+    d=$1; shift
+    if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+finish() {
+    echo "$PASSES passed, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+}
+
+run_riskmap() {
+    # RISKMAP_WRAPPER (valgrind, ...) is split on spaces on purpose.
+    # shellcheck disable=SC2086
+    ${RISKMAP_WRAPPER:-} "$RISKMAP" "$@"
+}

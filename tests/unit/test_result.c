@@ -1,0 +1,218 @@
+/* The scan result document: write -> read -> write gives the same bytes; the reader refuses
+ * malformed documents with the JSON path of the problem; evidence survives in both encodings. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks/finding.h"
+#include "scanner/model.h"
+#include "scanner/result.h"
+
+static struct scan_result *sample(void)
+{
+    struct scan_result *r = scan_result_new();
+    struct scan_meta *m = &r->meta;
+    m->id = strdup("0123456789abcdef0123456789abcdef");
+    m->riskmap_version = strdup("0.1.0");
+    m->started_utc = strdup("2026-11-22T10:00:00Z");
+    m->finished_utc = strdup("2026-11-22T10:00:05Z");
+    m->operator_name = strdup("alice");
+    m->scanner_host = strdup("audit-laptop");
+    m->command_line = calloc(2, sizeof(char *));
+    m->command_line[0] = strdup("riskmap");
+    m->command_line[1] = strdup("scan");
+    m->n_command_line = 2;
+    m->targets = calloc(1, sizeof(char *));
+    m->targets[0] = strdup("127.0.20.0/24");
+    m->n_targets = 1;
+    m->excludes = calloc(1, sizeof(char *));
+    m->excludes[0] = strdup("127.0.20.200");
+    m->n_excludes = 1;
+    m->names = calloc(1, sizeof *m->names);
+    m->names[0].name = strdup("localhost");
+    addr_parse("127.0.0.1", &m->names[0].addr);
+    m->n_names = 1;
+    m->settings.ports_spec = strdup("top:100");
+    m->settings.ports_scanned = strdup("1-3,22,80");
+    m->settings.port_count = 5;
+    m->settings.address_count = 255;
+    m->settings.rate = 2000;
+    m->settings.max_concurrency = 512;
+    m->settings.retries = 1;
+    m->settings.threads = 2;
+    m->settings.initial_timeout_ms = 1000;
+    m->settings.min_timeout_ms = 10;
+    m->settings.max_timeout_ms = 1500;
+    m->settings.seed = 0xfedcba9876543210ULL;
+    m->stats = (struct scan_stats){.probes_sent = 1280, .ports_done = 1275, .open = 2,
+                                   .closed = 1270, .filtered = 3, .hosts_up = 2, .duration_s = 1.25};
+
+    struct rm_addr a, b;
+    addr_parse("127.0.20.1", &a);
+    addr_parse("::1", &b);
+    struct host *h = scan_add_host(r, &a);
+    h->reason = strdup("syn-ack");
+    h->rtt_ms = 0.125;
+    h->n_open = 2;
+    h->n_closed = 3;
+    host_add_service(h, 22, PORT_OPEN, "ssh", "syn-ack", 0.25);
+    host_add_service(h, 80, PORT_OPEN, "http", "syn-ack", 0.5);
+    h = scan_add_host(r, &b);
+    h->hostname = strdup("localhost");
+    h->reason = strdup("conn-refused");
+    h->n_closed = 5;
+
+    struct evidence *ev = scan_add_evidence(r, "text/plain", "banner", "SSH-2.0-OpenSSH_9.2\r\n", 21);
+    static const unsigned char bin[] = {0x16, 0x03, 0x01, 0x00, 0x00, 0xff, 0x00};
+    struct evidence *ev2 = scan_add_evidence(r, "application/octet-stream", "handshake", bin, sizeof bin);
+    assert_non_null(ev);
+    assert_non_null(ev2);
+
+    struct finding *f = finding_new("svc.open", "services", SEV_INFO, "Open TCP port 22 (ssh)", &a, 22);
+    finding_add_fact(f, "port", "22");
+    finding_add_fact(f, "service", "ssh");
+    finding_add_ref(f, "https://www.cisecurity.org/controls/v8");
+    finding_add_evidence_id(f, ev->id);
+    finding_add_evidence_id(f, ev2->id);
+    finding_set_detail(f, "detail with \"quotes\" and \\ and \n newline and ünïcödé");
+    finding_set_key_fact(f, "port");
+    finding_fingerprint(f);
+    scan_add_finding(r, f);
+    f = finding_new("site.note", "services", SEV_HIGH, "Site-wide", &b, 0);
+    finding_fingerprint(f);
+    scan_add_finding(r, f);
+    return r;
+}
+
+static void round_trip_is_identical(void **state)
+{
+    (void)state;
+    struct scan_result *r = sample();
+    char *one = result_to_json(r);
+    assert_non_null(one);
+    struct scan_result *back = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(result_parse(one, strlen(one), "t", &back, &e), 0);
+    char *two = result_to_json(back);
+    assert_string_equal(one, two);
+
+    /* Spot-check typed fields survived, not only the text. */
+    assert_int_equal(back->n_hosts, 2);
+    assert_int_equal(back->hosts[0].n_services, 2);
+    assert_int_equal(back->hosts[0].services[1].port, 80);
+    assert_string_equal(back->hosts[1].hostname, "localhost");
+    assert_int_equal(back->meta.settings.seed, 0xfedcba9876543210ULL);
+    assert_int_equal(back->n_evidence, 2);
+    assert_int_equal(back->evidence[1]->len, 7);
+    assert_memory_equal(back->evidence[1]->data, r->evidence[1]->data, 7);
+    assert_string_equal(back->findings[0]->fingerprint, r->findings[0]->fingerprint);
+    assert_string_equal(finding_fact(back->findings[0], "service"), "ssh");
+    assert_int_equal(back->findings[1]->severity, SEV_HIGH);
+    free(one);
+    free(two);
+    scan_result_free(back);
+    scan_result_free(r);
+}
+
+static void evidence_encodings(void **state)
+{
+    (void)state;
+    struct scan_result *r = sample();
+    char *json = result_to_json(r);
+    assert_non_null(strstr(json, "\"encoding\":\t\"utf-8\""));
+    assert_non_null(strstr(json, "\"encoding\":\t\"base64\""));
+    assert_non_null(strstr(json, "FgMBAAD/AA=="));
+    free(json);
+    scan_result_free(r);
+}
+
+static void expect_error(const char *doc, const char *msg_part)
+{
+    struct scan_result *r = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(result_parse(doc, strlen(doc), "x.json", &r, &e), -1);
+    assert_null(r);
+    if (!strstr(e.msg, msg_part))
+        fail_msg("message \"%s\" lacks \"%s\"", e.msg, msg_part);
+}
+
+/* Replaces the first occurrence of from with to in a sample document and expects msg. */
+static void mutated(const char *from, const char *to, const char *msg)
+{
+    struct scan_result *r = sample();
+    char *json = result_to_json(r);
+    char *at = strstr(json, from);
+    if (!at)
+        fail_msg("sample lacks \"%s\"", from);
+    size_t n = strlen(json) + strlen(to) + 1;
+    char *doc = malloc(n);
+    snprintf(doc, n, "%.*s%s%s", (int)(at - json), json, to, at + strlen(from));
+    expect_error(doc, msg);
+    free(doc);
+    free(json);
+    scan_result_free(r);
+}
+
+static void reader_refuses_bad_documents(void **state)
+{
+    (void)state;
+    expect_error("", "not valid JSON");
+    expect_error("[1,2]", "not a JSON object");
+    expect_error("{\"format\":\"other\"}", "format: not a riskmap scan result");
+    expect_error("{\"format\":\"riskmap-scan-result\",\"format_version\":2}", "format_version 2 is not supported");
+    mutated("\"127.0.20.1\"", "\"127.0.20.300\"", "hosts[0].address: not an IP address");
+    mutated("\"port\":\t22", "\"port\":\t70000", "hosts[0].services[0].port: out of range");
+    mutated("\"state\":\t\"open\"", "\"state\":\t\"ajar\"", "hosts[0].services[0]: state is not open");
+    mutated("\"severity\":\t\"info\"", "\"severity\":\t\"dire\"", "findings[0].severity");
+    mutated("\"fingerprint\":\t\"", "\"fingerprint\":\t\"zz", "findings[0].fingerprint: not a SHA-256");
+    mutated("\"FgMBAAD/AA==\"", "\"FgMBAAD/AQ==\"", "evidence[1].sha256: does not match");
+    mutated("\"FgMBAAD/AA==\"", "\"F!!\"", "evidence[1].data: invalid base64");
+    mutated("\"hosts\":", "\"hostz\":", "hosts: missing");
+    mutated("\"seed\":\t\"fedcba9876543210\"", "\"seed\":\t\"xyz\"", "scan.settings.seed");
+}
+
+static void write_is_atomic_and_private(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/riskmap-result-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/scan.json", dir);
+    struct scan_result *r = sample();
+    struct rm_err e = {{0}};
+    assert_int_equal(result_write(r, path, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    struct scan_result *back = NULL;
+    assert_int_equal(result_load(path, &back, &e), 0);
+    assert_int_equal(back->n_findings, 2);
+    /* A failed write (directory gone) leaves no partial file behind and says why. */
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/missing/scan.json", dir);
+    assert_int_equal(result_write(r, bad, &e), -1);
+    assert_non_null(strstr(e.msg, "missing/scan.json"));
+    unlink(path);
+    rmdir(dir);
+    scan_result_free(back);
+    scan_result_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(round_trip_is_identical),
+        cmocka_unit_test(evidence_encodings),
+        cmocka_unit_test(reader_refuses_bad_documents),
+        cmocka_unit_test(write_is_atomic_and_private),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
