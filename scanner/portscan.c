@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scanner/hosttab.h"
 #include "scanner/permute.h"
 #include "scanner/ratelimit.h"
 #include "scanner/rtt.h"
@@ -39,73 +40,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* ---- host table: hosts that answered, keyed by raw host index; guarded by engine.lock ---- */
-
-struct hrec {
-    uint64_t raw;
-    bool used;
-    struct rtt_est rtt;
-    struct host h;
-};
-
-struct hosttab {
-    struct hrec *slots;
-    size_t cap, n;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
-}
-
-static struct hrec *ht_find(struct hosttab *t, uint64_t raw)
-{
-    if (t->cap == 0)
-        return NULL;
-    for (size_t i = mix64(raw) & (t->cap - 1);; i = (i + 1) & (t->cap - 1)) {
-        if (!t->slots[i].used)
-            return NULL;
-        if (t->slots[i].raw == raw)
-            return &t->slots[i];
-    }
-}
-
-static struct hrec *ht_insert(struct hosttab *t, uint64_t raw, const struct rm_addr *addr)
-{
-    if ((t->n + 1) * 2 > t->cap) {
-        size_t ncap = t->cap ? t->cap * 2 : 256;
-        struct hrec *ns = calloc(ncap, sizeof *ns);
-        if (!ns)
-            return NULL;
-        for (size_t i = 0; i < t->cap; i++) {
-            if (!t->slots[i].used)
-                continue;
-            size_t j = mix64(t->slots[i].raw) & (ncap - 1);
-            while (ns[j].used)
-                j = (j + 1) & (ncap - 1);
-            ns[j] = t->slots[i];
-        }
-        free(t->slots);
-        t->slots = ns;
-        t->cap = ncap;
-    }
-    size_t i = mix64(raw) & (t->cap - 1);
-    while (t->slots[i].used)
-        i = (i + 1) & (t->cap - 1);
-    struct hrec *r = &t->slots[i];
-    memset(r, 0, sizeof *r);
-    r->used = true;
-    r->raw = raw;
-    r->h.addr = *addr;
-    r->h.rtt_ms = -1;
-    t->n++;
-    return r;
 }
 
 /* ---- engine and workers ---- */
@@ -578,23 +512,6 @@ static int collect(struct engine *g, struct scan_result *out)
         r->used = false;
     }
     return 0;
-}
-
-static void hosttab_free(struct hosttab *t)
-{
-    for (size_t i = 0; i < t->cap; i++) {
-        if (!t->slots[i].used)
-            continue;
-        struct host *h = &t->slots[i].h;
-        free(h->reason);
-        free(h->hostname);
-        for (size_t k = 0; k < h->n_services; k++) {
-            free(h->services[k].name);
-            free(h->services[k].reason);
-        }
-        free(h->services);
-    }
-    free(t->slots);
 }
 
 int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,

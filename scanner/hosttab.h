@@ -1,0 +1,35 @@
+/* The engine's table of hosts that answered, keyed by raw host index (see scope.h). Internal
+ * to the port scanner; not thread-safe: the engine guards it with its lock.
+ *
+ * Ownership: the table owns each record's host (strings, services) until the engine moves a
+ * host into a scan_result and clears the record. */
+#ifndef RISKMAP_HOSTTAB_H
+#define RISKMAP_HOSTTAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanner/model.h"
+#include "scanner/rtt.h"
+
+struct hrec {
+    uint64_t raw;
+    bool used;
+    struct rtt_est rtt;
+    struct host h;
+};
+
+struct hosttab {
+    struct hrec *slots; /* open addressing, linear probing; cap is a power of two */
+    size_t cap, n;
+};
+
+/* The record for raw index, or NULL. Borrowed until the next insert. */
+struct hrec *ht_find(struct hosttab *t, uint64_t raw);
+/* Adds a record (raw must not be present); NULL on allocation failure. */
+struct hrec *ht_insert(struct hosttab *t, uint64_t raw, const struct rm_addr *addr);
+/* Frees every record still in the table, and the table. */
+void hosttab_free(struct hosttab *t);
+
+#endif
