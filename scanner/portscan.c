@@ -586,6 +586,13 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
             rc = rm_errf(e, "port scan failed: %s", strerror(ws[i].fatal_errno));
     if (rc == 0 && g.oom)
         rc = rm_errf(e, "out of memory while recording hosts");
+    if (g.rtt_all.samples)
+        logf_locked(&g, "round trips: srtt %.3f ms, rttvar %.3f ms over %u answers; adaptive "
+                    "timeout %.1f ms", g.rtt_all.srtt_ms, g.rtt_all.rttvar_ms, g.rtt_all.samples,
+                    rtt_timeout(&g.rtt_all, cfg->initial_timeout_ms, cfg->min_timeout_ms,
+                                cfg->max_timeout_ms));
+    else
+        logf_locked(&g, "no answers at all: every attempt timed out or was unreachable");
     if (rc == 0 && collect(&g, out) < 0)
         rc = rm_errf(e, "out of memory while recording hosts");
 
