@@ -25,6 +25,10 @@
 /* Above this many raw hosts, per-host completion is not tracked (2 bytes each). */
 #define TRACK_HOSTS_MAX (4u << 20)
 #define EVENTS_PER_WAIT 256
+/* Attempts started between two looks at epoll. */
+#define ISSUE_BATCH 64
+/* Refused sockets kept for reuse, per worker and address family. */
+#define SPARE_FDS 32
 /* The longest a worker sleeps without looking at the cancel flag. */
 #define MAX_WAIT_MS 50
 
@@ -56,11 +60,14 @@ struct engine {
     struct rtt_est rtt_all;   /* every answer from every host */
     _Atomic uint16_t *done;   /* per raw host: ports decided, when tracked */
     atomic_int workers_left;
+    atomic_bool rtt_known;    /* rtt_all has a sample: provisional deadlines can be retimed */
     bool oom;                 /* under lock: a host record could not be stored */
 };
 
 struct slot {
     int fd;
+    bool polled;    /* registered with epoll */
+    bool provisional; /* deadline set from the initial timeout, before any round trip */
     uint32_t tries;
     uint64_t pair;
     uint64_t raw;
@@ -86,6 +93,12 @@ struct worker {
     struct pending *ring;     /* attempts to make again: retries and resource shortages */
     size_t ring_cap, ring_head, ring_n;
     uint64_t next_pos;
+    /* Refused sockets, disconnected and kept for the next attempt: socket() and close() are
+     * a third of the kernel's work per probe, and a TCP socket whose connect was refused can
+     * connect again once disconnected (AF_UNSPEC). Index 0 IPv4, 1 IPv6. */
+    int spare[2][SPARE_FDS];
+    unsigned n_spare[2];
+    unsigned n_provisional;
     struct tokenbucket tb;
     double next_deadline;
     unsigned starved;         /* consecutive socket() failures with nothing in flight */
@@ -114,7 +127,11 @@ static bool ring_push(struct worker *w, uint64_t pair, uint32_t tries)
     return true;
 }
 
-static double timeout_for(struct worker *w, uint64_t raw)
+/* The timeout of attempt number `tries` (1 = first) at this host: the host's own estimate
+ * once it has answered, else the estimate over every host, else the initial timeout; each
+ * retry waits twice as long as the attempt before it (RFC 6298, 5.5). *known says whether any
+ * round trip was behind it. */
+static double timeout_for(struct worker *w, uint64_t raw, uint32_t tries, bool *known)
 {
     struct engine *g = w->eng;
     const struct portscan_cfg *c = g->cfg;
@@ -122,8 +139,33 @@ static double timeout_for(struct worker *w, uint64_t raw)
     struct hrec *r = ht_find(&g->hosts, raw);
     const struct rtt_est *est = (r && r->rtt.samples) ? &r->rtt : &g->rtt_all;
     double t = rtt_timeout(est, c->initial_timeout_ms, c->min_timeout_ms, c->max_timeout_ms);
+    *known = est->samples > 0;
     pthread_mutex_unlock(&g->lock);
-    return t;
+    t *= (double)(1u << (tries - 1 < 4 ? tries - 1 : 4));
+    return t < c->max_timeout_ms ? t : c->max_timeout_ms;
+}
+
+/* Attempts issued before any round trip was known got the initial timeout; once answers
+ * arrive, they get the adaptive one too (never a later deadline than they had). */
+static void retime_provisional(struct worker *w)
+{
+    if (w->n_provisional == 0 || !atomic_load(&w->eng->rtt_known))
+        return;
+    for (unsigned i = 0; i < w->cap; i++) {
+        struct slot *s = &w->slots[i];
+        if (s->fd < 0 || !s->provisional)
+            continue;
+        bool known;
+        double t = timeout_for(w, s->raw, s->tries, &known);
+        if (!known)
+            continue;
+        if (s->start_ms + t < s->deadline_ms)
+            s->deadline_ms = s->start_ms + t;
+        if (s->deadline_ms < w->next_deadline)
+            w->next_deadline = s->deadline_ms;
+        s->provisional = false;
+        w->n_provisional--;
+    }
 }
 
 static void host_port_decided(struct engine *g, uint64_t raw)
@@ -156,6 +198,7 @@ static void record(struct worker *w, const struct slot *s, enum outcome o, doubl
         if (r) {
             rtt_sample(&r->rtt, rtt);
             rtt_sample(&g->rtt_all, rtt);
+            atomic_store(&g->rtt_known, true);
             r->h.rtt_ms = r->rtt.srtt_ms;
             if (fresh) {
                 r->h.reason = rm_strdup(o == OUT_OPEN ? "syn-ack" : "conn-refused");
@@ -188,8 +231,33 @@ static void release(struct worker *w, struct slot *s)
         close(s->fd);
         s->fd = -1;
     }
+    if (s->provisional) {
+        s->provisional = false;
+        w->n_provisional--;
+    }
     w->free_idx[w->n_free++] = (unsigned)(s - w->slots);
     w->inflight--;
+}
+
+/* Keeps a refused, never-polled socket for the next attempt instead of closing it. */
+static void keep_spare(struct worker *w, struct slot *s)
+{
+    unsigned fam = s->addr.family == AF_INET6;
+    if (s->polled || w->n_spare[fam] == SPARE_FDS)
+        return;
+    struct sockaddr un = {.sa_family = AF_UNSPEC};
+    if (connect(s->fd, &un, sizeof un) == 0) {
+        w->spare[fam][w->n_spare[fam]++] = s->fd;
+        s->fd = -1;
+    }
+}
+
+static int new_socket(struct worker *w, int family)
+{
+    unsigned fam = family == AF_INET6;
+    if (w->n_spare[fam] > 0)
+        return w->spare[fam][--w->n_spare[fam]];
+    return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 }
 
 /* The attempt in slot s ended with outcome o. */
@@ -201,6 +269,8 @@ static void finish(struct worker *w, struct slot *s, enum outcome o, double now)
         return;
     }
     record(w, s, o, now - s->start_ms);
+    if (o == OUT_CLOSED)
+        keep_spare(w, s);
     if (o == OUT_OPEN) {
         /* Close with RST: no TIME_WAIT, so a scan never exhausts the ephemeral ports, and
          * the service is not left holding a conversation. */
@@ -249,7 +319,8 @@ static int start(struct worker *w, uint64_t pair, const struct rm_addr *addrp, u
     s->tries = tries + 1;
     s->start_ms = now;
 
-    int fd = socket(addr.family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    s->polled = false;
+    int fd = new_socket(w, addr.family);
     if (fd < 0) {
         int err = errno;
         release(w, s);
@@ -288,9 +359,13 @@ static int start(struct worker *w, uint64_t pair, const struct rm_addr *addrp, u
                 w->fatal_errno = e2;
             return -1;
         }
-        /* Each retry waits twice as long as the attempt before it (RFC 6298, 5.5). */
-        double t = timeout_for(w, raw) * (double)(1u << (tries < 4 ? tries : 4));
-        s->deadline_ms = now + (t < g->cfg->max_timeout_ms ? t : g->cfg->max_timeout_ms);
+        bool known;
+        s->deadline_ms = now + timeout_for(w, raw, s->tries, &known);
+        s->polled = true;
+        if (!known) {
+            s->provisional = true;
+            w->n_provisional++;
+        }
         if (s->deadline_ms < w->next_deadline)
             w->next_deadline = s->deadline_ms;
         return 1;
@@ -310,11 +385,17 @@ static bool have_work(const struct worker *w)
     return w->ring_n > 0 || w->next_pos < w->eng->n_pairs;
 }
 
-/* Issues attempts while there is room, work and rate budget. */
-static void issue(struct worker *w)
+/* Issues attempts while there is room, work and rate budget, but at most ISSUE_BATCH per
+ * call: on loopback most attempts are decided inside connect() and free their slot at once,
+ * so without a bound this loop would starve the answers waiting in epoll (and the deadline
+ * checks) until the whole scan had been issued. Returns true when it stopped on the bound. */
+static bool issue(struct worker *w)
 {
     struct engine *g = w->eng;
+    unsigned budget = ISSUE_BATCH;
     while (w->n_free > 0 && have_work(w)) {
+        if (budget-- == 0)
+            return true;
         double now = now_ms();
         uint64_t pair;
         uint32_t tries;
@@ -335,7 +416,7 @@ static void issue(struct worker *w)
             }
         }
         if (!tb_take(&w->tb, now))
-            return;
+            return false;
         if (from_ring) {
             w->ring_head = (w->ring_head + 1) % w->ring_cap;
             w->ring_n--;
@@ -346,10 +427,11 @@ static void issue(struct worker *w)
         if (rc < 0) {
             if (w->inflight == 0)
                 w->starved++;
-            return; /* shortage: let something in flight finish first */
+            return false; /* shortage: let something in flight finish first */
         }
         w->starved = 0;
     }
+    return false;
 }
 
 /* An answer can land between epoll_wait returning and the deadline check (or sit in a
@@ -387,7 +469,7 @@ static void *worker_main(void *arg)
     struct engine *g = w->eng;
     struct epoll_event events[EVENTS_PER_WAIT];
     while (!(g->cfg->cancel && *g->cfg->cancel) && !w->fatal_errno) {
-        issue(w);
+        bool more = issue(w);
         if (!have_work(w) && w->inflight == 0)
             break;
         if (w->starved > 200) {
@@ -403,7 +485,7 @@ static void *worker_main(void *arg)
             if (tw < wait)
                 wait = tw;
         }
-        int ms = wait <= 0 ? 0 : (int)ceil(wait);
+        int ms = (more || wait <= 0) ? 0 : (int)ceil(wait);
         int n = epoll_wait(w->ep, events, EVENTS_PER_WAIT, ms);
         if (n < 0 && errno != EINTR) {
             w->fatal_errno = errno;
@@ -422,6 +504,7 @@ static void *worker_main(void *arg)
                 err = errno;
             finish(w, s, outcome_of(err), now);
         }
+        retime_provisional(w);
         if (w->inflight > 0 && now_ms() >= w->next_deadline)
             check_deadlines(w, now_ms());
     }
@@ -462,6 +545,9 @@ static unsigned fit_fd_limit(unsigned want, struct engine *g)
 
 static void worker_free(struct worker *w)
 {
+    for (unsigned f = 0; f < 2; f++)
+        for (unsigned i = 0; i < w->n_spare[f]; i++)
+            close(w->spare[f][i]);
     if (w->ep >= 0)
         close(w->ep);
     free(w->slots);
@@ -538,7 +624,11 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
     unsigned threads = cfg->threads ? cfg->threads : 1;
     if (threads > g.n_pairs)
         threads = (unsigned)g.n_pairs;
-    unsigned conc = fit_fd_limit(cfg->max_concurrency ? cfg->max_concurrency : 1, &g);
+    /* Room for the kept spare sockets too; if the limit is tight, socket() failures are
+     * handled as a shortage anyway. */
+    unsigned margin = 2 * SPARE_FDS * threads;
+    unsigned fit = fit_fd_limit((cfg->max_concurrency ? cfg->max_concurrency : 1) + margin, &g);
+    unsigned conc = fit > margin + 16 ? fit - margin : 16;
     unsigned per = conc / threads ? conc / threads : 1;
 
     int rc = 0;
