@@ -44,7 +44,7 @@ static void notify(struct scan_result *r, size_t from, const struct checkrun_opt
     if (!o->on_finding)
         return;
     for (size_t i = from; i < r->n_findings; i++)
-        o->on_finding(r->findings[i], o->cb_arg);
+        o->on_finding(r->findings[i], i, o->cb_arg);
 }
 
 int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err *e)

@@ -8,8 +8,9 @@
 #include "scanner/err.h"
 #include "scanner/model.h"
 
-/* Called after each finding is appended (for streaming); may be NULL. */
-typedef void (*finding_cb)(const struct finding *f, void *arg);
+/* Called after each finding is appended (for streaming), with its position in the result's
+ * findings (the document's id is F<index + 1>); may be NULL. */
+typedef void (*finding_cb)(const struct finding *f, size_t index, void *arg);
 
 struct checkrun_opts {
     const char *only;      /* comma-separated check ids to run, NULL = all */

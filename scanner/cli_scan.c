@@ -139,11 +139,11 @@ static void ui_tick(const struct portscan_progress *p, void *arg)
     progress_draw(&ui->progress, p, mono_ms());
 }
 
-static void ui_finding(const struct finding *f, void *arg)
+static void ui_finding(const struct finding *f, size_t index, void *arg)
 {
     struct scan_ui *ui = arg;
     if (ui->stream)
-        ndjson_emit(ui->stream, "finding", result_finding_json(f, 0));
+        ndjson_emit(ui->stream, "finding", result_finding_json(f, index));
 }
 
 static int build_scope(const struct scan_opts *o, struct scope *s, struct rm_err *e)

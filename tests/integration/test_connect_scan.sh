@@ -85,12 +85,14 @@ import json, sys
 events = [json.loads(line) for line in open(sys.argv[1])]
 assert events[0]["event"] == "scan_start", events[0]
 assert events[-1]["event"] == "scan_end", events[-1]
+ids = [e["id"] for e in events if e["event"] == "finding"]
+assert ids == ["F%d" % (i + 1) for i in range(len(ids))], ids[:5]
 for e in events:
     if e["event"] == "port_open":
         print(e["address"], e["port"])
 PY
 sort -o "$WORK/nd1.txt" "$WORK/nd1.txt"
-check "NDJSON: whole lines, start/end events, port_open set equals the lab" cmp -s "$EXPECT" "$WORK/nd1.txt"
+check "NDJSON: whole lines, start/end events, finding ids in order, port_open set equals the lab" cmp -s "$EXPECT" "$WORK/nd1.txt"
 
 lab_stop excluded
 check "excluded addresses received no connection" [ ! -s "$WORK/excluded.log" ]
