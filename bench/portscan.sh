@@ -105,43 +105,6 @@ ss -Hltn | awk '{print $4}' | awk -v net="$NET." '
       if (a == "0.0.0.0" || a == "*" || a == "::" || index(a, net) == 1) print p }' \
     | sort -un > "$work/busy.txt"
 
-python3 - "$work" "$SEED" "$NET" "$LAB_HOSTS" <<'EOF'
-import random, sys
-work, seed, net, nhosts = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-top = [int(x) for x in open(f"{work}/top.txt")]
-busy = {int(x) for x in open(f"{work}/busy.txt") if x.strip()}
-pool = [p for p in top if p not in busy]
-rng = random.Random(seed)
-lab, hidden = [], []
-for h in range(1, nhosts + 1):
-    for p in sorted(rng.sample(pool, rng.randint(1, 50))):
-        lab.append(f"{net}.{h}:{p}")
-for h in (201, 202):  # behind the nftables rules: must be found closed or filtered, never open
-    for p in sorted(rng.sample(pool, 5)):
-        hidden.append(f"{net}.{h}:{p}")
-open(f"{work}/lab.txt", "w").write("\n".join(lab) + "\n")
-open(f"{work}/endpoints.txt", "w").write("\n".join(lab + hidden) + "\n")
-EOF
-n_lab=$(wc -l < "$work/lab.txt")
-
-# shellcheck disable=SC2046
-python3 "$root/tests/lab/listen.py" --pidfile "$work/lab.pid" --log "$work/lab.log" \
-    --lifetime "$LAB_LIFETIME" --backlog 1024 $(cat "$work/endpoints.txt") \
-    > "$work/listen.out" 2>&1 &
-lab_started=$!
-i=0
-while [ ! -s "$work/lab.pid" ]; do
-    if ! kill -0 "$lab_started" 2>/dev/null; then
-        cat "$work/listen.out" >&2
-        die "the lab listener failed to start"
-    fi
-    i=$((i + 1))
-    [ $i -le 200 ] || { kill "$lab_started"; die "the lab listener did not start within 20 s"; }
-    sleep 0.1
-done
-lab_pid=$(cat "$work/lab.pid")
-[ "$lab_pid" = "$lab_started" ] || die "pidfile names $lab_pid, expected $lab_started"
-
 fw=0
 if [ "$(id -u)" != 0 ]; then
     echo "bench: not root: skipping the nftables drop/reject hosts (phase 2)"
@@ -168,6 +131,54 @@ EOF
         echo "bench: could not create the nftables table: skipping the drop/reject hosts"
     fi
 fi
+
+# Without root, ports below net.ipv4.ip_unprivileged_port_start cannot be bound: leave them out.
+low=0
+if [ "$(id -u)" != 0 ]; then
+    low=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+    echo "bench: not root: the lab uses only ports from $low up"
+fi
+
+python3 - "$work" "$SEED" "$NET" "$LAB_HOSTS" "$low" "$fw" <<'EOF'
+import random, sys
+work, seed, net, nhosts, low = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+fw = sys.argv[6] == "1"
+top = [int(x) for x in open(f"{work}/top.txt")]
+busy = {int(x) for x in open(f"{work}/busy.txt") if x.strip()}
+pool = [p for p in top if p not in busy and p >= low]
+rng = random.Random(seed)
+lab, hidden = [], []
+for h in range(1, nhosts + 1):
+    for p in sorted(rng.sample(pool, rng.randint(1, 50))):
+        lab.append(f"{net}.{h}:{p}")
+for h in (201, 202):  # behind the nftables rules: must be found closed or filtered, never open
+    ports = sorted(rng.sample(pool, 5))  # drawn either way, so the lab does not depend on fw
+    if fw:
+        hidden.extend(f"{net}.{h}:{p}" for p in ports)
+open(f"{work}/lab.txt", "w").write("\n".join(lab) + "\n")
+open(f"{work}/endpoints.txt", "w").write("\n".join(lab + hidden) + "\n")
+EOF
+n_lab=$(wc -l < "$work/lab.txt")
+
+# shellcheck disable=SC2046
+python3 "$root/tests/lab/listen.py" --pidfile "$work/lab.pid" --log "$work/lab.log" \
+    --lifetime "$LAB_LIFETIME" --backlog 1024 $(cat "$work/endpoints.txt") \
+    > "$work/listen.out" 2>&1 &
+lab_pid=$! # ours from here on: cleanup stops it
+i=0
+while [ ! -s "$work/lab.pid" ]; do
+    if ! kill -0 "$lab_pid" 2>/dev/null; then
+        cat "$work/listen.out" >&2
+        die "the lab listener failed to start"
+    fi
+    i=$((i + 1))
+    [ $i -le 200 ] || die "the lab listener did not start within 20 s"
+    sleep 0.1
+done
+[ "$(cat "$work/lab.pid")" = "$lab_pid" ] || die "the pidfile names $(cat "$work/lab.pid"), not our listener $lab_pid"
+n_listening=$(ss -Hltn | awk -v net="$NET." 'index($4, net) == 1' | wc -l)
+n_endpoints=$(wc -l < "$work/endpoints.txt")
+[ "$n_listening" -eq "$n_endpoints" ] || die "$n_listening sockets listen in $NET.0/24, expected $n_endpoints"
 
 # ---- the runs ---------------------------------------------------------------------------
 # run TOOL PHASE N TARGET: one bounded run; wall seconds go to PHASE.TOOL.times, peak RSS
