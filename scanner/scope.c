@@ -1,6 +1,10 @@
 /* The scope object: its lists of specs and resolved names, adding to them all or nothing,
- * and the accessors. Parsing is in scope_parse.c, files and lists in scope_file.c, the walk
- * over raw indices in scope_walk.c. */
+ * and the accessors. The rest of the room:
+ *   scope_parse.c   one token -> one spec (and the error messages)
+ *   scope_file.c    target and exclusion files, buffers, the --exclude list
+ *   scope_spec.c    one spec's geometry: index -> address, containment, single-blocker skips
+ *   scope_union.c   skips over stretches that several blockers cover together
+ *   scope_walk.c    scope_at, the iterator, scope_finalize */
 #include "scope_impl.h"
 
 #include <stdlib.h>
@@ -69,7 +73,7 @@ int scope_add_token(struct scope *s, bool target, const char *tok, size_t len, s
 {
     struct spec sp;
     struct spec_name nm;
-    if (spec_parse(s, target ? "target" : "exclude", tok, len, &sp, &nm, e) < 0)
+    if (spec_parse(s, target, tok, len, &sp, &nm, e) < 0)
         return -1;
     struct specvec *v = target ? &s->targets : &s->excludes;
     /* A scope this big is nonsense, but the sum must not wrap: raw indices would alias. */

@@ -13,9 +13,17 @@
  *   IPv6 address          2001:db8::1
  *   IPv6 prefix           2001:db8::/112          (/112 .. /128: at most 65,536 addresses)
  *   hostname              localhost  host.example/28  (resolved once at add time; recorded)
+ * A token made only of digits and . , - * / is always IPv4 syntax, never a hostname.
+ * Exclusions take the same syntax, except that any IPv6 prefix is allowed (they are only
+ * tested against, never walked).
  * Target files (-iL) and exclusion files hold specifications separated by whitespace;
- * '#' starts a comment to the end of the line. Exclusion lists on the command line are
- * separated by commas.
+ * '#' starts a comment to the end of the line; a token may be at most 1024 bytes and a file
+ * at most 16 MiB. Exclusion lists on the command line are separated by commas; a piece with
+ * no dot made of digits, '-' and '*' continues the IPv4 octet list before it, so
+ * "192.0.2.1,5,9-12,198.51.100.7" is two exclusions, as in a file.
+ *
+ * A scope is not locked: build it from one thread; after scope_finalize() the const calls
+ * (scope_at, scope_is_excluded, iterators on separate scope_iter structs) may run in many.
  */
 #ifndef RISKMAP_SCOPE_H
 #define RISKMAP_SCOPE_H

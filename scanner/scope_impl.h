@@ -89,10 +89,59 @@ struct spec_name {
     struct rm_addr addr; /* what it resolved to */
 };
 
-/* Parses one token tok[0..len) into *out (out->text, start are left for the caller). `role`
- * is "target" or "exclude": it opens error messages and decides the IPv6 prefix limit.
- * Hostnames go through s->resolve. Returns 0 or -1 with e filled. */
-int spec_parse(const struct scope *s, const char *role, const char *tok, size_t len,
+/* 256-bit sets of octet values, shared by the spec files. */
+static inline bool set_has(const uint64_t b[4], unsigned v)
+{
+    return b[v / 64] >> (v % 64) & 1;
+}
+
+static inline bool set_subset(const uint64_t a[4], const uint64_t b[4])
+{
+    for (int w = 0; w < 4; w++)
+        if (a[w] & ~b[w])
+            return false;
+    return true;
+}
+
+/* How many consecutive values from v (a member) are members. */
+static inline unsigned set_run(const uint64_t b[4], unsigned v)
+{
+    unsigned w = v / 64, sh = v % 64;
+    /* Inverted, so the run ends at the lowest set bit; the bits shifted in become ones and cap
+     * the run at the end of the word. */
+    uint64_t x = ~(b[w] >> sh);
+    unsigned run = x ? (unsigned)__builtin_ctzll(x) : 64;
+    if (sh + run < 64)
+        return run;
+    for (w++; w < 4; w++) {
+        if (b[w] == UINT64_MAX) {
+            run += 64;
+            continue;
+        }
+        run += (unsigned)__builtin_ctzll(~b[w]);
+        break;
+    }
+    return run;
+}
+
+static inline void set_add_range(uint64_t u[4], unsigned lo, unsigned hi)
+{
+    for (unsigned v = lo; v <= hi;) {
+        if (v % 64 == 0 && hi - v >= 63) {
+            u[v / 64] = UINT64_MAX;
+            v += 64;
+        } else {
+            u[v / 64] |= UINT64_C(1) << (v % 64);
+            v++;
+        }
+    }
+}
+
+/* Parses one token tok[0..len) into *out (out->text, start are left for the caller). A
+ * target and an exclusion differ in the IPv6 prefix limit and in the word that opens error
+ * messages ("target", "exclude"). Hostnames go through s->resolve. Returns 0 or -1 with e
+ * filled. */
+int spec_parse(const struct scope *s, bool target, const char *tok, size_t len,
                struct spec *out, struct spec_name *name, struct rm_err *e);
 
 /* Formats `role "token": reason` into e, quoting the token safely; returns -1. */
@@ -109,21 +158,21 @@ bool spec_contains(const struct spec *sp, const struct rm_addr *a);
 uint64_t spec_skip(const struct spec *target, uint64_t j, const struct rm_addr *a,
                    const struct spec *b);
 
-/* Adds to u the last-byte values that b covers in the aligned 256-address block holding a
- * (its /24 or /120). */
-void spec_block_cover(const struct spec *b, const struct rm_addr *a, uint64_t u[4]);
-/* From target index j (address a), how many indices in a row hold addresses whose last byte
- * is in u, without leaving that block. 0 when a's own last byte is not in u. */
-uint64_t spec_block_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
-                         const uint64_t u[4]);
+/* The blockers of target k: every exclusion, then the targets before k. */
+static inline size_t scope_n_blockers(const struct scope *s, size_t k)
+{
+    return s->excludes.n + k;
+}
 
-/* The same idea one level up: u[L] gathers the last-octet sets of octet blockers that hold
- * all of the target's values in octets L..2 and a's octets before L. spec_level_skip then
- * steps over the rest of a's L-block when u[L] holds the target's last octet; 0 when no
- * level is covered. IPv4 only; IPv6 targets get 0. */
-void spec_level_cover(const struct spec *t, const struct spec *b, const struct rm_addr *a,
-                      uint64_t u[3][4]);
-uint64_t spec_level_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
-                         uint64_t u[3][4]);
+static inline const struct spec *scope_blocker(const struct scope *s, size_t x)
+{
+    return x < s->excludes.n ? &s->excludes.v[x] : &s->targets.v[x - s->excludes.n];
+}
+
+/* For target k at index j (address a), covered by some blocker: how many indices from j on
+ * the blockers cover together (0 when it finds none). Looks at the 256-address block holding
+ * a, then for IPv4 at the rest of its /16, then at bigger blocks (scope_union.c). */
+uint64_t union_skip(const struct scope *s, size_t k, const struct spec *t, uint64_t j,
+                    const struct rm_addr *a);
 
 #endif

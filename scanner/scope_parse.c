@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 
 #define NAME_MAX_LEN 253 /* RFC 1035, without the trailing dot */
-#define QUOTE_MAX 120    /* bytes of a token quoted in a message; the rest becomes "..." */
+#define QUOTE_MAX 120    /* bytes of quoted text in a message; the rest becomes "..." */
 
 /* The token being parsed, carried so every failure can name it. */
 struct pctx {
@@ -26,10 +26,10 @@ struct pctx {
     bool target;
 };
 
-/* Writes tok as printable text: quotes and backslashes escaped, other bytes outside printable
- * ASCII as \xNN, cut at QUOTE_MAX bytes. Messages may reach a terminal, so hostile bytes from
- * a target file must not. */
-static void quote(char *dst, size_t cap, const char *tok, size_t len)
+/* Writes tok as printable text into dst (QUOTE_MAX + 4 bytes): quotes and backslashes
+ * escaped, other bytes outside printable ASCII as \xNN, cut with "..." after QUOTE_MAX bytes.
+ * Messages may reach a terminal, so hostile bytes from a target file must not. */
+static void quote(char *dst, const char *tok, size_t len)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
@@ -42,7 +42,7 @@ static void quote(char *dst, size_t cap, const char *tok, size_t len)
         else
             snprintf(tmp, sizeof tmp, "%c", c);
         size_t tl = strlen(tmp);
-        if (i >= QUOTE_MAX || o + tl + 4 >= cap) {
+        if (o + tl > QUOTE_MAX) {
             memcpy(dst + o, "...", 3);
             o += 3;
             break;
@@ -56,10 +56,10 @@ static void quote(char *dst, size_t cap, const char *tok, size_t len)
 int spec_fail(struct rm_err *e, const char *role, const char *tok, size_t len, const char *fmt,
               ...)
 {
-    char q[QUOTE_MAX * 4 + 8];
+    char q[QUOTE_MAX + 4];
     char reason[256];
     va_list ap;
-    quote(q, sizeof q, tok, len);
+    quote(q, tok, len);
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
@@ -117,12 +117,6 @@ static long parse_prefix(const struct pctx *c, const char *p, size_t n, long max
     return v;
 }
 
-static void set_range(uint64_t bits[4], unsigned lo, unsigned hi)
-{
-    for (unsigned v = lo; v <= hi; v++)
-        bits[v / 64] |= UINT64_C(1) << (v % 64);
-}
-
 /* One octet field: a comma list of N, N-M, -M, N-, - and *. Sets bits; *single says it was a
  * plain number, the only form a CIDR prefix may follow. */
 static int parse_octet(const struct pctx *c, const char *p, size_t n, uint64_t bits[4],
@@ -139,7 +133,7 @@ static int parse_octet(const struct pctx *c, const char *p, size_t n, uint64_t b
         if (il == 0)
             return FAIL(c, "empty octet range");
         if (il == 1 && p[0] == '*') {
-            set_range(bits, 0, 255);
+            set_add_range(bits, 0, 255);
             *single = false;
         } else {
             const char *dash = memchr(p, '-', il);
@@ -158,7 +152,7 @@ static int parse_octet(const struct pctx *c, const char *p, size_t n, uint64_t b
                 return FAIL(c, "octet out of range");
             if (lo > hi)
                 return FAIL(c, "range is reversed");
-            set_range(bits, (unsigned)lo, (unsigned)hi);
+            set_add_range(bits, (unsigned)lo, (unsigned)hi);
         }
         if (!comma)
             break;
@@ -193,7 +187,7 @@ static void normalise(struct spec *sp)
             return;
         if (m == k) { /* n members from the lowest: contiguous iff no hole up to hi */
             for (unsigned v = lo; v <= hi; v++)
-                if (!(o->bits[m][v / 64] >> (v % 64) & 1))
+                if (!set_has(o->bits[m], v))
                     return; /* a hole: not contiguous */
         }
         first = first << 8 | lo;
@@ -423,10 +417,10 @@ static int parse_name(const struct pctx *c, struct spec *sp, struct spec_name *n
     return 0;
 }
 
-int spec_parse(const struct scope *s, const char *role, const char *tok, size_t len,
+int spec_parse(const struct scope *s, bool target, const char *tok, size_t len,
                struct spec *out, struct spec_name *name, struct rm_err *e)
 {
-    struct pctx c = {s, role, tok, len, e, strcmp(role, "target") == 0};
+    struct pctx c = {s, target ? "target" : "exclude", tok, len, e, target};
     struct spec sp;
     memset(&sp, 0, sizeof sp);
     memset(name, 0, sizeof *name);

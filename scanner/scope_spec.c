@@ -5,11 +5,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static bool set_has(const uint64_t b[4], unsigned v)
-{
-    return b[v / 64] >> (v % 64) & 1;
-}
-
 /* The k-th (from 0) member of a set, k < its size. */
 static unsigned set_kth(const uint64_t b[4], unsigned k)
 {
@@ -24,35 +19,6 @@ static unsigned set_kth(const uint64_t b[4], unsigned k)
         k -= pc;
     }
     return 255; /* not reached for k < size */
-}
-
-/* How many consecutive values from v (a member) are members. */
-static unsigned set_run(const uint64_t b[4], unsigned v)
-{
-    unsigned w = v / 64, sh = v % 64;
-    /* Inverted, so the run ends at the lowest set bit; the bits shifted in become ones and cap
-     * the run at the end of the word. */
-    uint64_t x = ~(b[w] >> sh);
-    unsigned run = x ? (unsigned)__builtin_ctzll(x) : 64;
-    if (sh + run < 64)
-        return run;
-    for (w++; w < 4; w++) {
-        if (b[w] == UINT64_MAX) {
-            run += 64;
-            continue;
-        }
-        run += (unsigned)__builtin_ctzll(~b[w]);
-        break;
-    }
-    return run;
-}
-
-static bool set_subset(const uint64_t a[4], const uint64_t b[4])
-{
-    for (int w = 0; w < 4; w++)
-        if (a[w] & ~b[w])
-            return false;
-    return true;
 }
 
 static unsigned low16(const struct rm_addr *a)
@@ -150,32 +116,63 @@ static uint64_t run_from(const struct spec *sp, const struct rm_addr *a)
     return 1;
 }
 
-/* For an octet target: the index step that skips every later index in the largest block of
- * the target (addresses sharing the first L octets with a) that b covers whole, or 0. Indices
- * in such a block are contiguous and, past j, hold addresses >= a in that block. */
-static uint64_t skip_blocks(const struct spec *t, uint64_t j, const struct rm_addr *a,
-                            const struct spec *b, uint64_t brun)
+/* Members of a set below v. */
+static unsigned set_below(const uint64_t b[4], unsigned v)
+{
+    unsigned n = 0;
+    for (unsigned w = 0; w < v / 64; w++)
+        n += (unsigned)__builtin_popcountll(b[w]);
+    if (v % 64)
+        n += (unsigned)__builtin_popcountll(b[v / 64] & ((UINT64_C(1) << (v % 64)) - 1));
+    return n;
+}
+
+/* How many addresses of an octet target lie below y (y <= 2^32): its rank in mixed radix. */
+static uint64_t oct_rank(const struct spec *t, uint64_t y)
+{
+    if (y >> 32)
+        return t->size;
+    uint64_t r = 0, per = t->size;
+    for (int m = 0; m < 4; m++) {
+        unsigned v = (unsigned)(y >> (8 * (3 - m))) & 0xff;
+        per /= t->u.oct.n[m];
+        r += set_below(t->u.oct.bits[m], v) * per;
+        if (!set_has(t->u.oct.bits[m], v))
+            break;
+    }
+    return r;
+}
+
+/* An octet target against an octet blocker: in the levels below L, every value of the target
+ * is one of b's, so each of the target's blocks there that b touches, b covers whole. From j,
+ * that is the rest of the current block, then one block per following value of the target at
+ * level L that b holds too. */
+static uint64_t oct_covered(const struct spec *t, uint64_t j, const struct rm_addr *a,
+                            const struct spec *b)
 {
     const struct octsets *o = &t->u.oct;
-    for (int L = 0; L < 4; L++) {
-        bool covered;
-        if (b->kind == SPEC_OCT) {
-            covered = true;
-            for (int m = L; m < 4 && covered; m++)
-                covered = set_subset(o->bits[m], b->u.oct.bits[m]);
-        } else {
-            uint64_t x = addr_v4(a);
-            uint64_t end = x | ((UINT64_C(1) << (32 - 8 * L)) - 1);
-            covered = brun >= end - x + 1;
+    int L = 3;
+    while (L >= 0 && set_subset(o->bits[L], b->u.oct.bits[L]))
+        L--;
+    if (L < 0)
+        return t->size - j;
+    uint64_t per = 1;
+    for (int m = L + 1; m < 4; m++)
+        per *= o->n[m];
+    uint64_t run = per - j % per;
+    unsigned v = a->bytes[L];
+    for (unsigned w = v / 64; w < 4; w++) {
+        /* the target's values above v (two shifts: v % 64 + 1 may be 64) */
+        uint64_t above = w == v / 64 ? UINT64_MAX << (v % 64) << 1 : UINT64_MAX;
+        uint64_t after = o->bits[L][w] & above;
+        uint64_t missing = after & ~b->u.oct.bits[L][w];
+        if (missing) {
+            uint64_t held = after & ((UINT64_C(1) << __builtin_ctzll(missing)) - 1);
+            return run + (uint64_t)__builtin_popcountll(held) * per;
         }
-        if (covered) {
-            uint64_t per = 1;
-            for (int m = L; m < 4; m++)
-                per *= o->n[m];
-            return per - j % per;
-        }
+        run += (uint64_t)__builtin_popcountll(after) * per;
     }
-    return 0;
+    return run;
 }
 
 uint64_t spec_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
@@ -183,153 +180,21 @@ uint64_t spec_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
 {
     uint64_t left = t->size - j;
     uint64_t brun = run_from(b, a);
-    /* Targets list addresses in ascending order, so addresses that are consecutive in both
-     * are consecutive indices too. */
-    uint64_t trun = run_from(t, a);
-    uint64_t skip = trun < brun ? trun : brun;
-    if (t->kind == SPEC_OCT && b->kind != SPEC_V6) {
-        uint64_t blk = skip_blocks(t, j, a, b, brun);
-        if (blk > skip)
-            skip = blk;
+    uint64_t skip;
+    if (t->kind == SPEC_OCT) {
+        /* b covers the addresses [a, a + brun); the target's indices for those are the ones
+         * from j up to the rank of a + brun, since it lists addresses in ascending order. */
+        skip = oct_rank(t, addr_v4(a) + brun) - j;
+        if (b->kind == SPEC_OCT) {
+            uint64_t blocks = oct_covered(t, j, a, b);
+            if (blocks > skip)
+                skip = blocks;
+        }
+    } else {
+        uint64_t trun = run_from(t, a); /* contiguous targets: addresses are indices */
+        skip = trun < brun ? trun : brun;
     }
     if (skip > left)
         skip = left;
     return skip ? skip : 1;
-}
-
-/* ---- one 256-address block at a time ----------------------------------------------------
- * When several specs block a stretch between them (an exclusion of the even last octets and
- * another of the odd ones), no single one of them allows a big step. Within the aligned
- * block of 256 addresses holding a (its /24, or its /120), the union of what all blockers
- * cover is a 256-bit set over the last byte, and the walk can jump straight to the first
- * target address outside it: one step per block instead of one per address. */
-
-static void set_add_range(uint64_t u[4], unsigned lo, unsigned hi)
-{
-    for (unsigned v = lo; v <= hi;) {
-        if (v % 64 == 0 && hi - v >= 63) {
-            u[v / 64] = UINT64_MAX;
-            v += 64;
-        } else {
-            u[v / 64] |= UINT64_C(1) << (v % 64);
-            v++;
-        }
-    }
-}
-
-void spec_block_cover(const struct spec *b, const struct rm_addr *a, uint64_t u[4])
-{
-    switch (b->kind) {
-    case SPEC_V4: {
-        if (a->family != AF_INET)
-            return;
-        uint32_t base = addr_v4(a) & ~UINT32_C(0xff);
-        uint32_t lo = b->u.v4.first > base ? b->u.v4.first : base;
-        uint32_t hi = b->u.v4.last < base + 255 ? b->u.v4.last : base + 255;
-        if (lo <= hi)
-            set_add_range(u, lo - base, hi - base);
-        return;
-    }
-    case SPEC_OCT:
-        if (a->family != AF_INET)
-            return;
-        for (int k = 0; k < 3; k++)
-            if (!set_has(b->u.oct.bits[k], a->bytes[k]))
-                return;
-        for (int w = 0; w < 4; w++)
-            u[w] |= b->u.oct.bits[3][w];
-        return;
-    case SPEC_V6: {
-        if (a->family != AF_INET6)
-            return;
-        unsigned p = b->u.v6.prefix;
-        if (p <= 120) { /* membership does not depend on the last byte */
-            if (spec_contains(b, a))
-                set_add_range(u, 0, 255);
-            return;
-        }
-        if (memcmp(a->bytes, b->u.v6.base, 15) != 0)
-            return;
-        unsigned lo = b->u.v6.base[15];
-        set_add_range(u, lo, lo + (1u << (128 - p)) - 1);
-        return;
-    }
-    }
-}
-
-uint64_t spec_block_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
-                         const uint64_t u[4])
-{
-    unsigned v = t->kind == SPEC_V6 ? a->bytes[15] : a->bytes[3];
-    if (t->kind == SPEC_OCT) {
-        /* Members of the target's last-octet set from v on, not covered by u. */
-        const uint64_t *t3 = t->u.oct.bits[3];
-        uint64_t steps = 0;
-        for (unsigned w = v / 64; w < 4; w++) {
-            uint64_t from = w == v / 64 ? UINT64_MAX << (v % 64) : UINT64_MAX;
-            uint64_t mine = t3[w] & from;
-            uint64_t free_ = mine & ~u[w];
-            if (free_) {
-                uint64_t below = mine & ((UINT64_C(1) << __builtin_ctzll(free_)) - 1);
-                return steps + (uint64_t)__builtin_popcountll(below);
-            }
-            steps += (uint64_t)__builtin_popcountll(mine);
-        }
-        return steps; /* the rest of this block of the target */
-    }
-    /* Ranges: every value from v to the end of the target within the block is a target. */
-    uint64_t in_block = 256 - v;
-    uint64_t left = t->size - j;
-    uint64_t span = in_block < left ? in_block : left;
-    uint64_t run = set_has(u, v) ? set_run(u, v) : 0;
-    return run < span ? run : span;
-}
-
-/* ---- bigger blocks, when octet blockers share them out by the last octet only -----------
- * Exclusions such as *.*.*.0-127 and *.*.*.128-255 cover everything together, yet each
- * /24 would still cost one step. When blockers hold every value of the target (or every
- * value, for a range target) in the octets between L and the last one, and agree with a on
- * the octets before L, their last-octet sets apply to every /24 of a's L-block alike: if
- * together they hold the target's last octet, that whole block is covered. */
-
-void spec_level_cover(const struct spec *t, const struct spec *b, const struct rm_addr *a,
-                      uint64_t u[3][4])
-{
-    if (b->kind != SPEC_OCT || a->family != AF_INET || t->kind == SPEC_V6)
-        return;
-    for (int L = 0; L < 3; L++) {
-        bool ok = true;
-        for (int m = 0; m < L && ok; m++)
-            ok = set_has(b->u.oct.bits[m], a->bytes[m]);
-        for (int m = L; m < 3 && ok; m++)
-            ok = t->kind == SPEC_OCT ? set_subset(t->u.oct.bits[m], b->u.oct.bits[m])
-                                     : b->u.oct.n[m] == 256;
-        if (ok)
-            for (int w = 0; w < 4; w++)
-                u[L][w] |= b->u.oct.bits[3][w];
-    }
-}
-
-uint64_t spec_level_skip(const struct spec *t, uint64_t j, const struct rm_addr *a,
-                         uint64_t u[3][4])
-{
-    static const uint64_t all[4] = {UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
-    if (t->kind == SPEC_V6)
-        return 0;
-    const uint64_t *need = t->kind == SPEC_OCT ? t->u.oct.bits[3] : all;
-    for (int L = 0; L < 3; L++) {
-        if (!set_subset(need, u[L]))
-            continue;
-        if (t->kind == SPEC_OCT) {
-            uint64_t per = 1;
-            for (int m = L; m < 4; m++)
-                per *= t->u.oct.n[m];
-            return per - j % per;
-        }
-        uint64_t x = addr_v4(a);
-        uint64_t end = x | ((UINT64_C(1) << (32 - 8 * L)) - 1);
-        uint64_t left = t->size - j;
-        return end - x + 1 < left ? end - x + 1 : left;
-    }
-    return 0;
 }

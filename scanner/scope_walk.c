@@ -5,7 +5,9 @@
  * is not scanned, the spec that blocked it usually blocks a long stretch after it too (an
  * excluded /16, an earlier /24), and spec_skip() says how far, so a walk over a /8 minus a /9
  * takes a handful of steps rather than millions. When only short steps are possible, the
- * union of all blockers over the current block of 256 addresses gives one step per block. */
+ * union of all blockers over the current block of 256 addresses gives one step per block,
+ * and when that block is covered whole, scope_union.c looks further: the rest of its /16
+ * row by row, then whole /16s, /8s or the spec. */
 #include "scope_impl.h"
 
 #include <string.h>
@@ -28,12 +30,9 @@ static const struct spec *spec_at(const struct scope *s, uint64_t i, size_t *k_o
 /* The first exclusion or earlier target (before target k) covering a, or NULL. */
 static const struct spec *blocker(const struct scope *s, size_t k, const struct rm_addr *a)
 {
-    for (size_t x = 0; x < s->excludes.n; x++)
-        if (spec_contains(&s->excludes.v[x], a))
-            return &s->excludes.v[x];
-    for (size_t m = 0; m < k; m++)
-        if (spec_contains(&s->targets.v[m], a))
-            return &s->targets.v[m];
+    for (size_t x = 0; x < scope_n_blockers(s, k); x++)
+        if (spec_contains(scope_blocker(s, x), a))
+            return scope_blocker(s, x);
     return NULL;
 }
 
@@ -51,20 +50,9 @@ static uint64_t probe(const struct scope *s, uint64_t i, struct rm_addr *out)
     uint64_t skip = spec_skip(t, j, out, b);
     if (skip >= 256)
         return skip;
-    /* A short step: maybe several blockers share this block between them. */
-    uint64_t u[4] = {0, 0, 0, 0}, lv[3][4];
-    memset(lv, 0, sizeof lv);
-    for (size_t x = 0; x < s->excludes.n + k; x++) {
-        const struct spec *o = x < s->excludes.n ? &s->excludes.v[x]
-                                                 : &s->targets.v[x - s->excludes.n];
-        spec_block_cover(o, out, u);
-        spec_level_cover(t, o, out, lv);
-    }
-    uint64_t blk = spec_block_skip(t, j, out, u);
-    uint64_t lvl = spec_level_skip(t, j, out, lv);
-    if (blk > skip)
-        skip = blk;
-    return lvl > skip ? lvl : skip;
+    /* A short step: maybe several blockers share the stretch between them. */
+    uint64_t together = union_skip(s, k, t, j, out);
+    return together > skip ? together : skip;
 }
 
 bool scope_at(const struct scope *s, uint64_t i, struct rm_addr *out)

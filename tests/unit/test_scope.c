@@ -722,6 +722,37 @@ static void test_union_skips(void **state)
     assert_int_equal(scope_count(s), 3 + 1 + 3 + 3);
     scope_free(s);
 
+    /* Near misses, where a big step would be wrong. A range target: the first exclusion
+     * lacks x.x.255.x, so it does not apply to every /24. */
+    s = new_scope();
+    add_ok(s, "198.18.0.0/15");
+    excl_ok(s, "*.*.0-254.0-127");
+    excl_ok(s, "*.*.*.128-255");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 256); /* 198.18-19.255.0-127 */
+    scope_free(s);
+
+    /* An octet target: the first exclusion lacks 198.18.255.1. */
+    s = new_scope();
+    add_ok(s, "198.18.0-255.1,3");
+    excl_ok(s, "198.18.0-254.1");
+    excl_ok(s, "198.18.*.3");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 1);
+    bool scan;
+    assert_string_equal(at(s, 510, &scan), "198.18.255.1");
+    assert_true(scan);
+    scope_free(s);
+
+    /* The second exclusion only applies under 198.19, not 198.18. */
+    s = new_scope();
+    add_ok(s, "198.18-19.*.1,3");
+    excl_ok(s, "198.18-19.*.1");
+    excl_ok(s, "198.19.*.3");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 256); /* 198.18.*.3 */
+    scope_free(s);
+
     /* IPv6: exclusions and earlier targets tiling a /120. */
     s = new_scope();
     add_ok(s, "2001:db8::/120");
@@ -742,6 +773,123 @@ static void test_union_skips(void **state)
     finalize_ok(s, 0);
     assert_int_equal(scope_count(s), 256);
     scope_free(s);
+}
+
+/* Blockers that tile whole /24s between them: the plane of the last two octets steps over
+ * every covered /24, /16, /8 or spec at once, and never over an address still in scope. */
+static void test_plane_skips(void **state)
+{
+    (void)state;
+    struct rm_err e = {{0}};
+    struct scope *s;
+    bool scan;
+
+    /* Blockers that tile whole /16s between them, split along the third octet. */
+    s = new_scope();
+    add_ok(s, "192.0.2.0/0");
+    excl_ok(s, "*.*.0-127.0-254");
+    excl_ok(s, "*.*.128-255.*");
+    excl_ok(s, "*.*.*.255");
+    assert_int_equal(scope_finalize(s, 0, &e), -1);
+    assert_string_equal(e.msg, "every target is excluded");
+    scope_free(s);
+
+    s = new_scope();
+    add_ok(s, "198.18.0.0/15");
+    excl_ok(s, "*.*.0-127.0-254");
+    excl_ok(s, "*.*.128-254.*");
+    excl_ok(s, "*.*.*.255");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 2 * 255); /* 198.18-19.255.0-254 */
+    scope_free(s);
+
+    s = new_scope();
+    add_ok(s, "198.18-19.*.0,2");
+    excl_ok(s, "*.*.0-127.0,2");
+    excl_ok(s, "*.*.128-255.0");
+    excl_ok(s, "*.*.128-255.2");
+    assert_int_equal(scope_finalize(s, 0, &e), -1);
+    assert_string_equal(e.msg, "every target is excluded");
+    scope_free(s);
+
+    s = new_scope();
+    add_ok(s, "198.18.0-9.0,2");
+    excl_ok(s, "198.18.0-4.0");
+    excl_ok(s, "198.18.*.2");
+    excl_ok(s, "198.18.6-9.0");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 1);
+    assert_string_equal(at(s, 10, &scan), "198.18.5.0");
+    assert_true(scan);
+    scope_free(s);
+
+    /* A plane row is covered only by all 256 values, and only where each blocker applies. */
+    s = new_scope();
+    add_ok(s, "198.18.0.0/16");
+    excl_ok(s, "198.18.0.0-127");
+    excl_ok(s, "198.18.0.128-255");
+    excl_ok(s, "198.18.1.0");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 65536 - 257);
+    scope_free(s);
+
+    s = new_scope();
+    add_ok(s, "198.18.0.0/15");
+    excl_ok(s, "198.18.0.0-127");
+    excl_ok(s, "198.18.0.128-255");
+    excl_ok(s, "198.19.1,3.*"); /* not under 198.18 */
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 131072 - 768);
+    scope_free(s);
+
+    s = new_scope();
+    add_ok(s, "198.18.0.0/15");
+    excl_ok(s, "198.18.*.0-127");
+    excl_ok(s, "198.18.*.128-255"); /* all of 198.18, but not of the /15 */
+    excl_ok(s, "199.*.*.0-127");
+    excl_ok(s, "199.*.*.128-255"); /* all of 199, which is outside the target */
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 65536);
+    scope_free(s);
+
+    /* Blockers that cover 198/8 whole step over it, and not over 199/8 after it. */
+    s = new_scope();
+    add_ok(s, "198.0.0.0/7");
+    excl_ok(s, "198.*.*.0-127");
+    excl_ok(s, "198.*.*.128-255");
+    assert_int_equal(scope_finalize(s, 1000, &e), -1);
+    assert_string_equal(e.msg, "target scope has more than 1000 addresses (198.0.0.0/7); use "
+                               "--allow-large to scan it");
+    struct scope_iter it;
+    struct rm_addr a;
+    scope_iter_init(&it, s);
+    assert_true(scope_iter_next(&it, &a));
+    assert_int_equal(addr_v4(&a), 0xC7000000u); /* 199.0.0.0 */
+    scope_free(s);
+
+    /* Rows outside an octet target's third-octet set take no index steps. */
+    s = new_scope();
+    add_ok(s, "198.18.0,2,4.0,2");
+    excl_ok(s, "198.18.0-1.0");
+    excl_ok(s, "198.18.0-1.2");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 4);
+    assert_string_equal(at(s, 2, &scan), "198.18.2.0");
+    assert_true(scan);
+    scope_free(s);
+
+    /* The covered /24s run on past the end of the first target: the step stops at its end. */
+    s = new_scope();
+    add_ok(s, "198.18.0-2.*");
+    add_ok(s, "198.51.100.1");
+    excl_ok(s, "198.18.*.0-127");
+    excl_ok(s, "198.18.0-5.128-255");
+    finalize_ok(s, 0);
+    assert_int_equal(scope_count(s), 1);
+    assert_string_equal(at(s, 768, &scan), "198.51.100.1");
+    assert_true(scan);
+    scope_free(s);
+
 }
 
 /* ---- errors ----------------------------------------------------------------------------- */
@@ -799,6 +947,10 @@ static void test_errors_garbage(void **state)
     assert_int_equal(scope_add_target(s, big, &e), -1);
     assert_non_null(strstr(e.msg, "...\": invalid character '!'"));
     assert_int_equal(strncmp(e.msg, "target \"aaaa", 12), 0);
+    /* Binary bytes grow four-fold when escaped; the reason must still fit. */
+    memset(big, 1, sizeof big - 1);
+    assert_int_equal(scope_add_target(s, big, &e), -1);
+    assert_non_null(strstr(e.msg, "...\": invalid character '\\x01'"));
     scope_free(s);
 }
 
@@ -1010,6 +1162,22 @@ static void test_target_file(void **state)
     assert_int_equal(scope_count(s), 2 + 3 + 4 + 1 + 1);
     assert_int_equal(scope_n_names(s), 1);
     scope_free(s);
+
+    /* "-" reads standard input, and names it so in messages. */
+    assert_non_null(freopen(path, "r", stdin));
+    s = new_scope();
+    assert_int_equal(scope_add_target_file(s, "-", &e), 0);
+    assert_int_equal(scope_n_targets(s), 6);
+    scope_free(s);
+    static const char bad[] = "192.0.2.1\n192.0.2.1-0\n";
+    unlink(path);
+    write_temp(path, bad, sizeof bad - 1);
+    assert_non_null(freopen(path, "r", stdin));
+    s = new_scope();
+    assert_int_equal(scope_add_target_file(s, "-", &e), -1);
+    assert_string_equal(e.msg, "stdin:2: target \"192.0.2.1-0\": range is reversed");
+    assert_int_equal(scope_n_targets(s), 0);
+    scope_free(s);
     unlink(path);
 }
 
@@ -1116,6 +1284,7 @@ int main(void)
         cmocka_unit_test(test_big_skips),
         cmocka_unit_test(test_skip_boundaries),
         cmocka_unit_test(test_union_skips),
+        cmocka_unit_test(test_plane_skips),
         cmocka_unit_test(test_errors_ipv4),
         cmocka_unit_test(test_errors_garbage),
         cmocka_unit_test(test_errors_names),
