@@ -64,10 +64,8 @@ void hosttab_free(struct hosttab *t)
         struct host *h = &t->slots[i].h;
         free(h->reason);
         free(h->hostname);
-        for (size_t k = 0; k < h->n_services; k++) {
-            free(h->services[k].name);
-            free(h->services[k].reason);
-        }
+        for (size_t k = 0; k < h->n_services; k++)
+            service_clear(&h->services[k]);
         free(h->services);
     }
     free(t->slots);

@@ -57,14 +57,34 @@ static void free_strv(char **v, size_t n)
     free(v);
 }
 
+int service_set(char **field, const char *value)
+{
+    char *copy = rm_strdup(value);
+    if (value && !copy)
+        return -1;
+    free(*field);
+    *field = copy;
+    return 0;
+}
+
+void service_clear(struct service *s)
+{
+    free(s->name);
+    free(s->reason);
+    free(s->method);
+    free(s->product);
+    free(s->version);
+    free(s->info);
+    free(s->cpe);
+    free(s->evidence_id);
+}
+
 static void host_clear(struct host *h)
 {
     free(h->hostname);
     free(h->reason);
-    for (size_t i = 0; i < h->n_services; i++) {
-        free(h->services[i].name);
-        free(h->services[i].reason);
-    }
+    for (size_t i = 0; i < h->n_services; i++)
+        service_clear(&h->services[i]);
     free(h->services);
 }
 
@@ -163,8 +183,7 @@ struct service *host_add_service(struct host *h, uint16_t port, enum port_state 
     s->name = rm_strdup(name);
     s->reason = rm_strdup(reason);
     if ((name && !s->name) || (reason && !s->reason)) {
-        free(s->name);
-        free(s->reason);
+        service_clear(s);
         return NULL;
     }
     h->n_services++;

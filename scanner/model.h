@@ -33,7 +33,19 @@ struct service {
     char *name;   /* guess from the port number until service detection knows better; may be NULL */
     char *reason; /* "syn-ack", "conn-refused", "no-response", ... */
     double rtt_ms;
+    /* Filled in by service detection; each may be NULL. */
+    char *method;      /* how the name was found: "port" (table guess), "banner", "probe:NAME" */
+    char *product;     /* "OpenSSH", "nginx" */
+    char *version;     /* "9.2p1" */
+    char *info;        /* extra detail: "Debian 2+deb12u3", "protocol 2.0" */
+    char *cpe;         /* "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*" */
+    char *evidence_id; /* the raw bytes the identification rests on */
 };
+
+/* Replaces one of a service's string fields with a copy of value (NULL clears). 0 or -1. */
+int service_set(char **field, const char *value);
+/* Frees a service's strings (not the service itself, which lives in its host's array). */
+void service_clear(struct service *s);
 
 struct host {
     struct rm_addr addr;

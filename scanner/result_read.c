@@ -244,10 +244,18 @@ static int read_service(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, path, "state is not open, closed or filtered");
         goto out;
     }
-    if (!host_add_service(h, (uint16_t)port, ps, name, reason, rtt)) {
+    struct service *sv = host_add_service(h, (uint16_t)port, ps, name, reason, rtt);
+    if (!sv) {
         bad(rd, path, "out of memory");
         goto out;
     }
+    if (get_str(rd, o, "method", path, false, &sv->method) < 0 ||
+        get_str(rd, o, "product", path, false, &sv->product) < 0 ||
+        get_str(rd, o, "version", path, false, &sv->version) < 0 ||
+        get_str(rd, o, "info", path, false, &sv->info) < 0 ||
+        get_str(rd, o, "cpe", path, false, &sv->cpe) < 0 ||
+        get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0)
+        goto out;
     rc = 0;
 out:
     free(state);

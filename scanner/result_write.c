@@ -80,6 +80,12 @@ cJSON *result_service_json(const struct service *s)
     add_str(&b, o, "reason", s->reason);
     if (s->rtt_ms >= 0)
         add_num(&b, o, "rtt_ms", ms3(s->rtt_ms));
+    add_str(&b, o, "method", s->method);
+    add_str(&b, o, "product", s->product);
+    add_str(&b, o, "version", s->version);
+    add_str(&b, o, "info", s->info);
+    add_str(&b, o, "cpe", s->cpe);
+    add_str(&b, o, "evidence", s->evidence_id);
     if (b.failed) {
         cJSON_Delete(o);
         return NULL;

@@ -63,7 +63,13 @@ static struct scan_result *sample(void)
     h->rtt_ms = 0.125;
     h->n_open = 2;
     h->n_closed = 3;
-    host_add_service(h, 22, PORT_OPEN, "ssh", "syn-ack", 0.25);
+    struct service *sv = host_add_service(h, 22, PORT_OPEN, "ssh", "syn-ack", 0.25);
+    service_set(&sv->method, "banner");
+    service_set(&sv->product, "OpenSSH");
+    service_set(&sv->version, "9.2p1");
+    service_set(&sv->info, "Debian 2+deb12u3");
+    service_set(&sv->cpe, "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
+    service_set(&sv->evidence_id, "E1");
     host_add_service(h, 80, PORT_OPEN, "http", "syn-ack", 0.5);
     h = scan_add_host(r, &b);
     h->hostname = strdup("localhost");
@@ -109,6 +115,9 @@ static void round_trip_is_identical(void **state)
     assert_int_equal(back->hosts[0].n_services, 2);
     assert_int_equal(back->hosts[0].services[1].port, 80);
     assert_string_equal(back->hosts[1].hostname, "localhost");
+    assert_string_equal(back->hosts[0].services[0].product, "OpenSSH");
+    assert_string_equal(back->hosts[0].services[0].cpe, "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
+    assert_null(back->hosts[0].services[1].product);
     assert_int_equal(back->meta.settings.seed, 0xfedcba9876543210ULL);
     assert_int_equal(back->n_evidence, 2);
     assert_int_equal(back->evidence[1]->len, 7);
