@@ -28,7 +28,7 @@ else
 Q := @
 endif
 
-PKGS := libpcap openssl libxml-2.0 libcjson sqlite3
+PKGS := libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -53,7 +53,7 @@ ALL_LDFLAGS := $(OPT_LDFLAGS) $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out scanner/main.c,$(wildcard scanner/*.c checks/*.c policies/*.c reports/*.c)))
-LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o
 MAIN_OBJ := $(O)/scanner/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -81,6 +81,23 @@ FORCE:
 
 $(O)/%.o: %.c $(O)/.flags
 	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The service signature file, embedded as a C array so the binary needs no data path
+# (od and awk: xxd is not always installed). Generated, never edited.
+SIGS_TXT := scanner/data/service-signatures.txt
+$(O)/gen/sigdata.c: $(SIGS_TXT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   $<")
+	$(Q){ echo '/* generated from $(SIGS_TXT) by the Makefile; do not edit */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'const unsigned char riskmap_sigs_data[] = {'; \
+	  od -An -v -tu1 $< | awk '{ s = ""; for (i = 1; i <= NF; i++) s = s $$i ","; print s }'; \
+	  echo '0};'; \
+	  echo 'const size_t riskmap_sigs_len = sizeof riskmap_sigs_data - 1;'; } > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -16,9 +16,11 @@ libpcre2-dev libarchive-dev"
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2"
 # Benchmarks compare against these anchors on the same lab.
 BENCH="nmap nftables time"
+# Service detection tests start these real servers themselves on chosen 127/8 addresses.
+SERVERS="openssh-server nginx-light redis-server memcached vsftpd"
 
 missing=""
-for p in $BUILD $TEST $BENCH; do
+for p in $BUILD $TEST $BENCH $SERVERS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi

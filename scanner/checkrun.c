@@ -89,6 +89,11 @@ int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err
             }
             break;
         }
+        /* A module that failed half-way (out of memory) may leave a finding without its
+         * fingerprint; give it one so that the document stays readable. */
+        for (size_t i = before; i < r->n_findings; i++)
+            if (!r->findings[i]->fingerprint[0])
+                finding_fingerprint(r->findings[i]);
         notify(r, before, o);
         if (chk->cleanup)
             chk->cleanup(&ctx);

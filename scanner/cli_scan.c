@@ -14,6 +14,7 @@
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
+#include "scanner/detect.h"
 #include "scanner/help.h"
 #include "scanner/ndjson.h"
 #include "scanner/options.h"
@@ -81,6 +82,7 @@ static const char *operator_name(const struct scan_opts *o)
 
 /* Everything the event callbacks need; they run on worker threads under the engine lock. */
 struct scan_ui {
+    pthread_mutex_t lock; /* stderr: the progress line (main thread) and logs (workers) */
     struct ndjson *stream;
     struct progress_line progress;
     const struct scope *scope;
@@ -93,8 +95,10 @@ static void ui_log(const char *msg, void *arg)
     struct scan_ui *ui = arg;
     if (!ui->log || !ui->verbose)
         return;
+    pthread_mutex_lock(&ui->lock);
     progress_clear(&ui->progress);
     fprintf(ui->log, "riskmap: %s\n", msg);
+    pthread_mutex_unlock(&ui->lock);
 }
 
 static void ui_host_up(const struct host *h, void *arg)
@@ -136,7 +140,9 @@ static void ui_port_open(const struct host *h, const struct service *s, void *ar
 static void ui_tick(const struct portscan_progress *p, void *arg)
 {
     struct scan_ui *ui = arg;
+    pthread_mutex_lock(&ui->lock);
     progress_draw(&ui->progress, p, mono_ms());
+    pthread_mutex_unlock(&ui->lock);
 }
 
 static void ui_finding(const struct finding *f, size_t index, void *arg)
@@ -325,7 +331,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scope *scope = scope_new();
     struct portlist pl = {0};
     struct scan_result *r = NULL;
-    struct scan_ui ui = {0};
+    struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     char path[PATH_MAX];
     if (!scope) {
         rm_errf(e, "out of memory");
@@ -407,10 +413,11 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     static struct portscan_progress prog;
     memset(&prog, 0, sizeof prog);
     ui.progress.start_ms = mono_ms();
-    int scan_rc = portscan_run(&cfg, &ev, &prog, r, e);
+    /* From here on, a failure does not lose what was found: the document is still written,
+     * marked incomplete with the reason, and the exit status says runtime failure. */
+    struct rm_err failure = {{0}};
+    bool failed = portscan_run(&cfg, &ev, &prog, r, &failure) < 0;
     progress_clear(&ui.progress);
-    if (scan_rc < 0)
-        goto restore;
 
     scan_sort_hosts(r);
     for (size_t i = 0; i < r->n_hosts; i++) {
@@ -419,12 +426,29 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
             r->hosts[i].hostname = strdup(name);
     }
 
+    if (!o.no_service_detection && !cancelled && !failed) {
+        struct detect_opts dopt = {
+            .timeout_ms = o.service_timeout_ms, .max_concurrency = DETECT_DEF_CONCURRENCY,
+            .max_bytes = DETECT_DEF_MAX_BYTES, .cancel = &cancelled,
+        };
+        if (detect_services(r, &dopt, &failure) < 0)
+            failed = true;
+    }
+
+    /* Checks run on whatever was found, also in a partial scan: an open port seen is seen. */
     struct checkrun_opts co = {
         .only = o.checks, .timeout_ms = o.max_timeout_ms, .cancel = &cancelled,
         .on_finding = ui_finding, .cb_arg = &ui,
     };
     struct rm_err ce = {{0}};
-    int checks_rc = checkrun(r, &co, &ce);
+    if (checkrun(r, &co, &ce) < 0 && !failed) {
+        failed = true;
+        failure = ce;
+    }
+    r->meta.complete = r->meta.complete && !failed && !cancelled;
+    if (!r->meta.complete)
+        r->meta.incomplete_reason = strdup(cancelled ? "interrupted" :
+                                           failure.msg[0] ? failure.msg : "not every port was decided");
     r->meta.finished_utc = utc_now();
 
     if (o.output_dir && result_write(r, path, e) < 0)
@@ -435,18 +459,25 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         cJSON_AddNumberToObject(p, "hosts_up", (double)r->meta.stats.hosts_up);
         cJSON_AddNumberToObject(p, "open", (double)r->meta.stats.open);
         cJSON_AddNumberToObject(p, "findings", (double)r->n_findings);
+        cJSON_AddBoolToObject(p, "complete", r->meta.complete);
         cJSON_AddBoolToObject(p, "cancelled", cancelled != 0);
         ndjson_emit(ui.stream, "scan_end", p);
     }
-    print_summary(stdout, r);
-    if (o.output_dir && !o.quiet)
+    /* With --ndjson - standard output is the event stream: keep the summary out of it. */
+    bool stdout_is_stream = o.ndjson && strcmp(o.ndjson, "-") == 0;
+    if (!stdout_is_stream)
+        print_summary(stdout, r);
+    else if (!o.quiet)
+        print_summary(stderr, r);
+    if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {
-        rm_errf(e, "scan interrupted; results above are partial");
+        rm_errf(e, "scan interrupted; what was found is kept%s (marked incomplete)",
+                o.output_dir ? " in the scan result" : "");
         goto restore;
     }
-    if (checks_rc < 0) {
-        *e = ce;
+    if (failed) {
+        *e = failure;
         goto restore;
     }
     rc = EXIT_DONE;

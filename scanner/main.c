@@ -1,4 +1,5 @@
 /* riskmap's entry point: the only place that prints errors and decides the exit status. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,6 +9,9 @@
 int main(int argc, char **argv)
 {
     struct rm_err e = {{0}};
+    /* A closed pipe (riskmap scan --ndjson - | head) is a write error to report, not a
+     * reason to die before the scan result is written. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         help_print(stderr, NULL);
         return EXIT_USAGE;

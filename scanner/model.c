@@ -94,6 +94,7 @@ void scan_result_free(struct scan_result *r)
         return;
     struct scan_meta *m = &r->meta;
     free(m->id);
+    free(m->incomplete_reason);
     free(m->riskmap_version);
     free(m->started_utc);
     free(m->finished_utc);

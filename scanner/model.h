@@ -86,6 +86,8 @@ struct scan_stats {
 };
 
 struct scan_meta {
+    bool complete;         /* every (host, port) pair was decided and every check ran */
+    char *incomplete_reason; /* why not, when not: "interrupted", an error message */
     char *id;              /* random 128-bit id, hex */
     char *riskmap_version;
     char *started_utc;     /* ISO 8601, "2026-11-22T11:39:05Z" */

@@ -28,6 +28,8 @@ enum {
     OPT_FAIL_ON,
     OPT_OPERATOR,
     OPT_DRY_RUN,
+    OPT_NO_SVC_DETECT,
+    OPT_SVC_TIMEOUT,
 };
 
 #define STR_(x) #x
@@ -72,6 +74,10 @@ const struct optdef scan_optdefs[] = {
     {OPT_SEED, "seed", NULL, "N", "random",
      "Seed of the scanning order (a pseudo-random permutation of host and port), for a "
      "reproducible order."},
+    {OPT_NO_SVC_DETECT, "no-service-detection", NULL, NULL, NULL,
+     "Skip service detection: open ports keep the name the port table guesses."},
+    {OPT_SVC_TIMEOUT, "service-timeout", NULL, "MS", STR(3000),
+     "Time allowed to one service-detection conversation (connect, TLS, probe, answer)."},
     {OPT_CHECKS, "checks", NULL, "LIST", "all",
      "Run only these check modules (comma-separated ids; see riskmap checks)."},
     {OPT_FAIL_ON, "fail-on", NULL, "SEVERITY", NULL,
@@ -150,6 +156,7 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
     o->min_timeout_ms = DEF_MIN_TIMEOUT_MS;
     o->max_timeout_ms = DEF_MAX_TIMEOUT_MS;
     o->fail_on = -1;
+    o->service_timeout_ms = DEF_SERVICE_TIMEOUT_MS;
 
     struct option longs[sizeof scan_optdefs / sizeof scan_optdefs[0] + 1];
     char shorts[64];
@@ -226,6 +233,10 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         case OPT_RATE:
             if ((rc = num(c, optarg, 0, 1e7, &o->rate, e)) < 0)
                 goto out;
+            if (o->rate > 0 && o->rate < 0.1) {
+                rc = rm_errf(e, "option --rate: %s is below 0.1 per second (0 means unlimited)", optarg);
+                goto out;
+            }
             o->rate_is_default = false;
             break;
         case OPT_MAX_CONC:
@@ -282,6 +293,13 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_DRY_RUN:
             o->dry_run = true;
+            break;
+        case OPT_NO_SVC_DETECT:
+            o->no_service_detection = true;
+            break;
+        case OPT_SVC_TIMEOUT:
+            if ((rc = num(c, optarg, 1, 60000, &o->service_timeout_ms, e)) < 0)
+                goto out;
             break;
         case 'q':
             o->quiet = true;

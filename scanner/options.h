@@ -16,6 +16,7 @@
 #define DEF_TIMEOUT_MS 1000.0  /* before any answer: a slow WAN link still answers within 1 s */
 #define DEF_MIN_TIMEOUT_MS 20.0   /* floor of the adaptive timeout: covers scheduler noise */
 #define DEF_MAX_TIMEOUT_MS 1500.0 /* ceiling: a port this slow is treated as filtered */
+#define DEF_SERVICE_TIMEOUT_MS 3000.0 /* per detection conversation: a loaded small-office box answers in 3 s */
 #define DEF_MAX_THREADS 4u     /* connect() is kernel-bound; more threads than cores only contend */
 
 struct optdef {
@@ -55,6 +56,8 @@ struct scan_opts {
     int fail_on;               /* enum severity, or -1 for never */
     const char *operator_name;
     bool dry_run;
+    bool no_service_detection;
+    double service_timeout_ms;
     bool quiet;
     int verbose;
     bool help;

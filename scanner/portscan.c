@@ -27,6 +27,8 @@
 #define EVENTS_PER_WAIT 256
 /* Attempts started between two looks at epoll. */
 #define ISSUE_BATCH 64
+/* The least timeout for a host with no round trip of its own yet. */
+#define UNANSWERED_FLOOR_MS 100.0
 /* Refused sockets kept for reuse, per worker and address family. */
 #define SPARE_FDS 32
 /* The longest a worker sleeps without looking at the cancel flag. */
@@ -137,8 +139,13 @@ static double timeout_for(struct worker *w, uint64_t raw, uint32_t tries, bool *
     const struct portscan_cfg *c = g->cfg;
     pthread_mutex_lock(&g->lock);
     struct hrec *r = ht_find(&g->hosts, raw);
-    const struct rtt_est *est = (r && r->rtt.samples) ? &r->rtt : &g->rtt_all;
-    double t = rtt_timeout(est, c->initial_timeout_ms, c->min_timeout_ms, c->max_timeout_ms);
+    bool own = r && r->rtt.samples;
+    const struct rtt_est *est = own ? &r->rtt : &g->rtt_all;
+    /* A host that has not answered yet may simply be slower than the others (Wi-Fi in power
+     * save, a VPN site): never hold it to less than UNANSWERED_FLOOR_MS, or it could time out
+     * before its first answer and never get an estimate of its own. */
+    double lo = own ? c->min_timeout_ms : fmax(c->min_timeout_ms, UNANSWERED_FLOOR_MS);
+    double t = rtt_timeout(est, c->initial_timeout_ms, lo, c->max_timeout_ms);
     *known = est->samples > 0;
     pthread_mutex_unlock(&g->lock);
     t *= (double)(1u << (tries - 1 < 4 ? tries - 1 : 4));
@@ -187,6 +194,14 @@ static void record(struct worker *w, const struct slot *s, enum outcome o, doubl
     else
         atomic_fetch_add(&p->filtered, 1);
 
+    if (o != OUT_OPEN && o != OUT_CLOSED && !g->done) {
+        /* Without per-host completion counters, count filtered ports of hosts already up. */
+        pthread_mutex_lock(&g->lock);
+        struct hrec *r = ht_find(&g->hosts, s->raw);
+        if (r)
+            r->h.n_filtered++;
+        pthread_mutex_unlock(&g->lock);
+    }
     if (o == OUT_OPEN || o == OUT_CLOSED) {
         pthread_mutex_lock(&g->lock);
         struct hrec *r = ht_find(&g->hosts, s->raw);
@@ -260,6 +275,20 @@ static int new_socket(struct worker *w, int family)
     return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 }
 
+/* A connect to a local address and a port in the ephemeral range can meet itself: the
+ * kernel may pick the destination port as the source port, and the two ends of one socket
+ * complete a simultaneous open. Nothing listens there, so it is not an open port. */
+static bool self_connected(const struct slot *s)
+{
+    struct sockaddr_storage local;
+    socklen_t len = sizeof local;
+    struct sockaddr_storage dest;
+    socklen_t dlen = addr_sockaddr(&s->addr, s->port, &dest);
+    if (getsockname(s->fd, (struct sockaddr *)&local, &len) < 0)
+        return false;
+    return len == dlen && memcmp(&local, &dest, len) == 0;
+}
+
 /* The attempt in slot s ended with outcome o. */
 static void finish(struct worker *w, struct slot *s, enum outcome o, double now)
 {
@@ -268,6 +297,8 @@ static void finish(struct worker *w, struct slot *s, enum outcome o, double now)
         release(w, s);
         return;
     }
+    if (o == OUT_OPEN && self_connected(s))
+        o = OUT_CLOSED;
     record(w, s, o, now - s->start_ms);
     if (o == OUT_CLOSED)
         keep_spare(w, s);
@@ -284,6 +315,12 @@ static enum outcome outcome_of(int err)
 {
     switch (err) {
     case 0:
+        return OUT_OPEN;
+    case ECONNRESET:
+    case ECONNABORTED:
+    case EPIPE:
+        /* Reset after the handshake completed (a service that accepts and drops at once):
+         * a refusal during the handshake is ECONNREFUSED, so the port is open. */
         return OUT_OPEN;
     case ECONNREFUSED:
         return OUT_CLOSED;
@@ -332,6 +369,11 @@ static int start(struct worker *w, uint64_t pair, const struct rm_addr *addrp, u
         return -1;
     }
     s->fd = fd;
+    if (addr.family == AF_INET6) {
+        /* Never let an IPv6 socket reach an IPv4 host through a mapped address. */
+        int one = 1;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
 
     struct sockaddr_storage ss;
     socklen_t sl = addr_sockaddr(&addr, port, &ss);
@@ -591,9 +633,12 @@ static int collect(struct engine *g, struct scan_result *out)
         struct host *h = scan_add_host(out, &r->h.addr);
         if (!h)
             return -1;
-        uint32_t decided = r->h.n_open + r->h.n_closed;
+        uint32_t answered = r->h.n_open + r->h.n_closed;
         *h = r->h;
-        h->n_filtered = (uint32_t)g->n_ports - decided;
+        /* Filtered means decided without an answer; in a cancelled scan, ports never probed
+         * are not filtered, they are unknown. */
+        if (g->done)
+            h->n_filtered = (uint32_t)atomic_load(&g->done[r->raw]) - answered;
         memset(&r->h, 0, sizeof r->h);
         r->used = false;
     }
@@ -621,15 +666,22 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
         prog->hosts_tracked = g.done != NULL;
     }
 
+    unsigned want = cfg->max_concurrency ? cfg->max_concurrency : 1;
     unsigned threads = cfg->threads ? cfg->threads : 1;
     if (threads > g.n_pairs)
         threads = (unsigned)g.n_pairs;
+    if (threads > want)
+        threads = want;
     /* Room for the kept spare sockets too; if the limit is tight, socket() failures are
      * handled as a shortage anyway. */
     unsigned margin = 2 * SPARE_FDS * threads;
-    unsigned fit = fit_fd_limit((cfg->max_concurrency ? cfg->max_concurrency : 1) + margin, &g);
-    unsigned conc = fit > margin + 16 ? fit - margin : 16;
-    unsigned per = conc / threads ? conc / threads : 1;
+    unsigned fit = fit_fd_limit(want + margin, &g);
+    unsigned conc = fit > margin ? fit - margin : 1;
+    if (conc > want)
+        conc = want;
+    if (threads > conc)
+        threads = conc;
+    unsigned per = conc / threads;
 
     int rc = 0;
     double t0 = now_ms();
@@ -676,6 +728,8 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
             rc = rm_errf(e, "port scan failed: %s", strerror(ws[i].fatal_errno));
     if (rc == 0 && g.oom)
         rc = rm_errf(e, "out of memory while recording hosts");
+    out->meta.complete = rc == 0 && !(cfg->cancel && *cfg->cancel) &&
+                         atomic_load(&prog->pairs_done) == g.n_pairs;
     if (g.rtt_all.samples)
         logf_locked(&g, "round trips: srtt %.3f ms, rttvar %.3f ms over %u answers; adaptive "
                     "timeout %.1f ms", g.rtt_all.srtt_ms, g.rtt_all.rttvar_ms, g.rtt_all.samples,
@@ -683,7 +737,9 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
                                 cfg->max_timeout_ms));
     else
         logf_locked(&g, "no answers at all: every attempt timed out or was unreachable");
-    if (rc == 0 && collect(&g, out) < 0)
+    /* What was found is kept even when the scan failed part-way: the caller records the
+     * document as incomplete rather than losing it. */
+    if (collect(&g, out) < 0 && rc == 0)
         rc = rm_errf(e, "out of memory while recording hosts");
 
     struct scan_stats *st = &out->meta.stats;

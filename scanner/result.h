@@ -11,8 +11,10 @@
 #include "scanner/err.h"
 #include "scanner/model.h"
 
-/* Readers refuse documents larger than this. */
+/* Readers refuse documents larger than this, or with more JSON values than that (cJSON
+ * needs some 64 bytes a value: 8 Mi values stay under about 1 GiB of tree). */
 #define RESULT_MAX_BYTES (512u * 1024 * 1024)
+#define RESULT_MAX_VALUES (8u * 1024 * 1024)
 
 /* The whole document as JSON text (pretty-printed). Caller frees with free(). NULL on ENOMEM. */
 char *result_to_json(const struct scan_result *r);

@@ -128,7 +128,12 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
 {
     const char *p = "scan";
     int err = 0;
+    const cJSON *complete = cJSON_GetObjectItemCaseSensitive(scan, "complete");
+    if (!cJSON_IsBool(complete))
+        return bad(rd, "scan.complete", complete ? "not a boolean" : "missing");
+    m->complete = cJSON_IsTrue(complete);
     if (get_str(rd, scan, "id", p, false, &m->id) < 0 ||
+        get_str(rd, scan, "incomplete_reason", p, false, &m->incomplete_reason) < 0 ||
         get_str(rd, scan, "riskmap_version", p, true, &m->riskmap_version) < 0 ||
         get_str(rd, scan, "started_utc", p, true, &m->started_utc) < 0 ||
         get_str(rd, scan, "finished_utc", p, false, &m->finished_utc) < 0 ||
@@ -323,6 +328,11 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "title", path, true, &title) < 0 ||
         get_num(rd, o, "port", path, false, 0, 65535, &port) < 0)
         goto out;
+    if (port != (double)(uint16_t)port) {
+        snprintf(where, sizeof where, "%s.port", path);
+        bad(rd, where, "not an integer");
+        goto out;
+    }
     if (severity_parse(sev, &s) < 0) {
         snprintf(where, sizeof where, "%s.severity", path);
         bad(rd, where, "not one of info, low, medium, high, critical");
@@ -426,6 +436,14 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
         bad(rd, where, "not utf-8 or base64");
         goto out;
     }
+    double declared = -1;
+    if (get_num(rd, o, "length", path, false, 0, 1e12, &declared) < 0)
+        goto out;
+    if (declared >= 0 && declared != (double)rawlen) {
+        snprintf(where, sizeof where, "%s.length", path);
+        bad(rd, where, "does not match the data");
+        goto out;
+    }
     struct evidence *ev = evidence_new(id, media, desc, raw, rawlen);
     if (!ev) {
         bad(rd, path, "out of memory");
@@ -451,14 +469,48 @@ out:
     return rc;
 }
 
+/* Values outside strings: each comma, colon or opening bracket starts at most one more. */
+static size_t count_values(const char *json, size_t len)
+{
+    size_t n = 1;
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = json[i];
+        if (in_str) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_str = false;
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == ',' || c == ':' || c == '[' || c == '{') {
+            n++;
+        }
+    }
+    return n;
+}
+
 int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
                  struct rm_err *e)
 {
     struct rd rd = {label ? label : "scan result", e};
     if (len > RESULT_MAX_BYTES)
         return bad(&rd, "$", "document too large");
+    /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
+     * number of values first so that a small hostile file cannot take gigabytes. */
+    if (count_values(json, len) > RESULT_MAX_VALUES)
+        return bad(&rd, "$", "too many JSON values");
     const char *endp = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &endp, 0);
+    if (doc) {
+        while (endp < json + len && (*endp == ' ' || *endp == '\n' || *endp == '\r' || *endp == '\t'))
+            endp++;
+        if (endp != json + len) {
+            cJSON_Delete(doc);
+            return rm_errf(e, "%s: trailing data after the document (byte %ld)", rd.label,
+                           (long)(endp - json));
+        }
+    }
     if (!doc) {
         const char *at = cJSON_GetErrorPtr();
         return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd.label,

@@ -166,24 +166,43 @@ cJSON *result_finding_json(const struct finding *f, size_t index)
     return o;
 }
 
-/* Text evidence stays readable in the document; anything else is base64. */
+/* Text evidence stays readable in the document; anything else is base64. Only well-formed
+ * UTF-8 counts as text (no overlong forms, surrogates or code points above U+10FFFF): every
+ * JSON reader must be able to take the document. */
 static bool is_plain_text(const unsigned char *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         unsigned char c = p[i];
-        if (c == 0)
-            return false;
         if (c < 0x80) {
             if (c < 0x20 && c != '\n' && c != '\r' && c != '\t')
                 return false;
             i++;
             continue;
         }
-        size_t extra = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
-        if (extra == 9 || c == 0xc0 || c == 0xc1 || i + extra >= n)
+        size_t extra;
+        unsigned char lo = 0x80, hi = 0xbf; /* allowed range of the second byte */
+        if (c >= 0xc2 && c <= 0xdf)
+            extra = 1;
+        else if (c >= 0xe0 && c <= 0xef) {
+            extra = 2;
+            if (c == 0xe0)
+                lo = 0xa0; /* overlong */
+            if (c == 0xed)
+                hi = 0x9f; /* surrogates */
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            extra = 3;
+            if (c == 0xf0)
+                lo = 0x90; /* overlong */
+            if (c == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else
             return false;
-        for (size_t k = 1; k <= extra; k++)
+        if (i + extra >= n)
+            return false;
+        if (p[i + 1] < lo || p[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= extra; k++)
             if ((p[i + k] & 0xc0) != 0x80)
                 return false;
         i += extra + 1;
@@ -240,6 +259,9 @@ static cJSON *scan_json(struct jb *b, const struct scan_meta *m)
         return NULL;
     }
     add_str(b, o, "id", m->id);
+    if (!cJSON_AddBoolToObject(o, "complete", m->complete))
+        b->failed = true;
+    add_str(b, o, "incomplete_reason", m->incomplete_reason);
     add_str(b, o, "riskmap_version", m->riskmap_version);
     add_str(b, o, "started_utc", m->started_utc);
     add_str(b, o, "finished_utc", m->finished_utc);

@@ -299,6 +299,12 @@ static int parse_v6(const struct pctx *c, struct spec *sp)
     text[alen] = '\0';
     if (inet_pton(AF_INET6, text, bytes) != 1)
         return FAIL(c, "invalid IPv6 address");
+    /* ::ffff:a.b.c.d reaches the IPv4 host a.b.c.d, past any IPv4 exclusion: make the user
+     * name the IPv4 address, so that scope and exclusions speak one family. */
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (prefix >= 96 && memcmp(bytes, mapped, sizeof mapped) == 0)
+        return FAIL(c, "IPv4-mapped IPv6 address; give the IPv4 address (%u.%u.%u.%u) instead",
+                    bytes[12], bytes[13], bytes[14], bytes[15]);
     if (check_v6_prefix(c, prefix) < 0)
         return -1;
     set_v6(sp, bytes, (unsigned)prefix);
@@ -395,6 +401,14 @@ static int parse_name(const struct pctx *c, struct spec *sp, struct spec_name *n
                            : resolve_gai(host, &a, NULL);
     if (rc != 0)
         return FAIL(c, "cannot resolve: %s", gai_strerror(rc));
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (a.family == AF_INET6 && memcmp(a.bytes, mapped, sizeof mapped) == 0) {
+        /* A name with only a mapped AAAA record is an IPv4 host: scope it as one, so that
+         * IPv4 exclusions apply. */
+        a.family = AF_INET;
+        memmove(a.bytes, a.bytes + 12, 4);
+        memset(a.bytes + 4, 0, 12);
+    }
     if (a.family == AF_INET) {
         if (prefix > 32)
             return FAIL(c, "prefix length out of range (0-32)");

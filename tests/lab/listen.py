@@ -7,7 +7,10 @@ connections per local address. Runs until SIGTERM, or until --lifetime seconds h
 (every lab is bounded in time). Writes its PID to --pidfile once every socket is listening,
 so the caller knows when to start scanning and whom to stop.
 
-  listen.py --pidfile lab.pid --log conns.log [--lifetime 600] 127.0.20.1:22 127.0.20.1:80 ...
+  listen.py --pidfile lab.pid --log conns.log [--lifetime 600] [--reset] 127.0.20.1:22 ...
+
+--reset closes each accepted connection with a TCP reset, like a service that accepts and
+drops at once.
 
 On exit, --log gets one line per local address that received connections: "ADDR COUNT".
 """
@@ -17,6 +20,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
 
@@ -36,6 +40,8 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--lifetime", type=float, default=600.0)
     ap.add_argument("--backlog", type=int, default=256)
+    ap.add_argument("--reset", action="store_true",
+                    help="close each accepted connection with a TCP reset (SO_LINGER 0)")
     ap.add_argument("endpoints", nargs="+")
     args = ap.parse_args()
 
@@ -78,6 +84,8 @@ def main():
                 except OSError:
                     break
                 counts[key.data] = counts.get(key.data, 0) + 1
+                if args.reset:
+                    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 conn.close()
 
     if args.log:

@@ -20,6 +20,7 @@ static struct scan_result *sample(void)
 {
     struct scan_result *r = scan_result_new();
     struct scan_meta *m = &r->meta;
+    m->complete = true;
     m->id = strdup("0123456789abcdef0123456789abcdef");
     m->riskmap_version = strdup("0.1.0");
     m->started_utc = strdup("2026-11-22T10:00:00Z");
@@ -186,6 +187,69 @@ static void reader_refuses_bad_documents(void **state)
     mutated("\"FgMBAAD/AA==\"", "\"F!!\"", "evidence[1].data: invalid base64");
     mutated("\"hosts\":", "\"hostz\":", "hosts: missing");
     mutated("\"seed\":\t\"fedcba9876543210\"", "\"seed\":\t\"xyz\"", "scan.settings.seed");
+    mutated("\"complete\":\ttrue", "\"complete\":\t1", "scan.complete: not a boolean");
+    mutated("\"length\":\t7", "\"length\":\t8", "evidence[1].length: does not match");
+    mutated("\"port\":\t22,\n\t\t\t\"protocol\"", "\"port\":\t22.5,\n\t\t\t\"protocol\"",
+            "findings[0].port: not an integer");
+    /* Trailing data after a valid document is refused, not silently ignored. */
+    struct scan_result *r = sample();
+    char *json = result_to_json(r);
+    size_t n = strlen(json);
+    char *doc = malloc(n + 8);
+    snprintf(doc, n + 8, "%s {}", json);
+    expect_error(doc, "trailing data after the document");
+    /* So is a document with more values than a reader should build a tree for. */
+    size_t big = 9u * 1024 * 1024;
+    char *many = malloc(2 * big + 3);
+    many[0] = '[';
+    for (size_t i = 0; i < big; i++) {
+        many[1 + 2 * i] = '0';
+        many[2 + 2 * i] = ',';
+    }
+    many[2 * big] = ']';
+    many[2 * big + 1] = '\0';
+    expect_error(many, "too many JSON values");
+    free(many);
+    free(doc);
+    free(json);
+    scan_result_free(r);
+}
+
+static void only_valid_utf8_is_stored_as_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *bytes;
+        const char *encoding;
+    } cases[] = {
+        {"SSH-2.0-OpenSSH_9.2\r\n", "utf-8"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92", "utf-8"}, /* 2, 3 and 4 byte forms */
+        {"SSH-2.0-\xed\xa0\x80x", "base64"},                      /* surrogate */
+        {"\xe0\x80\xafx", "base64"},                              /* overlong */
+        {"\xc0\xafx", "base64"},                                  /* overlong */
+        {"\xf4\x90\x80\x80x", "base64"},                          /* above U+10FFFF */
+        {"abc\xe2\x82", "base64"},                                /* truncated */
+        {"bell\a", "base64"},                                     /* control character */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct scan_result *r = scan_result_new();
+        r->meta.riskmap_version = strdup("0");
+        r->meta.started_utc = strdup("2026-11-22T10:00:00Z");
+        assert_non_null(scan_add_evidence(r, "text/plain", "x", cases[i].bytes, strlen(cases[i].bytes)));
+        char *json = result_to_json(r);
+        char want[64];
+        snprintf(want, sizeof want, "\"encoding\":\t\"%s\"", cases[i].encoding);
+        if (!strstr(json, want))
+            fail_msg("case %zu: expected %s", i, cases[i].encoding);
+        struct scan_result *back = NULL;
+        struct rm_err e = {{0}};
+        assert_int_equal(result_parse(json, strlen(json), "t", &back, &e), 0);
+        assert_int_equal(back->evidence[0]->len, strlen(cases[i].bytes));
+        assert_memory_equal(back->evidence[0]->data, cases[i].bytes, strlen(cases[i].bytes));
+        scan_result_free(back);
+        free(json);
+        scan_result_free(r);
+    }
 }
 
 static void write_is_atomic_and_private(void **state)
@@ -221,6 +285,7 @@ int main(void)
         cmocka_unit_test(round_trip_is_identical),
         cmocka_unit_test(evidence_encodings),
         cmocka_unit_test(reader_refuses_bad_documents),
+        cmocka_unit_test(only_valid_utf8_is_stored_as_text),
         cmocka_unit_test(write_is_atomic_and_private),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

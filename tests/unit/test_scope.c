@@ -36,6 +36,9 @@ static int fake_resolve(const char *name, struct rm_addr *out, void *arg)
         return addr_parse("198.18.0.5", out);
     if (strcmp(name, "lab6.test") == 0)
         return addr_parse("2001:db8::5", out);
+    if (strcmp(name, "mapped.test") == 0) /* inet_pton, as a resolver would hand it over */
+        return inet_pton(AF_INET6, "::ffff:198.18.0.9", out->bytes) == 1
+                   ? (out->family = AF_INET6, 0) : EAI_FAIL;
     return EAI_NONAME;
 }
 
@@ -988,6 +991,30 @@ static void test_errors_names(void **state)
     check_exclude_error("", "exclude \"\": empty specification");
 }
 
+/* ::ffff:a.b.c.d reaches an IPv4 host; it must not slip past IPv4 exclusions. */
+static void test_ipv4_mapped(void **state)
+{
+    (void)state;
+    check_target_error("::ffff:127.0.27.1", "target \"::ffff:127.0.27.1\": IPv4-mapped IPv6 "
+                                            "address; give the IPv4 address (127.0.27.1) instead");
+    check_target_error("::ffff:198.18.0.0/112", "target \"::ffff:198.18.0.0/112\": IPv4-mapped "
+                                                "IPv6 address; give the IPv4 address (198.18.0.0) "
+                                                "instead");
+    /* A name resolving to a mapped address is scoped as the IPv4 host, so an IPv4
+     * exclusion removes it. */
+    struct scope *s = new_scope();
+    struct rm_err e = {{0}};
+    assert_int_equal(scope_add_target(s, "mapped.test", &e), 0);
+    assert_int_equal(scope_add_target(s, "198.18.0.1", &e), 0);
+    assert_int_equal(scope_add_exclude(s, "198.18.0.9", &e), 0);
+    assert_int_equal(scope_finalize(s, SCOPE_DEFAULT_LIMIT, &e), 0);
+    assert_int_equal(scope_count(s), 1);
+    struct rm_addr a;
+    assert_false(scope_at(s, 0, &a));
+    assert_int_equal(a.family, AF_INET);
+    scope_free(s);
+}
+
 static void test_errors_ipv6(void **state)
 {
     (void)state;
@@ -1065,12 +1092,12 @@ static void test_mixed_families(void **state)
     add_ok(s, "192.0.2.1");
     add_ok(s, "::1");
     add_ok(s, "127.0.0.1");
-    add_ok(s, "::ffff:192.0.2.1"); /* IPv6, not the IPv4 address again */
+    add_ok(s, "2001:db8::c000:201"); /* IPv6, not the IPv4 address again */
     add_ok(s, "192.0.2.0/31");
     excl_ok(s, "::");
     finalize_ok(s, 0);
     assert_int_equal(scope_count(s), 5);
-    static const char *const want[] = {"192.0.2.1", "::1", "127.0.0.1", "::ffff:192.0.2.1",
+    static const char *const want[] = {"192.0.2.1", "::1", "127.0.0.1", "2001:db8::c000:201",
                                        "192.0.2.0"};
     struct scope_iter it;
     struct rm_addr a;
@@ -1289,6 +1316,7 @@ int main(void)
         cmocka_unit_test(test_errors_garbage),
         cmocka_unit_test(test_errors_names),
         cmocka_unit_test(test_errors_ipv6),
+        cmocka_unit_test(test_ipv4_mapped),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_mixed_families),
         cmocka_unit_test(test_names_localhost),

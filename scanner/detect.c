@@ -1,0 +1,710 @@
+/* Service detection engine: a bounded pool of workers, one conversation at a time each, every
+ * socket non-blocking with a deadline, every read bounded. */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "scanner/detect.h"
+
+/* ---- probe plans ------------------------------------------------------------------------- */
+
+enum probe { P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES };
+static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres"};
+
+struct step {
+    enum probe probe;
+    bool tls;
+};
+
+#define MAX_STEPS 4
+struct plan {
+    const char *str;
+    struct step steps[MAX_STEPS];
+    unsigned n;
+};
+
+/* Ordered by what the port most likely speaks, then the cheapest useful fallbacks. */
+static const struct plan plan_tls_http = {"tls:http,http", {{P_HTTP, true}, {P_HTTP, false}}, 2};
+static const struct plan plan_tls_banner = {"tls:banner,banner",
+                                            {{P_BANNER, true}, {P_BANNER, false}}, 2};
+static const struct plan plan_http = {"http,banner,tls:http",
+                                      {{P_HTTP, false}, {P_BANNER, false}, {P_HTTP, true}}, 3};
+static const struct plan plan_banner = {"banner,http", {{P_BANNER, false}, {P_HTTP, false}}, 2};
+static const struct plan plan_redis = {"redis,banner", {{P_REDIS, false}, {P_BANNER, false}}, 2};
+static const struct plan plan_memcached = {"memcached", {{P_MEMCACHED, false}}, 1};
+static const struct plan plan_postgres = {"postgres", {{P_POSTGRES, false}}, 1};
+static const struct plan plan_unknown = {
+    "banner,http,tls:http", {{P_BANNER, false}, {P_HTTP, false}, {P_HTTP, true}}, 3};
+
+static const uint16_t tls_http_ports[] = {443, 4443, 8443, 9443, 10443, 0};
+static const uint16_t tls_banner_ports[] = {465, 563, 636, 990, 992, 993, 995, 0};
+static const uint16_t http_ports[] = {80,   81,   591,  3000, 5000, 5601, 7080, 8000, 8008,
+                                      8080, 8081, 8088, 8888, 9000, 9090, 9200, 0};
+/* Servers that speak first: their banner says who they are. */
+static const uint16_t banner_ports[] = {21,  22,  23,  25,   110,  143,  220,  587,  2121,
+                                        2222, 3306, 5900, 5901, 0};
+
+static bool in_list(const uint16_t *l, uint16_t port)
+{
+    for (; *l; l++)
+        if (*l == port)
+            return true;
+    return false;
+}
+
+static const struct plan *plan_for(uint16_t port)
+{
+    if (in_list(tls_http_ports, port))
+        return &plan_tls_http;
+    if (in_list(tls_banner_ports, port))
+        return &plan_tls_banner;
+    if (in_list(http_ports, port))
+        return &plan_http;
+    if (in_list(banner_ports, port))
+        return &plan_banner;
+    if (port == 6379)
+        return &plan_redis;
+    if (port == 11211)
+        return &plan_memcached;
+    if (port == 5432)
+        return &plan_postgres;
+    return &plan_unknown;
+}
+
+const char *detect_plan_str(uint16_t port)
+{
+    return plan_for(port)->str;
+}
+
+/* ---- time and cancellation --------------------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+struct ctx {
+    const struct sig_table *sigs;
+    SSL_CTX *ssl;
+    double timeout_ms;
+    size_t max_bytes;
+    volatile sig_atomic_t *cancel;
+};
+
+static bool cancelled(const struct ctx *c)
+{
+    return c->cancel && *c->cancel;
+}
+
+/* Waits for events on fd until the deadline, in slices of at most 100 ms so that a
+ * cancellation is seen. 1 ready, 0 deadline passed or cancelled, -1 poll error. */
+static int wait_fd(const struct ctx *c, int fd, short events, double deadline)
+{
+    for (;;) {
+        if (cancelled(c))
+            return 0;
+        double left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = events};
+        int n = poll(&p, 1, left > 100 ? 100 : (int)left + 1);
+        if (n > 0)
+            return 1;
+        if (n < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+struct conn {
+    int fd;
+    SSL *ssl;
+    bool eof;
+};
+
+enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1 };
+
+static int conn_open(const struct ctx *c, const struct rm_addr *addr, uint16_t port,
+                     double deadline, struct conn *cn)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_sockaddr(addr, port, &ss);
+    cn->ssl = NULL;
+    cn->eof = false;
+    cn->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (cn->fd < 0)
+        return C_FAIL;
+    if (connect(cn->fd, (struct sockaddr *)&ss, sl) == 0)
+        return C_OK;
+    if (errno == ECONNREFUSED)
+        goto refused;
+    if (errno != EINPROGRESS)
+        goto fail;
+    if (wait_fd(c, cn->fd, POLLOUT, deadline) != 1)
+        goto fail;
+    int err = 0;
+    socklen_t el = sizeof err;
+    if (getsockopt(cn->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+        goto fail;
+    if (err == 0)
+        return C_OK;
+    if (err == ECONNREFUSED)
+        goto refused;
+fail:
+    close(cn->fd);
+    cn->fd = -1;
+    return C_FAIL;
+refused:
+    close(cn->fd);
+    cn->fd = -1;
+    return C_REFUSED;
+}
+
+static void conn_close(struct conn *cn)
+{
+    if (cn->ssl) {
+        SSL_free(cn->ssl);
+        cn->ssl = NULL;
+    }
+    if (cn->fd >= 0)
+        close(cn->fd);
+    cn->fd = -1;
+}
+
+/* Waits for what OpenSSL asked for after a WANT_READ/WANT_WRITE. */
+static int ssl_wait(const struct ctx *c, struct conn *cn, int rc, double deadline)
+{
+    int err = SSL_get_error(cn->ssl, rc);
+    if (err == SSL_ERROR_WANT_READ)
+        return wait_fd(c, cn->fd, POLLIN, deadline);
+    if (err == SSL_ERROR_WANT_WRITE)
+        return wait_fd(c, cn->fd, POLLOUT, deadline);
+    return -1;
+}
+
+static int conn_tls(const struct ctx *c, struct conn *cn, const char *sni, double deadline)
+{
+    if (!c->ssl || !(cn->ssl = SSL_new(c->ssl)))
+        return C_FAIL;
+    SSL_set_fd(cn->ssl, cn->fd);
+    if (sni)
+        SSL_set_tlsext_host_name(cn->ssl, sni);
+    for (;;) {
+        ERR_clear_error();
+        int rc = SSL_connect(cn->ssl);
+        if (rc == 1)
+            return C_OK;
+        if (ssl_wait(c, cn, rc, deadline) != 1) {
+            ERR_clear_error();
+            return C_FAIL;
+        }
+    }
+}
+
+static int conn_write(const struct ctx *c, struct conn *cn, const void *buf, size_t len,
+                      double deadline)
+{
+    const char *p = buf;
+    while (len > 0) {
+        if (cn->ssl) {
+            ERR_clear_error();
+            int rc = SSL_write(cn->ssl, p, (int)len);
+            if (rc > 0) {
+                p += rc;
+                len -= (size_t)rc;
+            } else if (ssl_wait(c, cn, rc, deadline) != 1) {
+                ERR_clear_error();
+                return C_FAIL;
+            }
+            continue;
+        }
+        ssize_t n = send(cn->fd, p, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            if (wait_fd(c, cn->fd, POLLOUT, deadline) != 1)
+                return C_FAIL;
+        } else {
+            return C_FAIL;
+        }
+    }
+    return C_OK;
+}
+
+/* One non-blocking read: >0 bytes, 0 would block, -1 EOF or error (cn->eof set). */
+static ssize_t conn_read_some(struct conn *cn, unsigned char *buf, size_t cap, int *want_write)
+{
+    *want_write = 0;
+    if (cn->ssl) {
+        ERR_clear_error();
+        int rc = SSL_read(cn->ssl, buf, (int)cap);
+        if (rc > 0)
+            return rc;
+        int err = SSL_get_error(cn->ssl, rc);
+        ERR_clear_error();
+        if (err == SSL_ERROR_WANT_READ)
+            return 0;
+        if (err == SSL_ERROR_WANT_WRITE) {
+            *want_write = 1;
+            return 0;
+        }
+        cn->eof = true;
+        return -1;
+    }
+    ssize_t n = recv(cn->fd, buf, cap, 0);
+    if (n > 0)
+        return n;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    cn->eof = true;
+    return -1;
+}
+
+/* Is the response complete for its probe, so that waiting longer would add nothing? */
+static bool complete(enum probe p, const unsigned char *d, size_t n)
+{
+    if (n == 0)
+        return false;
+    switch (p) {
+    case P_POSTGRES:
+        return true;
+    case P_MEMCACHED:
+        return n >= 2 && d[n - 2] == '\r' && d[n - 1] == '\n';
+    case P_REDIS: {
+        if (n < 2 || d[n - 2] != '\r' || d[n - 1] != '\n')
+            return false;
+        if (d[0] == '-') { /* two error lines, one per command */
+            size_t lines = 0;
+            for (size_t i = 0; i + 1 < n; i++)
+                lines += d[i] == '\r' && d[i + 1] == '\n';
+            return lines >= 2;
+        }
+        static const char pong[] = "+PONG\r\n$";
+        if (n < sizeof pong || memcmp(d, pong, sizeof pong - 1) != 0)
+            return d[0] != '+'; /* something else entirely: nothing more to wait for */
+        size_t i = sizeof pong - 1, len = 0;
+        while (i < n && d[i] >= '0' && d[i] <= '9' && len < 100000000)
+            len = len * 10 + (size_t)(d[i++] - '0');
+        return i + 2 + len + 2 <= n;
+    }
+    case P_HTTP:
+        return false; /* Connection: close: the server ends it */
+    case P_BANNER:
+        /* MySQL-style binary packet: 3-byte length, sequence number, payload. */
+        if (n >= 4 && d[3] == 0 && d[0] + (d[1] << 8) + (d[2] << 16) + 4 == (int)n)
+            return true;
+        if (d[n - 1] != '\n')
+            return false;
+        /* A last line of "NNN-..." announces more lines (FTP, SMTP). */
+        size_t start = n - 1;
+        while (start > 0 && d[start - 1] != '\n')
+            start--;
+        return !(n - start >= 4 && d[start] >= '0' && d[start] <= '9' && d[start + 3] == '-');
+    }
+    return false;
+}
+
+/* Reads into buf (cap bytes) until the response is complete, the peer closes, the buffer is
+ * full, the deadline passes, or, once some bytes came, a quiet gap of `grace` ms. */
+static size_t conn_read(const struct ctx *c, struct conn *cn, enum probe p, unsigned char *buf,
+                        size_t cap, size_t have, double deadline, double grace)
+{
+    size_t n = have;
+    while (n < cap && !cn->eof && !cancelled(c)) {
+        int ww;
+        ssize_t got = conn_read_some(cn, buf + n, cap - n, &ww);
+        if (got > 0) {
+            n += (size_t)got;
+            if (complete(p, buf, n))
+                break;
+            continue;
+        }
+        if (got < 0)
+            break;
+        if (cn->ssl && SSL_pending(cn->ssl) > 0)
+            continue;
+        double until = deadline;
+        if (n > have && now_ms() + grace < until)
+            until = now_ms() + grace;
+        if (wait_fd(c, cn->fd, ww ? POLLOUT : POLLIN, until) != 1)
+            break;
+    }
+    return n;
+}
+
+/* ---- jobs -------------------------------------------------------------------------------- */
+
+struct job {
+    /* in */
+    size_t host, svc;
+    struct rm_addr addr;
+    uint16_t port;
+    const char *sni;
+    /* out */
+    struct sig_match m;
+    bool matched;
+    bool tls;          /* the matching (or last) conversation ran over TLS */
+    char tls_version[16];
+    enum probe probe;  /* of the evidence */
+    unsigned char *ev; /* malloc'd response bytes, or NULL */
+    size_t ev_len;
+    bool oom;
+};
+
+static size_t build_probe(enum probe p, const struct job *j, char *out, size_t cap)
+{
+    char addr[RM_ADDRSTRLEN];
+    int n = 0;
+    switch (p) {
+    case P_BANNER:
+        return 0;
+    case P_HTTP:
+        addr_str(&j->addr, addr, sizeof addr);
+        n = snprintf(out, cap,
+                     "GET / HTTP/1.0\r\nHost: %s%s%s:%u\r\nUser-Agent: riskmap/%s\r\n"
+                     "Accept: */*\r\nConnection: close\r\n\r\n",
+                     j->sni ? "" : (j->addr.family == AF_INET6 ? "[" : ""),
+                     j->sni ? j->sni : addr,
+                     j->sni ? "" : (j->addr.family == AF_INET6 ? "]" : ""), (unsigned)j->port,
+                     RISKMAP_VERSION);
+        break;
+    case P_REDIS:
+        n = snprintf(out, cap, "*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n");
+        break;
+    case P_MEMCACHED:
+        n = snprintf(out, cap, "version\r\n");
+        break;
+    case P_POSTGRES: /* SSLRequest: length 8, code 80877103 */
+        if (cap < 8)
+            return 0;
+        memcpy(out, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
+        return 8;
+    }
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Keeps bytes as the job's evidence (replacing older ones). */
+static void keep_evidence(struct job *j, enum probe p, bool tls, const unsigned char *d, size_t n)
+{
+    if (n == 0)
+        return;
+    unsigned char *copy = malloc(n);
+    if (!copy) {
+        j->oom = true;
+        return;
+    }
+    memcpy(copy, d, n);
+    free(j->ev);
+    j->ev = copy;
+    j->ev_len = n;
+    j->probe = p;
+    j->tls = tls;
+}
+
+/* SMTP after a banner: EHLO, to see the extensions (STARTTLS offered or not). Appends the
+ * answer to buf; returns the new length. */
+static size_t smtp_ehlo(const struct ctx *c, struct conn *cn, unsigned char *buf, size_t n,
+                        size_t cap, double deadline, double grace)
+{
+    static const char ehlo[] = "EHLO riskmap.invalid\r\n";
+    if (n >= cap || conn_write(c, cn, ehlo, sizeof ehlo - 1, deadline) != C_OK)
+        return n;
+    return conn_read(c, cn, P_BANNER, buf, cap, n, deadline, grace);
+}
+
+static bool contains(const unsigned char *d, size_t n, const char *s)
+{
+    size_t l = strlen(s);
+    for (size_t i = 0; l <= n && i <= n - l; i++)
+        if (memcmp(d + i, s, l) == 0)
+            return true;
+    return false;
+}
+
+/* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, or C_FAIL. */
+static int run_step(const struct ctx *c, struct job *j, const struct step *st, bool known_port,
+                    unsigned char *buf)
+{
+    double start = now_ms();
+    double deadline = start + c->timeout_ms;
+    double grace = c->timeout_ms / 10;
+    if (grace < 50)
+        grace = 50;
+    if (grace > 500)
+        grace = 500;
+    struct conn cn;
+    int rc = conn_open(c, &j->addr, j->port, deadline, &cn);
+    if (rc != C_OK)
+        return rc;
+    if (st->tls) {
+        if (conn_tls(c, &cn, j->sni, deadline) != C_OK) {
+            conn_close(&cn);
+            return C_FAIL;
+        }
+        snprintf(j->tls_version, sizeof j->tls_version, "%s", SSL_get_version(cn.ssl));
+    }
+    char req[512];
+    size_t rl = build_probe(st->probe, j, req, sizeof req);
+    if (rl && conn_write(c, &cn, req, rl, deadline) != C_OK) {
+        conn_close(&cn);
+        return C_FAIL;
+    }
+    double read_deadline = deadline;
+    /* A port not known to speak first gets half the time to say something unasked. */
+    if (st->probe == P_BANNER && !known_port)
+        read_deadline = start + c->timeout_ms / 2;
+    size_t n = conn_read(c, &cn, st->probe, buf, c->max_bytes, 0, read_deadline, grace);
+    if (n == 0) {
+        conn_close(&cn);
+        return C_FAIL;
+    }
+    const char *pname = probe_names[st->probe];
+    struct sig_match m;
+    int found = sigs_match(c->sigs, pname, buf, n, &m);
+    if (found < 0) {
+        j->oom = true;
+        conn_close(&cn);
+        return C_FAIL;
+    }
+    if (found && st->probe == P_BANNER && strcmp(m.service, "smtp") == 0) {
+        n = smtp_ehlo(c, &cn, buf, n, c->max_bytes, deadline, grace);
+        if (contains(buf, n, "\n250-STARTTLS") || contains(buf, n, "\n250 STARTTLS")) {
+            char info[SIGS_MAX_FIELD];
+            snprintf(info, sizeof info, "%s%sSTARTTLS offered", m.info ? m.info : "",
+                     m.info ? "; " : "");
+            free(m.info);
+            if (!(m.info = strdup(info)))
+                j->oom = true;
+        }
+    }
+    conn_close(&cn);
+    if (found) {
+        sig_match_clear(&j->m);
+        j->m = m;
+        j->matched = true;
+        keep_evidence(j, st->probe, st->tls, buf, n);
+    } else if (!j->ev) {
+        keep_evidence(j, st->probe, st->tls, buf, n);
+    }
+    return C_OK;
+}
+
+static void run_job(const struct ctx *c, struct job *j, unsigned char *buf)
+{
+    const struct plan *pl = plan_for(j->port);
+    bool known = pl != &plan_unknown;
+    for (unsigned i = 0; i < pl->n && !j->matched && !j->oom && !cancelled(c); i++) {
+        int rc = run_step(c, j, &pl->steps[i], known, buf);
+        if (rc == C_REFUSED)
+            break; /* the port closed since the port scan: nothing more to learn */
+    }
+}
+
+struct pool {
+    const struct ctx *c;
+    struct job *jobs;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    /* OpenSSL writes with write(2): a peer that resets must not kill the scanner. SIGPIPE is
+     * synchronous, so blocking it in this thread is enough. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    unsigned char *buf = malloc(p->c->max_bytes);
+    if (!buf)
+        return (void *)1;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n || cancelled(p->c))
+            break;
+        run_job(p->c, &p->jobs[i], buf);
+    }
+    free(buf);
+    return NULL;
+}
+
+/* ---- applying results -------------------------------------------------------------------- */
+
+static const char *tls_name(const char *name, char *buf, size_t len)
+{
+    static const char *const pairs[][2] = {
+        {"http", "https"}, {"imap", "imaps"}, {"pop3", "pop3s"}, {"smtp", "smtps"},
+        {"ftp", "ftps"},   {"ldap", "ldaps"}, {"nntp", "nntps"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (strcmp(name, pairs[i][0]) == 0)
+            return pairs[i][1];
+    snprintf(buf, len, "ssl/%s", name);
+    return buf;
+}
+
+static bool printable(const unsigned char *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((d[i] < 0x20 && d[i] != '\r' && d[i] != '\n' && d[i] != '\t') || d[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static int apply(struct scan_result *r, struct job *j)
+{
+    struct service *s = &r->hosts[j->host].services[j->svc];
+    char addr[RM_ADDRSTRLEN], desc[160], namebuf[48], method[32], info[SIGS_MAX_FIELD + 32];
+    if (j->ev) {
+        addr_str(&j->addr, addr, sizeof addr);
+        if (j->probe == P_BANNER)
+            snprintf(desc, sizeof desc, "service detection: banner of %s port %u%s%s", addr,
+                     (unsigned)j->port, j->tls ? " over " : "", j->tls ? j->tls_version : "");
+        else
+            snprintf(desc, sizeof desc, "service detection: answer of %s port %u to probe %s%s%s",
+                     addr, (unsigned)j->port, probe_names[j->probe], j->tls ? " over " : "",
+                     j->tls ? j->tls_version : "");
+        struct evidence *ev = scan_add_evidence(
+            r, printable(j->ev, j->ev_len) ? "text/plain" : "application/octet-stream", desc,
+            j->ev, j->ev_len);
+        if (!ev || service_set(&s->evidence_id, ev->id) < 0)
+            return -1;
+    }
+    if (!j->matched) {
+        if (s->name && !s->method && service_set(&s->method, "port") < 0)
+            return -1;
+        return 0;
+    }
+    const char *name = j->m.service;
+    if (j->tls)
+        name = tls_name(name, namebuf, sizeof namebuf);
+    if (j->probe == P_BANNER)
+        snprintf(method, sizeof method, "banner");
+    else
+        snprintf(method, sizeof method, "probe:%s", probe_names[j->probe]);
+    const char *inf = j->m.info;
+    if (j->tls) {
+        snprintf(info, sizeof info, "%s%s%s", j->m.info ? j->m.info : "", j->m.info ? "; " : "",
+                 j->tls_version);
+        inf = info;
+    }
+    if (service_set(&s->name, name) < 0 || service_set(&s->method, method) < 0 ||
+        service_set(&s->product, j->m.product) < 0 ||
+        service_set(&s->version, j->m.version) < 0 || service_set(&s->info, inf) < 0 ||
+        service_set(&s->cpe, j->m.cpe) < 0)
+        return -1;
+    return 0;
+}
+
+int detect_services(struct scan_result *r, const struct detect_opts *o, struct rm_err *e)
+{
+    struct ctx c = {
+        .timeout_ms = o && o->timeout_ms > 0 ? o->timeout_ms : DETECT_DEF_TIMEOUT_MS,
+        .max_bytes = o && o->max_bytes ? o->max_bytes : DETECT_DEF_MAX_BYTES,
+        .cancel = o ? o->cancel : NULL,
+    };
+    if (c.max_bytes > DETECT_MAX_BYTES)
+        c.max_bytes = DETECT_MAX_BYTES;
+    unsigned conc = o && o->max_concurrency ? o->max_concurrency : DETECT_DEF_CONCURRENCY;
+    if (conc > DETECT_MAX_CONCURRENCY)
+        conc = DETECT_MAX_CONCURRENCY;
+
+    size_t n = 0;
+    for (size_t h = 0; h < r->n_hosts; h++)
+        for (size_t k = 0; k < r->hosts[h].n_services; k++)
+            n += r->hosts[h].services[k].state == PORT_OPEN;
+    if (n == 0)
+        return 0;
+
+    struct sig_table *sigs = NULL;
+    if (sigs_load_builtin(&sigs, e) < 0)
+        return -1;
+    c.sigs = sigs;
+    int rc = -1;
+    struct job *jobs = calloc(n, sizeof *jobs);
+    pthread_t *tids = NULL;
+    if (!jobs) {
+        rm_errf(e, "service detection: out of memory");
+        goto out;
+    }
+    size_t i = 0;
+    for (size_t h = 0; h < r->n_hosts; h++)
+        for (size_t k = 0; k < r->hosts[h].n_services; k++) {
+            if (r->hosts[h].services[k].state != PORT_OPEN)
+                continue;
+            jobs[i] = (struct job){.host = h, .svc = k, .addr = r->hosts[h].addr,
+                                   .port = r->hosts[h].services[k].port,
+                                   .sni = r->hosts[h].hostname};
+            i++;
+        }
+
+    c.ssl = SSL_CTX_new(TLS_client_method());
+    if (!c.ssl) {
+        ERR_clear_error();
+        rm_errf(e, "service detection: cannot create a TLS context");
+        goto out;
+    }
+    /* Identification, not trust: talk to anything, old protocols and weak keys included. */
+    SSL_CTX_set_verify(c.ssl, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_security_level(c.ssl, 0);
+    SSL_CTX_set_min_proto_version(c.ssl, TLS1_VERSION);
+    SSL_CTX_set_options(c.ssl, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
+
+    struct pool p = {.c = &c, .jobs = jobs, .n = n};
+    atomic_init(&p.next, 0);
+    size_t nt = n < conc ? n : conc;
+    tids = calloc(nt, sizeof *tids);
+    if (!tids) {
+        rm_errf(e, "service detection: out of memory");
+        goto out;
+    }
+    size_t started = 0;
+    for (; started < nt; started++)
+        if (pthread_create(&tids[started], NULL, worker, &p) != 0)
+            break;
+    if (started == 0) {
+        rm_errf(e, "service detection: cannot start a worker thread");
+        goto out;
+    }
+    bool oom = false;
+    for (size_t t = 0; t < started; t++) {
+        void *ret = NULL;
+        pthread_join(tids[t], &ret);
+        oom |= ret != NULL;
+    }
+    for (size_t t = 0; t < n; t++)
+        oom |= jobs[t].oom || apply(r, &jobs[t]) < 0;
+    if (oom) {
+        rm_errf(e, "service detection: out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    if (jobs)
+        for (size_t t = 0; t < n; t++) {
+            sig_match_clear(&jobs[t].m);
+            free(jobs[t].ev);
+        }
+    free(jobs);
+    free(tids);
+    SSL_CTX_free(c.ssl);
+    sigs_free(sigs);
+    return rc;
+}
