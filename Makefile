@@ -130,15 +130,15 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory check-core
 	@$(MAKE) --no-print-directory fuzz-smoke
-	@$(MAKE) --no-print-directory O=build/asan SAN=1 unit
+	@$(MAKE) --no-print-directory O=$(O)/asan SAN=1 unit
 	@echo "make check: all tests passed"
 
 asan:
-	@$(MAKE) --no-print-directory O=build/asan SAN=1 all check-core
+	@$(MAKE) --no-print-directory O=$(O)/asan SAN=1 all check-core
 
 # libFuzzer targets link the library built with clang and fuzzer instrumentation.
 fuzz-build:
-	@$(MAKE) --no-print-directory O=build/fuzz SAN=fuzz CC=clang fuzz-bins
+	@$(MAKE) --no-print-directory O=$(O)/fuzz SAN=fuzz CC=clang fuzz-bins
 
 .PHONY: fuzz-bins
 fuzz-bins: $(FUZZ_BIN)
@@ -149,10 +149,10 @@ $(O)/fuzz/%: tests/fuzz/%.c $(O)/libriskmap.a $(O)/.flags
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(ALL_LDFLAGS) -o $@ $< $(O)/libriskmap.a $(LIBS)
 
 fuzz: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build/fuzz
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(O)/fuzz
 
 fuzz-smoke: fuzz-build
-	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) sh tests/fuzz/run.sh build/fuzz
+	@FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) sh tests/fuzz/run.sh $(O)/fuzz
 
 valgrind: all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \

@@ -161,9 +161,10 @@ void sha256_hex(const void *data, size_t len, char out[FINGERPRINT_HEX_LEN + 1])
     out[FINGERPRINT_HEX_LEN] = '\0';
 }
 
-/* The identity is a versioned, unambiguous text: fields are separated by a byte that cannot
- * occur in them, so "a|b" + "c" never collides with "a" + "b|c". Changing this format changes
- * every fingerprint in every register: bump the "v1" if it must ever change. */
+/* The identity is a versioned text with fields separated by 0x1f. Every field but the last
+ * comes from riskmap itself (kind and key ids, an address, a protocol, a number) and never
+ * holds 0x1f; the last, the key fact's value, may hold anything, which is harmless at the
+ * end. Changing this format changes every fingerprint in every register: bump the "v1". */
 void finding_fingerprint(struct finding *f)
 {
     char addr[RM_ADDRSTRLEN];

@@ -66,7 +66,8 @@ const struct optdef scan_optdefs[] = {
     {OPT_TIMEOUT, "timeout", NULL, "MS", STR(1000),
      "Timeout of an attempt before any round trip has been measured."},
     {OPT_MIN_TIMEOUT, "min-timeout", NULL, "MS", STR(20),
-     "Lower bound of the adaptive timeout (srtt + 4 x rttvar, per host once it has answered)."},
+     "Lower bound of the adaptive timeout (srtt + 4 x rttvar, per host once it has answered; "
+     "a host that has not answered yet gets at least 100 ms)."},
     {OPT_MAX_TIMEOUT, "max-timeout", NULL, "MS", STR(1500),
      "Upper bound of the adaptive timeout."},
     {OPT_THREADS, "threads", NULL, "N", "CPUs, at most 4",

@@ -107,8 +107,8 @@ struct worker {
     int fatal_errno;
 };
 
-static void logf_locked(struct engine *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_locked(struct engine *g, const char *fmt, ...)
+static void engine_log(struct engine *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void engine_log(struct engine *g, const char *fmt, ...)
 {
     if (!g->ev || !g->ev->log)
         return;
@@ -578,7 +578,7 @@ static unsigned fit_fd_limit(unsigned want, struct engine *g)
     }
     if (rl.rlim_cur < need) {
         unsigned fit = rl.rlim_cur > 128 ? (unsigned)(rl.rlim_cur - 64) : 64;
-        logf_locked(g, "open-file limit %llu: max concurrency lowered from %u to %u",
+        engine_log(g, "open-file limit %llu: max concurrency lowered from %u to %u",
                     (unsigned long long)rl.rlim_cur, want, fit);
         return fit;
     }
@@ -699,7 +699,7 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
             goto out;
         }
     }
-    logf_locked(&g, "%u worker(s), %u connects in flight each, %s", threads, per,
+    engine_log(&g, "%u worker(s), %u connects in flight each, %s", threads, per,
                 cfg->rate > 0 ? "rate-limited" : "no rate limit");
     atomic_store(&g.workers_left, (int)threads);
     for (; started < threads; started++) {
@@ -731,12 +731,12 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
     out->meta.complete = rc == 0 && !(cfg->cancel && *cfg->cancel) &&
                          atomic_load(&prog->pairs_done) == g.n_pairs;
     if (g.rtt_all.samples)
-        logf_locked(&g, "round trips: srtt %.3f ms, rttvar %.3f ms over %u answers; adaptive "
+        engine_log(&g, "round trips: srtt %.3f ms, rttvar %.3f ms over %u answers; adaptive "
                     "timeout %.1f ms", g.rtt_all.srtt_ms, g.rtt_all.rttvar_ms, g.rtt_all.samples,
                     rtt_timeout(&g.rtt_all, cfg->initial_timeout_ms, cfg->min_timeout_ms,
                                 cfg->max_timeout_ms));
     else
-        logf_locked(&g, "no answers at all: every attempt timed out or was unreachable");
+        engine_log(&g, "no answers at all: every attempt timed out or was unreachable");
     /* What was found is kept even when the scan failed part-way: the caller records the
      * document as incomplete rather than losing it. */
     if (collect(&g, out) < 0 && rc == 0)

@@ -59,10 +59,11 @@ struct portscan_cfg {
     volatile sig_atomic_t *cancel;
 };
 
-/* Scans every in-scope (host, port) pair. Hosts that answered on any port (open or closed,
- * or an ICMP unreachable) are appended to out->hosts with their open ports as services, and
- * out->meta.stats is filled in. Returns 0, or -1 with e set on a runtime failure (no socket
- * could be created at all, epoll failure). A cancelled scan returns 0 with what it found. */
+/* Scans every in-scope (host, port) pair. Hosts that answered on any port (open, or closed
+ * by a reset) are appended to out->hosts with their open ports as services; out->meta.stats
+ * and out->meta.complete are filled in. Returns 0, or -1 with e set on a runtime failure (no
+ * socket could be created at all, epoll failure): what was found is appended even then. A
+ * cancelled scan returns 0 with what it found and complete = false. */
 int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,
                  struct portscan_progress *prog, struct scan_result *out, struct rm_err *e);
 

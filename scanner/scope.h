@@ -12,6 +12,8 @@
  *   IPv4 octet ranges     192.0.2.1-40  192.0.2-3.1-254  192.0.2.1,5,9-12  192.0.2.*  192.0.2.-9
  *   IPv6 address          2001:db8::1
  *   IPv6 prefix           2001:db8::/112          (/112 .. /128: at most 65,536 addresses)
+ *   (IPv4-mapped IPv6, ::ffff:a.b.c.d, is refused: it would reach an IPv4 host past IPv4
+ *   exclusions; a name resolving only to a mapped address is scoped as the IPv4 host.)
  *   hostname              localhost  host.example/28  (resolved once at add time; recorded)
  * A token made only of digits and . , - * / is always IPv4 syntax, never a hostname.
  * Exclusions take the same syntax, except that any IPv6 prefix is allowed (they are only
