@@ -17,7 +17,8 @@
 #
 # Phase 1 scans the whole /24, phase 2 the two firewalled hosts alone, each with
 #   nmap -sT -n -Pn -T4 --top-ports 1000 TARGET -oX FILE
-#   riskmap scan TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 -q -o DIR
+#   riskmap scan TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
+# (nmap -sT without -sV does no service detection either; that comparison is a separate one)
 # alternating, RUNS times each, every run bounded by `timeout 300`. riskmap's default rate is
 # a polite 2000 connects/s for small-office networks; -T4 is nmap's aggressive template, so the
 # benchmark lifts riskmap's limit too (--rate 0). It prints median wall times, the ratio
@@ -197,7 +198,7 @@ run() {
         # shellcheck disable=SC2086
         timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
             "$RISKMAP" scan "$target" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
-            $RISKMAP_EXTRA -q -o "$out.d" > "$out.stdout" 2>&1 &
+            --no-service-detection $RISKMAP_EXTRA -q -o "$out.d" > "$out.stdout" 2>&1 &
     fi
     tool_pid=$!
     rc=0

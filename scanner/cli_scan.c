@@ -268,8 +268,12 @@ static void print_summary(FILE *out, const struct scan_result *r)
             const struct service *s = &h->services[k];
             char port[16];
             snprintf(port, sizeof port, "%u/tcp", (unsigned)s->port);
-            fprintf(out, "  %-10s %-8s %s\n", port, port_state_name(s->state),
-                    s->name ? s->name : "unknown");
+            fprintf(out, "  %-10s %-8s %-12s %s%s%s", port, port_state_name(s->state),
+                    s->name ? s->name : "unknown", s->product ? s->product : "",
+                    s->version ? " " : "", s->version ? s->version : "");
+            if (s->info)
+                fprintf(out, " (%s)", s->info);
+            fputc('\n', out);
         }
     }
     const struct scan_stats *st = &r->meta.stats;
