@@ -46,11 +46,31 @@ if [ ! -e "$policy" ]; then
     created_policy=1
 fi
 cleanup() { if [ "$created_policy" = 1 ]; then rm -f "$policy"; fi; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
 # An old or absent package list makes apt-get install fail; update once per run.
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+
+# Debian enables a server's service on install: on a box left at a client site it would start
+# on 0.0.0.0 at the next boot. Disable the ones this run installed (never ones the
+# administrator already had); the tests start their own instances.
+for p in $missing; do
+    case $p in
+    openssh-server) svc=ssh ;;
+    nginx | nginx-light) svc=nginx ;;
+    redis-server) svc=redis-server ;;
+    memcached) svc=memcached ;;
+    vsftpd) svc=vsftpd ;;
+    *) continue ;;
+    esac
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        systemctl disable --now "$svc" >/dev/null 2>&1 || true
+    elif command -v update-rc.d >/dev/null 2>&1; then
+        update-rc.d "$svc" disable >/dev/null 2>&1 || true
+    fi
+done
 echo "install-deps: done"
