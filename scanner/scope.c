@@ -30,6 +30,7 @@ void scope_free(struct scope *s)
         return;
     specvec_truncate(&s->targets, 0);
     specvec_truncate(&s->excludes, 0);
+    scope_index_free(&s->index);
     free(s->targets.v);
     free(s->excludes.v);
     for (size_t i = 0; i < s->n_names; i++)

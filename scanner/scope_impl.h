@@ -55,9 +55,22 @@ struct scope_name {
     struct rm_addr addr;
 };
 
+/* Built by scope_finalize so that a lookup does not test every spec: IPv4 single-address
+ * specs in a hash (address -> lowest blocker position), the other blockers in a list. Valid
+ * only while the spec counts are those it was built for. */
+struct scope_index {
+    uint32_t *keys;     /* open addressing; slot empty when pos is SIZE_MAX */
+    size_t *pos;
+    size_t cap;         /* power of two, or 0 when not built */
+    size_t *ranges;     /* blocker positions of every spec that is not one IPv4 address */
+    size_t n_ranges;
+    size_t n_targets, n_excludes; /* what it was built for */
+};
+
 struct scope {
     struct specvec targets;
     struct specvec excludes;
+    struct scope_index index;
     struct scope_name *names;
     size_t n_names, cap_names;
     uint64_t raw_size; /* sum of targets' sizes */
@@ -157,6 +170,15 @@ bool spec_contains(const struct spec *sp, const struct rm_addr *a);
  * over a target hop over a large exclusion or an earlier duplicate in one step. */
 uint64_t spec_skip(const struct spec *target, uint64_t j, const struct rm_addr *a,
                    const struct spec *b);
+
+/* Builds (or rebuilds) s->index; on allocation failure the index stays unbuilt and lookups
+ * test every spec, as before. */
+void scope_index_build(struct scope *s);
+void scope_index_free(struct scope_index *ix);
+/* Like testing every blocker of target k against a: some blocker covering a, or NULL. Sets
+ * *used to false (and returns NULL) when the index does not match the scope. */
+const struct spec *scope_index_blocker(const struct scope *s, size_t k, const struct rm_addr *a,
+                                       bool *used);
 
 /* The blockers of target k: every exclusion, then the targets before k. */
 static inline size_t scope_n_blockers(const struct scope *s, size_t k)

@@ -30,6 +30,10 @@ static const struct spec *spec_at(const struct scope *s, uint64_t i, size_t *k_o
 /* The first exclusion or earlier target (before target k) covering a, or NULL. */
 static const struct spec *blocker(const struct scope *s, size_t k, const struct rm_addr *a)
 {
+    bool indexed;
+    const struct spec *b = scope_index_blocker(s, k, a, &indexed);
+    if (indexed)
+        return b;
     for (size_t x = 0; x < scope_n_blockers(s, k); x++)
         if (spec_contains(scope_blocker(s, x), a))
             return scope_blocker(s, x);
@@ -48,7 +52,7 @@ static uint64_t probe(const struct scope *s, uint64_t i, struct rm_addr *out)
     if (!b)
         return 0;
     uint64_t skip = spec_skip(t, j, out, b);
-    if (skip >= 256)
+    if (skip >= 256 || skip >= t->size - j)
         return skip;
     /* A short step: maybe several blockers share the stretch between them. */
     uint64_t together = union_skip(s, k, t, j, out);
@@ -107,6 +111,7 @@ int scope_finalize(struct scope *s, uint64_t limit, struct rm_err *e)
     s->count = 0;
     if (s->targets.n == 0)
         return rm_errf(e, "no targets given");
+    scope_index_build(s);
     uint64_t count = 0;
     struct rm_addr a;
     for (uint64_t i = 0; i < s->raw_size;) {

@@ -991,6 +991,49 @@ static void test_errors_names(void **state)
     check_exclude_error("", "exclude \"\": empty specification");
 }
 
+/* A client's asset list: thousands of single addresses, some named twice, some excluded one
+ * by one or by a range. The lookup index must give exactly what testing every spec gives. */
+static void test_many_single_addresses(void **state)
+{
+    (void)state;
+    struct scope *s = new_scope();
+    struct rm_err e = {{0}};
+    char tok[32];
+    for (unsigned i = 0; i < 3000; i++) {
+        snprintf(tok, sizeof tok, "198.18.%u.%u", i / 256, i % 256);
+        assert_int_equal(scope_add_target(s, tok, &e), 0);
+    }
+    for (unsigned i = 0; i < 3000; i += 3) { /* 1000 duplicates */
+        snprintf(tok, sizeof tok, "198.18.%u.%u", i / 256, i % 256);
+        assert_int_equal(scope_add_target(s, tok, &e), 0);
+    }
+    assert_int_equal(scope_add_target(s, "198.18.0.0/30", &e), 0); /* a range, all dups */
+    for (unsigned i = 1; i < 3000; i += 100) { /* 30 single exclusions */
+        snprintf(tok, sizeof tok, "198.18.%u.%u", i / 256, i % 256);
+        assert_int_equal(scope_add_exclude(s, tok, &e), 0);
+    }
+    assert_int_equal(scope_add_exclude(s, "198.18.5.0/24", &e), 0); /* 256 more, 3 of them above */
+    assert_int_equal(scope_finalize(s, SCOPE_DEFAULT_LIMIT, &e), 0);
+    /* 3000 unique, minus 30 single exclusions, minus the /24's 256, plus the 3 (1301, 1401,
+     * 1501) counted twice. */
+    assert_int_equal(scope_count(s), 3000 - 30 - 256 + 3);
+    struct rm_addr a;
+    assert_true(scope_at(s, 0, &a));      /* 198.18.0.0, first naming */
+    assert_false(scope_at(s, 1, &a));     /* 198.18.0.1: excluded */
+    assert_false(scope_at(s, 3000, &a));  /* the first duplicate of 198.18.0.0 */
+    assert_false(scope_at(s, 4000, &a));  /* 198.18.0.0/30 again */
+    assert_true(scope_at(s, 1279, &a));   /* 198.18.4.255 */
+    assert_false(scope_at(s, 1280, &a));  /* 198.18.5.0: in the excluded /24 */
+    /* Every unique address comes once from the iterator. */
+    struct scope_iter it;
+    uint64_t n = 0;
+    scope_iter_init(&it, s);
+    while (scope_iter_next(&it, &a))
+        n++;
+    assert_int_equal(n, scope_count(s));
+    scope_free(s);
+}
+
 /* ::ffff:a.b.c.d reaches an IPv4 host; it must not slip past IPv4 exclusions. */
 static void test_ipv4_mapped(void **state)
 {
@@ -1317,6 +1360,7 @@ int main(void)
         cmocka_unit_test(test_errors_names),
         cmocka_unit_test(test_errors_ipv6),
         cmocka_unit_test(test_ipv4_mapped),
+        cmocka_unit_test(test_many_single_addresses),
         cmocka_unit_test(test_ipv6),
         cmocka_unit_test(test_mixed_families),
         cmocka_unit_test(test_names_localhost),
