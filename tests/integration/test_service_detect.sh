@@ -4,158 +4,65 @@
 # nginx, redis-server, memcached, vsftpd and `openssl s_server` for TLS. A server that cannot
 # start is skipped with a "skip - ..." line. The product and version riskmap reports for each
 # port must equal what the server itself says (`nginx -v`, `redis-server --version`, ...).
-# Every server is stopped by its PID (lib.sh's cleanup); every wait is bounded.
+# The servers come from tests/lab/servers.sh and are stopped by their PIDs (lib.sh's cleanup);
+# every wait is bounded.
 set -u
 . "$(dirname "$0")/lib.sh"
 
-BUSY=$(busy_ports | tr '\n' ' ')
 WILD=$(wildcard_ports | tr '\n' ' ')
-is_busy() { case " $BUSY " in *" $1 "*) return 0 ;; esac; return 1; }
 SKIPS=0
 skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
-# Registers a foreground server's PID with lib.sh's cleanup.
-track() { # track NAME PID
-    echo "$2" > "$WORK/$1.pid"
-    LAB_PIDS="$LAB_PIDS $WORK/$1.pid"
-}
+. "$ROOT/tests/lab/servers.sh"
+srv_init "$WORK/servers"
+# lib.sh's cleanup stops what it knows by pid file; hand it ours too.
+track_servers() { LAB_PIDS="$LAB_PIDS $SRV_PIDFILES"; }
 
-# Waits (at most 5 s) until ADDR:PORT listens; 1 when it never does or the process died.
-wait_listen() { # wait_listen NAME ADDR PORT
-    i=0
-    while [ $i -lt 100 ]; do
-        if ss -Hltn "src $2:$3" 2>/dev/null | grep -q LISTEN; then return 0; fi
-        kill -0 "$(cat "$WORK/$1.pid")" 2>/dev/null || return 1
-        sleep 0.05; i=$((i + 1))
-    done
-    return 1
-}
-
-SERVERS="" # "name addr port" lines of the servers that started
-started() { SERVERS="$SERVERS$1 $2 $3
-"; }
-
-start_server() { # start_server NAME ADDR PORT -- CMD...
-    name=$1 addr=$2 port=$3; shift 4
-    if is_busy "$port"; then skip "$name: port $port is already in use on this machine"; return; fi
-    "$@" > "$WORK/$name.out" 2>&1 < /dev/null &
-    track "$name" $!
-    if wait_listen "$name" "$addr" "$port"; then
-        started "$name" "$addr" "$port"
-    else
-        skip "$name did not start: $(tail -c 300 "$WORK/$name.out" | tr '\n' ' ')"
-        kill "$(cat "$WORK/$name.pid")" 2>/dev/null || true
-    fi
-}
-
-SBIN=/usr/sbin
 EXPECT="$WORK/expect.txt" # addr port name product version (version "-" for none)
 : > "$EXPECT"
 
-# --- sshd: its own host key and configuration; must run as root ---
-if [ "$(id -u)" != 0 ]; then
-    skip "sshd: needs root"
-elif [ ! -x $SBIN/sshd ]; then
-    skip "sshd: openssh-server not installed (contrib/install-deps.sh)"
-else
-    ssh-keygen -q -t ed25519 -N '' -f "$WORK/ssh_host_key" < /dev/null
-    cat > "$WORK/sshd_config" <<EOF
-ListenAddress 127.0.24.1:2222
-HostKey $WORK/ssh_host_key
-PidFile $WORK/sshd-own.pid
-UsePAM no
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-EOF
-    mkdir -p /run/sshd
-    start_server sshd 127.0.24.1 2222 -- $SBIN/sshd -D -e -f "$WORK/sshd_config"
+if srv_sshd 127.0.24.1 2222; then
     # The package's own account of itself: upstream version and Debian revision.
     v=$(dpkg-query -W -f='${Version}' openssh-server 2>/dev/null)
     v=${v#*:}
     echo "127.0.24.1 2222 ssh OpenSSH ${v%%-*} Debian ${v#*-}" >> "$EXPECT"
     # sshd -V names the release without the portable suffix: "OpenSSH_9.2, OpenSSL ..."
-    SSHD_V=$($SBIN/sshd -V 2>&1 | sed -n 's/^OpenSSH_\([0-9.]*\).*/\1/p')
+    SSHD_V=$(/usr/sbin/sshd -V 2>&1 | sed -n 's/^OpenSSH_\([0-9.]*\).*/\1/p')
+else
+    skip "$SRV_WHY"
 fi
-
-# --- nginx: daemon off, its own pid, log and temp paths ---
-if command -v $SBIN/nginx > /dev/null 2>&1; then
-    mkdir -p "$WORK/www" "$WORK/nginx-tmp"
-    echo riskmap > "$WORK/www/index.html"
-    cat > "$WORK/nginx.conf" <<EOF
-daemon off;
-pid $WORK/nginx-own.pid;
-error_log $WORK/nginx-error.log;
-worker_processes 1;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/nginx-tmp; proxy_temp_path $WORK/nginx-tmp;
-    fastcgi_temp_path $WORK/nginx-tmp; uwsgi_temp_path $WORK/nginx-tmp; scgi_temp_path $WORK/nginx-tmp;
-    server { listen 127.0.24.2:8080; root $WORK/www; }
-}
-EOF
-    start_server nginx 127.0.24.2 8080 -- $SBIN/nginx -c "$WORK/nginx.conf" -p "$WORK"
-    v=$($SBIN/nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
+if srv_nginx 127.0.24.2 8080; then
+    v=$(/usr/sbin/nginx -v 2>&1 | sed -n 's|.*nginx/\([0-9.]*\).*|\1|p')
     echo "127.0.24.2 8080 http nginx $v" >> "$EXPECT"
 else
-    skip "nginx: not installed (contrib/install-deps.sh)"
+    skip "$SRV_WHY"
 fi
-
-# --- redis-server: foreground, no persistence ---
-if command -v redis-server > /dev/null 2>&1; then
-    start_server redis 127.0.24.3 6379 -- redis-server --bind 127.0.24.3 --port 6379 \
-        --daemonize no --save '' --appendonly no --dir "$WORK" --pidfile "$WORK/redis-own.pid"
+if srv_redis 127.0.24.3 6379; then
     v=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
     echo "127.0.24.3 6379 redis Redis_key-value_store $v" >> "$EXPECT"
 else
-    skip "redis-server: not installed (contrib/install-deps.sh)"
+    skip "$SRV_WHY"
 fi
-
-# --- memcached: foreground, TCP only ---
-if command -v memcached > /dev/null 2>&1; then
-    start_server memcached 127.0.24.4 11211 -- memcached -u nobody -l 127.0.24.4 -p 11211 -U 0
+if srv_memcached 127.0.24.4 11211; then
     v=$(memcached -V | sed -n 's/^memcached \([0-9.]*\).*/\1/p')
     echo "127.0.24.4 11211 memcached memcached $v" >> "$EXPECT"
 else
-    skip "memcached: not installed (contrib/install-deps.sh)"
+    skip "$SRV_WHY"
 fi
-
-# --- vsftpd: foreground (background=NO), anonymous into an empty directory ---
-if [ "$(id -u)" != 0 ]; then
-    skip "vsftpd: needs root"
-elif [ -x $SBIN/vsftpd ]; then
-    mkdir -p "$WORK/ftp-empty"
-    cat > "$WORK/vsftpd.conf" <<EOF
-listen=YES
-listen_ipv6=NO
-listen_address=127.0.24.5
-listen_port=2121
-background=NO
-anonymous_enable=YES
-anon_root=$WORK/ftp-empty
-ftp_username=nobody
-local_enable=NO
-write_enable=NO
-secure_chroot_dir=$WORK/ftp-empty
-xferlog_enable=NO
-EOF
-    start_server vsftpd 127.0.24.5 2121 -- $SBIN/vsftpd "$WORK/vsftpd.conf"
+if srv_vsftpd 127.0.24.5 2121; then
     # vsftpd -v writes its version to file descriptor 0.
-    v=$($SBIN/vsftpd -v 0>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')
+    v=$(/usr/sbin/vsftpd -v 0>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')
     echo "127.0.24.5 2121 ftp vsftpd $v" >> "$EXPECT"
 else
-    skip "vsftpd: not installed (contrib/install-deps.sh)"
+    skip "$SRV_WHY"
 fi
-
-# --- openssl s_server: TLS with a throw-away self-signed key, answering HTTP (-www) ---
-if openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/tls.key" -out "$WORK/tls.crt" \
-        -days 1 -subj /CN=riskmap-test < /dev/null > "$WORK/req.out" 2>&1; then
-    start_server s_server 127.0.24.6 8443 -- openssl s_server -accept 127.0.24.6:8443 \
-        -cert "$WORK/tls.crt" -key "$WORK/tls.key" -www -quiet
+if srv_tls 127.0.24.6 8443; then
     echo "127.0.24.6 8443 https OpenSSL_s_server -" >> "$EXPECT"
 else
-    skip "openssl s_server: no key could be made"
+    skip "$SRV_WHY"
 fi
+track_servers
+SERVERS=$SRV_STARTED
 
 # Only the servers that started are expected.
 awk -v s="$SERVERS" 'BEGIN { n = split(s, l, "\n"); for (i = 1; i <= n; i++) { split(l[i], f, " ");

@@ -1,0 +1,169 @@
+# Real servers for riskmap's tests and demo, each on a chosen loopback address with its own
+# configuration, keys, pid and log files in a work directory: sshd (root only), nginx,
+# redis-server, memcached, vsftpd (root only) and `openssl s_server`. Sourced, not run.
+#
+#   . tests/lab/servers.sh
+#   srv_init "$WORK"                      # where configurations, logs and pid files go
+#   srv_nginx 127.0.24.2 8080 || echo "skip - $SRV_WHY"
+#   ...
+#   srv_stop_all                          # stops exactly what srv_* started, by PID
+#
+# Every srv_* function returns 0 once the server listens (waiting at most 5 s), or 1 with the
+# reason in SRV_WHY. SRV_STARTED lists "name addr port" lines of the servers that started.
+# Only 127.0.0.0/8 addresses are accepted: these servers are for the local lab, nothing else.
+
+SRV_SBIN=/usr/sbin
+SRV_WORK=""
+SRV_PIDFILES=""
+SRV_STARTED=""
+SRV_WHY=""
+
+srv_init() { # srv_init DIR
+    SRV_WORK=$1
+    mkdir -p "$SRV_WORK"
+}
+
+srv_loopback() { # srv_loopback ADDR
+    case $1 in
+    127.*) return 0 ;;
+    *) SRV_WHY="$1 is not a loopback address"; return 1 ;;
+    esac
+}
+
+# Waits (at most 5 s) until ADDR:PORT listens; 1 when it never does or the process died.
+srv_wait_listen() { # srv_wait_listen PID ADDR PORT
+    i=0
+    while [ $i -lt 100 ]; do
+        if ss -Hltn "src $2:$3" 2>/dev/null | grep -q LISTEN; then return 0; fi
+        kill -0 "$1" 2>/dev/null || return 1
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# srv_start NAME ADDR PORT -- CMD...: runs CMD in the foreground of a background job.
+srv_start() {
+    name=$1 addr=$2 port=$3
+    shift 4
+    srv_loopback "$addr" || return 1
+    if ss -Hltn "sport = :$port" 2>/dev/null | grep -q LISTEN &&
+        ss -Hltn "sport = :$port" 2>/dev/null | awk '{print $4}' | grep -qE "^(0\.0\.0\.0|\*|\[::\]|$addr):"; then
+        SRV_WHY="$name: port $port is already in use for $addr"
+        return 1
+    fi
+    "$@" > "$SRV_WORK/$name.out" 2>&1 < /dev/null &
+    pid=$!
+    echo "$pid" > "$SRV_WORK/$name.pid"
+    SRV_PIDFILES="$SRV_PIDFILES $SRV_WORK/$name.pid"
+    if srv_wait_listen "$pid" "$addr" "$port"; then
+        SRV_STARTED="$SRV_STARTED$name $addr $port
+"
+        return 0
+    fi
+    SRV_WHY="$name did not start: $(tail -c 300 "$SRV_WORK/$name.out" | tr '\n' ' ')"
+    kill "$pid" 2>/dev/null || true
+    return 1
+}
+
+srv_stop_all() {
+    for f in $SRV_PIDFILES; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    done
+    for f in $SRV_PIDFILES; do
+        i=0
+        while [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && [ $i -lt 50 ]; do
+            sleep 0.1
+            i=$((i + 1))
+        done
+    done
+    SRV_PIDFILES=""
+}
+
+srv_sshd() { # srv_sshd ADDR PORT
+    [ "$(id -u)" = 0 ] || { SRV_WHY="sshd: needs root"; return 1; }
+    [ -x $SRV_SBIN/sshd ] || { SRV_WHY="sshd: openssh-server not installed (contrib/install-deps.sh)"; return 1; }
+    d=$SRV_WORK/sshd-$1-$2
+    mkdir -p "$d"
+    [ -f "$d/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" < /dev/null
+    cat > "$d/sshd_config" <<EOF
+ListenAddress $1:$2
+HostKey $d/host_key
+PidFile $d/sshd-own.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+EOF
+    mkdir -p /run/sshd
+    srv_start "sshd-$1-$2" "$1" "$2" -- $SRV_SBIN/sshd -D -e -f "$d/sshd_config"
+}
+
+srv_nginx() { # srv_nginx ADDR PORT
+    [ -x $SRV_SBIN/nginx ] || { SRV_WHY="nginx: not installed (contrib/install-deps.sh)"; return 1; }
+    d=$SRV_WORK/nginx-$1-$2
+    mkdir -p "$d/www" "$d/tmp"
+    echo riskmap > "$d/www/index.html"
+    cat > "$d/nginx.conf" <<EOF
+daemon off;
+pid $d/nginx-own.pid;
+error_log $d/error.log;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
+    fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+    server { listen $1:$2; root $d/www; }
+}
+EOF
+    srv_start "nginx-$1-$2" "$1" "$2" -- $SRV_SBIN/nginx -c "$d/nginx.conf" -p "$d"
+}
+
+srv_redis() { # srv_redis ADDR PORT [EXTRA-ARGS...], e.g. --requirepass SECRET
+    command -v redis-server > /dev/null 2>&1 || { SRV_WHY="redis-server: not installed (contrib/install-deps.sh)"; return 1; }
+    a=$1 p=$2
+    shift 2
+    d=$SRV_WORK/redis-$a-$p
+    mkdir -p "$d"
+    srv_start "redis-$a-$p" "$a" "$p" -- redis-server --bind "$a" --port "$p" --daemonize no \
+        --save '' --appendonly no --dir "$d" --pidfile "$d/redis-own.pid" "$@"
+}
+
+srv_memcached() { # srv_memcached ADDR PORT
+    command -v memcached > /dev/null 2>&1 || { SRV_WHY="memcached: not installed (contrib/install-deps.sh)"; return 1; }
+    srv_start "memcached-$1-$2" "$1" "$2" -- memcached -u nobody -l "$1" -p "$2" -U 0
+}
+
+srv_vsftpd() { # srv_vsftpd ADDR PORT [YES|NO: anonymous login, default YES]
+    [ "$(id -u)" = 0 ] || { SRV_WHY="vsftpd: needs root"; return 1; }
+    [ -x $SRV_SBIN/vsftpd ] || { SRV_WHY="vsftpd: not installed (contrib/install-deps.sh)"; return 1; }
+    d=$SRV_WORK/vsftpd-$1-$2
+    mkdir -p "$d/empty"
+    cat > "$d/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=$1
+listen_port=$2
+background=NO
+anonymous_enable=${3:-YES}
+anon_root=$d/empty
+ftp_username=nobody
+local_enable=NO
+write_enable=NO
+secure_chroot_dir=$d/empty
+xferlog_enable=NO
+EOF
+    srv_start "vsftpd-$1-$2" "$1" "$2" -- $SRV_SBIN/vsftpd "$d/vsftpd.conf"
+}
+
+srv_tls() { # srv_tls ADDR PORT: openssl s_server -www with a throw-away self-signed key
+    d=$SRV_WORK/tls-$1-$2
+    mkdir -p "$d"
+    if ! openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/tls.key" -out "$d/tls.crt" \
+            -days 1 -subj /CN=riskmap-lab < /dev/null > "$d/req.out" 2>&1; then
+        SRV_WHY="openssl s_server: no key could be made"
+        return 1
+    fi
+    srv_start "tls-$1-$2" "$1" "$2" -- openssl s_server -accept "$1:$2" -cert "$d/tls.crt" \
+        -key "$d/tls.key" -www -quiet
+}
