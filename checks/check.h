@@ -10,7 +10,9 @@
 #define RISKMAP_CHECK_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "checks/finding.h"
 #include "scanner/err.h"
@@ -29,6 +31,8 @@ struct finding_kind {
     const char *id;      /* "svc.open" */
     enum severity severity; /* the default severity this kind is emitted with */
     const char *summary; /* one line */
+    bool intrusive;      /* found by changing state on the target (a log-in attempt...): the
+                          * module looks for it only when check_ctx.intrusive is set */
 };
 
 /* Handed to every call. The check may read cfg-like fields and must honour `cancel`. */
@@ -36,6 +40,11 @@ struct check_ctx {
     struct scan_result *result;     /* append findings and evidence here */
     double timeout_ms;              /* per-conversation deadline for checks that talk */
     volatile sig_atomic_t *cancel;  /* non-zero: stop as soon as possible */
+    bool intrusive;                 /* --intrusive: checks that change state on the target
+                                     * (log-in attempts, anonymous FTP) may run */
+    const uint16_t *allowed_ports;  /* --allowed-ports, ascending; NULL = no allow-list given.
+                                     * Borrowed from the caller for the whole run. */
+    size_t n_allowed_ports;
     void *state;                    /* the module's own, set by init, freed by cleanup */
 };
 

@@ -4,9 +4,11 @@
 #include "check.h"
 
 extern const struct check check_services;
+extern const struct check check_exposure;
 
 const struct check *const check_registry[] = {
     &check_services,
+    &check_exposure,
     NULL,
 };
 

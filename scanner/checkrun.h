@@ -16,6 +16,9 @@ struct checkrun_opts {
     const char *only;      /* comma-separated check ids to run, NULL = all */
     double timeout_ms;
     volatile sig_atomic_t *cancel;
+    bool intrusive;                /* --intrusive: let checks that change target state run */
+    const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
+    size_t n_allowed_ports;
     finding_cb on_finding;
     void *cb_arg;
 };

@@ -36,8 +36,8 @@ int cmd_checks(int argc, char **argv, struct rm_err *e)
         const struct check *c = check_registry[i];
         printf("%-12s %-8s %s\n", c->id, target_name(c->applies_to), c->summary);
         for (size_t k = 0; kinds && k < c->n_kinds; k++)
-            printf("    %-28s %-8s %s\n", c->kinds[k].id, severity_name(c->kinds[k].severity),
-                   c->kinds[k].summary);
+            printf("    %-28s %-8s %s%s\n", c->kinds[k].id, severity_name(c->kinds[k].severity),
+                   c->kinds[k].summary, c->kinds[k].intrusive ? " [intrusive]" : "");
     }
     return EXIT_DONE;
 }

@@ -23,6 +23,7 @@
 #include "scanner/progress.h"
 #include "scanner/result.h"
 #include "scanner/scope.h"
+#include "scanner/synscan.h"
 
 static volatile sig_atomic_t cancelled;
 
@@ -303,10 +304,16 @@ static int dry_run(const struct scan_opts *o, const struct scope *s, const struc
         printf("%s%s%s\n", addr_str(&a, buf, sizeof buf), name ? " " : "", name ? name : "");
     }
     uint64_t pairs = scope_count(s) * pl->n;
-    printf("riskmap: dry run: %llu address(es) x %zu port(s) = %llu connection attempts at %s, "
-           "%u in flight, %u thread(s); nothing sent\n",
-           (unsigned long long)scope_count(s), pl->n, (unsigned long long)pairs,
-           o->rate > 0 ? "the rate limit" : "no rate limit", o->max_concurrency, threads);
+    if (o->scan_type == SCAN_TYPE_SYN)
+        printf("riskmap: dry run: %llu address(es) x %zu port(s) = %llu SYN probes (raw socket, "
+               "one thread) at %s; nothing sent\n",
+               (unsigned long long)scope_count(s), pl->n, (unsigned long long)pairs,
+               o->rate > 0 ? "the rate limit" : "no rate limit");
+    else
+        printf("riskmap: dry run: %llu address(es) x %zu port(s) = %llu connection attempts at "
+               "%s, %u in flight, %u thread(s); nothing sent\n",
+               (unsigned long long)scope_count(s), pl->n, (unsigned long long)pairs,
+               o->rate > 0 ? "the rate limit" : "no rate limit", o->max_concurrency, threads);
     if (o->rate > 0)
         printf("riskmap: at %.0f/s that takes at least %.1f s\n", o->rate, (double)pairs / o->rate);
     return EXIT_DONE;
@@ -334,6 +341,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     int rc = EXIT_USAGE;
     struct scope *scope = scope_new();
     struct portlist pl = {0};
+    struct portlist allowed = {0}; /* --allowed-ports */
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     char path[PATH_MAX];
@@ -352,6 +360,12 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     if (checkrun_validate(o.checks, e) < 0)
         goto out;
+    if (o.allowed_ports && ports_parse(o.allowed_ports, &allowed, e) < 0) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        rm_errf(e, "option --allowed-ports: %s", msg);
+        goto out;
+    }
     unsigned threads = o.threads ? o.threads : default_threads();
     if (!o.seed_set)
         o.seed = random64();
@@ -420,7 +434,12 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     /* From here on, a failure does not lose what was found: the document is still written,
      * marked incomplete with the reason, and the exit status says runtime failure. */
     struct rm_err failure = {{0}};
-    bool failed = portscan_run(&cfg, &ev, &prog, r, &failure) < 0;
+    /* The connect scan stays the default until the SYN scan is the root default. */
+    bool syn = o.scan_type == SCAN_TYPE_SYN;
+    if (syn)
+        ui_log("SYN scan (-sS): raw socket and libpcap; --threads and --max-concurrency do not "
+               "apply", &ui);
+    bool failed = (syn ? synscan_run : portscan_run)(&cfg, &ev, &prog, r, &failure) < 0;
     progress_clear(&ui.progress);
 
     scan_sort_hosts(r);
@@ -442,6 +461,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     /* Checks run on whatever was found, also in a partial scan: an open port seen is seen. */
     struct checkrun_opts co = {
         .only = o.checks, .timeout_ms = o.max_timeout_ms, .cancel = &cancelled,
+        .intrusive = o.intrusive, .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
+        .n_allowed_ports = allowed.n,
         .on_finding = ui_finding, .cb_arg = &ui,
     };
     struct rm_err ce = {{0}};
@@ -499,6 +520,7 @@ out:
     }
     scan_result_free(r);
     ports_free(&pl);
+    ports_free(&allowed);
     scope_free(scope);
     scan_opts_free(&o);
     return rc;

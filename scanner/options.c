@@ -30,6 +30,10 @@ enum {
     OPT_DRY_RUN,
     OPT_NO_SVC_DETECT,
     OPT_SVC_TIMEOUT,
+    OPT_SYN,
+    OPT_CONNECT,
+    OPT_INTRUSIVE,
+    OPT_ALLOWED_PORTS,
 };
 
 #define STR_(x) #x
@@ -56,6 +60,12 @@ const struct optdef scan_optdefs[] = {
     {OPT_NDJSON, "ndjson", NULL, "FILE|-", NULL,
      "Also stream one JSON object per line as things happen (scan_start, host_up, port_open, "
      "finding, scan_end), appended to FILE or written to standard output."},
+    {OPT_SYN, "syn", "-sS", NULL, NULL,
+     "SYN scan (IPv4): half-open probes from a raw socket, answers read with libpcap and "
+     "recognised from a per-scan cookie; needs root or CAP_NET_RAW, and every target must "
+     "route through one interface. Ignores --threads and --max-concurrency."},
+    {OPT_CONNECT, "connect", "-sT", NULL, NULL,
+     "Connect scan (the default): full TCP connects on event loops; needs no privileges."},
     {OPT_RATE, "rate", NULL, "N", STR(2000),
      "Connection attempts per second, over all workers (token bucket); 0 means unlimited."},
     {OPT_MAX_CONC, "max-concurrency", NULL, "N", STR(512),
@@ -81,6 +91,12 @@ const struct optdef scan_optdefs[] = {
      "Time allowed to one service-detection conversation (connect, TLS, probe, answer)."},
     {OPT_CHECKS, "checks", NULL, "LIST", "all",
      "Run only these check modules (comma-separated ids; see riskmap checks)."},
+    {OPT_ALLOWED_PORTS, "allowed-ports", NULL, "LIST", NULL,
+     "Ports this network is meant to expose, in -p syntax (22,443,8000-8100): every other open "
+     "port becomes an svc.port.unexpected finding. Without it, no such findings."},
+    {OPT_INTRUSIVE, "intrusive", NULL, NULL, NULL,
+     "Also run checks that change state on the target, such as log-in attempts (anonymous "
+     "FTP). Off by default: without it, checks only read what services say."},
     {OPT_FAIL_ON, "fail-on", NULL, "SEVERITY", NULL,
      "Exit with status 1 when any finding is at or above SEVERITY (info, low, medium, high, "
      "critical)."},
@@ -279,6 +295,12 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         case OPT_CHECKS:
             o->checks = optarg;
             break;
+        case OPT_ALLOWED_PORTS:
+            o->allowed_ports = optarg;
+            break;
+        case OPT_INTRUSIVE:
+            o->intrusive = true;
+            break;
         case OPT_FAIL_ON: {
             enum severity s;
             if (severity_parse(optarg, &s) < 0) {
@@ -292,6 +314,16 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         case OPT_OPERATOR:
             o->operator_name = optarg;
             break;
+        case OPT_SYN:
+        case OPT_CONNECT: {
+            int t = c == OPT_SYN ? SCAN_TYPE_SYN : SCAN_TYPE_CONNECT;
+            if (o->scan_type != SCAN_TYPE_DEFAULT && o->scan_type != t) {
+                rc = rm_errf(e, "options --syn (-sS) and --connect (-sT) exclude each other");
+                goto out;
+            }
+            o->scan_type = t;
+            break;
+        }
         case OPT_DRY_RUN:
             o->dry_run = true;
             break;

@@ -31,6 +31,13 @@ struct optdef {
 extern const struct optdef scan_optdefs[];
 extern const size_t scan_n_optdefs;
 
+/* Which port-scan engine runs. */
+enum scan_type {
+    SCAN_TYPE_DEFAULT, /* neither -sS nor -sT: the connect scan, for now (see cli_scan.c) */
+    SCAN_TYPE_SYN,     /* -sS, --syn: raw SYN probes (scanner/synscan.h) */
+    SCAN_TYPE_CONNECT, /* -sT, --connect: full connects (scanner/portscan.h) */
+};
+
 struct scan_opts {
     const char **targets;      /* borrowed from argv */
     size_t n_targets;
@@ -53,9 +60,12 @@ struct scan_opts {
     uint64_t seed;
     bool seed_set;
     const char *checks;
+    const char *allowed_ports; /* --allowed-ports, in -p syntax; NULL = no allow-list */
+    bool intrusive;            /* --intrusive */
     int fail_on;               /* enum severity, or -1 for never */
     const char *operator_name;
     bool dry_run;
+    int scan_type;             /* enum scan_type: --syn / --connect, or default */
     bool no_service_detection;
     double service_timeout_ms;
     bool quiet;

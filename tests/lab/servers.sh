@@ -139,6 +139,10 @@ srv_vsftpd() { # srv_vsftpd ADDR PORT [YES|NO: anonymous login, default YES]
     [ -x $SRV_SBIN/vsftpd ] || { SRV_WHY="vsftpd: not installed (contrib/install-deps.sh)"; return 1; }
     d=$SRV_WORK/vsftpd-$1-$2
     mkdir -p "$d/empty"
+    # Anonymous sessions run as this user and start in its home: Debian's vsftpd package makes
+    # "ftp" (home /srv/ftp); "nobody" has no home and anonymous login would fail.
+    ftpuser=nobody
+    getent passwd ftp > /dev/null 2>&1 && ftpuser=ftp
     cat > "$d/vsftpd.conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -147,7 +151,7 @@ listen_port=$2
 background=NO
 anonymous_enable=${3:-YES}
 anon_root=$d/empty
-ftp_username=nobody
+ftp_username=$ftpuser
 local_enable=NO
 write_enable=NO
 secure_chroot_dir=$d/empty
