@@ -19,6 +19,7 @@
 #include "scanner/ndjson.h"
 #include "scanner/options.h"
 #include "scanner/portscan.h"
+#include "scanner/privs.h"
 #include "scanner/ports.h"
 #include "scanner/progress.h"
 #include "scanner/result.h"
@@ -89,6 +90,12 @@ struct scan_ui {
     const struct scope *scope;
     int verbose;
     FILE *log; /* NULL with -q */
+    bool drop;        /* root running -sS: become --user once the raw sockets are open */
+    bool drop_failed; /* the drop was attempted and failed: stop, do nothing more */
+    uid_t uid;        /* --user's ids, looked up before the scan */
+    gid_t gid;
+    const char *user;
+    bool debug_privs; /* --debug-privs */
 };
 
 static void ui_log(const char *msg, void *arg)
@@ -144,6 +151,39 @@ static void ui_tick(const struct portscan_progress *p, void *arg)
     pthread_mutex_lock(&ui->lock);
     progress_draw(&ui->progress, p, mono_ms());
     pthread_mutex_unlock(&ui->lock);
+}
+
+/* The SYN engine has opened its raw socket and capture: nothing has been sent or read yet. */
+static int ui_opened(void *arg, struct rm_err *e)
+{
+    struct scan_ui *ui = arg;
+    char msg[160];
+    if (ui->drop) {
+        if (privs_drop(ui->uid, ui->gid, e) < 0) {
+            ui->drop_failed = true;
+            return -1;
+        }
+        snprintf(msg, sizeof msg, "raw socket and capture open; root dropped: now %s (uid %u, "
+                 "gid %u), no supplementary groups, no capabilities", ui->user,
+                 (unsigned)ui->uid, (unsigned)ui->gid);
+    } else
+        snprintf(msg, sizeof msg, "not running as root: --user %s has no effect", ui->user);
+    ui_log(msg, ui);
+    if (ui->debug_privs && ui->stream) {
+        char u[128], g[128], gr[128], cap[128];
+        cJSON *o = cJSON_CreateObject();
+        if (o && privs_status(u, g, gr, cap, sizeof u) == 0) {
+            cJSON_AddBoolToObject(o, "dropped", ui->drop);
+            cJSON_AddStringToObject(o, "user", ui->drop ? ui->user : "");
+            cJSON_AddStringToObject(o, "uid", u);
+            cJSON_AddStringToObject(o, "gid", g);
+            cJSON_AddStringToObject(o, "groups", gr);
+            cJSON_AddStringToObject(o, "capeff", cap);
+            ndjson_emit(ui->stream, "privileges", o);
+        } else
+            cJSON_Delete(o);
+    }
+    return 0;
 }
 
 static void ui_finding(const struct finding *f, size_t index, void *arg)
@@ -344,6 +384,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct portlist allowed = {0}; /* --allowed-ports */
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    struct privs_committer committer = {.sock = -1, .fd = -1};
     char path[PATH_MAX];
     if (!scope) {
         rm_errf(e, "out of memory");
@@ -374,6 +415,13 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     }
 
+    /* Root running the SYN scan becomes --user once the raw sockets are open (ui_opened). */
+    ui.user = o.user;
+    ui.debug_privs = o.debug_privs;
+    ui.drop = o.scan_type == SCAN_TYPE_SYN && geteuid() == 0;
+    if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
+        goto out;
+
     rc = EXIT_RUNTIME;
     if (o.output_dir) {
         if ((size_t)snprintf(path, sizeof path, "%s/scan.json", o.output_dir) >= sizeof path) {
@@ -381,6 +429,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
             goto out;
         }
         if (make_dirs(o.output_dir, 0700, e) < 0)
+            goto out;
+        /* After the drop no name can be made in the directory root created: the temporary
+         * file is created now and a root helper renames it at the end (scanner/privs.h). */
+        if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600, e) < 0)
             goto out;
     }
     ui.scope = scope;
@@ -426,7 +478,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     };
     struct portscan_events ev = {
         .host_up = ui_host_up, .port_open = ui_port_open, .tick = ui_tick, .log = ui_log,
-        .arg = &ui,
+        .opened = ui_opened, .arg = &ui,
     };
     static struct portscan_progress prog;
     memset(&prog, 0, sizeof prog);
@@ -441,6 +493,11 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                "apply", &ui);
     bool failed = (syn ? synscan_run : portscan_run)(&cfg, &ev, &prog, r, &failure) < 0;
     progress_clear(&ui.progress);
+    if (ui.drop_failed) {
+        /* Possibly still partly root: no detection, no checks, no output; just stop. */
+        *e = failure;
+        goto restore;
+    }
 
     scan_sort_hosts(r);
     for (size_t i = 0; i < r->n_hosts; i++) {
@@ -476,7 +533,19 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                                            failure.msg[0] ? failure.msg : "not every port was decided");
     r->meta.finished_utc = utc_now();
 
-    if (o.output_dir && result_write(r, path, e) < 0)
+    if (o.output_dir && committer.sock >= 0) {
+        char *text = result_to_json(r);
+        if (!text) {
+            rm_errf(e, "%s: out of memory while building the document", path);
+            goto restore;
+        }
+        size_t len = strlen(text);
+        text[len] = '\n'; /* as result_write: the file ends with a newline */
+        int wr = privs_committer_commit(&committer, text, len + 1, e);
+        free(text);
+        if (wr < 0)
+            goto restore;
+    } else if (o.output_dir && result_write(r, path, e) < 0)
         goto restore;
     if (ui.stream) {
         cJSON *p = cJSON_CreateObject();
@@ -514,6 +583,7 @@ restore:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 out:
+    privs_committer_abort(&committer);
     if (ndjson_close(ui.stream) < 0 && rc == EXIT_DONE) {
         rm_errf(e, "%s: writing the event stream failed", o.ndjson);
         rc = EXIT_RUNTIME;

@@ -34,6 +34,8 @@ enum {
     OPT_CONNECT,
     OPT_INTRUSIVE,
     OPT_ALLOWED_PORTS,
+    OPT_USER,
+    OPT_DEBUG_PRIVS,
 };
 
 #define STR_(x) #x
@@ -64,6 +66,13 @@ const struct optdef scan_optdefs[] = {
      "SYN scan (IPv4): half-open probes from a raw socket, answers read with libpcap and "
      "recognised from a per-scan cookie; needs root or CAP_NET_RAW, and every target must "
      "route through one interface. Ignores --threads and --max-concurrency."},
+    {OPT_USER, "user", NULL, "NAME", "nobody",
+     "Account the SYN scan becomes as soon as its raw socket and capture are open, when run "
+     "as root (supplementary groups cleared, no capability kept). Without root it has no "
+     "effect; the connect scan needs no root and keeps the identity it was started with."},
+    {OPT_DEBUG_PRIVS, "debug-privs", NULL, NULL, NULL,
+     "Diagnostic: after dropping root, put a privileges event (the Uid, Gid, Groups and CapEff "
+     "lines of /proc/self/status) in the --ndjson stream."},
     {OPT_CONNECT, "connect", "-sT", NULL, NULL,
      "Connect scan (the default): full TCP connects on event loops; needs no privileges."},
     {OPT_RATE, "rate", NULL, "N", STR(2000),
@@ -174,6 +183,7 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
     o->max_timeout_ms = DEF_MAX_TIMEOUT_MS;
     o->fail_on = -1;
     o->service_timeout_ms = DEF_SERVICE_TIMEOUT_MS;
+    o->user = "nobody";
 
     struct option longs[sizeof scan_optdefs / sizeof scan_optdefs[0] + 1];
     char shorts[64];
@@ -300,6 +310,16 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_INTRUSIVE:
             o->intrusive = true;
+            break;
+        case OPT_USER:
+            if (!*optarg) {
+                rc = rm_errf(e, "option --user: empty account name");
+                goto out;
+            }
+            o->user = optarg;
+            break;
+        case OPT_DEBUG_PRIVS:
+            o->debug_privs = true;
             break;
         case OPT_FAIL_ON: {
             enum severity s;

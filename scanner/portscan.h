@@ -42,6 +42,11 @@ struct portscan_events {
     void (*tick)(const struct portscan_progress *p, void *arg);
     /* Verbose decisions ("adaptive timeout now 12.4 ms"); may be NULL. */
     void (*log)(const char *msg, void *arg);
+    /* Engines that open raw sockets (synscan.h) call it once, right after opening them and
+     * before any packet is sent or read: riskmap drops root there (scanner/privs.h). A
+     * return below 0 aborts the scan with e's message. May be NULL; the connect engine
+     * never calls it. */
+    int (*opened)(void *arg, struct rm_err *e);
     void *arg;
 };
 

@@ -634,6 +634,10 @@ int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev
         eng_free(&g);
         return -1;
     }
+    if (ev && ev->opened && ev->opened(ev->arg, e) < 0) {
+        eng_free(&g);
+        return -1;
+    }
     char sbuf[RM_ADDRSTRLEN];
     struct rm_addr sa = addr_from_v4(g.self);
     eng_log(&g, "SYN scan on %s from %s, source ports %u-%u, %s", ifname,

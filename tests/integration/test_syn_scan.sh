@@ -4,6 +4,8 @@
 # the document validates; our own address (both directions captured on lo) gives the same
 # answer as the connect scan; dropped ports are filtered after retransmission, rejected ones
 # closed (nftables); the rate limit holds; IPv6 and -sS -sT together are refused.
+# Root is dropped once the raw socket is open: the --debug-privs event shows nobody's ids in
+# all four Uid/Gid fields and no capability, and scan.json is still written (atomically).
 # Raw packets go to lo only: the tx_packets counters of every other interface are read
 # before and after, and the test fails if they grew by more than 200 in total.
 set -u
@@ -66,10 +68,35 @@ lab_start lab $ENDPOINTS
 # 1. -sS and -sT over the /24: identical open sets, equal to the lab.
 OUTS="$WORK/syn"
 timeout 60 "$RISKMAP" scan -sS 127.0.26.0/24 -p "$PORTS" --rate 0 --no-service-detection -q \
-    -o "$OUTS" > "$WORK/syn.txt" 2> "$WORK/syn.err"
+    --debug-privs --ndjson "$WORK/syn.ndjson" -o "$OUTS" > "$WORK/syn.txt" 2> "$WORK/syn.err"
 rc=$?
 check "-sS scan exits 0" [ "$rc" -eq 0 ]
 [ "$rc" -eq 0 ] || cat "$WORK/syn.err"
+# The drop, observed from inside: the privileges event comes before any host_up.
+python3 - "$WORK/syn.ndjson" > "$WORK/privs.txt" 2>&1 <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [e["event"] for e in ev]
+p = [e for e in ev if e["event"] == "privileges"]
+assert len(p) == 1, kinds
+p = p[0]
+assert kinds.index("privileges") < kinds.index("host_up"), kinds
+print("dropped", p["dropped"], p["user"])
+print("uid", p["uid"])
+print("gid", p["gid"])
+print("groups", repr(p["groups"]))
+print("capeff", p["capeff"])
+PY
+NOBODY=$(id -u nobody)
+NOGROUP=$(id -g nobody)
+check "root dropped to nobody once the raw socket was open" grep -qx "dropped True nobody" "$WORK/privs.txt"
+check "after the drop Uid is $NOBODY in all four fields" grep -qx "uid $NOBODY $NOBODY $NOBODY $NOBODY" "$WORK/privs.txt"
+check "after the drop Gid is $NOGROUP in all four fields" grep -qx "gid $NOGROUP $NOGROUP $NOGROUP $NOGROUP" "$WORK/privs.txt"
+check "after the drop no supplementary group" grep -qx "groups ''" "$WORK/privs.txt"
+check "after the drop no capability (CapEff 0)" grep -qx "capeff 0000000000000000" "$WORK/privs.txt"
+grep -q '^uid ' "$WORK/privs.txt" || cat "$WORK/privs.txt"
+check "scan.json written after the drop, root-owned 0600, no temporary file left" \
+    sh -c '[ "$(stat -c "%U %a" "$1/scan.json")" = "root 600" ] && [ "$(ls -A "$1")" = scan.json ]' _ "$OUTS"
 OUTT="$WORK/connect"
 timeout 60 "$RISKMAP" scan -sT 127.0.26.0/24 -p "$PORTS" --rate 0 --no-service-detection -q \
     -o "$OUTT" > "$WORK/connect.txt" 2> "$WORK/connect.err"
@@ -179,6 +206,11 @@ msg=$(timeout 10 "$RISKMAP" scan -sS ::1 -p 22 -q 2>&1); rc=$?
 check "-sS on an IPv6 target exits 3 naming IPv4-only" sh -c "[ $rc -eq 3 ] && echo \"\$1\" | grep -q 'IPv4 only'" _ "$msg"
 timeout 10 "$RISKMAP" scan -sS -sT 127.0.26.1 -p 22 -q > /dev/null 2>&1
 check "-sS with -sT is a usage error (2)" [ $? -eq 2 ]
+timeout 10 "$RISKMAP" scan -sS 127.0.26.1 -p 22 -q --user riskmap-no-such-user -o "$WORK/nouser" > /dev/null 2>&1
+check "-sS --user with an unknown account is a usage error (2), nothing written" \
+    sh -c '[ $1 -eq 2 ] && [ ! -e "$2" ]' _ $? "$WORK/nouser"
+timeout 10 "$RISKMAP" scan -sS 127.0.26.1 -p 22 -q --user root > /dev/null 2>&1
+check "-sS --user root is refused (2)" [ $? -eq 2 ]
 
 # 7. Nothing left lo.
 TX1=$(tx_other)
