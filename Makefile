@@ -165,7 +165,8 @@ demo: deps
 	@sh contrib/demo.sh
 
 bench: all
-	@sh bench/portscan.sh
+	@bash bench/portscan.sh
+	@bash bench/synscan.sh
 
 install: $(RISKMAP_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
