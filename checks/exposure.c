@@ -3,7 +3,9 @@
  * caches reachable from the network, mail without STARTTLS, and ports outside an allow-list.
  *
  * Most judgements read what service detection already recorded (name, product, info and the
- * evidence bytes). Two need a conversation of their own, each one connection with a deadline of
+ * evidence bytes). SMB is judged from detection's evidence, its answers to an SMB2 NEGOTIATE
+ * (signing required or not) and to an SMB1 NEGOTIATE (SMB1 accepted or not), parsed with
+ * scanner/probe_proto.h; RDP findings carry whether detection saw NLA required. Two need a conversation of their own, each one connection with a deadline of
  * ctx->timeout_ms and at most EXPO_MAX_READ bytes read, recorded as new evidence:
  *   - FTP: the banner, then FEAT (read-only) to see whether AUTH TLS is offered; with
  *     ctx->intrusive, USER anonymous / PASS riskmap@ then QUIT (a log-in: intrusive).
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "scanner/probe_proto.h"
 
 #define EXPO_MAX_READ 4096 /* bytes read per conversation, at most */
 
@@ -46,6 +49,8 @@ enum {
     K_HTTP_ADMIN,
     K_SMTP_NOTLS,
     K_UNEXPECTED,
+    K_SMB_V1,
+    K_SMB_SIGNING,
 };
 
 static const struct finding_kind exposure_kinds[] = {
@@ -75,6 +80,10 @@ static const struct finding_kind exposure_kinds[] = {
                       .summary = "SMTP does not offer STARTTLS: mail and log-ins cross in cleartext"},
     [K_UNEXPECTED] = {.id = "svc.port.unexpected", .severity = SEV_MEDIUM,
                       .summary = "An open port outside the allow-list (--allowed-ports)"},
+    [K_SMB_V1] = {.id = "svc.smb.v1", .severity = SEV_HIGH,
+                  .summary = "SMB server accepts SMB1 (NT LM 0.12): the protocol of EternalBlue and WannaCry"},
+    [K_SMB_SIGNING] = {.id = "svc.smb.signing-off", .severity = SEV_MEDIUM,
+                       .summary = "SMB signing is not required: sessions can be relayed or tampered with"},
 };
 
 extern const struct check check_exposure;
@@ -679,6 +688,45 @@ static const char *db_family(const struct service *svc)
     return NULL;
 }
 
+/* SMB: judged from detection's evidence, the answer to SMB2 NEGOTIATE followed by the answer
+ * to an SMB1 NEGOTIATE offering only NT LM 0.12 (both NetBIOS-framed, see scanner/detect.c). */
+static int check_smb(struct check_ctx *ctx, const struct host *host, const struct service *svc,
+                     const struct evidence *ev, struct rm_err *e)
+{
+    if (!ev || ev->len < 4)
+        return 0;
+    const unsigned char *d = ev->data;
+    size_t first = 4 + ((size_t)(d[1] & 1) << 16 | (size_t)d[2] << 8 | d[3]);
+    if (first > ev->len)
+        first = ev->len;
+    struct smb2_neg neg;
+    bool smb2 = smb2_parse_negotiate(d, first, &neg) == 1;
+    bool v1 = smb1_parse_negotiate(d, first) == 1 ||
+              (first < ev->len && smb1_parse_negotiate(d + first, ev->len - first) == 1);
+    if (v1 && simple(ctx, host, svc, K_SMB_V1, "SMB1 enabled",
+                     "This file server still accepts SMB version 1, the protocol abused by "
+                     "EternalBlue, WannaCry and NotPetya to spread across networks without a "
+                     "password. Disable SMB1 on the server (and on the clients).",
+                     "smb1", "accepted", NULL, e) < 0)
+        return -1;
+    if (smb2 && !(neg.security_mode & SMB2_SIGNING_REQUIRED)) {
+        char title[200], detail[400];
+        snprintf(title, sizeof title, "SMB signing not required (port %u)", (unsigned)svc->port);
+        snprintf(detail, sizeof detail,
+                 "This SMB server (dialect %s) does not require signed messages, so an attacker "
+                 "on the network can relay captured log-ins to it (NTLM relay) or alter traffic. "
+                 "Require SMB signing on the server (\"server signing = mandatory\" in Samba, "
+                 "\"Digitally sign communications (always)\" in Windows policy).",
+                 smb2_dialect_str(neg.dialect));
+        struct finding *f = emit(ctx, K_SMB_SIGNING, host, svc, title, detail);
+        if (!f || finding_add_fact(f, "signing", "not required") < 0 ||
+            finding_add_fact(f, "dialect", smb2_dialect_str(neg.dialect)) < 0)
+            return FAIL_OOM();
+        finding_fingerprint(f);
+    }
+    return 0;
+}
+
 static bool allowed(const struct check_ctx *ctx, uint16_t port)
 {
     for (size_t i = 0; i < ctx->n_allowed_ports; i++)
@@ -722,11 +770,19 @@ static int exposure_run(struct check_ctx *ctx, const struct host *host, const st
         rc = check_ftp(ctx, host, svc, e);
     } else if (strncmp(name, "vnc", 3) == 0 && strcmp(name, "vnc-http") != 0 && detected(svc)) {
         rc = check_vnc(ctx, host, svc, e);
+    } else if ((strcmp(name, "microsoft-ds") == 0 || strcmp(name, "smb") == 0) && detected(svc)) {
+        rc = check_smb(ctx, host, svc, ev, e);
     } else if (strcmp(name, "ms-wbt-server") == 0 || strcmp(name, "rdp") == 0) {
+        /* Detection's RDP probe says whether Network Level Authentication is required. */
+        const char *nla = has_ci(svc->info, "NLA required")       ? "required"
+                          : has_ci(svc->info, "NLA not required") ? "not required"
+                          : has_ci(svc->info, "NLA supported, not required") ? "not required"
+                                                                  : NULL;
         rc = simple(ctx, host, svc, K_RDP, "Remote Desktop (RDP) reachable",
                     "Remote Desktop open to the network is among the most common ways ransomware "
                     "gets in, through guessed or stolen passwords. Put it behind a VPN or a "
-                    "remote-access gateway with multi-factor authentication.", NULL, NULL, NULL, e);
+                    "remote-access gateway with multi-factor authentication.", "nla", nla, NULL,
+                    e);
     } else if (db_family(svc)) {
         if (!has_ci(svc->info, "connections from this address refused"))
             rc = simple(ctx, host, svc, K_DB, "Database server reachable",

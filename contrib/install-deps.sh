@@ -17,7 +17,7 @@ TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-js
 # Benchmarks compare against these anchors on the same lab.
 BENCH="nmap nftables time"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
-SERVERS="openssh-server nginx-light redis-server memcached vsftpd"
+SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp"
 
 missing=""
 for p in $BUILD $TEST $BENCH $SERVERS; do

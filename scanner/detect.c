@@ -17,11 +17,14 @@
 #include <openssl/ssl.h>
 
 #include "scanner/detect.h"
+#include "scanner/probe_proto.h"
 
 /* ---- probe plans ------------------------------------------------------------------------- */
 
-enum probe { P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES };
-static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres"};
+enum probe { P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_SMB1, P_RDP_TLS };
+/* P_SMB1 and P_RDP_TLS are second conversations of the smb and rdp probes, never plan steps. */
+static const char *const probe_names[] = {"banner", "http",  "redis", "memcached", "postgres",
+                                          "smb",    "rdp",   "smb",   "rdp"};
 
 struct step {
     enum probe probe;
@@ -45,6 +48,8 @@ static const struct plan plan_banner = {"banner,http", {{P_BANNER, false}, {P_HT
 static const struct plan plan_redis = {"redis,banner", {{P_REDIS, false}, {P_BANNER, false}}, 2};
 static const struct plan plan_memcached = {"memcached", {{P_MEMCACHED, false}}, 1};
 static const struct plan plan_postgres = {"postgres", {{P_POSTGRES, false}}, 1};
+static const struct plan plan_smb = {"smb", {{P_SMB, false}}, 1};
+static const struct plan plan_rdp = {"rdp", {{P_RDP, false}}, 1};
 static const struct plan plan_unknown = {
     "banner,http,tls:http", {{P_BANNER, false}, {P_HTTP, false}, {P_HTTP, true}}, 3};
 
@@ -80,6 +85,10 @@ static const struct plan *plan_for(uint16_t port)
         return &plan_memcached;
     if (port == 5432)
         return &plan_postgres;
+    if (port == 445)
+        return &plan_smb;
+    if (port == 3389)
+        return &plan_rdp;
     return &plan_unknown;
 }
 
@@ -284,6 +293,12 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
     switch (p) {
     case P_POSTGRES:
         return true;
+    case P_SMB:
+    case P_SMB1:
+        return nbss_complete(d, n);
+    case P_RDP:
+    case P_RDP_TLS:
+        return tpkt_complete(d, n);
     case P_MEMCACHED:
         return n >= 2 && d[n - 2] == '\r' && d[n - 1] == '\n';
     case P_REDIS: {
@@ -395,6 +410,14 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
             return 0;
         memcpy(out, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
         return 8;
+    case P_SMB:
+        return smb2_negotiate_request((unsigned char *)out, cap);
+    case P_SMB1:
+        return smb1_negotiate_request((unsigned char *)out, cap);
+    case P_RDP:
+        return rdp_request(RDP_PROTO_SSL | RDP_PROTO_HYBRID, (unsigned char *)out, cap);
+    case P_RDP_TLS:
+        return rdp_request(RDP_PROTO_SSL, (unsigned char *)out, cap);
     }
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
@@ -437,6 +460,173 @@ static bool contains(const unsigned char *d, size_t n, const char *s)
     return false;
 }
 
+/* Appends "; text" (or text) to m->info; -1 on ENOMEM. */
+static int add_info(struct sig_match *m, const char *text)
+{
+    char info[SIGS_MAX_FIELD + 64];
+    snprintf(info, sizeof info, "%s%s%s", m->info ? m->info : "", m->info ? "; " : "", text);
+    char *d = strdup(info);
+    if (!d)
+        return -1;
+    free(m->info);
+    m->info = d;
+    return 0;
+}
+
+/* A second, short conversation on the same port with probe p (its own deadline); its answer
+ * is appended to buf after n (bounded by cap; its completeness judged on its own bytes).
+ * Returns the new length; *sent tells whether the request went out. */
+static size_t second_talk(const struct ctx *c, const struct job *j, enum probe p,
+                          unsigned char *buf, size_t n, size_t cap, bool *sent)
+{
+    *sent = false;
+    if (n >= cap || cancelled(c))
+        return n;
+    double deadline = now_ms() + c->timeout_ms;
+    struct conn cn;
+    if (conn_open(c, &j->addr, j->port, deadline, &cn) != C_OK)
+        return n;
+    char req[512];
+    size_t rl = build_probe(p, j, req, sizeof req);
+    if (rl && conn_write(c, &cn, req, rl, deadline) == C_OK) {
+        *sent = true;
+        n += conn_read(c, &cn, p, buf + n, cap - n, 0, deadline, c->timeout_ms);
+    }
+    conn_close(&cn);
+    return n;
+}
+
+/* SMB: the dialect and signing of the SMB2 answer, then whether SMB1 is accepted (a second
+ * connection offering only NT LM 0.12). Both answers stay in buf as evidence. */
+static size_t smb_details(const struct ctx *c, struct job *j, struct sig_match *m,
+                          unsigned char *buf, size_t n)
+{
+    struct smb2_neg neg;
+    char text[96];
+    if (smb2_parse_negotiate(buf, n, &neg)) {
+        snprintf(text, sizeof text, "SMB %s; signing %s", smb2_dialect_str(neg.dialect),
+                 neg.security_mode & SMB2_SIGNING_REQUIRED ? "required" : "not required");
+        if (add_info(m, text) < 0)
+            j->oom = true;
+    }
+    size_t before = n;
+    bool sent;
+    n = second_talk(c, j, P_SMB1, buf, n, c->max_bytes, &sent);
+    bool v1 = n > before && smb1_parse_negotiate(buf + before, n - before);
+    /* Refused: the SMB1 NEGOTIATE went out and got no acceptance (an error, no dialect, or
+     * the connection closed, as Samba and Windows do with SMB1 off). */
+    if (sent && add_info(m, v1 ? "SMB1 accepted" : "SMB1 refused") < 0)
+        j->oom = true;
+    return n;
+}
+
+/* RDP: the security protocol the server selected for SSL|HYBRID; when it chose CredSSP, a
+ * second request offering TLS alone tells whether NLA is required. */
+static size_t rdp_details(const struct ctx *c, struct job *j, struct sig_match *m,
+                          unsigned char *buf, size_t n)
+{
+    struct rdp_cc cc;
+    char text[96];
+    if (!rdp_parse_cc(buf, n, &cc))
+        return n;
+    if (cc.kind == RDP_CC_NONE) {
+        snprintf(text, sizeof text, "RDP; standard RDP security only (no negotiation)");
+    } else if (cc.kind == RDP_CC_FAILURE) {
+        static const char *const why[] = {NULL, "TLS required", "standard RDP security only",
+                                          "no TLS certificate", "inconsistent flags",
+                                          "NLA required", "TLS with user authentication required"};
+        if (cc.value < sizeof why / sizeof why[0] && why[cc.value])
+            snprintf(text, sizeof text, "RDP; %s", why[cc.value]);
+        else
+            snprintf(text, sizeof text, "RDP; negotiation failure %u", (unsigned)cc.value);
+    } else if (cc.value == RDP_PROTO_SSL) {
+        snprintf(text, sizeof text, "RDP; TLS; NLA not required");
+    } else if (cc.value == RDP_PROTO_RDP) {
+        snprintf(text, sizeof text, "RDP; standard RDP security; NLA not required");
+    } else if (cc.value & (RDP_PROTO_HYBRID | RDP_PROTO_HYBRID_EX)) {
+        size_t before = n;
+        bool sent;
+        n = second_talk(c, j, P_RDP_TLS, buf, n, c->max_bytes, &sent);
+        struct rdp_cc cc2;
+        bool got = n > before && rdp_parse_cc(buf + before, n - before, &cc2);
+        if (got && cc2.kind == RDP_CC_FAILURE && cc2.value == 5)
+            snprintf(text, sizeof text, "RDP; NLA required");
+        else if (got && cc2.kind == RDP_CC_SELECTED)
+            snprintf(text, sizeof text, "RDP; NLA supported, not required");
+        else
+            snprintf(text, sizeof text, "RDP; NLA selected");
+    } else {
+        snprintf(text, sizeof text, "RDP; protocol 0x%x selected", (unsigned)cc.value);
+    }
+    if (add_info(m, text) < 0)
+        j->oom = true;
+    return n;
+}
+
+/* HTTP: the page title and a redirect's target, bounded, into info. */
+static void http_details(struct job *j, struct sig_match *m, const unsigned char *buf, size_t n)
+{
+    char t[81], l[121], text[220];
+    if (http_title(buf, n, t, sizeof t)) {
+        snprintf(text, sizeof text, "title: %s", t);
+        if (add_info(m, text) < 0)
+            j->oom = true;
+    }
+    if (http_location(buf, n, l, sizeof l)) {
+        snprintf(text, sizeof text, "redirect: %s", l);
+        if (add_info(m, text) < 0)
+            j->oom = true;
+    }
+}
+
+/* Telnet: a banner that starts with IAC. Every option is refused (DONT/WONT) so that the
+ * server goes on to its greeting, which is read too; buf keeps every byte seen. Returns the
+ * new length; *text (*tn bytes) the greeting with the IAC sequences stripped, *iac how many. */
+static size_t telnet_talk(const struct ctx *c, struct conn *cn, unsigned char *buf, size_t n,
+                          double deadline, double grace, unsigned char *text, size_t *tn,
+                          unsigned *iac)
+{
+    unsigned char reply[192];
+    size_t rlen = 0;
+    for (int round = 0; round < 3 && n < c->max_bytes; round++) {
+        telnet_strip(buf, n, text, c->max_bytes, iac, reply, sizeof reply, &rlen);
+        if (rlen == 0 || conn_write(c, cn, reply, rlen, deadline) != C_OK)
+            break;
+        size_t before = n;
+        /* A server that says nothing more after the refusals costs at most 2 grace periods. */
+        double until = now_ms() + 2 * grace;
+        if (until > deadline)
+            until = deadline;
+        n = conn_read(c, cn, P_HTTP /* read until quiet */, buf, c->max_bytes, n, until, grace);
+        if (n == before)
+            break;
+    }
+    *tn = telnet_strip(buf, n, text, c->max_bytes, iac, NULL, 0, NULL);
+    return n;
+}
+
+/* VNC: the version sent back, then the security types the server offers (read, never
+ * chosen: the conversation ends before any authentication). Appends to buf. */
+static size_t vnc_details(const struct ctx *c, struct job *j, struct conn *cn,
+                          struct sig_match *m, unsigned char *buf, size_t n, double deadline,
+                          double grace)
+{
+    const char *ver = rfb_client_version(buf, n);
+    if (!ver || n != 12 || n >= c->max_bytes || conn_write(c, cn, ver, 12, deadline) != C_OK)
+        return n;
+    double until = now_ms() + 2 * grace;
+    if (until > deadline)
+        until = deadline;
+    n = conn_read(c, cn, P_HTTP /* read until quiet */, buf, c->max_bytes, n, until, grace);
+    char types[120], text[140];
+    if (rfb_security_types(buf + 12, n - 12, (unsigned)(ver[10] - '0'), types, sizeof types)) {
+        snprintf(text, sizeof text, "security: %s", types);
+        if (add_info(m, text) < 0)
+            j->oom = true;
+    }
+    return n;
+}
+
 /* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, or C_FAIL. */
 static int run_step(const struct ctx *c, struct job *j, const struct step *st, bool known_port,
                     unsigned char *buf)
@@ -476,12 +666,29 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     }
     const char *pname = probe_names[st->probe];
     struct sig_match m;
-    int found = sigs_match(c->sigs, pname, buf, n, &m);
+    int found = 0;
+    unsigned iac = 0;
+    if (st->probe == P_BANNER && buf[0] == 0xff) {
+        unsigned char *text = malloc(c->max_bytes);
+        if (!text) {
+            j->oom = true;
+            conn_close(&cn);
+            return C_FAIL;
+        }
+        size_t tn = 0;
+        n = telnet_talk(c, &cn, buf, n, deadline, grace, text, &tn, &iac);
+        found = tn ? sigs_match(c->sigs, "telnet", text, tn, &m) : 0;
+        free(text);
+    }
+    if (found == 0)
+        found = sigs_match(c->sigs, pname, buf, n, &m);
     if (found < 0) {
         j->oom = true;
         conn_close(&cn);
         return C_FAIL;
     }
+    if (found > 0 && st->probe == P_BANNER && strcmp(m.service, "vnc") == 0)
+        n = vnc_details(c, j, &cn, &m, buf, n, deadline, grace);
     if (found && st->probe == P_BANNER && strcmp(m.service, "smtp") == 0) {
         n = smtp_ehlo(c, &cn, buf, n, c->max_bytes, deadline, grace);
         if (contains(buf, n, "\n250-STARTTLS") || contains(buf, n, "\n250 STARTTLS")) {
@@ -494,6 +701,16 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         }
     }
     conn_close(&cn);
+    if (found > 0) {
+        if (iac && strcmp(m.service, "telnet") == 0 && add_info(&m, "IAC negotiation seen") < 0)
+            j->oom = true;
+        if (st->probe == P_SMB && strcmp(m.service, "microsoft-ds") == 0)
+            n = smb_details(c, j, &m, buf, n);
+        else if (st->probe == P_RDP && strcmp(m.service, "ms-wbt-server") == 0)
+            n = rdp_details(c, j, &m, buf, n);
+        else if (st->probe == P_HTTP && strcmp(m.service, "http") == 0)
+            http_details(j, &m, buf, n);
+    }
     if (found) {
         sig_match_clear(&j->m);
         j->m = m;

@@ -2,7 +2,8 @@
 # The exposure check against REAL servers started here on 127.0.25.0/24: redis-server without
 # a password (svc.redis.noauth) and with --requirepass (no finding), memcached
 # (svc.memcached.exposed), vsftpd with anonymous_enable=YES (svc.ftp.cleartext always,
-# svc.ftp.anonymous only with --intrusive) and nginx on port 8080 (svc.http.admin-cleartext).
+# svc.ftp.anonymous only with --intrusive) and nginx on port 8080 (svc.http.admin-cleartext);
+# on 127.0.27.11-13, Samba's smbd (as root) for svc.smb.v1 and svc.smb.signing-off.
 #
 # VNC is the one exception: no VNC server package is installed in the test lab, so a few
 # lines of Python below play the server side of the RFB 3.8 handshake (version, then the
@@ -137,9 +138,10 @@ fi
 if up rfb; then
     check "RFB stand-in offering None: svc.vnc.noauth, critical" \
         grep -q "^127.0.25.6 5900 svc.vnc.noauth critical 2 .*security_types=1_(None),_2_(VNC_Authentication)" "$WORK/f1.txt"
-    # Detection read the version and closed; the check sent "RFB 003.008\n" and then nothing.
-    check "the VNC check sent its version back and nothing after the security types" \
-        sh -c 'test "$(tr -d "\n" < "$1")" = "RFB 003.008"' - "$WORK/rfb.log"
+    # Detection and then the check each sent "RFB 003.008\n" back, read the security types and
+    # closed: nothing after the types, no authentication chosen.
+    check "detection and the VNC check sent the version back and nothing after the security types" \
+        sh -c 'test "$(tr -d "\n" < "$1")" = "RFB 003.008RFB 003.008"' - "$WORK/rfb.log"
 fi
 check "no unexpected-port findings without --allowed-ports" sh -c '! grep -q svc.port.unexpected "$1"' - "$WORK/f1.txt"
 
@@ -172,6 +174,45 @@ jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))'
 msg=$("$RISKMAP" scan 127.0.25.1 -p 1 --allowed-ports 80-70 2>&1); rc=$?
 check "a malformed --allowed-ports is a usage error naming the option (exit $rc)" \
     sh -c '[ "$1" -eq 2 ] && [ "$2" = "riskmap: option --allowed-ports: ports \"80-70\": range is reversed" ]' - "$rc" "$msg"
+
+# 4. SMB against real Samba (smbd as root, port 445): SMB1 accepted (server min protocol =
+#    NT1) is svc.smb.v1 high; signing not required (the default) is svc.smb.signing-off medium;
+#    server signing = mandatory with SMB1 refused gives neither.
+SMB_UP=""
+# (smb_n, not i: servers.sh's functions use i themselves; sh has no locals.)
+for smb_n in 11 12 13; do
+    case $smb_n in
+    11) opt="server min protocol = NT1" ;;
+    12) opt="server signing = auto" ;;
+    13) opt="server signing = mandatory" ;;
+    esac
+    if srv_smbd 127.0.27.$smb_n "$opt"; then
+        SMB_UP="$SMB_UP $smb_n"
+        LAB_PIDS="$LAB_PIDS $SRV_WORK/smbd-127.0.27.$smb_n.pid"
+    else
+        skip "$SRV_WHY"
+    fi
+done
+if [ -n "$SMB_UP" ]; then
+    OUT4="$WORK/out4"
+    timeout 60 "$RISKMAP" scan 127.0.27.11-13 -p 445 --rate 0 -q --checks exposure \
+        -o "$OUT4" > /dev/null 2> "$WORK/scan4.err"
+    check "SMB scan with the exposure check exits 0" [ $? -eq 0 ]
+    findings "$OUT4/scan.json" > "$WORK/f4.txt" || not_ok "scan.json findings unreadable"
+    for i in $SMB_UP; do
+        case $i in
+        11) check "smbd with SMB1: svc.smb.v1, high, with evidence" \
+                grep -q "^127.0.27.11 445 svc.smb.v1 high 1 .*smb1=accepted" "$WORK/f4.txt"
+            check "smbd with SMB1: svc.smb.signing-off, medium, dialect 3.1.1" \
+                grep -q "^127.0.27.11 445 svc.smb.signing-off medium 1 .*dialect=3.1.1 .*signing=not_required" "$WORK/f4.txt" ;;
+        12) check "smbd defaults: svc.smb.signing-off only" \
+                sh -c 'grep "^127.0.27.12 " "$1" | grep -q " svc.smb.signing-off medium " &&
+                       ! grep -q "^127.0.27.12 445 svc.smb.v1 " "$1"' - "$WORK/f4.txt" ;;
+        13) check "smbd with signing mandatory and no SMB1: no SMB finding" \
+                sh -c '! grep -q "^127.0.27.13 " "$1"' - "$WORK/f4.txt" ;;
+        esac
+    done
+fi
 
 echo "# $SKIPS skip(s)"
 finish

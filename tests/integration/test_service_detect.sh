@@ -1,7 +1,8 @@
 #!/bin/sh
 # Service detection against REAL servers started here on 127.0.24.0/24, each with its own
 # configuration, keys, pid and log files in the test's temporary directory: sshd (as root),
-# nginx, redis-server, memcached, vsftpd and `openssl s_server` for TLS. A server that cannot
+# nginx, redis-server, memcached, vsftpd and `openssl s_server` for TLS; then Samba's smbd
+# and xrdp (both as root) for the SMB and RDP probes. A server that cannot
 # start is skipped with a "skip - ..." line. The product and version riskmap reports for each
 # port must equal what the server itself says (`nginx -v`, `redis-server --version`, ...).
 # The servers come from tests/lab/servers.sh and are stopped by their PIDs (lib.sh's cleanup);
@@ -145,6 +146,72 @@ check "without service detection no product is named" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 sys.exit(any(s.get("product") for h in d["hosts"] for s in h["services"]))' "$OUT2/scan.json"
+
+# 3. SMB against real Samba (smbd, as root: port 445) on 127.0.27.1-3: SMB1 accepted (server
+#    min protocol = NT1), the defaults, and signing mandatory. Dialect, signing and SMB1 come
+#    from riskmap's own SMB2 and SMB1 NEGOTIATE; what smbd should answer follows from its
+#    configuration (Samba 4.17 offers up to SMB 3.1.1, signing enabled but not required).
+SMB_UP=""
+srv_smbd 127.0.27.1 "server min protocol = NT1" && SMB_UP="$SMB_UP 1" || skip "$SRV_WHY"
+srv_smbd 127.0.27.2 && SMB_UP="$SMB_UP 2" || skip "$SRV_WHY"
+srv_smbd 127.0.27.3 "server signing = mandatory" && SMB_UP="$SMB_UP 3" || skip "$SRV_WHY"
+track_servers
+if [ -n "$SMB_UP" ]; then
+    OUT3="$WORK/out3"
+    timeout 60 "$RISKMAP" scan 127.0.27.1-3 -p 445 --rate 0 -q -o "$OUT3" > /dev/null 2> "$WORK/scan3.err"
+    check "SMB scan exits 0" [ $? -eq 0 ]
+    python3 - "$OUT3/scan.json" > "$WORK/smb.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = {e["id"]: e for e in d.get("evidence", [])}
+for h in d["hosts"]:
+    for s in h["services"]:
+        e = ev.get(s.get("evidence"))
+        print(h["address"], s["port"], s.get("name", "-"), s.get("method") or "-",
+              "evidence=" + str(e["length"] if e else 0), "info=" + (s.get("info") or "-"))
+PY
+    for i in $SMB_UP; do
+        case $i in
+        1) want="SMB 3.1.1; signing not required; SMB1 accepted" ;;
+        2) want="SMB 3.1.1; signing not required; SMB1 refused" ;;
+        3) want="SMB 3.1.1; signing required; SMB1 refused" ;;
+        esac
+        line=$(grep "^127.0.27.$i 445 " "$WORK/smb.txt")
+        check "smbd 127.0.27.$i:445 is microsoft-ds by probe:smb, info \"$want\" (got: ${line#* * })" \
+            sh -c 'case "$1" in *" microsoft-ds probe:smb evidence="[1-9]*" info=$2") exit 0;; esac; exit 1' - "$line" "$want"
+    done
+fi
+
+# 4. RDP against real xrdp (as root) on 127.0.27.20-21:3389: security_layer=negotiate selects TLS
+#    (xrdp has no CredSSP, so NLA is not required), security_layer=rdp standard RDP security.
+RDP_UP=""
+srv_xrdp 127.0.27.20 3389 negotiate && RDP_UP="$RDP_UP 20" || skip "$SRV_WHY"
+srv_xrdp 127.0.27.21 3389 rdp && RDP_UP="$RDP_UP 21" || skip "$SRV_WHY"
+track_servers
+if [ -n "$RDP_UP" ]; then
+    OUT4="$WORK/out4"
+    timeout 60 "$RISKMAP" scan 127.0.27.20-21 -p 3389 --rate 0 -q -o "$OUT4" > /dev/null 2> "$WORK/scan4.err"
+    check "RDP scan exits 0" [ $? -eq 0 ]
+    python3 - "$OUT4/scan.json" > "$WORK/rdp.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = {e["id"]: e for e in d.get("evidence", [])}
+for h in d["hosts"]:
+    for s in h["services"]:
+        e = ev.get(s.get("evidence"))
+        print(h["address"], s["port"], s.get("name", "-"), s.get("method") or "-",
+              "evidence=" + str(e["length"] if e else 0), "info=" + (s.get("info") or "-"))
+PY
+    for i in $RDP_UP; do
+        case $i in
+        20) want="RDP; TLS; NLA not required" ;;
+        21) want="RDP; standard RDP security; NLA not required" ;;
+        esac
+        line=$(grep "^127.0.27.$i 3389 " "$WORK/rdp.txt")
+        check "xrdp 127.0.27.$i:3389 is ms-wbt-server by probe:rdp, info \"$want\" (got: ${line#* * })" \
+            sh -c 'case "$1" in *" ms-wbt-server probe:rdp evidence="[1-9]*" info=$2") exit 0;; esac; exit 1' - "$line" "$want"
+    done
+fi
 
 echo "# $SKIPS skip(s)"
 finish

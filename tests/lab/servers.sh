@@ -1,6 +1,7 @@
 # Real servers for riskmap's tests and demo, each on a chosen loopback address with its own
 # configuration, keys, pid and log files in a work directory: sshd (root only), nginx,
-# redis-server, memcached, vsftpd (root only) and `openssl s_server`. Sourced, not run.
+# redis-server, memcached, vsftpd (root only), `openssl s_server`, Samba's smbd (root only,
+# port 445) and xrdp (root only). Sourced, not run.
 #
 #   . tests/lab/servers.sh
 #   srv_init "$WORK"                      # where configurations, logs and pid files go
@@ -170,4 +171,55 @@ srv_tls() { # srv_tls ADDR PORT: openssl s_server -www with a throw-away self-si
     fi
     srv_start "tls-$1-$2" "$1" "$2" -- openssl s_server -accept "$1:$2" -cert "$d/tls.crt" \
         -key "$d/tls.key" -www -quiet
+}
+
+srv_smbd() { # srv_smbd ADDR [OPTION=VALUE...]: Samba's smbd on ADDR:445, e.g.
+    # "server min protocol = NT1" (SMB1 accepted), "server signing = mandatory"
+    [ "$(id -u)" = 0 ] || { SRV_WHY="smbd: needs root (port 445)"; return 1; }
+    [ -x $SRV_SBIN/smbd ] || { SRV_WHY="smbd: samba not installed (contrib/install-deps.sh)"; return 1; }
+    a=$1
+    shift
+    d=$SRV_WORK/smbd-$a
+    mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/share"
+    {
+        echo "[global]"
+        echo "interfaces = $a/8" # an address/mask: lo holds only 127.0.0.1, the /8 is routed to it
+        echo "bind interfaces only = yes"
+        echo "smb ports = 445"
+        echo "disable netbios = yes"
+        echo "private dir = $d/private"
+        echo "lock directory = $d/lock"
+        echo "state directory = $d/state"
+        echo "cache directory = $d/cache"
+        echo "pid directory = $d/pid"
+        echo "ncalrpc dir = $d/ncalrpc"
+        echo "log file = $d/log.%m"
+        echo "passdb backend = tdbsam:$d/private/passdb.tdb"
+        echo "load printers = no"
+        echo "printing = bsd"
+        echo "printcap name = /dev/null"
+        echo "disable spoolss = yes"
+        for o in "$@"; do echo "$o"; done
+        echo "[share]"
+        echo "path = $d/share"
+        echo "read only = yes"
+    } > "$d/smb.conf"
+    # Its own session and process group (setsid execs in place: the pid stays smbd's): smbd
+    # ends by signalling its whole process group, which must not be the test's.
+    srv_start "smbd-$a" "$a" 445 -- setsid $SRV_SBIN/smbd --foreground --no-process-group \
+        --debug-stdout --configfile="$d/smb.conf"
+}
+
+srv_xrdp() { # srv_xrdp ADDR PORT [SECURITY_LAYER: negotiate (default), tls, rdp]
+    [ "$(id -u)" = 0 ] || { SRV_WHY="xrdp: needs root (its key and pid file)"; return 1; }
+    [ -x $SRV_SBIN/xrdp ] && [ -f /etc/xrdp/xrdp.ini ] ||
+        { SRV_WHY="xrdp: not installed (contrib/install-deps.sh)"; return 1; }
+    d=$SRV_WORK/xrdp-$1-$2
+    mkdir -p "$d"
+    # The package's configuration with our own listener, one process, no log file of its own.
+    sed -e "s|^port=3389|port=tcp://$1:$2|" -e 's|^fork=true|fork=false|' \
+        -e "s|^security_layer=.*|security_layer=${3:-negotiate}|" \
+        -e 's|^LogFile=.*|LogFile=/dev/null|' -e 's|^EnableSyslog=.*|EnableSyslog=false|' \
+        /etc/xrdp/xrdp.ini > "$d/xrdp.ini"
+    srv_start "xrdp-$1-$2" "$1" "$2" -- setsid $SRV_SBIN/xrdp --nodaemon --config "$d/xrdp.ini"
 }

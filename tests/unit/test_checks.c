@@ -376,6 +376,52 @@ static void exposure_judges_what_detection_recorded(void **state)
     scan_result_free(r);
 }
 
+/* SMB (and RDP's NLA fact), judged from the answers of real Samba 4.17 servers (fixtures captured by detection):
+ * server min protocol = NT1 (SMB1 accepted, signing not required), the defaults (signing not
+ * required), server signing = mandatory (nothing to report). */
+static void exposure_smb(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct rm_addr a;
+    assert_int_equal(addr_parse("127.0.27.1", &a), 0);
+    struct host *h = scan_add_host(r, &a);
+    svc_fixture(r, h, 445, "microsoft-ds", NULL, NULL,
+                "SMB 3.1.1; signing not required; SMB1 accepted", "samba-nt1.smb");
+    svc_fixture(r, h, 1445, "microsoft-ds", NULL, NULL,
+                "SMB 3.1.1; signing not required; SMB1 refused", "samba-default.smb");
+    svc_fixture(r, h, 2445, "microsoft-ds", NULL, NULL,
+                "SMB 3.1.1; signing required; SMB1 refused", "samba-signing.smb");
+    /* Only guessed from the port: nothing is judged. */
+    svc_as_detected(r, h, 3445, "microsoft-ds", "port", NULL, NULL, NULL, NULL, 0);
+    /* RDP as detection names it from xrdp's real answer: NLA not required, a fact. */
+    size_t n;
+    unsigned char *d = fixture("xrdp-negotiate.rdp", &n);
+    svc_as_detected(r, h, 3389, "ms-wbt-server", "probe:rdp", NULL, NULL,
+                    "RDP; TLS; NLA not required", d, n);
+    free(d);
+    struct checkrun_opts o = {.only = "exposure", .timeout_ms = 500};
+    struct rm_err e = {{0}};
+    assert_int_equal(checkrun(r, &o, &e), 0);
+    assert_int_equal(r->n_findings, 4);
+    const struct finding *f = only_finding(r, "svc.rdp.exposed", 3389);
+    assert_string_equal(finding_fact(f, "nla"), "not required");
+    f = only_finding(r, "svc.smb.v1", 445);
+    assert_int_equal(f->severity, SEV_HIGH);
+    assert_string_equal(finding_fact(f, "smb1"), "accepted");
+    assert_int_equal(f->n_evidence, 1);
+    f = only_finding(r, "svc.smb.signing-off", 445);
+    assert_int_equal(f->severity, SEV_MEDIUM);
+    assert_string_equal(finding_fact(f, "signing"), "not required");
+    assert_string_equal(finding_fact(f, "dialect"), "3.1.1");
+    f = only_finding(r, "svc.smb.signing-off", 1445);
+    assert_string_equal(finding_fact(f, "service"), "microsoft-ds");
+    for (size_t i = 0; i < r->n_findings; i++)
+        assert_true(r->findings[i]->port == 445 || r->findings[i]->port == 1445 ||
+                    r->findings[i]->port == 3389);
+    scan_result_free(r);
+}
+
 static void exposure_allow_list(void **state)
 {
     (void)state;
@@ -684,6 +730,7 @@ int main(void)
         cmocka_unit_test(checks_list_is_validated),
         cmocka_unit_test(exposure_judges_what_detection_recorded),
         cmocka_unit_test(exposure_allow_list),
+        cmocka_unit_test(exposure_smb),
         cmocka_unit_test(exposure_ftp_feat_and_intrusive_login),
         cmocka_unit_test(exposure_vnc_security_types),
     };

@@ -21,6 +21,7 @@
 #include "scanner/atomic.h"
 #include "scanner/detect.h"
 #include "scanner/model.h"
+#include "scanner/probe_proto.h"
 #include "scanner/sigs.h"
 
 static struct sig_table *builtin;
@@ -102,6 +103,12 @@ static const struct expect fixtures[] = {
     {"synthetic-mysql.banner", "mysql", "MySQL", "8.0.36", NULL,
      "cpe:2.3:a:oracle:mysql:8.0.36:*:*:*:*:*:*:*"},
     {"synthetic-postgresql.postgres", "postgresql", NULL, NULL, "SSL not supported", NULL},
+    /* SMB: the signature names the service; dialect, signing and SMB1 are parsed (below). */
+    {"samba-nt1.smb", "microsoft-ds", NULL, NULL, NULL, NULL},
+    {"samba-default.smb", "microsoft-ds", NULL, NULL, NULL, NULL},
+    {"samba-signing.smb", "microsoft-ds", NULL, NULL, NULL, NULL},
+    {"xrdp-negotiate.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
+    {"xrdp-rdp-security.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
 };
 
 static void assert_str_or_null(const char *got, const char *want, const char *what,
@@ -295,6 +302,213 @@ static void plans_follow_the_port(void **state)
     assert_string_equal(detect_plan_str(11211), "memcached");
     assert_string_equal(detect_plan_str(5432), "postgres");
     assert_string_equal(detect_plan_str(40000), "banner,http,tls:http");
+    assert_string_equal(detect_plan_str(445), "smb");
+    assert_string_equal(detect_plan_str(3389), "rdp");
+}
+
+static unsigned char *load(const char *file, size_t *len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/fixtures/banners/%s", file);
+    char *data = NULL;
+    struct rm_err e = {{0}};
+    if (read_file_bounded(path, 1 << 20, &data, len, &e) < 0)
+        fail_msg("%s", e.msg);
+    return (unsigned char *)data;
+}
+
+/* The captured answers of Samba 4.17 (see the fixtures' README): SMB2 NEGOTIATE response,
+ * then the answer (if any) to an SMB1 NEGOTIATE, both NetBIOS-framed. */
+static void smb_negotiate_parsed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        uint16_t dialect;
+        bool signing_required, smb1;
+    } want[] = {
+        {"samba-nt1.smb", 0x0311, false, true},     /* server min protocol = NT1 */
+        {"samba-default.smb", 0x0311, false, false},
+        {"samba-signing.smb", 0x0311, true, false}, /* server signing = mandatory */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        size_t len;
+        unsigned char *d = load(want[i].file, &len);
+        assert_true(nbss_complete(d, len));
+        struct smb2_neg neg;
+        assert_int_equal(smb2_parse_negotiate(d, len, &neg), 1);
+        assert_int_equal(neg.dialect, want[i].dialect);
+        assert_string_equal(smb2_dialect_str(neg.dialect), "3.1.1");
+        assert_true(neg.security_mode & SMB2_SIGNING_ENABLED);
+        assert_int_equal(!!(neg.security_mode & SMB2_SIGNING_REQUIRED), want[i].signing_required);
+        size_t first = 4 + ((size_t)d[1] << 16 | (size_t)d[2] << 8 | d[3]);
+        assert_true(first <= len);
+        assert_int_equal(first < len && smb1_parse_negotiate(d + first, len - first), want[i].smb1);
+        /* An SMB2 answer is not an SMB1 acceptance, and an SMB1 one is not SMB2. */
+        assert_int_equal(smb1_parse_negotiate(d, first), 0);
+        if (first < len)
+            assert_int_equal(smb2_parse_negotiate(d + first, len - first, &neg), 0);
+        /* Every truncation is refused or parsed inside its bounds (ASan watches). */
+        for (size_t n = 0; n < first; n++) {
+            int rc = smb2_parse_negotiate(d, n, &neg);
+            assert_true(n >= 4 + 64 + 8 || rc == 0);
+        }
+        for (size_t n = first; n < len; n++)
+            (void)smb1_parse_negotiate(d + first, n - first);
+        free(d);
+    }
+    /* An SMB1 refusal: status STATUS_NOT_SUPPORTED, or DialectIndex 0xffff. */
+    unsigned char r[4 + 32 + 1 + 2 + 2] = {0, 0, 0, 39, 0xff, 'S', 'M', 'B', 0x72};
+    r[36] = 1; /* WordCount */
+    assert_int_equal(smb1_parse_negotiate(r, sizeof r), 1);
+    r[37] = r[38] = 0xff;
+    assert_int_equal(smb1_parse_negotiate(r, sizeof r), 0);
+    r[37] = r[38] = 0;
+    r[9] = 0xbb; /* status */
+    assert_int_equal(smb1_parse_negotiate(r, sizeof r), 0);
+}
+
+static void smb_requests_are_well_formed(void **state)
+{
+    (void)state;
+    unsigned char b[512];
+    size_t n = smb2_negotiate_request(b, sizeof b);
+    assert_int_equal(n, 4 + 112 + 8 + 38);
+    assert_int_equal((size_t)b[2] << 8 | b[3], n - 4);
+    assert_memory_equal(b + 4, "\xfeSMB", 4);
+    assert_int_equal(b[4 + 64 + 2], 5);          /* DialectCount */
+    assert_int_equal(b[4 + 64 + 28], 112);       /* NegotiateContextOffset */
+    assert_int_equal(b[4 + 64 + 36 + 8], 0x11);  /* the last dialect, 0x0311 */
+    assert_int_equal(b[4 + 64 + 36 + 9], 0x03);
+    assert_int_equal(smb2_negotiate_request(b, n - 1), 0);
+    n = smb1_negotiate_request(b, sizeof b);
+    assert_int_equal(n, 4 + 32 + 3 + 12);
+    assert_memory_equal(b + 4, "\xffSMB\x72", 5);
+    assert_memory_equal(b + 4 + 35, "\x02NT LM 0.12", 12);
+}
+
+/* RDP: xrdp's real Connection Confirms (captured, see the README), then the answers xrdp
+ * cannot give (CredSSP, failures, no negotiation data), built here after MS-RDPBCGR 2.2.1.2
+ * (the byte layout of its 4.1.2 example), not captured. */
+static void rdp_confirm_parsed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file;
+        uint32_t selected;
+    } real[] = {{"xrdp-negotiate.rdp", RDP_PROTO_SSL}, {"xrdp-rdp-security.rdp", RDP_PROTO_RDP}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        unsigned char *d = load(real[i].file, &len);
+        struct rdp_cc c;
+        assert_int_equal(len, 19);
+        assert_true(tpkt_complete(d, len));
+        assert_int_equal(rdp_parse_cc(d, len, &c), 1);
+        assert_int_equal(c.kind, RDP_CC_SELECTED);
+        assert_int_equal(c.value, real[i].selected);
+        free(d);
+    }
+    unsigned char req[64];
+    assert_int_equal(rdp_request(RDP_PROTO_SSL | RDP_PROTO_HYBRID, req, sizeof req), 19);
+    static const unsigned char want_req[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xe0, 0, 0, 0, 0,
+                                             0x00, 0x01, 0x00, 0x08, 0x00, 0x03, 0, 0, 0};
+    assert_memory_equal(req, want_req, sizeof want_req);
+    struct rdp_cc cc;
+    static const unsigned char hybrid[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34,
+                                           0x00, 0x02, 0x1f, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00};
+    assert_true(tpkt_complete(hybrid, sizeof hybrid));
+    assert_false(tpkt_complete(hybrid, sizeof hybrid - 1));
+    assert_int_equal(rdp_parse_cc(hybrid, sizeof hybrid, &cc), 1);
+    assert_int_equal(cc.kind, RDP_CC_SELECTED);
+    assert_int_equal(cc.value, RDP_PROTO_HYBRID);
+    static const unsigned char fail5[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34,
+                                          0x00, 0x03, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00};
+    assert_int_equal(rdp_parse_cc(fail5, sizeof fail5, &cc), 1);
+    assert_int_equal(cc.kind, RDP_CC_FAILURE);
+    assert_int_equal(cc.value, 5);
+    static const unsigned char old[] = {0x03, 0x00, 0x00, 0x0b, 0x06, 0xd0, 0x00, 0x00, 0x12, 0x34, 0x00};
+    assert_int_equal(rdp_parse_cc(old, sizeof old, &cc), 1);
+    assert_int_equal(cc.kind, RDP_CC_NONE);
+    for (size_t n = 0; n < sizeof hybrid; n++)
+        assert_int_equal(rdp_parse_cc(hybrid, n, &cc), 0);
+    unsigned char bad[sizeof hybrid];
+    memcpy(bad, hybrid, sizeof bad);
+    bad[5] = 0xe0; /* a request, not a confirm */
+    assert_int_equal(rdp_parse_cc(bad, sizeof bad, &cc), 0);
+    struct sig_match m;
+    assert_int_equal(sigs_match(builtin, "rdp", hybrid, sizeof hybrid, &m), 1);
+    assert_string_equal(m.service, "ms-wbt-server");
+    sig_match_clear(&m);
+}
+
+static void telnet_vnc_http_details(void **state)
+{
+    (void)state;
+    static const unsigned char tn[] = "\xff\xfd\x18\xff\xfd\x20\xff\xfa\x18\x01\xff\xf0"
+                                      "\xff\xfb\x01\xff\xf1" "Debian GNU/Linux 12\r\nlab \xff\xff login: ";
+    unsigned char out[128], reply[16];
+    size_t rl = 0;
+    unsigned iac = 0;
+    size_t n = telnet_strip(tn, sizeof tn - 1, out, sizeof out, &iac, reply, sizeof reply, &rl);
+    static const char text[] = "Debian GNU/Linux 12\r\nlab \xff login: ";
+    assert_int_equal(n, sizeof text - 1);
+    assert_memory_equal(out, text, n);
+    assert_int_equal(iac, 5);
+    assert_int_equal(rl, 9);
+    assert_memory_equal(reply, "\xff\xfc\x18\xff\xfc\x20\xff\xfe\x01", 9);
+    /* Bounded output; a reply buffer too small for all refusals holds whole ones only. */
+    n = telnet_strip(tn, sizeof tn - 1, out, 4, &iac, reply, 4, &rl);
+    assert_int_equal(n, 4);
+    assert_int_equal(rl, 3);
+    struct sig_match m;
+    assert_int_equal(sigs_match(builtin, "telnet", out, 0, &m), 1);
+    assert_string_equal(m.service, "telnet");
+    sig_match_clear(&m);
+    static const char deb[] = "\r\nDebian GNU/Linux 12\r\nlab login: ";
+    assert_int_equal(sigs_match(builtin, "telnet", (const unsigned char *)deb, sizeof deb - 1, &m), 1);
+    assert_string_equal(m.info, "Debian GNU/Linux 12");
+    sig_match_clear(&m);
+
+    static const char rfb[] = "RFB 003.008\n";
+    assert_int_equal(sigs_match(builtin, "banner", (const unsigned char *)rfb, sizeof rfb - 1, &m), 1);
+    assert_string_equal(m.service, "vnc");
+    assert_string_equal(m.version, "3.8");
+    assert_string_equal(m.info, "protocol 3.8");
+    sig_match_clear(&m);
+
+    /* RFB: the version a client answers with, and the security types offered. */
+    assert_string_equal(rfb_client_version((const unsigned char *)rfb, 12), "RFB 003.008\n");
+    assert_string_equal(rfb_client_version((const unsigned char *)"RFB 003.007\n", 12), "RFB 003.007\n");
+    assert_string_equal(rfb_client_version((const unsigned char *)"RFB 003.889\n", 12), "RFB 003.008\n");
+    assert_string_equal(rfb_client_version((const unsigned char *)"RFB 003.005\n", 12), "RFB 003.003\n");
+    assert_null(rfb_client_version((const unsigned char *)"RFB 003.00x\n", 12));
+    assert_null(rfb_client_version((const unsigned char *)rfb, 11));
+    char types[40];
+    assert_true(rfb_security_types((const unsigned char *)"\x03\x01\x02\x63", 4, 8, types, sizeof types));
+    assert_string_equal(types, "None, VNC Authentication, type 99");
+    assert_false(rfb_security_types((const unsigned char *)"\x03\x01\x02", 3, 8, types, sizeof types));
+    assert_true(rfb_security_types((const unsigned char *)"\x00", 1, 7, types, sizeof types));
+    assert_string_equal(types, "none (connection refused)");
+    assert_true(rfb_security_types((const unsigned char *)"\x00\x00\x00\x02", 4, 3, types, sizeof types));
+    assert_string_equal(types, "VNC Authentication");
+    assert_true(rfb_security_types((const unsigned char *)"\x04\x12\x13\x10\x02", 5, 8, types, 20));
+    assert_string_equal(types, "TLS, VeNCrypt"); /* cut at a whole name */
+
+    static const char page[] = "HTTP/1.1 302 Found\r\nServer: x\r\nlocation:  https://h.test/"
+                               "login \r\n\r\n<HTML><Title lang=en>\n  Router\t\x01Log  in\n"
+                               "</TITLE>Location: nope\r\n";
+    char t[16];
+    assert_true(http_title((const unsigned char *)page, sizeof page - 1, t, sizeof t));
+    assert_string_equal(t, "Router Log in");
+    assert_true(http_location((const unsigned char *)page, sizeof page - 1, t, sizeof t));
+    assert_string_equal(t, "https://h.test/"); /* cut at 15 bytes */
+    static const char none[] = "HTTP/1.1 200 OK\r\n\r\n<title></title>";
+    assert_false(http_title((const unsigned char *)none, sizeof none - 1, t, sizeof t));
+    assert_false(http_location((const unsigned char *)none, sizeof none - 1, t, sizeof t));
+    for (size_t k = 0; k < sizeof page; k++) {
+        (void)http_title((const unsigned char *)page, k, t, sizeof t);
+        (void)http_location((const unsigned char *)page, k, t, sizeof t);
+    }
 }
 
 /* ---- the engine against in-process listeners ------------------------------------------- */
@@ -306,6 +520,7 @@ struct listener {
     size_t len;
     size_t repeat;                /* payload sent this many times */
     const char *reply;            /* sent once whenever the client has said something */
+    size_t reply_len;             /* of reply; 0 = strlen(reply) */
     volatile int stop;
     pthread_t tid;
 };
@@ -333,7 +548,7 @@ static void *serve(void *arg)
             if (recv(c, buf, sizeof buf, 0) <= 0)
                 break;
             if (l->reply)
-                send(c, l->reply, strlen(l->reply), MSG_NOSIGNAL);
+                send(c, l->reply, l->reply_len ? l->reply_len : strlen(l->reply), MSG_NOSIGNAL);
         }
         close(c);
     }
@@ -451,6 +666,128 @@ static void engine_smtp_ehlo(void **state)
     listener_stop(&l);
 }
 
+/* Telnet: options refused, the greeting read after them, IAC stripped before matching. HTTP:
+ * title and redirect in info. VNC: version and the security types offered. */
+static void engine_telnet_and_http(void **state)
+{
+    (void)state;
+    static const unsigned char iac[] = "\xff\xfd\x18\xff\xfd\x20\xff\xfb\x01";
+    struct listener tl = {.payload = iac, .len = sizeof iac - 1, .repeat = 1,
+                          .reply = "\r\nDebian GNU/Linux 12\r\nlab login: "};
+    struct listener hl = {.payload = NULL,
+                          .reply = "HTTP/1.1 302 Found\r\nServer: nginx\r\nLocation: /login\r\n"
+                                   "\r\n<title>Admin</title>"};
+    static const unsigned char rfb[] = "RFB 003.008\n";
+    struct listener vl = {.payload = rfb, .len = 12, .repeat = 1, .reply = "\x02\x01\x02",
+                          .reply_len = 3};
+    listener_start(&tl);
+    listener_start(&hl);
+    listener_start(&vl);
+    struct scan_result *r = scan_result_new();
+    struct host *h = scan_add_host(r, &(struct rm_addr){0});
+    assert_int_equal(addr_parse("127.0.0.1", &h->addr), 0);
+    host_add_service(h, tl.port, PORT_OPEN, NULL, "syn-ack", 0.1);
+    host_add_service(h, hl.port, PORT_OPEN, NULL, "syn-ack", 0.1);
+    host_add_service(h, vl.port, PORT_OPEN, NULL, "syn-ack", 0.1);
+    struct detect_opts o = {.timeout_ms = 600};
+    struct rm_err e = {{0}};
+    assert_int_equal(detect_services(r, &o, &e), 0);
+    struct service *s = &h->services[0];
+    assert_string_equal(s->name, "telnet");
+    assert_string_equal(s->info, "Debian GNU/Linux 12; IAC negotiation seen");
+    s = &h->services[1];
+    assert_string_equal(s->name, "http");
+    assert_string_equal(s->product, "nginx");
+    assert_string_equal(s->info, "title: Admin; redirect: /login");
+    s = &h->services[2];
+    assert_string_equal(s->name, "vnc");
+    assert_string_equal(s->version, "3.8");
+    assert_string_equal(s->info, "protocol 3.8; security: None, VNC Authentication");
+    scan_result_free(r);
+    listener_stop(&tl);
+    listener_stop(&hl);
+    listener_stop(&vl);
+}
+
+/* An RDP server with CredSSP that refuses TLS alone ("NLA required"): answers each X.224
+ * Connection Request after its requestedProtocols. Built after MS-RDPBCGR 2.2.1.2, not captured
+ * (xrdp has no CredSSP). Port 3389 is where the engine sends its RDP probe, so this needs a
+ * loopback address free on 3389. */
+struct rdp_srv {
+    int fd;
+    volatile int stop;
+    pthread_t tid;
+};
+
+static void *rdp_serve(void *arg)
+{
+    struct rdp_srv *sv = arg;
+    double end = now_ms() + 20000;
+    while (!sv->stop && now_ms() < end) {
+        struct pollfd p = {.fd = sv->fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        int c = accept(sv->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        unsigned char req[64];
+        size_t n = 0;
+        while (n < 19 && now_ms() < end) {
+            struct pollfd q = {.fd = c, .events = POLLIN};
+            if (poll(&q, 1, 50) <= 0)
+                continue;
+            ssize_t got = recv(c, req + n, sizeof req - n, 0);
+            if (got <= 0)
+                break;
+            n += (size_t)got;
+        }
+        unsigned char cc[19] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34,
+                                0x00, 0x02, 0x00, 0x08, 0x00, 0x02, 0x00, 0x00, 0x00};
+        if (n >= 19 && !(req[15] & RDP_PROTO_HYBRID)) {
+            cc[11] = 0x03; /* RDP_NEG_FAILURE: HYBRID_REQUIRED_BY_SERVER */
+            cc[15] = 0x05;
+        }
+        if (n >= 19)
+            send(c, cc, sizeof cc, MSG_NOSIGNAL);
+        close(c);
+    }
+    return NULL;
+}
+
+static void engine_rdp_nla_required(void **state)
+{
+    (void)state;
+    struct rdp_srv sv = {.fd = socket(AF_INET, SOCK_STREAM, 0)};
+    assert_true(sv.fd >= 0);
+    int one = 1;
+    setsockopt(sv.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(3389),
+                            .sin_addr.s_addr = htonl(0x7f001a3d)}; /* 127.0.26.61 */
+    if (bind(sv.fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(sv.fd, 8) < 0) {
+        close(sv.fd);
+        skip(); /* 3389 needs root, or is taken on that address */
+    }
+    assert_int_equal(pthread_create(&sv.tid, NULL, rdp_serve, &sv), 0);
+    struct scan_result *r = scan_result_new();
+    struct host *h = scan_add_host(r, &(struct rm_addr){0});
+    assert_int_equal(addr_parse("127.0.26.61", &h->addr), 0);
+    host_add_service(h, 3389, PORT_OPEN, "ms-wbt-server", "syn-ack", 0.1);
+    struct detect_opts o = {.timeout_ms = 1000};
+    struct rm_err e = {{0}};
+    assert_int_equal(detect_services(r, &o, &e), 0);
+    struct service *s = &h->services[0];
+    assert_string_equal(s->name, "ms-wbt-server");
+    assert_string_equal(s->method, "probe:rdp");
+    assert_string_equal(s->info, "RDP; NLA required");
+    /* Evidence: both Connection Confirms, one after the other. */
+    assert_int_equal(r->n_evidence, 1);
+    assert_int_equal(r->evidence[0]->len, 38);
+    scan_result_free(r);
+    sv.stop = 1;
+    pthread_join(sv.tid, NULL);
+    close(sv.fd);
+}
+
 static void engine_honours_cancel(void **state)
 {
     (void)state;
@@ -484,6 +821,12 @@ int main(void)
         cmocka_unit_test(engine_identifies_and_bounds),
         cmocka_unit_test(engine_smtp_ehlo),
         cmocka_unit_test(engine_honours_cancel),
+        cmocka_unit_test(smb_negotiate_parsed),
+        cmocka_unit_test(smb_requests_are_well_formed),
+        cmocka_unit_test(rdp_confirm_parsed),
+        cmocka_unit_test(telnet_vnc_http_details),
+        cmocka_unit_test(engine_telnet_and_http),
+        cmocka_unit_test(engine_rdp_nla_required),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
