@@ -3,9 +3,12 @@
  * For every open service of a scan result, a bounded pool of worker threads holds short
  * conversations, each on its own non-blocking socket with a deadline: read the banner of a
  * server that speaks first, or send protocol probes chosen by the port (HTTP GET with a Host
- * header, Redis PING + INFO server, memcached "version", PostgreSQL SSLRequest, ...), over
- * TLS for the ports that speak it (OpenSSL, no certificate verification: this identifies,
- * it does not trust). Responses are matched against the embedded signature table (sigs.h).
+ * header, Redis PING + INFO server, memcached "version", PostgreSQL SSLRequest, SMB2 and
+ * SMB1 NEGOTIATE, RDP X.224 connection request, ...), over TLS for the ports that speak it
+ * (OpenSSL, no certificate verification: this identifies, it does not trust). Telnet option
+ * negotiation is refused and stripped, VNC's RFB version is sent back to learn the security
+ * types, and binary protocols are parsed by scanner/probe_proto.c. Responses are matched
+ * against the embedded signature table (sigs.h).
  *
  * Workers only read the scan result; every finding of theirs is kept in a private record and
  * written into the result by the calling thread once all workers have joined, so no lock is
