@@ -1,5 +1,8 @@
 #include "hosttab.h"
 
+#include "scanner/portscan.h"
+#include "scanner/ports.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,4 +72,37 @@ void hosttab_free(struct hosttab *t)
         free(h->services);
     }
     free(t->slots);
+}
+
+int hosttab_answer(struct hosttab *t, struct rtt_est *all, uint64_t raw,
+                   const struct rm_addr *addr, uint16_t port, bool open, double rtt,
+                   const char *up_reason, const struct portscan_events *ev)
+{
+    struct hrec *r = ht_find(t, raw);
+    bool fresh = false;
+    if (!r) {
+        if (!(r = ht_insert(t, raw, addr)))
+            return -1;
+        fresh = true;
+    }
+    rtt_sample(&r->rtt, rtt);
+    rtt_sample(all, rtt);
+    r->h.rtt_ms = r->rtt.srtt_ms;
+    if (fresh) {
+        r->h.reason = rm_strdup(up_reason);
+        if (ev && ev->host_up)
+            ev->host_up(&r->h, ev->arg);
+    }
+    if (!open) {
+        r->h.n_closed++;
+        return fresh;
+    }
+    r->h.n_open++;
+    struct service *sv = host_add_service(&r->h, port, PORT_OPEN, ports_service_name(port),
+                                          "syn-ack", rtt);
+    if (!sv)
+        return -1;
+    if (ev && ev->port_open)
+        ev->port_open(&r->h, sv, ev->arg);
+    return fresh;
 }

@@ -29,6 +29,18 @@ struct hosttab {
 struct hrec *ht_find(struct hosttab *t, uint64_t raw);
 /* Adds a record (raw must not be present); NULL on allocation failure. */
 struct hrec *ht_insert(struct hosttab *t, uint64_t raw, const struct rm_addr *addr);
+struct portscan_events;
+
+/* Records an answer from the host at raw index raw (address addr): a completed connection
+ * or SYN-ACK (open) or a reset (closed) on port, after rtt milliseconds. Feeds the host's and
+ * all hosts' round-trip estimates, creates the record on the host's first answer (reason
+ * up_reason, then ev->host_up), adds an open port as a service named from the port table
+ * (then ev->port_open). Shared by the connect and SYN engines, under their lock.
+ * Returns 1 when the host was seen for the first time, 0 otherwise, -1 out of memory. */
+int hosttab_answer(struct hosttab *t, struct rtt_est *all, uint64_t raw,
+                   const struct rm_addr *addr, uint16_t port, bool open, double rtt,
+                   const char *up_reason, const struct portscan_events *ev);
+
 /* Frees every record still in the table, and the table. */
 void hosttab_free(struct hosttab *t);
 

@@ -204,37 +204,14 @@ static void record(struct worker *w, const struct slot *s, enum outcome o, doubl
     }
     if (o == OUT_OPEN || o == OUT_CLOSED) {
         pthread_mutex_lock(&g->lock);
-        struct hrec *r = ht_find(&g->hosts, s->raw);
-        bool fresh = false;
-        if (!r) {
-            r = ht_insert(&g->hosts, s->raw, &s->addr);
-            fresh = r != NULL;
-        }
-        if (r) {
-            rtt_sample(&r->rtt, rtt);
-            rtt_sample(&g->rtt_all, rtt);
-            atomic_store(&g->rtt_known, true);
-            r->h.rtt_ms = r->rtt.srtt_ms;
-            if (fresh) {
-                r->h.reason = rm_strdup(o == OUT_OPEN ? "syn-ack" : "conn-refused");
-                atomic_fetch_add(&p->hosts_up, 1);
-                if (g->ev && g->ev->host_up)
-                    g->ev->host_up(&r->h, g->ev->arg);
-            }
-            if (o == OUT_OPEN) {
-                r->h.n_open++;
-                struct service *sv = host_add_service(&r->h, s->port, PORT_OPEN,
-                                                      ports_service_name(s->port), "syn-ack", rtt);
-                if (!sv)
-                    g->oom = true;
-                else if (g->ev && g->ev->port_open)
-                    g->ev->port_open(&r->h, sv, g->ev->arg);
-            } else {
-                r->h.n_closed++;
-            }
-        } else {
+        int rc = hosttab_answer(&g->hosts, &g->rtt_all, s->raw, &s->addr, s->port,
+                                o == OUT_OPEN, rtt, o == OUT_OPEN ? "syn-ack" : "conn-refused",
+                                g->ev);
+        atomic_store(&g->rtt_known, true);
+        if (rc < 0)
             g->oom = true;
-        }
+        else if (rc == 1)
+            atomic_fetch_add(&p->hosts_up, 1);
         pthread_mutex_unlock(&g->lock);
     }
     host_port_decided(g, s->raw);

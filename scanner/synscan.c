@@ -345,37 +345,13 @@ static void record(struct eng *g, const struct probe *p, enum syn_verdict v, dou
             r->h.n_filtered++;
     }
     if (v != SYN_IGNORE) {
-        struct hrec *r = ht_find(&g->hosts, raw);
-        bool fresh = false;
-        if (!r) {
-            struct rm_addr a = addr_from_v4(p->dst);
-            r = ht_insert(&g->hosts, raw, &a);
-            fresh = r != NULL;
-        }
-        if (r) {
-            rtt_sample(&r->rtt, rtt);
-            rtt_sample(&g->rtt_all, rtt);
-            r->h.rtt_ms = r->rtt.srtt_ms;
-            if (fresh) {
-                r->h.reason = rm_strdup(v == SYN_OPEN ? "syn-ack" : "reset");
-                atomic_fetch_add(&pg->hosts_up, 1);
-                if (g->ev && g->ev->host_up)
-                    g->ev->host_up(&r->h, g->ev->arg);
-            }
-            if (v == SYN_OPEN) {
-                r->h.n_open++;
-                struct service *sv = host_add_service(&r->h, p->dport, PORT_OPEN,
-                                                      ports_service_name(p->dport), "syn-ack", rtt);
-                if (!sv)
-                    g->oom = true;
-                else if (g->ev && g->ev->port_open)
-                    g->ev->port_open(&r->h, sv, g->ev->arg);
-            } else {
-                r->h.n_closed++;
-            }
-        } else {
+        struct rm_addr a = addr_from_v4(p->dst);
+        int rc = hosttab_answer(&g->hosts, &g->rtt_all, raw, &a, p->dport, v == SYN_OPEN, rtt,
+                                v == SYN_OPEN ? "syn-ack" : "reset", g->ev);
+        if (rc < 0)
             g->oom = true;
-        }
+        else if (rc == 1)
+            atomic_fetch_add(&pg->hosts_up, 1);
     }
     host_port_decided(g, raw);
 }
