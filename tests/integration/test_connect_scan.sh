@@ -160,7 +160,8 @@ run_riskmap scan 127.0.20.1 -p 70000 > /dev/null 2>&1
 check "bad port list exits 2" [ $? -eq 2 ]
 run_riskmap scan 127.0.20.1 --bogus > /dev/null 2>&1
 check "unknown option exits 2" [ $? -eq 2 ]
-run_riskmap scan 10.0.0.0/8 --dry-run > /dev/null 2>&1
+# 131,072 addresses, all in the benchmarking range 198.18.0.0/15; refused before anything is sent.
+run_riskmap scan 198.18-19.0-255.0-255 --dry-run > /dev/null 2>&1
 check "more than 65536 addresses refused without --allow-large (exit 2, nothing sent: dry run)" [ $? -eq 2 ]
 run_riskmap scan 127.0.20.1 -p 20001 -q -o /proc/riskmap-cannot-write > /dev/null 2>&1
 check "unwritable output directory exits 3" [ $? -eq 3 ]
