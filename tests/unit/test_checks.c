@@ -236,7 +236,7 @@ static struct scan_result *passive_lab(void)
     svc_as_detected(r, h, 3389, "ms-wbt-server", "port", NULL, NULL, NULL, NULL, 0);
     svc_fixture(r, h, 3306, "mysql", "MariaDB", "10.11.6", "0+deb12u1", "synthetic-mariadb.banner");
     /* MySQL refusing this address is not "reachable". */
-    static const char refused[] = "E\x00\x00\x00\xff\x6a\x04Host '10.0.0.9' is not allowed to "
+    static const char refused[] = "F\x00\x00\x00\xff\x6a\x04Host '127.0.0.9' is not allowed to "
                                   "connect to this MariaDB server";
     svc_as_detected(r, h, 3307, "mysql", "banner", "MariaDB", NULL,
                     "connections from this address refused", refused, sizeof refused - 1);
