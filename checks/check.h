@@ -9,7 +9,7 @@
 #ifndef RISKMAP_CHECK_H
 #define RISKMAP_CHECK_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,7 +39,9 @@ struct finding_kind {
 struct check_ctx {
     struct scan_result *result;     /* append findings and evidence here */
     double timeout_ms;              /* per-conversation deadline for checks that talk */
-    volatile sig_atomic_t *cancel;  /* non-zero: stop as soon as possible */
+    atomic_int *cancel;             /* non-zero: stop as soon as possible (set from a signal
+                                     * handler and read by worker threads: an atomic, not
+                                     * a volatile sig_atomic_t, which threads may not share) */
     bool intrusive;                 /* --intrusive: checks that change state on the target
                                      * (log-in attempts, anonymous FTP) may run */
     const uint16_t *allowed_ports;  /* --allowed-ports, ascending; NULL = no allow-list given.

@@ -158,7 +158,7 @@ struct talk {
     int fd;
     char ev_id[16]; /* the transcript's evidence id once stored, "" before */
     double deadline;
-    volatile sig_atomic_t *cancel;
+    atomic_int *cancel;
     unsigned char in[EXPO_MAX_READ]; /* everything read, in order */
     size_t n_in;
     char log[2 * EXPO_MAX_READ + 512]; /* transcript kept as evidence: "S: ..." / "C: ..." */

@@ -2,7 +2,7 @@
 #ifndef RISKMAP_CHECKRUN_H
 #define RISKMAP_CHECKRUN_H
 
-#include <signal.h>
+#include <stdatomic.h>
 
 #include "checks/check.h"
 #include "scanner/err.h"
@@ -15,7 +15,7 @@ typedef void (*finding_cb)(const struct finding *f, size_t index, void *arg);
 struct checkrun_opts {
     const char *only;      /* comma-separated check ids to run, NULL = all */
     double timeout_ms;
-    volatile sig_atomic_t *cancel;
+    atomic_int *cancel;
     bool intrusive;                /* --intrusive: let checks that change target state run */
     const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
     size_t n_allowed_ports;

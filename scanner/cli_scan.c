@@ -26,7 +26,9 @@
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
 
-static volatile sig_atomic_t cancelled;
+/* Set by the signal handler (a lock-free atomic store is async-signal-safe), read by every
+ * worker thread. */
+static atomic_int cancelled;
 
 static void on_signal(int sig)
 {

@@ -111,7 +111,7 @@ struct ctx {
     SSL_CTX *ssl;
     double timeout_ms;
     size_t max_bytes;
-    volatile sig_atomic_t *cancel;
+    atomic_int *cancel;
 };
 
 static bool cancelled(const struct ctx *c)

@@ -17,7 +17,7 @@
 #ifndef RISKMAP_DETECT_H
 #define RISKMAP_DETECT_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +35,7 @@ struct detect_opts {
     double timeout_ms;              /* per conversation (connect + TLS + send + read); 0 = default */
     unsigned max_concurrency;       /* conversations at once; 0 = default */
     size_t max_bytes;               /* per response; 0 = default */
-    volatile sig_atomic_t *cancel;  /* may be NULL; checked at least every 100 ms */
+    atomic_int *cancel;             /* may be NULL; checked at least every 100 ms */
 };
 
 /* Identifies every open service in r. On identification a service gets name, product,

@@ -61,7 +61,7 @@ struct portscan_cfg {
     double min_timeout_ms;
     double max_timeout_ms;
     uint64_t seed;
-    volatile sig_atomic_t *cancel;
+    atomic_int *cancel;
 };
 
 /* Scans every in-scope (host, port) pair. Hosts that answered on any port (open, or closed

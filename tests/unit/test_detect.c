@@ -798,7 +798,7 @@ static void engine_honours_cancel(void **state)
     assert_int_equal(addr_parse("127.0.0.1", &h->addr), 0);
     for (int i = 0; i < 20; i++)
         host_add_service(h, l.port, PORT_OPEN, NULL, "syn-ack", 0.1);
-    volatile sig_atomic_t cancel = 1;
+    atomic_int cancel = 1;
     struct detect_opts o = {.timeout_ms = 5000, .max_concurrency = 2, .cancel = &cancel};
     struct rm_err e = {{0}};
     double t0 = now_ms();

@@ -198,7 +198,7 @@ static void engine_stops_when_cancelled(void **state)
     assert_int_equal(scope_finalize(s, SCOPE_DEFAULT_LIMIT, &e), 0);
     struct portlist pl;
     assert_int_equal(ports_parse("1-1000", &pl, &e), 0);
-    volatile sig_atomic_t cancel = 1; /* cancelled before it starts */
+    atomic_int cancel = 1; /* cancelled before it starts */
     struct portscan_cfg cfg = {
         .scope = s, .ports = &pl, .rate = 100, .max_concurrency = 8, .retries = 0,
         .threads = 2, .initial_timeout_ms = 100, .min_timeout_ms = 10, .max_timeout_ms = 100,
