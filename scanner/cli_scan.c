@@ -294,6 +294,7 @@ static int fill_meta(struct scan_result *r, const struct scan_opts *o, const str
     st->min_timeout_ms = o->min_timeout_ms;
     st->max_timeout_ms = o->max_timeout_ms;
     st->seed = o->seed;
+    st->scan_type = strdup(o->scan_type == SCAN_TYPE_SYN ? "syn" : "connect");
     return m->id && m->riskmap_version && m->started_utc && m->operator_name &&
                    m->scanner_host && m->command_line && st->ports_spec && st->ports_scanned ? 0 : -1;
 }

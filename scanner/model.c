@@ -108,6 +108,7 @@ void scan_result_free(struct scan_result *r)
     free(m->names);
     free(m->settings.ports_spec);
     free(m->settings.ports_scanned);
+    free(m->settings.scan_type);
     for (size_t i = 0; i < r->n_hosts; i++)
         host_clear(&r->hosts[i]);
     free(r->hosts);

@@ -75,6 +75,7 @@ struct scan_settings {
     double min_timeout_ms;
     double max_timeout_ms;
     uint64_t seed;
+    char *scan_type;        /* "connect" or "syn" */
 };
 
 struct scan_stats {

@@ -194,7 +194,8 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
             get_num(rd, set, "initial_timeout_ms", sp, false, 0, 1e7, &s->initial_timeout_ms) < 0 ||
             get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
             get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
-            get_str(rd, set, "seed", sp, false, &seed) < 0)
+            get_str(rd, set, "seed", sp, false, &seed) < 0 ||
+            get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0)
             return -1;
         s->max_concurrency = (unsigned)conc;
         s->retries = (unsigned)retries;

@@ -308,6 +308,7 @@ static cJSON *scan_json(struct jb *b, const struct scan_meta *m)
         /* 64-bit: a JSON number would lose bits in most readers. */
         snprintf(seed, sizeof seed, "%016llx", (unsigned long long)s->seed);
         add_str(b, set, "seed", seed);
+        add_str(b, set, "scan_type", s->scan_type);
     }
     add_item(b, o, "settings", set);
 

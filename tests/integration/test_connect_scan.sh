@@ -74,10 +74,12 @@ print("address_count", d["scan"]["scope"]["address_count"])
 print("hosts", len(d["hosts"]))
 print("svc_findings", sum(1 for f in d["findings"] if f["kind"] == "svc.open"))
 print("excluded_hosts", sum(1 for h in d["hosts"] if h["address"] in ("127.0.20.200", "127.0.20.210", "127.0.20.211")))
+print("scan_type", d["scan"]["settings"]["scan_type"])
 PY
 check "253 unique addresses in scope (256 - 3 excluded, duplicates once)" grep -qx "address_count 253" "$WORK/facts1.txt"
 check "every in-scope loopback address answered (RST counts as up)" grep -qx "hosts 253" "$WORK/facts1.txt"
 check "no excluded address in the result" grep -qx "excluded_hosts 0" "$WORK/facts1.txt"
+check "the document says which engine ran (connect)" grep -qx "scan_type connect" "$WORK/facts1.txt"
 check "one svc.open finding per open port" grep -qx "svc_findings $(wc -l < "$EXPECT")" "$WORK/facts1.txt"
 
 python3 - "$OUT.ndjson" > "$WORK/nd1.txt" <<'PY'

@@ -118,9 +118,10 @@ assert st["ports_done"] == n and st["open"] + st["closed"] + st["filtered"] == n
 assert st["filtered"] == 0, st
 assert st["hosts_up"] == 256 == len(doc["hosts"]), st  # every loopback address resets
 assert doc["scan"]["complete"] is True
+assert doc["scan"]["settings"]["scan_type"] == "syn", doc["scan"]["settings"]
 print("valid")
 PY
-if grep -qx valid "$WORK/v1.txt"; then ok "-sS document validates; counters add up; 256 hosts up"
+if grep -qx valid "$WORK/v1.txt"; then ok "-sS document validates, says scan_type syn; counters add up; 256 hosts up"
 else not_ok "-sS document"; cat "$WORK/v1.txt"; fi
 
 # 2. Half-open: the SYN scan never completes a connection (the listener accepted none).

@@ -53,6 +53,7 @@ static struct scan_result *sample(void)
     m->settings.min_timeout_ms = 10;
     m->settings.max_timeout_ms = 1500;
     m->settings.seed = 0xfedcba9876543210ULL;
+    m->settings.scan_type = strdup("syn");
     m->stats = (struct scan_stats){.probes_sent = 1280, .ports_done = 1275, .open = 2,
                                    .closed = 1270, .filtered = 3, .hosts_up = 2, .duration_s = 1.25};
 
@@ -120,6 +121,7 @@ static void round_trip_is_identical(void **state)
     assert_string_equal(back->hosts[0].services[0].cpe, "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
     assert_null(back->hosts[0].services[1].product);
     assert_int_equal(back->meta.settings.seed, 0xfedcba9876543210ULL);
+    assert_string_equal(back->meta.settings.scan_type, "syn");
     assert_int_equal(back->n_evidence, 2);
     assert_int_equal(back->evidence[1]->len, 7);
     assert_memory_equal(back->evidence[1]->data, r->evidence[1]->data, 7);
