@@ -106,3 +106,36 @@ int hosttab_answer(struct hosttab *t, struct rtt_est *all, uint64_t raw,
         ev->port_open(&r->h, sv, ev->arg);
     return fresh;
 }
+
+int hosttab_finish(struct hosttab *t, _Atomic uint16_t *done, const struct portscan_progress *prog,
+                   double duration_s, struct scan_result *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < t->cap && rc == 0; i++) {
+        struct hrec *r = &t->slots[i];
+        if (!r->used)
+            continue;
+        struct host *h = scan_add_host(out, &r->h.addr);
+        if (!h) {
+            rc = -1;
+            break;
+        }
+        uint32_t answered = r->h.n_open + r->h.n_closed;
+        *h = r->h;
+        /* Filtered means decided without an answer; in a cancelled scan, ports never probed
+         * are not filtered, they are unknown. */
+        if (done)
+            h->n_filtered = (uint32_t)atomic_load(&done[r->raw]) - answered;
+        memset(&r->h, 0, sizeof r->h);
+        r->used = false;
+    }
+    struct scan_stats *st = &out->meta.stats;
+    st->probes_sent = atomic_load(&prog->probes_sent);
+    st->ports_done = atomic_load(&prog->pairs_done);
+    st->open = atomic_load(&prog->open);
+    st->closed = atomic_load(&prog->closed);
+    st->filtered = atomic_load(&prog->filtered);
+    st->hosts_up = atomic_load(&prog->hosts_up);
+    st->duration_s = duration_s;
+    return rc;
+}

@@ -6,6 +6,7 @@
 #ifndef RISKMAP_HOSTTAB_H
 #define RISKMAP_HOSTTAB_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +31,7 @@ struct hrec *ht_find(struct hosttab *t, uint64_t raw);
 /* Adds a record (raw must not be present); NULL on allocation failure. */
 struct hrec *ht_insert(struct hosttab *t, uint64_t raw, const struct rm_addr *addr);
 struct portscan_events;
+struct portscan_progress;
 
 /* Records an answer from the host at raw index raw (address addr): a completed connection
  * or SYN-ACK (open) or a reset (closed) on port, after rtt milliseconds. Feeds the host's and
@@ -40,6 +42,13 @@ struct portscan_events;
 int hosttab_answer(struct hosttab *t, struct rtt_est *all, uint64_t raw,
                    const struct rm_addr *addr, uint16_t port, bool open, double rtt,
                    const char *up_reason, const struct portscan_events *ev);
+
+/* The end of a scan, for both engines: moves the answering hosts into out (the records'
+ * host structs change owner; filtered counts come from the per-host decided counters `done`
+ * when tracked, else from what was counted) and fills out->meta.stats from the progress
+ * counters and the elapsed time. 0, or -1 out of memory (the stats are filled anyway). */
+int hosttab_finish(struct hosttab *t, _Atomic uint16_t *done, const struct portscan_progress *prog,
+                   double duration_s, struct scan_result *out);
 
 /* Frees every record still in the table, and the table. */
 void hosttab_free(struct hosttab *t);

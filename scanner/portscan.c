@@ -600,28 +600,6 @@ static int worker_init(struct worker *w, struct engine *g, unsigned id, unsigned
     return 0;
 }
 
-/* Moves the answering hosts into the result; the table's host structs change owner. */
-static int collect(struct engine *g, struct scan_result *out)
-{
-    for (size_t i = 0; i < g->hosts.cap; i++) {
-        struct hrec *r = &g->hosts.slots[i];
-        if (!r->used)
-            continue;
-        struct host *h = scan_add_host(out, &r->h.addr);
-        if (!h)
-            return -1;
-        uint32_t answered = r->h.n_open + r->h.n_closed;
-        *h = r->h;
-        /* Filtered means decided without an answer; in a cancelled scan, ports never probed
-         * are not filtered, they are unknown. */
-        if (g->done)
-            h->n_filtered = (uint32_t)atomic_load(&g->done[r->raw]) - answered;
-        memset(&r->h, 0, sizeof r->h);
-        r->used = false;
-    }
-    return 0;
-}
-
 int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,
                  struct portscan_progress *prog, struct scan_result *out, struct rm_err *e)
 {
@@ -716,17 +694,8 @@ int portscan_run(const struct portscan_cfg *cfg, const struct portscan_events *e
         engine_log(&g, "no answers at all: every attempt timed out or was unreachable");
     /* What was found is kept even when the scan failed part-way: the caller records the
      * document as incomplete rather than losing it. */
-    if (collect(&g, out) < 0 && rc == 0)
+    if (hosttab_finish(&g.hosts, g.done, prog, (now_ms() - t0) / 1000.0, out) < 0 && rc == 0)
         rc = rm_errf(e, "out of memory while recording hosts");
-
-    struct scan_stats *st = &out->meta.stats;
-    st->probes_sent = atomic_load(&prog->probes_sent);
-    st->ports_done = atomic_load(&prog->pairs_done);
-    st->open = atomic_load(&prog->open);
-    st->closed = atomic_load(&prog->closed);
-    st->filtered = atomic_load(&prog->filtered);
-    st->hosts_up = atomic_load(&prog->hosts_up);
-    st->duration_s = (now_ms() - t0) / 1000.0;
 out:
     if (ws)
         for (unsigned i = 0; i < threads; i++)

@@ -528,25 +528,6 @@ static int check_routes(const struct scope *s, char ifname[IF_NAMESIZE], uint32_
     return 0;
 }
 
-static int collect(struct eng *g, struct scan_result *out)
-{
-    for (size_t i = 0; i < g->hosts.cap; i++) {
-        struct hrec *r = &g->hosts.slots[i];
-        if (!r->used)
-            continue;
-        struct host *h = scan_add_host(out, &r->h.addr);
-        if (!h)
-            return -1;
-        uint32_t answered = r->h.n_open + r->h.n_closed;
-        *h = r->h;
-        if (g->done)
-            h->n_filtered = (uint32_t)atomic_load(&g->done[r->raw]) - answered;
-        memset(&r->h, 0, sizeof r->h);
-        r->used = false;
-    }
-    return 0;
-}
-
 static void eng_free(struct eng *g)
 {
     rawsock_close(g->rs);
@@ -685,16 +666,8 @@ int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev
                             cfg->max_timeout_ms));
     else
         eng_log(&g, "no answers at all: every probe went unanswered");
-    if (collect(&g, out) < 0 && rc == 0)
+    if (hosttab_finish(&g.hosts, g.done, prog, (now_ms() - t0) / 1000.0, out) < 0 && rc == 0)
         rc = rm_errf(e, "out of memory while recording hosts");
-    struct scan_stats *st = &out->meta.stats;
-    st->probes_sent = atomic_load(&prog->probes_sent);
-    st->ports_done = atomic_load(&prog->pairs_done);
-    st->open = atomic_load(&prog->open);
-    st->closed = atomic_load(&prog->closed);
-    st->filtered = atomic_load(&prog->filtered);
-    st->hosts_up = atomic_load(&prog->hosts_up);
-    st->duration_s = (now_ms() - t0) / 1000.0;
     eng_free(&g);
     return rc;
 }
