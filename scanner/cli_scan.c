@@ -15,6 +15,7 @@
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
 #include "scanner/detect.h"
+#include "scanner/discover.h"
 #include "scanner/help.h"
 #include "scanner/ndjson.h"
 #include "scanner/options.h"
@@ -92,7 +93,7 @@ struct scan_ui {
     const struct scope *scope;
     int verbose;
     FILE *log; /* NULL with -q */
-    bool drop;        /* root running -sS: become --user once the raw sockets are open */
+    bool drop;        /* running as root: become --user once the raw sockets are open */
     bool drop_failed; /* the drop was attempted and failed: stop, do nothing more */
     uid_t uid;        /* --user's ids, looked up before the scan */
     gid_t gid;
@@ -155,7 +156,8 @@ static void ui_tick(const struct portscan_progress *p, void *arg)
     pthread_mutex_unlock(&ui->lock);
 }
 
-/* The SYN engine has opened its raw socket and capture: nothing has been sent or read yet. */
+/* Discovery and the SYN engine have opened their raw sockets and captures: nothing has been
+ * sent or read yet. */
 static int ui_opened(void *arg, struct rm_err *e)
 {
     struct scan_ui *ui = arg;
@@ -165,7 +167,7 @@ static int ui_opened(void *arg, struct rm_err *e)
             ui->drop_failed = true;
             return -1;
         }
-        snprintf(msg, sizeof msg, "raw socket and capture open; root dropped: now %s (uid %u, "
+        snprintf(msg, sizeof msg, "raw sockets and captures open; root dropped: now %s (uid %u, "
                  "gid %u), no supplementary groups, no capabilities", ui->user,
                  (unsigned)ui->uid, (unsigned)ui->gid);
     } else
@@ -193,6 +195,34 @@ static void ui_finding(const struct finding *f, size_t index, void *arg)
     struct scan_ui *ui = arg;
     if (ui->stream)
         ndjson_emit(ui->stream, "finding", result_finding_json(f, index));
+}
+
+/* The host with address a among the first n hosts, which are in ascending order. */
+static struct host *find_sorted(struct host *hosts, size_t n, const struct rm_addr *a)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = addr_cmp(&hosts[mid].addr, a);
+        if (c == 0)
+            return &hosts[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static bool scope_has_ipv6(const struct scope *s)
+{
+    struct scope_iter it;
+    struct rm_addr a;
+    scope_iter_init(&it, s);
+    while (scope_iter_next(&it, &a))
+        if (a.family == AF_INET6)
+            return true;
+    return false;
 }
 
 static int build_scope(const struct scan_opts *o, struct scope *s, struct rm_err *e)
@@ -295,6 +325,8 @@ static int fill_meta(struct scan_result *r, const struct scan_opts *o, const str
     st->max_timeout_ms = o->max_timeout_ms;
     st->seed = o->seed;
     st->scan_type = strdup(o->scan_type == SCAN_TYPE_SYN ? "syn" : "connect");
+    if (o->no_discovery)
+        st->discovery = strdup("off");
     return m->id && m->riskmap_version && m->started_utc && m->operator_name &&
                    m->scanner_host && m->command_line && st->ports_spec && st->ports_scanned ? 0 : -1;
 }
@@ -347,6 +379,13 @@ static int dry_run(const struct scan_opts *o, const struct scope *s, const struc
         printf("%s%s%s\n", addr_str(&a, buf, sizeof buf), name ? " " : "", name ? name : "");
     }
     uint64_t pairs = scope_count(s) * pl->n;
+    if (o->no_discovery)
+        printf("riskmap: dry run: no host discovery (-Pn): every address is port-scanned\n");
+    else
+        printf("riskmap: dry run: host discovery first (%s); only hosts that answer are "
+               "port-scanned, so the figures below are an upper bound\n",
+               geteuid() == 0 ? "ICMP echo and timestamp, TCP SYN 443 and ACK 80, ARP on the "
+                                "local segment" : "TCP connect pings to 80 and 443");
     if (o->scan_type == SCAN_TYPE_SYN)
         printf("riskmap: dry run: %llu address(es) x %zu port(s) = %llu SYN probes (raw socket, "
                "one thread) at %s; nothing sent\n",
@@ -385,6 +424,11 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scope *scope = scope_new();
     struct portlist pl = {0};
     struct portlist allowed = {0}; /* --allowed-ports */
+    struct portlist alive = {0};   /* --alive-ports */
+    struct discover *disc = NULL;
+    struct discovery found = {0};
+    struct syn_prep *prep = NULL;
+    struct scope *alive_scope = NULL;
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     struct privs_committer committer = {.sock = -1, .fd = -1};
@@ -410,6 +454,25 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         rm_errf(e, "option --allowed-ports: %s", msg);
         goto out;
     }
+    if (o.alive_ports) {
+        if (ports_parse(o.alive_ports, &alive, e) < 0) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            rm_errf(e, "option --alive-ports: %s", msg);
+            goto out;
+        }
+        if (alive.n > DISC_MAX_ALIVE_PORTS) {
+            rm_errf(e, "option --alive-ports: %zu ports; at most %u are probed during discovery",
+                    alive.n, DISC_MAX_ALIVE_PORTS);
+            goto out;
+        }
+    }
+    /* The SYN scan is the default for root: faster, half-open, and root has what it needs.
+     * It speaks IPv4 only, so a scope with IPv6 addresses keeps the connect scan. */
+    bool v6 = false;
+    if (o.scan_type == SCAN_TYPE_DEFAULT)
+        o.scan_type = geteuid() == 0 && !(v6 = scope_has_ipv6(scope)) ? SCAN_TYPE_SYN
+                                                                        : SCAN_TYPE_CONNECT;
     unsigned threads = o.threads ? o.threads : default_threads();
     if (!o.seed_set)
         o.seed = random64();
@@ -418,10 +481,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     }
 
-    /* Root running the SYN scan becomes --user once the raw sockets are open (ui_opened). */
+    /* Root becomes --user once the raw sockets are open (ui_opened), before anything is sent. */
     ui.user = o.user;
     ui.debug_privs = o.debug_privs;
-    ui.drop = o.scan_type == SCAN_TYPE_SYN && geteuid() == 0;
+    ui.drop = geteuid() == 0;
     if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
         goto out;
 
@@ -485,21 +548,90 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     };
     static struct portscan_progress prog;
     memset(&prog, 0, sizeof prog);
-    ui.progress.start_ms = mono_ms();
+    bool syn = o.scan_type == SCAN_TYPE_SYN;
+    struct discover_cfg dcfg = {
+        .scope = scope, .alive_ports = alive.ports, .n_alive_ports = alive.n, .rate = o.rate,
+        .retries = o.retries, .initial_timeout_ms = o.timeout_ms, .min_timeout_ms = o.min_timeout_ms,
+        .max_timeout_ms = o.max_timeout_ms, .max_concurrency = o.max_concurrency,
+        .threads = threads, .cancel = &cancelled,
+    };
+    /* Everything raw is opened first, then root is dropped, then packets flow. */
+    if (!o.no_discovery) {
+        const char *note = NULL;
+        if (!(disc = discover_open(&dcfg, &note, e)))
+            goto restore;
+        if (note && ui.log) /* said once, also without -v: fewer probe kinds find fewer hosts */
+            fprintf(ui.log, "riskmap: %s\n", note);
+    }
+    if (syn && !(prep = synscan_prepare(scope, e)))
+        goto restore;
+    if (ui_opened(&ui, e) < 0)
+        goto restore; /* possibly still partly root: nothing more */
+
     /* From here on, a failure does not lose what was found: the document is still written,
      * marked incomplete with the reason, and the exit status says runtime failure. */
     struct rm_err failure = {{0}};
-    /* The connect scan stays the default until the SYN scan is the root default. */
-    bool syn = o.scan_type == SCAN_TYPE_SYN;
+    bool failed = false;
+    if (disc) {
+        struct portscan_progress dprog;
+        memset(&dprog, 0, sizeof dprog);
+        ui.progress.start_ms = mono_ms();
+        ui.progress.discovery = 1;
+        failed = discover_run(disc, &ev, &dprog, &found, &failure) < 0;
+        progress_clear(&ui.progress);
+        ui.progress.discovery = 0;
+        r->meta.settings.discovery = strdup(found.method);
+        char msg[160];
+        snprintf(msg, sizeof msg, "host discovery: %zu of %llu host(s) up, %llu probe(s), %.2f s",
+                 found.n_hosts, (unsigned long long)found.hosts_total,
+                 (unsigned long long)found.probes_sent, found.duration_s);
+        ui_log(msg, &ui);
+        if (!failed && !cancelled && found.n_hosts && !(alive_scope = discovery_scope(&found, &failure)))
+            failed = true;
+    }
+    if (o.alive_ports)
+        r->meta.settings.alive_ports = ports_ranges(&alive);
+    ui.progress.start_ms = mono_ms();
     if (syn)
         ui_log("SYN scan (-sS): raw socket and libpcap; --threads and --max-concurrency do not "
                "apply", &ui);
-    bool failed = (syn ? synscan_run : portscan_run)(&cfg, &ev, &prog, r, &failure) < 0;
+    else if (v6)
+        ui_log("connect scan: IPv6 addresses in scope, and the SYN scan is IPv4 only", &ui);
+    cfg.scope = disc ? alive_scope : scope;
+    if (!failed && !cancelled && cfg.scope) {
+        failed = (syn ? synscan_run_prepared(&cfg, prep, &ev, &prog, r, &failure)
+                      : portscan_run(&cfg, &ev, &prog, r, &failure)) < 0;
+    } else if (!failed && !cancelled) {
+        /* Nobody answered discovery: nothing to port-scan, and that is a complete answer. */
+        r->meta.complete = true;
+        r->meta.stats.duration_s = found.duration_s;
+    }
     progress_clear(&ui.progress);
-    if (ui.drop_failed) {
-        /* Possibly still partly root: no detection, no checks, no output; just stop. */
-        *e = failure;
-        goto restore;
+    if (disc) {
+        /* A host is alive if discovery or the port scan says so; discovery says how. */
+        scan_sort_hosts(r);
+        size_t n0 = r->n_hosts;
+        for (size_t i = 0; i < found.n_hosts; i++) {
+            const struct discovered *x = &found.hosts[i];
+            struct host *h = find_sorted(r->hosts, n0, &x->addr);
+            if (!h && !(h = scan_add_host(r, &x->addr))) {
+                rm_errf(&failure, "out of memory");
+                failed = true;
+                break;
+            }
+            if (h->rtt_ms < 0 || h->n_open + h->n_closed == 0)
+                h->rtt_ms = x->rtt_ms;
+            service_set(&h->reason, x->reason);
+            if (x->has_mac) {
+                char mac[18];
+                snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", x->mac[0], x->mac[1],
+                         x->mac[2], x->mac[3], x->mac[4], x->mac[5]);
+                service_set(&h->mac, mac);
+            }
+        }
+        r->meta.stats.hosts_up = r->n_hosts;
+        r->meta.stats.probes_sent += found.probes_sent;
+        r->meta.stats.duration_s += found.duration_s;
     }
 
     scan_sort_hosts(r);
@@ -594,6 +726,11 @@ out:
     scan_result_free(r);
     ports_free(&pl);
     ports_free(&allowed);
+    ports_free(&alive);
+    discover_close(disc);
+    discovery_free(&found);
+    synscan_prep_free(prep);
+    scope_free(alive_scope);
     scope_free(scope);
     scan_opts_free(&o);
     return rc;

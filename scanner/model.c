@@ -83,6 +83,7 @@ static void host_clear(struct host *h)
 {
     free(h->hostname);
     free(h->reason);
+    free(h->mac);
     for (size_t i = 0; i < h->n_services; i++)
         service_clear(&h->services[i]);
     free(h->services);
@@ -109,6 +110,8 @@ void scan_result_free(struct scan_result *r)
     free(m->settings.ports_spec);
     free(m->settings.ports_scanned);
     free(m->settings.scan_type);
+    free(m->settings.discovery);
+    free(m->settings.alive_ports);
     for (size_t i = 0; i < r->n_hosts; i++)
         host_clear(&r->hosts[i]);
     free(r->hosts);

@@ -50,8 +50,11 @@ void service_clear(struct service *s);
 struct host {
     struct rm_addr addr;
     char *hostname; /* name it was resolved from, or NULL */
-    char *reason;   /* why it is considered up, e.g. "tcp-response" */
+    char *reason;   /* why it is considered up: its first answer to host discovery
+                     * ("echo-reply", "arp-response", ...) or, without discovery, to the port
+                     * scan ("syn-ack", "reset", "conn-refused") */
     double rtt_ms;  /* smoothed round trip measured against this host, -1 when none */
+    char *mac;      /* "02:00:5e:10:00:01" when ARP answered, else NULL */
     uint32_t n_open, n_closed, n_filtered;
     struct service *services; /* open ports, ascending */
     size_t n_services, cap_services;
@@ -76,6 +79,8 @@ struct scan_settings {
     double max_timeout_ms;
     uint64_t seed;
     char *scan_type;        /* "connect" or "syn" */
+    char *discovery;        /* "raw", "connect", "raw+connect" or "off" (-Pn); NULL: unknown */
+    char *alive_ports;      /* --alive-ports as ranges, or NULL */
 };
 
 struct scan_stats {

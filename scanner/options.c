@@ -36,6 +36,8 @@ enum {
     OPT_ALLOWED_PORTS,
     OPT_USER,
     OPT_DEBUG_PRIVS,
+    OPT_NO_DISCOVERY,
+    OPT_ALIVE_PORTS,
 };
 
 #define STR_(x) #x
@@ -62,19 +64,29 @@ const struct optdef scan_optdefs[] = {
     {OPT_NDJSON, "ndjson", NULL, "FILE|-", NULL,
      "Also stream one JSON object per line as things happen (scan_start, host_up, port_open, "
      "finding, scan_end), appended to FILE or written to standard output."},
-    {OPT_SYN, "syn", "-sS", NULL, NULL,
-     "SYN scan (IPv4): half-open probes from a raw socket, answers read with libpcap and "
-     "recognised from a per-scan cookie; needs root or CAP_NET_RAW, and every target must "
-     "route through one interface. Ignores --threads and --max-concurrency."},
+    {OPT_NO_DISCOVERY, "no-discovery", "-Pn", NULL, NULL,
+     "Skip host discovery: port-scan every address in scope, as if all were alive. Without it "
+     "only hosts that answer discovery are port-scanned: as root ICMP echo and timestamp, TCP "
+     "SYN to 443 and ACK to 80, SYNs to --alive-ports, ARP on a directly attached Ethernet "
+     "segment; without root TCP connect pings to 80, 443 and --alive-ports."},
+    {OPT_ALIVE_PORTS, "alive-ports", NULL, "LIST", NULL,
+     "More TCP ports to probe during host discovery (in -p syntax, at most 64 ports), for "
+     "hosts that drop ICMP and ignore 80 and 443. Any answer, even a reset, means alive."},
+    {OPT_SYN, "syn", "-sS", NULL, "as root",
+     "SYN scan (IPv4), the default when run as root: half-open probes from a raw socket, "
+     "answers read with libpcap and recognised from a per-scan cookie; needs root or "
+     "CAP_NET_RAW, and every target must route through one interface. Ignores --threads and "
+     "--max-concurrency."},
     {OPT_USER, "user", NULL, "NAME", "nobody",
-     "Account the SYN scan becomes as soon as its raw socket and capture are open, when run "
-     "as root (supplementary groups cleared, no capability kept). Without root it has no "
-     "effect; the connect scan needs no root and keeps the identity it was started with."},
+     "Account riskmap becomes as soon as the raw sockets and captures of host discovery and "
+     "the SYN scan are open, when run as root, whatever the scan type (supplementary groups "
+     "cleared, no capability kept). Without root it has no effect."},
     {OPT_DEBUG_PRIVS, "debug-privs", NULL, NULL, NULL,
      "Diagnostic: after dropping root, put a privileges event (the Uid, Gid, Groups and CapEff "
      "lines of /proc/self/status) in the --ndjson stream."},
     {OPT_CONNECT, "connect", "-sT", NULL, NULL,
-     "Connect scan (the default): full TCP connects on event loops; needs no privileges."},
+     "Connect scan, the default without root: full TCP connects on event loops; needs no "
+     "privileges. As root it forces the connect scan instead of -sS."},
     {OPT_RATE, "rate", NULL, "N", STR(2000),
      "Connection attempts per second, over all workers (token bucket); 0 means unlimited."},
     {OPT_MAX_CONC, "max-concurrency", NULL, "N", STR(512),
@@ -346,6 +358,12 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         }
         case OPT_DRY_RUN:
             o->dry_run = true;
+            break;
+        case OPT_NO_DISCOVERY:
+            o->no_discovery = true;
+            break;
+        case OPT_ALIVE_PORTS:
+            o->alive_ports = optarg;
             break;
         case OPT_NO_SVC_DETECT:
             o->no_service_detection = true;

@@ -33,7 +33,7 @@ extern const size_t scan_n_optdefs;
 
 /* Which port-scan engine runs. */
 enum scan_type {
-    SCAN_TYPE_DEFAULT, /* neither -sS nor -sT: the connect scan, for now (see cli_scan.c) */
+    SCAN_TYPE_DEFAULT, /* neither -sS nor -sT: SYN as root, connect otherwise (cli_scan.c) */
     SCAN_TYPE_SYN,     /* -sS, --syn: raw SYN probes (scanner/synscan.h) */
     SCAN_TYPE_CONNECT, /* -sT, --connect: full connects (scanner/portscan.h) */
 };
@@ -67,6 +67,8 @@ struct scan_opts {
     int fail_on;               /* enum severity, or -1 for never */
     const char *operator_name;
     bool dry_run;
+    bool no_discovery;         /* -Pn */
+    const char *alive_ports;   /* --alive-ports, in -p syntax; NULL = none */
     int scan_type;             /* enum scan_type: --syn / --connect, or default */
     bool no_service_detection;
     double service_timeout_ms;

@@ -195,7 +195,9 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
             get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
             get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
             get_str(rd, set, "seed", sp, false, &seed) < 0 ||
-            get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0)
+            get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0 ||
+            get_str(rd, set, "discovery", sp, false, &s->discovery) < 0 ||
+            get_str(rd, set, "alive_ports", sp, false, &s->alive_ports) < 0)
             return -1;
         s->max_concurrency = (unsigned)conc;
         s->retries = (unsigned)retries;
@@ -284,6 +286,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
     double rtt = -1, n_open = 0, n_closed = 0, n_filt = 0;
     if (get_str(rd, o, "hostname", path, false, &h->hostname) < 0 ||
         get_str(rd, o, "reason", path, false, &h->reason) < 0 ||
+        get_str(rd, o, "mac", path, false, &h->mac) < 0 ||
         get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0)
         return -1;
     h->rtt_ms = rtt;

@@ -107,6 +107,7 @@ cJSON *result_host_json(const struct host *h, int with_services)
     add_str(&b, o, "reason", h->reason);
     if (h->rtt_ms >= 0)
         add_num(&b, o, "rtt_ms", ms3(h->rtt_ms));
+    add_str(&b, o, "mac", h->mac);
     cJSON *counts = cJSON_CreateObject();
     if (counts) {
         add_num(&b, counts, "open", h->n_open);
@@ -309,6 +310,8 @@ static cJSON *scan_json(struct jb *b, const struct scan_meta *m)
         snprintf(seed, sizeof seed, "%016llx", (unsigned long long)s->seed);
         add_str(b, set, "seed", seed);
         add_str(b, set, "scan_type", s->scan_type);
+        add_str(b, set, "discovery", s->discovery);
+        add_str(b, set, "alive_ports", s->alive_ports);
     }
     add_item(b, o, "settings", set);
 
