@@ -614,6 +614,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         for (size_t i = 0; i < found.n_hosts; i++) {
             const struct discovered *x = &found.hosts[i];
             struct host *h = find_sorted(r->hosts, n0, &x->addr);
+            bool added = !h;
             if (!h && !(h = scan_add_host(r, &x->addr))) {
                 rm_errf(&failure, "out of memory");
                 failed = true;
@@ -627,6 +628,13 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                 snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", x->mac[0], x->mac[1],
                          x->mac[2], x->mac[3], x->mac[4], x->mac[5]);
                 service_set(&h->mac, mac);
+            }
+            if (added) {
+                /* Alive, but no port answered: every port scanned was silent (or, in an
+                 * interrupted scan, not decided; the document then says incomplete). The
+                 * stream has not seen the host yet. */
+                h->n_filtered = r->meta.stats.ports_done ? (uint32_t)pl.n : 0;
+                ui_host_up(h, &ui);
             }
         }
         r->meta.stats.hosts_up = r->n_hosts;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Host discovery on 127.0.60.0/24 (root): nftables rules of the test's own make hosts that
 # answer ICMP (.1), drop ICMP but answer TCP (.2), answer only on one port (.3, found only with
-# --alive-ports), and drop everything (.4, down). Each alive host records how it answered; a
+# --alive-ports), drop everything (.4, down), and answer ICMP only (.5: alive, every port
+# filtered). Each alive host records how it answered; a
 # down host is never port-scanned (an nftables counter sees exactly the discovery probes);
 # -Pn port-scans everyone; without root (as nobody) discovery falls back to TCP connect pings
 # and says so once. ARP is tested in two network namespaces of the test's own on 198.18.60.0/24
@@ -57,6 +58,7 @@ table inet $T {
         ip daddr 127.0.60.3 tcp dport $AP accept
         ip daddr 127.0.60.3 drop
         ip daddr 127.0.60.4 counter name down_in drop
+        ip daddr 127.0.60.5 ip protocol tcp drop
     }
 }
 NFT
@@ -87,8 +89,8 @@ PY
 
 # 1. Raw discovery, then the SYN scan (root's default) of the hosts found.
 c0=$(down_count)
-timeout 60 "$RISKMAP" scan 127.0.60.1-4 -p 22,$AP --retries 1 --no-service-detection -v \
-    -o "$WORK/raw" > "$WORK/raw.txt" 2> "$WORK/raw.err"
+timeout 60 "$RISKMAP" scan 127.0.60.1-5 -p 22,$AP --retries 1 --no-service-detection -v \
+    --ndjson "$WORK/raw.ndjson" -o "$WORK/raw" > "$WORK/raw.txt" 2> "$WORK/raw.err"
 rc=$?
 c1=$(down_count)
 check "raw discovery scan exits 0" [ $rc -eq 0 ]
@@ -96,12 +98,20 @@ check "raw discovery scan exits 0" [ $rc -eq 0 ]
 hosts_of "$WORK/raw/scan.json" > "$WORK/raw.hosts"
 check ".1 answers ICMP echo: reason echo-reply" grep -qx "127.0.60.1 echo-reply" "$WORK/raw.hosts"
 check ".2 drops ICMP but resets TCP: alive by a reset" grep -qx "127.0.60.2 reset" "$WORK/raw.hosts"
+check ".5 drops TCP but answers ICMP: alive by echo-reply" grep -qx "127.0.60.5 echo-reply" "$WORK/raw.hosts"
 check ".3 (one port only) and .4 (drops all) are down without --alive-ports" \
-    [ "$(cut -d' ' -f1 "$WORK/raw.hosts" | tr '\n' ' ')" = "127.0.60.1 127.0.60.2 " ]
+    [ "$(cut -d' ' -f1 "$WORK/raw.hosts" | tr '\n' ' ')" = "127.0.60.1 127.0.60.2 127.0.60.5 " ]
+check ".5 is listed with both ports filtered and a round trip" python3 -c 'import json, sys
+h = [h for h in json.load(open(sys.argv[1]))["hosts"] if h["address"] == "127.0.60.5"][0]
+assert h["ports"] == {"open": 0, "closed": 0, "filtered": 2} and h["rtt_ms"] >= 0, h' "$WORK/raw/scan.json"
+check "the event stream has one host_up per alive host, .5 included" python3 -c 'import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1])]
+up = sorted(e["address"] for e in ev if e["event"] == "host_up")
+assert up == ["127.0.60.1", "127.0.60.2", "127.0.60.5"], up' "$WORK/raw.ndjson"
 # 4 probes per round, 2 rounds (--retries 1), and nothing more: the down host is not port-scanned.
 check "the down host received exactly the 8 discovery probes, no port-scan probe ($((c1 - c0)))" \
     [ $((c1 - c0)) -eq 8 ]
-check "discovery is logged with its counts" grep -q "host discovery: 2 of 4 host(s) up" "$WORK/raw.err"
+check "discovery is logged with its counts" grep -q "host discovery: 3 of 5 host(s) up" "$WORK/raw.err"
 check "the document validates, says discovery raw" [ "$(validate "$WORK/raw/scan.json" 2>&1)" = raw ]
 check "the SYN scan found .1's port 22 open" grep -q "^  22/tcp  *open" "$WORK/raw.txt"
 
