@@ -223,3 +223,37 @@ srv_xrdp() { # srv_xrdp ADDR PORT [SECURITY_LAYER: negotiate (default), tls, rdp
         /etc/xrdp/xrdp.ini > "$d/xrdp.ini"
     srv_start "xrdp-$1-$2" "$1" "$2" -- setsid $SRV_SBIN/xrdp --nodaemon --config "$d/xrdp.ini"
 }
+
+srv_slapd() { # srv_slapd ADDR PORT [SUFFIX, default dc=example,dc=org]: OpenLDAP with one
+    # database holding only its base entry; anonymous clients may read (slapd's default ACL).
+    [ -x $SRV_SBIN/slapd ] || { SRV_WHY="slapd: not installed (contrib/install-deps.sh)"; return 1; }
+    suffix=${3:-dc=example,dc=org}
+    d=$SRV_WORK/slapd-$1-$2
+    rm -rf "$d"
+    mkdir -p "$d/db"
+    cat > "$d/slapd.conf" <<EOF2
+include /etc/ldap/schema/core.schema
+pidfile $d/slapd-own.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "$suffix"
+directory $d/db
+maxsize 10485760
+EOF2
+    dc=$(echo "$suffix" | sed -n 's/^dc=\([^,]*\).*/\1/p')
+    printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\ndc: %s\no: riskmap lab\n' \
+        "$suffix" "$dc" > "$d/base.ldif"
+    if ! $SRV_SBIN/slapadd -f "$d/slapd.conf" -l "$d/base.ldif" > "$d/slapadd.out" 2>&1; then
+        SRV_WHY="slapd: slapadd failed: $(tail -c 200 "$d/slapadd.out" | tr '\n' ' ')"
+        return 1
+    fi
+    # -d 0: stay in the foreground (our pid is slapd's), log nothing.
+    srv_start "slapd-$1-$2" "$1" "$2" -- $SRV_SBIN/slapd -d 0 -f "$d/slapd.conf" -h "ldap://$1:$2/"
+}
+
+srv_replay() { # srv_replay NAME ADDR PORT tds|mongo FILE: tests/lab/replay.py, a stand-in that
+    # plays back recorded answers, for servers Debian 12 does not package (MS SQL, MongoDB).
+    srv_start "replay-$1-$2-$3" "$2" "$3" -- python3 "${ROOT:-.}/tests/lab/replay.py" \
+        --framing "$4" --pidfile "$SRV_WORK/replay-$1-$2-$3.own.pid" "$2:$3" "$5"
+}
