@@ -136,8 +136,9 @@ static struct finding *emit(struct check_ctx *ctx, int k, const struct host *hos
         return NULL;
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)svc->port);
-    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
-        finding_add_fact(f, "protocol", "tcp") < 0 ||
+    if ((svc->proto == SVC_UDP && finding_set_protocol(f, "udp") < 0) ||
+        finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
+        finding_add_fact(f, "protocol", svc_proto_name(svc->proto)) < 0 ||
         finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0)
         return NULL;
     if (svc->product && finding_add_fact(f, "product", svc->product) < 0)

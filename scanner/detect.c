@@ -966,7 +966,8 @@ int detect_services(struct scan_result *r, const struct detect_opts *o, struct r
     size_t n = 0;
     for (size_t h = 0; h < r->n_hosts; h++)
         for (size_t k = 0; k < r->hosts[h].n_services; k++)
-            n += r->hosts[h].services[k].state == PORT_OPEN;
+            n += r->hosts[h].services[k].state == PORT_OPEN &&
+                 r->hosts[h].services[k].proto == SVC_TCP;
     if (n == 0)
         return 0;
 
@@ -984,8 +985,9 @@ int detect_services(struct scan_result *r, const struct detect_opts *o, struct r
     size_t i = 0;
     for (size_t h = 0; h < r->n_hosts; h++)
         for (size_t k = 0; k < r->hosts[h].n_services; k++) {
-            if (r->hosts[h].services[k].state != PORT_OPEN)
-                continue;
+            if (r->hosts[h].services[k].state != PORT_OPEN ||
+                r->hosts[h].services[k].proto != SVC_TCP)
+                continue; /* UDP services are identified by their own stage (udpprobe.h) */
             jobs[i] = (struct job){.host = h, .svc = k, .addr = r->hosts[h].addr,
                                    .port = r->hosts[h].services[k].port,
                                    .sni = r->hosts[h].hostname};

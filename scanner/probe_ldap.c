@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "scanner/ber.h"
 #include "scanner/probe_ldap.h"
 
 #define TAG_SEQUENCE 0x30
@@ -18,30 +19,6 @@
 static const char *const rootdse_attrs[] = {"namingContexts", "supportedLDAPVersion",
                                             "vendorName", "vendorVersion", "objectClass"};
 
-/* Writes tag + definite length (short form, or 0x81/0x82) at out; returns the header size. */
-static size_t ber_hdr(unsigned char *out, unsigned char tag, size_t len)
-{
-    out[0] = tag;
-    if (len < 0x80) {
-        out[1] = (unsigned char)len;
-        return 2;
-    }
-    if (len < 0x100) {
-        out[1] = 0x81;
-        out[2] = (unsigned char)len;
-        return 3;
-    }
-    out[1] = 0x82;
-    out[2] = (unsigned char)(len >> 8);
-    out[3] = (unsigned char)len;
-    return 4;
-}
-
-static size_t hdr_size(size_t len)
-{
-    return len < 0x80 ? 2 : len < 0x100 ? 3 : 4;
-}
-
 size_t ldap_search_request(uint8_t id, const char *base, unsigned char *out, size_t cap)
 {
     size_t bl = strlen(base);
@@ -56,14 +33,14 @@ size_t ldap_search_request(uint8_t id, const char *base, unsigned char *out, siz
     } else {
         attrs = 2 + 3; /* "1.1" */
     }
-    size_t body = hdr_size(bl) + bl     /* baseObject */
+    size_t body = ber_hdr_size(bl) + bl     /* baseObject */
                   + 3 + 3               /* scope baseObject, derefAliases never */
                   + 3 + 3               /* sizeLimit 0, timeLimit 0: the server's */
                   + 3                   /* typesOnly FALSE */
                   + 2 + 11              /* (objectClass=*) */
-                  + hdr_size(attrs) + attrs;
-    size_t msg = 3 /* messageID */ + hdr_size(body) + body;
-    size_t total = hdr_size(msg) + msg;
+                  + ber_hdr_size(attrs) + attrs;
+    size_t msg = 3 /* messageID */ + ber_hdr_size(body) + body;
+    size_t total = ber_hdr_size(msg) + msg;
     if (cap < total)
         return 0;
     unsigned char *p = out;
@@ -94,46 +71,6 @@ size_t ldap_search_request(uint8_t id, const char *base, unsigned char *out, siz
         p += 3;
     }
     return (size_t)(p - out);
-}
-
-/* One BER element at d (n bytes): tag, content pointer and length, total size. 0 when
- * malformed, indefinite, longer than 4 length bytes or running past n. */
-struct ber {
-    unsigned char tag;
-    const unsigned char *v;
-    size_t len;
-};
-static size_t ber_read(const unsigned char *d, size_t n, struct ber *b)
-{
-    if (n < 2)
-        return 0;
-    b->tag = d[0];
-    size_t i = 2, len = d[1];
-    if (len & 0x80) {
-        size_t k = len & 0x7f;
-        if (k == 0 || k > 4 || n < 2 + k)
-            return 0;
-        len = 0;
-        for (size_t j = 0; j < k; j++)
-            len = len << 8 | d[2 + j];
-        i = 2 + k;
-    }
-    if (len > n - i)
-        return 0;
-    b->v = d + i;
-    b->len = len;
-    return i + len;
-}
-
-/* An INTEGER or ENUMERATED element's value (at most 4 bytes), or -1. */
-static long ber_int(const struct ber *b)
-{
-    if (b->len == 0 || b->len > 4)
-        return -1;
-    long v = 0;
-    for (size_t i = 0; i < b->len; i++)
-        v = v << 8 | b->v[i];
-    return v;
 }
 
 static void copy_printable(const unsigned char *s, size_t n, char *out, size_t cap)
