@@ -18,7 +18,7 @@ TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-js
 BENCH="nmap nftables time"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
 SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp slapd snmpd
-dnsmasq-base chrony"
+dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools"
 
 missing=""
 for p in $BUILD $TEST $BENCH $SERVERS; do

@@ -5,7 +5,8 @@
 #     temporary directory, see tests/lab/servers.sh): OpenLDAP slapd on 127.0.28.10:389,
 #     Net-SNMP's snmpd on 127.0.29.1:161/udp (community public) and 127.0.29.4:161/udp (another
 #     community: it must stay silent and nothing be recorded), dnsmasq on 127.0.29.2:53 (UDP and
-#     TCP), chronyd on 127.0.29.3:123/udp ("local stratum 8", the system clock left alone).
+#     TCP), chronyd on 127.0.29.3:123/udp ("local stratum 8", the system clock left alone),
+#     TigerVNC's Xvnc on 127.0.28.40:5900 (security type None) and 127.0.28.41:5900 (VncAuth).
 #   - STAND-INS, because Debian 12 packages neither MS SQL Server nor MongoDB:
 #     tests/lab/replay.py plays back answers composed from the protocol specifications
 #     (tests/fixtures/banners/make-synthetic-db.py; they are not recordings of real servers)
@@ -31,7 +32,7 @@ WILD_TCP=$(wildcard_ports | tr '\n' ' ')
 WILD_UDP=$(ss -Hlun 2>/dev/null | awk '{addr = $4; n = split(addr, a, ":"); port = a[n];
     host = substr(addr, 1, length(addr) - length(port) - 1);
     if (host == "0.0.0.0" || host == "*" || host == "[::]") print port}' | sort -un | tr '\n' ' ')
-for p in 53 389 1433 27017; do
+for p in 53 389 1433 5900 27017; do
     case " $WILD_TCP " in *" $p "*) skip "TCP port $p has a wildcard listener here; cannot test"; finish; exit $? ;; esac
 done
 for p in 53 123 161; do
@@ -72,6 +73,16 @@ if srv_replay mongo 127.0.28.22 27017 mongo "$FIX/synthetic-mongodb-auth.mongodb
         "svc.open 127.0.28.23 27017 tcp info" "svc.db.exposed 127.0.28.23 27017 tcp medium" \
         "svc.mongodb.noauth 127.0.28.23 27017 tcp critical" >> "$FEXPECT"
     TARGETS="$TARGETS 127.0.28.22-23"
+else
+    skip "$SRV_WHY"
+fi
+# Displays :2840 and :2841: X sockets /tmp/.X11-unix/X2840-1 while the test runs.
+if srv_xvnc 127.0.28.40 5900 2840 None && srv_xvnc 127.0.28.41 5900 2841 VncAuth; then
+    echo "127.0.28.40 5900 tcp vnc - 3.8 $(u protocol 3.8\; security: None)" >> "$EXPECT"
+    echo "127.0.28.41 5900 tcp vnc - 3.8 $(u protocol 3.8\; security: VNC Authentication)" >> "$EXPECT"
+    printf '%s\n' "svc.open 127.0.28.40 5900 tcp info" "svc.vnc.noauth 127.0.28.40 5900 tcp critical" \
+        "svc.open 127.0.28.41 5900 tcp info" >> "$FEXPECT"
+    TARGETS="$TARGETS 127.0.28.40-41"
 else
     skip "$SRV_WHY"
 fi
@@ -122,7 +133,7 @@ fi
 OUT="$WORK/out"
 T0=$(date +%s)
 # shellcheck disable=SC2086
-timeout 120 "$RISKMAP" scan $TARGETS -p 53,389,1433,27017 --rate 0 -q -o "$OUT" \
+timeout 120 "$RISKMAP" scan $TARGETS -p 53,389,1433,5900,27017 --rate 0 -q -o "$OUT" \
     > "$WORK/scan.txt" 2> "$WORK/scan.err"
 rc=$?
 T1=$(date +%s)
@@ -175,7 +186,7 @@ jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))'
 # 2. --no-udp: the same scan without the UDP stage records no UDP service.
 OUT2="$WORK/out2"
 # shellcheck disable=SC2086
-timeout 60 "$RISKMAP" scan $TARGETS -p 53,389,1433,27017 --rate 0 -q --no-udp -o "$OUT2" \
+timeout 60 "$RISKMAP" scan $TARGETS -p 53,389,1433,5900,27017 --rate 0 -q --no-udp -o "$OUT2" \
     > /dev/null 2> "$WORK/scan2.err"
 check "scan --no-udp exits 0" [ $? -eq 0 ]
 check "with --no-udp no service is UDP" python3 -c '

@@ -1,9 +1,9 @@
 # Real servers for riskmap's tests and demo, each on a chosen loopback address with its own
 # configuration, keys, pid and log files in a work directory: sshd (root only), nginx,
 # redis-server, memcached, vsftpd (root only), `openssl s_server`, Samba's smbd (root only,
-# port 445), xrdp (root only), OpenLDAP's slapd, snmpd, dnsmasq and chronyd (UDP; root only for
-# ports below 1024), and replay.py stand-ins for servers Debian does not package. Sourced, not
-# run.
+# port 445), xrdp (root only), OpenLDAP's slapd, TigerVNC's Xvnc, snmpd, dnsmasq and chronyd
+# (UDP; root only for ports below 1024), and replay.py stand-ins for servers Debian does not
+# package. Sourced, not run.
 #
 #   . tests/lab/servers.sh
 #   srv_init "$WORK"                      # where configurations, logs and pid files go
@@ -303,4 +303,23 @@ cmdport 0
 pidfile $d/chronyd-own.pid
 EOF2
     srv_start "chronyd-$1" "$1" 123 -- $SRV_SBIN/chronyd -d -x -f "$d/chrony.conf"
+}
+
+srv_xvnc() { # srv_xvnc ADDR PORT DISPLAY [None|VncAuth, default None]: TigerVNC's Xvnc, a
+    # headless X server with a VNC server, on ADDR:PORT only (no X TCP listener; its X socket
+    # is /tmp/.X11-unix/XDISPLAY). VncAuth uses a password file made here.
+    [ -x /usr/bin/Xvnc ] || { SRV_WHY="Xvnc: tigervnc-standalone-server not installed (contrib/install-deps.sh)"; return 1; }
+    [ -e "/tmp/.X$3-lock" ] && { SRV_WHY="Xvnc: display :$3 is in use"; return 1; }
+    d=$SRV_WORK/xvnc-$1-$2
+    mkdir -p "$d"
+    sec=${4:-None}
+    pw=""
+    if [ "$sec" = VncAuth ]; then
+        echo "riskmap-lab-$$" | vncpasswd -f > "$d/passwd" 2> /dev/null ||
+            { SRV_WHY="Xvnc: vncpasswd (tigervnc-tools) failed"; return 1; }
+        chmod 600 "$d/passwd"
+        pw="-PasswordFile=$d/passwd"
+    fi
+    srv_start "xvnc-$1-$2" "$1" "$2" -- /usr/bin/Xvnc ":$3" -interface "$1" -rfbport "$2" \
+        -SecurityTypes "$sec" $pw -nolisten tcp -geometry 640x480 -depth 16
 }
