@@ -660,6 +660,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     }
     if (!o.no_service_detection && !o.no_udp && !cancelled && !failed) {
         struct udp_opts uopt = {.retries = o.retries, .cancel = &cancelled};
+        char msg[128];
+        snprintf(msg, sizeof msg, "UDP stage: %s to %zu host(s) up (--no-udp skips it)",
+                 udp_probe_list(), r->n_hosts);
+        ui_log(msg, &ui);
         if (udp_probe_hosts(r, &uopt, &failure) < 0)
             failed = true;
     }

@@ -8,8 +8,10 @@
  * + listDatabases, an anonymous LDAP root DSE search, ...), over TLS for the ports that speak it
  * (OpenSSL, no certificate verification: this identifies, it does not trust). Telnet option
  * negotiation is refused and stripped, VNC's RFB version is sent back to learn the security
- * types, and binary protocols are parsed by scanner/probe_proto.c. Responses are matched
- * against the embedded signature table (sigs.h).
+ * types, and binary protocols are parsed by scanner/probe_proto.c, probe_mssql.c, probe_mongo.c
+ * and probe_ldap.c. Responses are matched against the embedded signature table (sigs.h); the
+ * MS SQL, MongoDB and LDAP answers as the "key: value" text their parsers make of them. UDP
+ * services are found afterwards by their own stage (udpprobe.h); this module skips them.
  *
  * Workers only read the scan result; every finding of theirs is kept in a private record and
  * written into the result by the calling thread once all workers have joined, so no lock is
