@@ -2,7 +2,8 @@
 # The database, directory and UDP probes of service detection against servers started here on
 # 127.0.28.0/24 and 127.0.29.0/24, with the exposure findings they lead to:
 #   - REAL servers (Debian 12 packages, each with its own configuration in the test's
-#     temporary directory, see tests/lab/servers.sh): OpenLDAP slapd on 127.0.28.10:389,
+#     temporary directory, see tests/lab/servers.sh): OpenLDAP slapd on 127.0.28.10:389
+#     (default access: anyone reads) and 127.0.28.11:389 (only bound users read),
 #     Net-SNMP's snmpd on 127.0.29.1:161/udp (community public) and 127.0.29.4:161/udp (another
 #     community: it must stay silent and nothing be recorded), dnsmasq on 127.0.29.2:53 (UDP and
 #     TCP), chronyd on 127.0.29.3:123/udp ("local stratum 8", the system clock left alone),
@@ -47,11 +48,19 @@ FEXPECT="$WORK/fexpect.txt" # kind addr port protocol severity
 u() { printf '%s' "$*" | tr ' ' _; }
 TARGETS=""
 
-if srv_slapd 127.0.28.10 389; then
+if srv_slapd 127.0.28.10 389 open; then
     echo "127.0.28.10 389 tcp ldap OpenLDAP - $(u LDAP versions 3\; naming context dc=example,dc=org\; anonymous read yes)" >> "$EXPECT"
     printf '%s\n' "svc.open 127.0.28.10 389 tcp info" "svc.ldap.rootdse 127.0.28.10 389 tcp info" \
         "svc.ldap.anonymous-read 127.0.28.10 389 tcp low" >> "$FEXPECT"
     TARGETS="$TARGETS 127.0.28.10"
+else
+    skip "$SRV_WHY"
+fi
+# Reads for bound users only: the root DSE answers, the base entry does not.
+if srv_slapd 127.0.28.11 389 closed; then
+    echo "127.0.28.11 389 tcp ldap OpenLDAP - $(u LDAP versions 3\; naming context dc=example,dc=org\; anonymous read no)" >> "$EXPECT"
+    printf '%s\n' "svc.open 127.0.28.11 389 tcp info" "svc.ldap.rootdse 127.0.28.11 389 tcp info" >> "$FEXPECT"
+    TARGETS="$TARGETS 127.0.28.11"
 else
     skip "$SRV_WHY"
 fi

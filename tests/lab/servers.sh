@@ -227,10 +227,13 @@ srv_xrdp() { # srv_xrdp ADDR PORT [SECURITY_LAYER: negotiate (default), tls, rdp
     srv_start "xrdp-$1-$2" "$1" "$2" -- setsid $SRV_SBIN/xrdp --nodaemon --config "$d/xrdp.ini"
 }
 
-srv_slapd() { # srv_slapd ADDR PORT [SUFFIX, default dc=example,dc=org]: OpenLDAP with one
-    # database holding only its base entry; anonymous clients may read (slapd's default ACL).
+srv_slapd() { # srv_slapd ADDR PORT [open|closed, default open]: OpenLDAP with one database,
+    # suffix dc=example,dc=org, holding only its base entry. open: slapd's default access (anyone
+    # reads); closed: only bound users read the database (the root DSE stays readable).
     [ -x $SRV_SBIN/slapd ] || { SRV_WHY="slapd: not installed (contrib/install-deps.sh)"; return 1; }
-    suffix=${3:-dc=example,dc=org}
+    suffix=dc=example,dc=org
+    acl=""
+    [ "${3:-open}" = closed ] && acl="access to * by users read by anonymous auth"
     d=$SRV_WORK/slapd-$1-$2
     rm -rf "$d"
     mkdir -p "$d/db"
@@ -243,6 +246,7 @@ database mdb
 suffix "$suffix"
 directory $d/db
 maxsize 10485760
+$acl
 EOF2
     dc=$(echo "$suffix" | sed -n 's/^dc=\([^,]*\).*/\1/p')
     printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\ndc: %s\no: riskmap lab\n' \
