@@ -26,6 +26,7 @@
 #include "scanner/result.h"
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
+#include "scanner/udpprobe.h"
 
 /* Set by the signal handler (a lock-free atomic store is async-signal-safe), read by every
  * worker thread. */
@@ -343,7 +344,7 @@ static void print_summary(FILE *out, const struct scan_result *r)
         for (size_t k = 0; k < h->n_services; k++) {
             const struct service *s = &h->services[k];
             char port[16];
-            snprintf(port, sizeof port, "%u/tcp", (unsigned)s->port);
+            snprintf(port, sizeof port, "%u/%s", (unsigned)s->port, svc_proto_name(s->proto));
             fprintf(out, "  %-10s %-8s %-12s %s%s%s", port, port_state_name(s->state),
                     s->name ? s->name : "unknown", s->product ? s->product : "",
                     s->version ? " " : "", s->version ? s->version : "");
@@ -655,6 +656,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
             .max_bytes = DETECT_DEF_MAX_BYTES, .cancel = &cancelled,
         };
         if (detect_services(r, &dopt, &failure) < 0)
+            failed = true;
+    }
+    if (!o.no_service_detection && !o.no_udp && !cancelled && !failed) {
+        struct udp_opts uopt = {.retries = o.retries, .cancel = &cancelled};
+        char msg[128];
+        snprintf(msg, sizeof msg, "UDP stage: %s to %zu host(s) up (--no-udp skips it)",
+                 udp_probe_list(), r->n_hosts);
+        ui_log(msg, &ui);
+        if (udp_probe_hosts(r, &uopt, &failure) < 0)
             failed = true;
     }
 
