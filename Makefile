@@ -28,7 +28,7 @@ else
 Q := @
 endif
 
-PKGS := libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8
+PKGS := libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8 libarchive
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
