@@ -427,6 +427,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct portlist allowed = {0}; /* --allowed-ports */
     struct portlist alive = {0};   /* --alive-ports */
     struct discover *disc = NULL;
+    bool discovered = false;
     struct discovery found = {0};
     struct syn_prep *prep = NULL;
     struct scope *alive_scope = NULL;
@@ -579,6 +580,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         ui.progress.start_ms = mono_ms();
         ui.progress.discovery = 1;
         failed = discover_run(disc, &ev, &dprog, &found, &failure) < 0;
+        /* Its capture buffer is not needed any more: give the memory back now. */
+        discover_close(disc);
+        disc = NULL;
+        discovered = true;
         progress_clear(&ui.progress);
         ui.progress.discovery = 0;
         r->meta.settings.discovery = strdup(found.method);
@@ -598,7 +603,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                "apply", &ui);
     else if (v6)
         ui_log("connect scan: IPv6 addresses in scope, and the SYN scan is IPv4 only", &ui);
-    cfg.scope = disc ? alive_scope : scope;
+    cfg.scope = discovered ? alive_scope : scope;
     if (!failed && !cancelled && cfg.scope) {
         failed = (syn ? synscan_run_prepared(&cfg, prep, &ev, &prog, r, &failure)
                       : portscan_run(&cfg, &ev, &prog, r, &failure)) < 0;
@@ -608,7 +613,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         r->meta.stats.duration_s = found.duration_s;
     }
     progress_clear(&ui.progress);
-    if (disc) {
+    if (discovered) {
         /* A host is alive if discovery or the port scan says so; discovery says how. */
         scan_sort_hosts(r);
         size_t n0 = r->n_hosts;

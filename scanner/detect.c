@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include "scanner/detect.h"
+#include "scanner/probe_dns.h"
 #include "scanner/probe_ldap.h"
 #include "scanner/probe_mongo.h"
 #include "scanner/probe_mssql.h"
@@ -24,15 +25,17 @@
 
 /* ---- probe plans ------------------------------------------------------------------------- */
 
+#define DNS_TCP_ID 0x524d /* "RM": the id of our version.bind query over TCP */
+
 enum probe {
     P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_MSSQL, P_MONGO, P_LDAP,
-    P_SMB1, P_RDP_TLS, P_LDAP_BASE,
+    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS,
 };
 /* P_SMB1, P_RDP_TLS and P_LDAP_BASE are second requests of the smb, rdp and ldap probes,
  * never plan steps. */
 static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres",
                                           "smb", "rdp", "mssql", "mongodb", "ldap",
-                                          "smb", "rdp", "ldap"};
+                                          "smb", "rdp", "ldap", "dns"};
 
 struct step {
     enum probe probe;
@@ -62,6 +65,8 @@ static const struct plan plan_mssql = {"mssql", {{P_MSSQL, false}}, 1};
 static const struct plan plan_mongo = {"mongodb", {{P_MONGO, false}}, 1};
 static const struct plan plan_ldap = {"ldap", {{P_LDAP, false}}, 1};
 static const struct plan plan_ldaps = {"tls:ldap", {{P_LDAP, true}}, 1};
+/* DNS over TCP: the UDP stage's version.bind query with the two-byte length in front. */
+static const struct plan plan_dns = {"dns", {{P_DNS, false}}, 1};
 static const struct plan plan_unknown = {
     "banner,http,tls:http", {{P_BANNER, false}, {P_HTTP, false}, {P_HTTP, true}}, 3};
 
@@ -107,6 +112,8 @@ static const struct plan *plan_for(uint16_t port)
         return &plan_mongo;
     if (port == 389)
         return &plan_ldap;
+    if (port == 53)
+        return &plan_dns;
     if (port == 636)
         return &plan_ldaps;
     return &plan_unknown;
@@ -164,6 +171,7 @@ struct conn {
     int fd;
     SSL *ssl;
     bool eof;
+    bool reset; /* the peer reset the connection (or the TLS layer failed) */
 };
 
 enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1 };
@@ -294,6 +302,7 @@ static ssize_t conn_read_some(struct conn *cn, unsigned char *buf, size_t cap, i
             return 0;
         }
         cn->eof = true;
+        cn->reset = err != SSL_ERROR_ZERO_RETURN;
         return -1;
     }
     ssize_t n = recv(cn->fd, buf, cap, 0);
@@ -302,6 +311,7 @@ static ssize_t conn_read_some(struct conn *cn, unsigned char *buf, size_t cap, i
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return 0;
     cn->eof = true;
+    cn->reset = n < 0;
     return -1;
 }
 
@@ -329,6 +339,8 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
         return ldap_complete(d, n, 1);
     case P_LDAP_BASE:
         return ldap_complete(d, n, 2);
+    case P_DNS:
+        return n >= 2 && n >= 2 + ((size_t)d[0] << 8 | d[1]);
     case P_REDIS: {
         if (n < 2 || d[n - 2] != '\r' || d[n - 1] != '\n')
             return false;
@@ -408,6 +420,7 @@ struct job {
     unsigned char *ev; /* malloc'd response bytes, or NULL */
     size_t ev_len;
     bool oom;
+    char outcome[160]; /* why the last step named nothing: for an unidentified service */
 };
 
 static size_t build_probe(enum probe p, const struct job *j, char *out, size_t cap)
@@ -454,6 +467,14 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
         return ldap_search_request(1, "", (unsigned char *)out, cap);
     case P_LDAP_BASE:
         return 0; /* built by ldap_talk: its base comes from the first answer */
+    case P_DNS: {
+        size_t q = cap > 2 ? dns_version_query(DNS_TCP_ID, (unsigned char *)out + 2, cap - 2) : 0;
+        if (q == 0 || q > 0xffff)
+            return 0;
+        out[0] = (char)(q >> 8);
+        out[1] = (char)q;
+        return q + 2;
+    }
     }
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
@@ -738,6 +759,12 @@ static size_t decode_talk(const struct ctx *c, struct conn *cn, enum probe p, un
         return mongo_talk(c, cn, buf, n, deadline, grace, text, cap, tl);
     if (p == P_LDAP)
         return ldap_talk(c, cn, buf, n, deadline, grace, text, cap, tl);
+    if (p == P_DNS) {
+        struct dns_reply r;
+        if (n >= 2 && dns_parse_reply(buf + 2, n - 2, DNS_TCP_ID, &r) == 1)
+            *tl = dns_describe(&r, text, cap);
+        return n;
+    }
     return n;
 }
 
@@ -753,11 +780,19 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     if (grace > 500)
         grace = 500;
     struct conn cn;
+    const char *pname = probe_names[st->probe];
+    const char *over = st->tls ? " over TLS" : "";
     int rc = conn_open(c, &j->addr, j->port, deadline, &cn);
-    if (rc != C_OK)
+    if (rc != C_OK) {
+        snprintf(j->outcome, sizeof j->outcome, rc == C_REFUSED
+                 ? "connection refused (the port closed after the port scan)"
+                 : "no connection within %.0f ms", c->timeout_ms);
         return rc;
+    }
     if (st->tls) {
         if (conn_tls(c, &cn, j->sni, deadline) != C_OK) {
+            snprintf(j->outcome, sizeof j->outcome, "TLS handshake failed or did not finish "
+                     "within %.0f ms", c->timeout_ms);
             conn_close(&cn);
             return C_FAIL;
         }
@@ -766,6 +801,8 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     char req[512];
     size_t rl = build_probe(st->probe, j, req, sizeof req);
     if (rl && conn_write(c, &cn, req, rl, deadline) != C_OK) {
+        snprintf(j->outcome, sizeof j->outcome, "connection closed or reset while sending the "
+                 "%s probe%s", pname, over);
         conn_close(&cn);
         return C_FAIL;
     }
@@ -775,10 +812,20 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         read_deadline = start + c->timeout_ms / 2;
     size_t n = conn_read(c, &cn, st->probe, buf, c->max_bytes, 0, read_deadline, grace);
     if (n == 0) {
+        if (cancelled(c))
+            snprintf(j->outcome, sizeof j->outcome, "interrupted");
+        else if (cn.reset)
+            snprintf(j->outcome, sizeof j->outcome, "connection reset before any answer to "
+                     "the %s probe%s", pname, over);
+        else if (cn.eof)
+            snprintf(j->outcome, sizeof j->outcome, "connection closed without an answer to "
+                     "the %s probe%s", pname, over);
+        else
+            snprintf(j->outcome, sizeof j->outcome, "no answer to the %s probe%s within %.0f ms",
+                     pname, over, read_deadline - start);
         conn_close(&cn);
         return C_FAIL;
     }
-    const char *pname = probe_names[st->probe];
     struct sig_match m;
     int found = 0;
     unsigned iac = 0;
@@ -794,7 +841,7 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         found = tn ? sigs_match(c->sigs, "telnet", text, tn, &m) : 0;
         free(text);
     }
-    if (st->probe == P_MSSQL || st->probe == P_MONGO || st->probe == P_LDAP) {
+    if (st->probe == P_MSSQL || st->probe == P_MONGO || st->probe == P_LDAP || st->probe == P_DNS) {
         char text[1024];
         size_t tl = 0;
         n = decode_talk(c, &cn, st->probe, buf, n, deadline, grace, text, sizeof text, &tl);
@@ -836,8 +883,12 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         j->m = m;
         j->matched = true;
         keep_evidence(j, st->probe, st->tls, buf, n);
-    } else if (!j->ev) {
-        keep_evidence(j, st->probe, st->tls, buf, n);
+    } else {
+        if (!j->ev)
+            keep_evidence(j, st->probe, st->tls, buf, n);
+        snprintf(j->outcome, sizeof j->outcome, "%zu byte(s)%s in answer to the %s probe%s "
+                 "match no signature%s", n, n >= c->max_bytes ? " (the bound; more was sent)" : "",
+                 pname, over, cn.reset ? "; then the connection was reset" : "");
     }
     return C_OK;
 }
@@ -926,6 +977,8 @@ static int apply(struct scan_result *r, struct job *j)
     }
     if (!j->matched) {
         if (s->name && !s->method && service_set(&s->method, "port") < 0)
+            return -1;
+        if (j->outcome[0] && service_set(&s->detect_note, j->outcome) < 0)
             return -1;
         return 0;
     }

@@ -93,6 +93,7 @@ void service_clear(struct service *s)
     free(s->info);
     free(s->cpe);
     free(s->evidence_id);
+    free(s->detect_note);
 }
 
 static void host_clear(struct host *h)

@@ -50,6 +50,8 @@ struct service {
     char *info;        /* extra detail: "Debian 2+deb12u3", "protocol 2.0" */
     char *cpe;         /* "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*" */
     char *evidence_id; /* the raw bytes the identification rests on */
+    char *detect_note; /* why detection named nothing: "no answer to the banner probe within
+                        * 1500 ms", "connection reset ...", "N bytes ... match no signature" */
 };
 
 /* Replaces one of a service's string fields with a copy of value (NULL clears). 0 or -1. */

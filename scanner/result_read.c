@@ -270,7 +270,8 @@ static int read_service(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "version", path, false, &sv->version) < 0 ||
         get_str(rd, o, "info", path, false, &sv->info) < 0 ||
         get_str(rd, o, "cpe", path, false, &sv->cpe) < 0 ||
-        get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0)
+        get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0 ||
+        get_str(rd, o, "detection_note", path, false, &sv->detect_note) < 0)
         goto out;
     rc = 0;
 out:

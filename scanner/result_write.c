@@ -86,6 +86,7 @@ cJSON *result_service_json(const struct service *s)
     add_str(&b, o, "info", s->info);
     add_str(&b, o, "cpe", s->cpe);
     add_str(&b, o, "evidence", s->evidence_id);
+    add_str(&b, o, "detection_note", s->detect_note);
     if (b.failed) {
         cJSON_Delete(o);
         return NULL;
