@@ -11,6 +11,7 @@ enum {
     EXIT_FINDINGS = 1,
     EXIT_USAGE = 2,
     EXIT_RUNTIME = 3,
+    EXIT_LOCKED = 4, /* another run holds the client's data directory (scanner/datadir.h) */
 };
 
 int cmd_scan(int argc, char **argv, struct rm_err *e);

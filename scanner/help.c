@@ -26,6 +26,7 @@ static const char overview[] =
     "  1  findings at or above --fail-on SEVERITY\n"
     "  2  usage or input error (bad option, target, port list or file)\n"
     "  3  runtime failure (no sockets, cannot write output, a check failed)\n"
+    "  4  another scan of the same --data-dir is running (scan only)\n"
     "\n"
     "See riskmap help scan for targets, ports, timing and output; man riskmap for the manual.\n";
 

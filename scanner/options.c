@@ -39,6 +39,10 @@ enum {
     OPT_DEBUG_PRIVS,
     OPT_NO_DISCOVERY,
     OPT_ALIVE_PORTS,
+    OPT_DATA_DIR,
+    OPT_KEEP,
+    OPT_CRON,
+    OPT_LOG,
 };
 
 #define STR_(x) #x
@@ -62,6 +66,23 @@ const struct optdef scan_optdefs[] = {
     {'o', "output", NULL, "DIR", NULL,
      "Write the scan result document to DIR/scan.json (DIR is created, mode 0700; the file is "
      "written to a temporary name and renamed)."},
+    {OPT_DATA_DIR, "data-dir", NULL, "DIR", NULL,
+     "The client's data directory (0700): each scan goes to DIR/scans/STAMP-ID/scan.json "
+     "(unless -o names another place), DIR/latest points at the newest committed scan, "
+     "DIR/lock keeps a second run for the same client from starting (it exits with status "
+     "4), and --cron logs to DIR/logs/riskmap.log. The summary counts findings new since "
+     "the previous scan."},
+    {OPT_KEEP, "keep", NULL, "N", "all",
+     "With --data-dir: keep the N newest scans and remove older ones, once the new scan is "
+     "committed (the one DIR/latest names is never removed)."},
+    {OPT_CRON, "cron", NULL, NULL, NULL,
+     "Unattended mode: no progress line and no per-host listing; a log with times and levels "
+     "(--log, default DIR/logs/riskmap.log with --data-dir, else syslog) and one summary line "
+     "on standard output at the end (hosts, open ports, findings by severity, new since the "
+     "last scan, duration)."},
+    {OPT_LOG, "log", NULL, "FILE|syslog|-", NULL,
+     "Where the log goes: a file (appended), syslog (facility daemon), or - for standard "
+     "error. With a destination every message is logged, as with -v."},
     {OPT_NDJSON, "ndjson", NULL, "FILE|-", NULL,
      "Also stream one JSON object per line as things happen (scan_start, host_up, port_open, "
      "finding, scan_end), appended to FILE or written to standard output."},
@@ -367,6 +388,19 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_NO_DISCOVERY:
             o->no_discovery = true;
+            break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_KEEP:
+            if ((rc = uint_opt(c, optarg, 1, 100000, &o->keep, e)) < 0)
+                goto out;
+            break;
+        case OPT_CRON:
+            o->cron = true;
+            break;
+        case OPT_LOG:
+            o->log = optarg;
             break;
         case OPT_ALIVE_PORTS:
             o->alive_ports = optarg;
