@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared setup of the benchmarks in bench/ (bash; sourced, not run):
 #
 #   . "$(dirname "$0")/lib.sh"

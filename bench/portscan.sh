@@ -36,6 +36,7 @@
 set -eu
 
 TIMEOUT=300
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_init riskmap-bench 5
 RISKMAP_EXTRA=${RISKMAP_EXTRA:-}

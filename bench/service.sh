@@ -40,6 +40,7 @@
 set -eu
 
 TIMEOUT=900
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 bench_init riskmap-svbench 3
 bench_net 127.0.33
@@ -50,6 +51,7 @@ TARGET="$NET.1-3"
 
 # ---- the lab ------------------------------------------------------------------------------
 bench_net_free "$NET"
+# shellcheck source=tests/lab/servers.sh
 . "$root/tests/lab/servers.sh"
 srv_init "$work/servers"
 bench_on_cleanup srv_stop_all

@@ -24,6 +24,7 @@
 set -eu
 
 TIMEOUT=300
+# shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "needs root (SYN scans use raw sockets)"
 TX_MAX=${TX_MAX:-300}
