@@ -20,7 +20,8 @@
 #               587 a Sendmail greeting after 5 s (sendmail's greet_pause example value);
 #               9999 accepts and never speaks.
 # sshd, vsftpd, smbd and xrdp need root; without it (or without the package) a server is
-# skipped with a message and the benchmark runs on the rest.
+# skipped with a message and the benchmark runs on the rest (nginx and s_server on 80 and 443
+# too; the waiting services move to 10025, 10110 and 10587).
 #
 # Both tools get the same host range and port list and their default timing:
 #   nmap -sV -Pn -n -p PORTS 127.0.33.1-3 -oX FILE
@@ -89,11 +90,15 @@ tarpit() {
     SRV_STARTED="$SRV_STARTED$name ${ep%:*} ${ep##*:}
 "
 }
-tarpit exim-slow "$H3:25" --delay 2 \
+# Without root, ports below 1024 cannot be bound: the waiting services move up by 10000.
+up=0
+[ "$(id -u)" = 0 ] || { up=10000; skipped="$skipped  not root: the waiting services listen on 10025, 10110, 10587
+"; }
+tarpit exim-slow "$H3:$((25 + up))" --delay 2 \
     --banner '220 mx.lab.example ESMTP Exim 4.96 Sun, 22 Nov 2026 14:00:00 +0000\r\n'
-tarpit dovecot-trickle "$H3:110" --delay 0.3 --chunk 4 --interval 0.3 \
+tarpit dovecot-trickle "$H3:$((110 + up))" --delay 0.3 --chunk 4 --interval 0.3 \
     --banner '+OK Dovecot (Debian) ready.\r\n'
-tarpit sendmail-late "$H3:587" --delay 5 \
+tarpit sendmail-late "$H3:$((587 + up))" --delay 5 \
     --banner '220 mail.lab.example ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2; Sun, 22 Nov 2026 14:00:00 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]\r\n'
 tarpit silent "$H3:9999"
 
