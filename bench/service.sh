@@ -18,14 +18,19 @@
 #               on demand, the banners are the real products'): 25 an Exim greeting after a
 #               2 s greet pause; 110 a Dovecot POP3 greeting trickled 4 bytes every 0.3 s;
 #               587 a Sendmail greeting after 5 s (sendmail's greet_pause example value);
-#               9999 accepts and never speaks.
-# sshd, vsftpd, smbd and xrdp need root; without it (or without the package) a server is
-# skipped with a message and the benchmark runs on the rest (nginx and s_server on 80 and 443
-# too; the waiting services move to 10025, 10110 and 10587).
+#               9999 accepts and never speaks;
+#   127.0.33.4  slapd 389, Xvnc 5900 (no authentication), the replay.py stand-ins for MS SQL
+#               1433 and MongoDB 27017 (recorded synthetic answers: Debian packages neither),
+#               and over UDP dnsmasq 53, chronyd 123 and snmpd 161 (community public).
+# sshd, vsftpd, smbd, xrdp and the UDP servers need root; without it (or without the package)
+# a server is skipped with a message and the benchmark runs on the rest (nginx and s_server on
+# 80 and 443 too; the waiting services move to 10025, 10110 and 10587; no UDP).
 #
-# Both tools get the same host range and port list and their default timing:
-#   nmap -sV -Pn -n -p PORTS 127.0.33.1-3 -oX FILE
-#   riskmap scan 127.0.33.1-3 -p PORTS -q -o DIR
+# Both tools get the same hosts and ports, no host discovery, and their default timing
+# otherwise (riskmap's UDP stage asks every host on UDP 53, 123 and 161; nmap gets those too):
+#   nmap -sV -Pn -n -sS -sU -p T:PORTS,U:53,123,161 127.0.33.1-4 -oX FILE   (root)
+#   nmap -sV -Pn -n -p PORTS 127.0.33.1-4 -oX FILE                          (otherwise)
+#   riskmap scan 127.0.33.1-4 -Pn -p PORTS -q -o DIR
 # alternating, RUNS times each, each run bounded by `timeout 900`. It prints median wall
 # times, the ratio nmap/riskmap (goal 5x), CPU time and peak RSS, the open sets (which must
 # equal the lab's), and a table per port: what nmap names (service, product, version), what
@@ -47,11 +52,13 @@ bench_init riskmap-svbench 3
 bench_net 127.0.33
 LAB_LIFETIME=$((RUNS * 2 * TIMEOUT + 600)) # upper bound; stopped by PID long before
 GOAL=5
-H1=$NET.1 H2=$NET.2 H3=$NET.3
-TARGET="$NET.1-3"
+H1=$NET.1 H2=$NET.2 H3=$NET.3 H4=$NET.4
+TARGET="$NET.1-4"
+UDP_PORTS=53,123,161 # the ports riskmap's UDP stage asks
 
 # ---- the lab ------------------------------------------------------------------------------
 bench_net_free "$NET"
+ROOT=$root # servers.sh finds tests/lab/replay.py through it
 # shellcheck source=tests/lab/servers.sh
 . "$root/tests/lab/servers.sh"
 srv_init "$work/servers"
@@ -78,6 +85,20 @@ lab_srv srv_smbd "$H2" "server min protocol = NT1"
 lab_srv srv_xrdp "$H2" 3389 rdp
 lab_srv srv_redis "$H2" 6380
 lab_srv srv_memcached "$H2" 11212
+lab_srv srv_slapd "$H4" 389 open
+lab_srv srv_xvnc "$H4" 5900 3394 None # display :3394, X socket /tmp/.X11-unix/X3394
+lab_srv srv_replay mssql "$H4" 1433 tds "$root/tests/fixtures/banners/synthetic-mssql-2019.mssql"
+lab_srv srv_replay mongo "$H4" 27017 mongo "$root/tests/fixtures/banners/synthetic-mongodb-noauth.mongodb"
+udp=0
+if [ "$(id -u)" = 0 ]; then
+    udp=1
+    lab_srv srv_dnsmasq "$H4" 53
+    lab_srv srv_chronyd "$H4"
+    lab_srv srv_snmpd "$H4" 161 public
+else
+    skipped="$skipped  not root: no UDP servers, and nmap scans TCP only
+"
+fi
 
 # tarpit NAME ENDPOINT TARPIT-OPTIONS...: one silent or slow service of tests/lab/tarpit.py.
 tarpit() {
@@ -102,29 +123,41 @@ tarpit sendmail-late "$H3:$((587 + up))" --delay 5 \
     --banner '220 mail.lab.example ESMTP Sendmail 8.17.1.9/8.17.1.9/Debian-2; Sun, 22 Nov 2026 14:00:00 GMT; (No UCE/UBE) logging access from: localhost(OK)-localhost [127.0.0.1]\r\n'
 tarpit silent "$H3:9999"
 
-echo "$SRV_STARTED" | awk 'NF == 3 { print $2 ":" $3 }' | sort -u > "$work/lab.txt"
-PORTS=$(awk -F: '{ print $2 }' "$work/lab.txt" | sort -un | paste -sd, -)
+# ADDR:PORT/PROTO lines; the UDP servers are the ones named so.
+echo "$SRV_STARTED" | awk 'NF == 3 { print $2 ":" $3 "/" ($1 ~ /^(dnsmasq|chronyd|snmpd)-/ ? "udp" : "tcp"), $1 }' \
+    | sort -V > "$work/lab-names.txt"
+awk '{ print $1 }' "$work/lab-names.txt" > "$work/lab.txt"
+PORTS=$(grep '/tcp$' "$work/lab.txt" | sed 's|.*:||; s|/tcp||' | sort -un | paste -sd, -)
 n_lab=$(wc -l < "$work/lab.txt")
-n_listening=$(bench_count_listening "$NET")
-[ "$n_listening" -eq "$n_lab" ] || die "$n_listening sockets listen in $NET.0/24, expected $n_lab"
+# Whatever else listens in the /24 on a scanned port would be found open and blur the
+# comparison (dnsmasq also serves DNS over TCP 53, which is not scanned).
+extra=$(ss -Hltn | awk -v net="$NET." 'index($4, net) == 1 { print $4 "/tcp" }' | sort -u \
+    | grep -vxF -f "$work/lab.txt" | awk -F'[:/]' -v ports=",$PORTS," 'index(ports, "," $2 ",")' || true)
+[ -z "$extra" ] || die "listening in $NET.0/24 on a scanned port, not part of the lab: $extra"
 
 # ---- the runs -----------------------------------------------------------------------------
 run() { # run TOOL N
     local out="$work/$1.$2"
-    if [ "$1" = nmap ]; then
+    if [ "$1" = nmap ] && [ $udp = 1 ]; then
+        bench_timed nmap "$2" nmap 8 "nmap run $2" -- \
+            "$NMAP" -sV -Pn -n -sS -sU -p "T:$PORTS,U:$UDP_PORTS" "$TARGET" -oX "$out.xml"
+    elif [ "$1" = nmap ]; then
         bench_timed nmap "$2" nmap 8 "nmap run $2" -- \
             "$NMAP" -sV -Pn -n -p "$PORTS" "$TARGET" -oX "$out.xml"
+    elif [ $udp = 1 ]; then
+        bench_timed riskmap "$2" riskmap 8 "riskmap run $2" -- \
+            "$RISKMAP" scan "$TARGET" -Pn -p "$PORTS" -q -o "$out.d"
     else
         bench_timed riskmap "$2" riskmap 8 "riskmap run $2" -- \
-            "$RISKMAP" scan "$TARGET" -p "$PORTS" -q -o "$out.d"
+            "$RISKMAP" scan "$TARGET" -Pn -p "$PORTS" --no-udp -q -o "$out.d"
     fi
 }
 
 bench_banner "riskmap service-detection benchmark"
 echo "lab: $n_lab services on $TARGET:"
-echo "$SRV_STARTED" | awk 'NF == 3 { printf "  %s:%s %s\n", $2, $3, $1 }' | sort -V
+sed 's/^/  /' "$work/lab-names.txt"
 printf '%s' "$skipped"
-echo "== $TARGET, ports $PORTS, $RUNS runs each, alternating"
+echo "== $TARGET, TCP ports $PORTS$([ $udp = 1 ] && echo ", UDP ports $UDP_PORTS"), $RUNS runs each, alternating"
 n=1
 while [ $n -le "$RUNS" ]; do
     run nmap "$n"

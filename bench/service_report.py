@@ -3,7 +3,7 @@
 
   service_report.py WORK RUNS GOAL
 
-WORK holds lab.txt (ADDR:PORT lines), nmap.times / riskmap.times (wall seconds, one a run),
+WORK holds lab.txt (ADDR:PORT/PROTO lines), nmap.times / riskmap.times (wall seconds, one a run),
 nmap.rss / riskmap.rss ("peak-KiB user-s sys-s"), nmap.N.xml (nmap -oX) and
 riskmap.N.d/scan.json for N = 1..RUNS. Exit 0 when both open sets equal the lab's in every
 run, every port agrees and nmap/riskmap >= GOAL; 1 otherwise.
@@ -20,19 +20,19 @@ def nums(path, col=0):
 
 
 def nmap_services(path):
-    """(addr, port) -> dict of service, product, version, info for every open TCP port."""
+    """(addr, port, proto) -> dict of service, product, version, info for every open port."""
     out = {}
     for h in ET.parse(path).getroot().iter("host"):
         addr = next(a.get("addr") for a in h.iter("address") if a.get("addrtype") == "ipv4")
         for p in h.iter("port"):
-            if p.get("protocol") != "tcp" or p.find("state").get("state") != "open":
+            if p.find("state").get("state") != "open":
                 continue
             s = p.find("service")
             s = s.attrib if s is not None else {}
             name = s.get("name", "")
             if s.get("tunnel"):
                 name = f"{s['tunnel']}/{name}"
-            out[(addr, int(p.get("portid")))] = {
+            out[(addr, int(p.get("portid")), p.get("protocol"))] = {
                 "service": name, "product": s.get("product", ""),
                 "version": s.get("version", ""), "info": s.get("extrainfo", ""),
                 "method": s.get("method", ""), "fp": s.get("servicefp", "")}
@@ -45,14 +45,14 @@ def riskmap_services(path):
     out = {}
     for h in doc["hosts"]:
         for s in h["services"]:
-            if s["state"] != "open" or s["protocol"] != "tcp":
+            if s["state"] != "open":
                 continue
             e = ev.get(s.get("evidence"))
             raw = b""
             if e:
                 raw = (base64.b64decode(e["data"]) if e["encoding"] == "base64"
                        else e["data"].encode("utf-8"))
-            out[(h["address"], s["port"])] = {
+            out[(h["address"], s["port"], s.get("protocol", "tcp"))] = {
                 "service": s.get("name", ""), "product": s.get("product", ""),
                 "version": s.get("version", ""), "info": s.get("info", ""),
                 "method": s.get("method", ""), "evidence": raw}
@@ -85,6 +85,10 @@ def show(s):
     return " / ".join((name, s["product"] or "-", s["version"] or "-"))
 
 
+def label(key):
+    return f"{key[0]}:{key[1]}" + ("/udp" if key[2] == "udp" else "")
+
+
 def bytes_text(raw, limit=300):
     text = raw[:limit].decode("latin-1").encode("unicode_escape").decode("ascii")
     return text + (f"... ({len(raw)} bytes)" if len(raw) > limit else f" ({len(raw)} bytes)")
@@ -94,8 +98,9 @@ def main():
     work, runs, goal = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
     lab = set()
     for line in open(f"{work}/lab.txt"):
-        a, _, p = line.strip().rpartition(":")
-        lab.add((a, int(p)))
+        a, _, pp = line.strip().rpartition(":")
+        p, _, proto = pp.partition("/")
+        lab.add((a, int(p), proto or "tcp"))
 
     t_n, t_r = nums(f"{work}/nmap.times"), nums(f"{work}/riskmap.times")
     print()
@@ -123,7 +128,7 @@ def main():
 
     # Identification in every run: the table shows run 1 and flags ports that changed.
     rows, gaps = [], []
-    for key in sorted(lab, key=lambda k: (tuple(int(x) for x in k[0].split(".")), k[1])):
+    for key in sorted(lab, key=lambda k: (tuple(int(x) for x in k[0].split(".")), k[2], k[1])):
         n, r = nm[0].get(key), rm[0].get(key)
         verdicts = set()
         for i in range(runs):
@@ -136,7 +141,7 @@ def main():
         good = good and all(v[1] for v in verdicts)
         if len({show(x.get(key)) for x in nm}) > 1 or len({show(x.get(key)) for x in rm}) > 1:
             verdict += " (varies between runs)"
-        rows.append((f"{key[0]}:{key[1]}", show(n), show(r), verdict))
+        rows.append((label(key), show(n), show(r), verdict))
         if not good:
             gaps.append((key, n, r, verdict))
     ok = ok and not gaps
@@ -157,7 +162,7 @@ def main():
         print()
         print("== gaps: nmap names a product or version riskmap does not (riskmap's evidence)")
         for key, n, r, verdict in gaps:
-            print(f"  {key[0]}:{key[1]}: {verdict}")
+            print(f"  {label(key)}: {verdict}")
             if n:
                 print(f"    nmap:    {show(n)}  info \"{n['info']}\"  method {n['method']}")
             if r:
