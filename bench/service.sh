@@ -87,6 +87,7 @@ lab_srv srv_redis "$H2" 6380
 lab_srv srv_memcached "$H2" 11212
 lab_srv srv_slapd "$H4" 389 open
 lab_srv srv_xvnc "$H4" 5900 3394 None # display :3394, X socket /tmp/.X11-unix/X3394
+SRV_REPLAY_LIFETIME=$LAB_LIFETIME # the stand-ins end by themselves after 300 s otherwise
 lab_srv srv_replay mssql "$H4" 1433 tds "$root/tests/fixtures/banners/synthetic-mssql-2019.mssql"
 lab_srv srv_replay mongo "$H4" 27017 mongo "$root/tests/fixtures/banners/synthetic-mongodb-noauth.mongodb"
 udp=0

@@ -155,8 +155,9 @@ def main():
     for row in rows:
         print("| " + " | ".join(v.ljust(w[c]) for c, v in enumerate(row)) + " |")
     named = [k for k in lab if nm[0].get(k) and nm[0][k]["product"]]
+    gap_keys = {g[0] for g in gaps}
     print(f"  (? = named after the port number only.) nmap names a product on {len(named)} of "
-          f"{len(rows)} ports; riskmap agrees on {len(named) - len(gaps)} of them")
+          f"{len(rows)} ports; riskmap agrees on {sum(1 for k in named if k not in gap_keys)} of them")
 
     if gaps:
         print()
