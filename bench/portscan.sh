@@ -17,8 +17,9 @@
 #
 # Phase 1 scans the whole /24, phase 2 the two firewalled hosts alone, each with
 #   nmap -sT -n -Pn -T4 --top-ports 1000 TARGET -oX FILE
-#   riskmap scan TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
-# (nmap -sT without -sV does no service detection either; that comparison is a separate one)
+#   riskmap scan -sT -Pn TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
+# (nmap -sT without -sV does no service detection either; that comparison is a separate one;
+# -sT and -Pn pin what riskmap does as root by default since discovery and -sS came).
 # alternating, RUNS times each, every run bounded by `timeout 300`. riskmap's default rate is
 # a polite 2000 connects/s for small-office networks; -T4 is nmap's aggressive template, so the
 # benchmark lifts riskmap's limit too (--rate 0). It prints median wall times, the ratio
@@ -115,7 +116,7 @@ run() {
     else
         # shellcheck disable=SC2086
         bench_timed "$ph.$tool" "$n" "$tool" 8 "$tool run $n on $target" -- \
-            "$RISKMAP" scan "$target" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
+            "$RISKMAP" scan -sT -Pn "$target" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
             --no-service-detection $RISKMAP_EXTRA -q -o "$out.d"
     fi
 }

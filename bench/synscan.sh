@@ -9,9 +9,9 @@
 # else listens on (wildcard or in 127.0.30.0/24). No nftables hosts here.
 # Each round runs, in this order, bounded by `timeout 300`:
 #   nmap -sS -n -Pn -T4 --top-ports 1000 127.0.30.0/24 -oX FILE
-#   riskmap scan -sS 127.0.30.0/24 --top-ports 1000 --rate 0 --no-service-detection -q -o DIR
+#   riskmap scan -sS -Pn 127.0.30.0/24 --top-ports 1000 --rate 0 --no-service-detection -q -o DIR
 #   nmap -sT -n -Pn -T4 --top-ports 1000 127.0.30.0/24 -oX FILE
-#   riskmap scan -sT 127.0.30.0/24 --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
+#   riskmap scan -sT -Pn 127.0.30.0/24 --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
 # RUNS rounds (default 3). It prints median wall and CPU times, the ratios nmap/riskmap for
 # each scan type, whether all four found the identical open set (and the lab's), and the
 # tx_packets of every interface but lo before and after: raw packets must stay on lo, and the
@@ -65,11 +65,11 @@ run() { # run TOOL N: TOOL is nmap-sS, riskmap-sS, nmap-sT or riskmap-sT
             "$NMAP" "${tool#nmap}" -n -Pn -T4 --top-ports "$TOP" "$TARGET" -oX "$out.xml" ;;
     riskmap-sS)
         bench_timed "$tool" "$n" "$tool" 11 "$tool run $n" -- \
-            "$RISKMAP" scan -sS "$TARGET" --top-ports "$TOP" --rate 0 --no-service-detection \
+            "$RISKMAP" scan -sS -Pn "$TARGET" --top-ports "$TOP" --rate 0 --no-service-detection \
             -q -o "$out.d" ;;
     riskmap-sT)
         bench_timed "$tool" "$n" "$tool" 11 "$tool run $n" -- \
-            "$RISKMAP" scan -sT "$TARGET" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
+            "$RISKMAP" scan -sT -Pn "$TARGET" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
             --no-service-detection -q -o "$out.d" ;;
     esac
 }
