@@ -176,6 +176,7 @@ demo: deps
 bench: all
 	@bash bench/portscan.sh
 	@bash bench/synscan.sh
+	@bash bench/service.sh
 
 install: $(RISKMAP_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -261,8 +261,10 @@ EOF2
 
 srv_replay() { # srv_replay NAME ADDR PORT tds|mongo FILE: tests/lab/replay.py, a stand-in that
     # plays back recorded answers, for servers Debian 12 does not package (MS SQL, MongoDB).
+    # It ends by itself after SRV_REPLAY_LIFETIME seconds (default 300).
     srv_start "replay-$1-$2-$3" "$2" "$3" -- python3 "${ROOT:-.}/tests/lab/replay.py" \
-        --framing "$4" --pidfile "$SRV_WORK/replay-$1-$2-$3.own.pid" "$2:$3" "$5"
+        --framing "$4" --pidfile "$SRV_WORK/replay-$1-$2-$3.own.pid" \
+        --lifetime "${SRV_REPLAY_LIFETIME:-300}" "$2:$3" "$5"
 }
 
 srv_snmpd() { # srv_snmpd ADDR [PORT, default 161] [COMMUNITY, default public]: Net-SNMP's
