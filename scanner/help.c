@@ -10,6 +10,7 @@ static const char overview[] =
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
+    "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
@@ -72,6 +73,22 @@ static const char checks_help[] =
     "Lists the registered check modules: id, what they apply to, and a summary. With --kinds,\n"
     "also every finding kind each module may emit, with its default severity.\n";
 
+static const char feed_help[] =
+    "USAGE\n"
+    "  riskmap feed [--feed-db PATH] import FILE...\n"
+    "  riskmap feed [--feed-db PATH] info\n"
+    "\n"
+    "import loads advisory files into the feed the patch check reads: OSV JSON (one record or\n"
+    "an array), NVD CVE JSON 2.0 (API responses or the yearly files) and the CISA Known\n"
+    "Exploited Vulnerabilities catalog; the format is recognised from the content. Each file is\n"
+    "one transaction: a malformed file is rejected whole, with the JSON path of the problem,\n"
+    "and files before it stay imported. An advisory imported again replaces its earlier copy.\n"
+    "info shows, per source, how many records are loaded, the newest one, its age and when the\n"
+    "source was last imported.\n"
+    "\n"
+    "  --feed-db PATH   the feed store. Default: $RISKMAP_DATA_DIR/feed.db, else\n"
+    "                   /var/lib/riskmap/feed.db (created 0600, its directory 0700).\n";
+
 static void print_options(FILE *out)
 {
     for (size_t i = 0; i < scan_n_optdefs; i++) {
@@ -125,8 +142,12 @@ int help_print(FILE *out, const char *command)
         fputs(checks_help, out);
         return 0;
     }
+    if (strcmp(command, "feed") == 0) {
+        fputs(feed_help, out);
+        return 0;
+    }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed).\n", out);
         return 0;
     }
     return -1;

@@ -41,6 +41,8 @@ int main(int argc, char **argv)
         rc = cmd_scan(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "checks") == 0)
         rc = cmd_checks(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "feed") == 0)
+        rc = cmd_feed(argc - 1, argv + 1, &e);
     else {
         fprintf(stderr, "riskmap: unknown command \"%s\" (see riskmap --help)\n", cmd);
         return EXIT_USAGE;
