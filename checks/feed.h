@@ -30,6 +30,9 @@ int feed_default_path(char *buf, size_t n, struct rm_err *e);
  * schema up to date. ":memory:" is a store that lives as long as the handle. Without create, a missing file is an error whose message starts with
  * "no feed". 0 or -1. */
 int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err *e);
+/* Read-only, for the checks: the file is read through the descriptor opened here (it stays
+ * usable after the process gives up the rights it opened it with). Same "no feed" message. */
+int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e);
 void feed_close(struct feed_db *db);
 
 struct feed_import_result {

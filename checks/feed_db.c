@@ -113,14 +113,41 @@ int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err
     }
     sqlite3_busy_timeout(f->db, 5000);
     char *msg = NULL;
-    if (sqlite3_exec(f->db, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL;"
-                            "PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) != SQLITE_OK ||
+    /* A rollback journal, not WAL: a scan that dropped root reads the store through the one
+     * descriptor it opened before (WAL would need the -wal and -shm files reopened). */
+    if (sqlite3_exec(f->db, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;",
+                     NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(f->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
         rm_errf(e, "feed: %s: %s", path, msg ? msg : sqlite3_errmsg(f->db));
         sqlite3_free(msg);
         feed_close(f);
         return -1;
     }
+    *out = f;
+    return 0;
+}
+
+int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
+{
+    *out = NULL;
+    if (access(path, F_OK) != 0)
+        return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
+    struct feed_db *f = calloc(1, sizeof *f);
+    if (!f)
+        return rm_errf(e, "feed: out of memory");
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(f->db, 5000) != SQLITE_OK ||
+        sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        rm_errf(e, "feed: %s: not a riskmap feed (%s)", path,
+                f->db ? sqlite3_errmsg(f->db) : "no memory");
+        sqlite3_finalize(s);
+        feed_close(f);
+        return -1;
+    }
+    sqlite3_finalize(s);
     *out = f;
     return 0;
 }

@@ -17,7 +17,8 @@
  * not implemented yet.)
  *
  * The feed is $RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (the check context has
- * no option for it). Without a feed the check says so in one patch.feed.missing finding (info,
+ * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
+ * as root (see checks/patch.h), else by the check itself. Without a feed the check says so in one patch.feed.missing finding (info,
  * not an error). The feed's age is recorded once in patch.feed, and a feed whose newest record
  * is older than PATCH_STALE_DAYS is a patch.feed.stale finding. Findings need an asset: these
  * three are attached to the first host that has a versioned service.
@@ -33,6 +34,7 @@
 #include "check.h"
 #include "feed.h"
 #include "feed_match.h"
+#include "patch.h"
 #include "vercmp.h"
 
 #define PATCH_STALE_DAYS 30
@@ -531,6 +533,33 @@ static int feed_findings(struct check_ctx *ctx, struct patch_state *st, const st
     return 0;
 }
 
+/* ---- the feed opened before the drop of root -------------------------------------------------- */
+
+/* Process-wide by necessity: opened by the scan command before it drops root, handed to the
+ * check's init (which takes ownership), released by patch_feed_release() when never used. */
+static struct feed_db *preopened;
+static char preopened_path[4096];
+
+void patch_feed_preopen(void)
+{
+    struct rm_err e = {{0}};
+    if (preopened || feed_default_path(preopened_path, sizeof preopened_path, &e) < 0)
+        return;
+    struct feed_source_info info[8];
+    size_t n;
+    /* feed_info reads the file: SQLite has it open from then on. */
+    if (feed_open_ro(preopened_path, &preopened, &e) == 0 && feed_info(preopened, info, 8, &n, &e) < 0) {
+        feed_close(preopened);
+        preopened = NULL;
+    }
+}
+
+void patch_feed_release(void)
+{
+    feed_close(preopened);
+    preopened = NULL;
+}
+
 /* ---- the module ----------------------------------------------------------------------------- */
 
 static void patch_cleanup(struct check_ctx *ctx);
@@ -542,10 +571,14 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
         return FAIL_OOM();
     ctx->state = st;
     st->age_days = -1;
-    if (feed_default_path(st->path, sizeof st->path, e) < 0)
-        goto fail;
     struct rm_err oe = {{0}};
-    if (feed_open(st->path, false, &st->db, &oe) < 0) {
+    if (preopened) {
+        snprintf(st->path, sizeof st->path, "%s", preopened_path);
+        st->db = preopened;
+        preopened = NULL;
+    } else if (feed_default_path(st->path, sizeof st->path, e) < 0) {
+        goto fail;
+    } else if (feed_open_ro(st->path, &st->db, &oe) < 0) {
         if (strncmp(oe.msg, "no feed", 7) == 0)
             return 0; /* reported as a finding, not an error */
         *e = oe;

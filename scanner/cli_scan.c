@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/patch.h"
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
@@ -487,6 +488,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     ui.drop = geteuid() == 0;
     if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
         goto out;
+    if (ui.drop)
+        patch_feed_preopen(); /* root's feed cannot be opened after the drop (checks/patch.h) */
 
     rc = EXIT_RUNTIME;
     if (o.output_dir) {
@@ -726,6 +729,7 @@ restore:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 out:
+    patch_feed_release();
     privs_committer_abort(&committer);
     if (ndjson_close(ui.stream) < 0 && rc == EXIT_DONE) {
         rm_errf(e, "%s: writing the event stream failed", o.ndjson);
