@@ -111,7 +111,7 @@ static void describe(char *why, size_t n, const char *where, const char *lo, boo
         snprintf(h, sizeof h, " <= %s", last);
     else
         snprintf(h, sizeof h, "%s", lo ? "" : " (all versions)");
-    snprintf(why, n, "%s: %sv%s", where, l, h);
+    snprintf(why, n, "%.150s: %.170sv%.170s", where, l, h);
 }
 
 /* Evaluates one affected entry against version; fills the hit's match fields. Returns 1 when

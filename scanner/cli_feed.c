@@ -1,10 +1,11 @@
-/* `riskmap feed import FILE...` and `riskmap feed info`: fill and describe the advisory feed
- * store the patch check reads (checks/feed.h). */
+/* `riskmap feed import FILE...`, `riskmap feed info` and `riskmap feed match FILE...`: fill,
+ * describe and query the advisory feed store the patch check reads (checks/feed.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "checks/feed.h"
+#include "checks/feed_match.h"
 #include "scanner/cli.h"
 #include "scanner/help.h"
 
@@ -86,6 +87,85 @@ static int feed_show(const char *path, struct rm_err *e)
     return EXIT_DONE;
 }
 
+/* One query line: "cpe VENDOR:PRODUCT VERSION" or "pkg ECOSYSTEM PACKAGE VERSION". Prints
+ * "QUERY: CVE,CVE (N)" or "QUERY: -". 0, 1 for a malformed line, -1 for a feed error. */
+static int match_line(struct feed_matcher *m, char *line, struct rm_err *e)
+{
+    char *f[5];
+    int n = 0;
+    for (char *tok = strtok(line, " \t\r\n"); tok && n < 5; tok = strtok(NULL, " \t\r\n"))
+        f[n++] = tok;
+    struct feed_hits hits = {0};
+    int rc;
+    if (n == 3 && strcmp(f[0], "cpe") == 0 && strchr(f[1], ':')) {
+        char *colon = strchr(f[1], ':');
+        *colon = '\0';
+        rc = feed_match_cpe(m, f[1], colon + 1, f[2], &hits, e);
+        *colon = ':';
+    } else if (n == 4 && strcmp(f[0], "pkg") == 0) {
+        rc = feed_match_package(m, f[1], f[2], f[3], &hits, e);
+    } else {
+        return 1;
+    }
+    if (rc < 0)
+        return -1;
+    printf("%s %s %s%s%s:", f[0], f[1], f[2], n == 4 ? " " : "", n == 4 ? f[3] : "");
+    size_t k = 0;
+    for (size_t i = 0; i < hits.n; i++)
+        if (hits.v[i].affected)
+            printf("%s%s", k++ ? "," : " ", hits.v[i].cve);
+    printf(k ? " (%zu)\n" : " -\n", k);
+    feed_hits_free(&hits);
+    return 0;
+}
+
+static int feed_match(const char *path, char **files, int n, struct rm_err *e)
+{
+    struct feed_db *db;
+    struct feed_matcher *m;
+    if (feed_open_ro(path, &db, e) < 0)
+        return EXIT_RUNTIME;
+    if (feed_matcher_new(db, &m, e) < 0) {
+        feed_close(db);
+        return EXIT_RUNTIME;
+    }
+    int rc = EXIT_DONE;
+    for (int i = 0; i < n && rc == EXIT_DONE; i++) {
+        FILE *in = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "r");
+        if (!in) {
+            rm_errf(e, "%s: cannot open", files[i]);
+            rc = EXIT_USAGE;
+            break;
+        }
+        char line[1024];
+        unsigned no = 0;
+        while (fgets(line, sizeof line, in)) {
+            no++;
+            if (!strchr(line, '\n') && !feof(in)) {
+                rc = EXIT_USAGE, rm_errf(e, "%s:%u: line longer than %zu bytes", files[i], no,
+                                         sizeof line - 2);
+                break;
+            }
+            char *p = line + strspn(line, " \t");
+            if (*p == '#' || *p == '\n' || *p == '\0')
+                continue;
+            int r = match_line(m, p, e);
+            if (r != 0) {
+                if (r > 0)
+                    rm_errf(e, "%s:%u: expected \"cpe VENDOR:PRODUCT VERSION\" or \"pkg "
+                            "ECOSYSTEM PACKAGE VERSION\"", files[i], no);
+                rc = r > 0 ? EXIT_USAGE : EXIT_RUNTIME;
+                break;
+            }
+        }
+        if (in != stdin)
+            fclose(in);
+    }
+    feed_matcher_free(m);
+    feed_close(db);
+    return rc;
+}
+
 int cmd_feed(int argc, char **argv, struct rm_err *e)
 {
     const char *db = NULL, *sub = NULL;
@@ -132,6 +212,13 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
         }
         return feed_import(db, files, nfiles, e);
     }
+    if (sub && strcmp(sub, "match") == 0) {
+        if (nfiles == 0) {
+            rm_errf(e, "feed match: no FILE given (\"-\" reads standard input)");
+            return EXIT_USAGE;
+        }
+        return feed_match(db, files, nfiles, e);
+    }
     if (sub && strcmp(sub, "info") == 0) {
         if (nfiles) {
             rm_errf(e, "feed info: takes no files");
@@ -139,6 +226,7 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
         }
         return feed_show(db, e);
     }
-    rm_errf(e, "feed: expected \"import FILE...\" or \"info\" (see riskmap help feed)");
+    rm_errf(e, "feed: expected \"import FILE...\", \"info\" or \"match FILE...\" (see riskmap "
+            "help feed)");
     return EXIT_USAGE;
 }

@@ -44,6 +44,20 @@ check "info: per-source records, newest record, imports" test "$got" = "$expect"
 check "info: the age of the newest record in days" \
     sh -c "echo \"\$1\" | awk 'NR == 3 && \$5 == \"d\" && \$4 > 100 {f = 1} END {exit !f}'" _ "$out"
 
+# match: the CVEs whose ranges include each queried version.
+out=$(printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe openbsd:openssh 9.8p1" "# comment" \
+    "pkg Debian:12 openssh 1:9.2p1-2+deb12u2" "pkg Debian:12 openssh 1:9.2p1-2+deb12u3" \
+    "cpe apache:http_server 2.4.50" | run_riskmap feed match -)
+expect="cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-48795 (3)
+cpe openbsd:openssh 9.8p1: -
+pkg Debian:12 openssh 1:9.2p1-2+deb12u2: CVE-2024-6387 (1)
+pkg Debian:12 openssh 1:9.2p1-2+deb12u3: -
+cpe apache:http_server 2.4.50: CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-38476 (4)"
+check "match: CVEs per queried version" test "$out" = "$expect"
+echo "openssh 9.2p1" | run_riskmap feed match - > /dev/null 2> "$WORK/err"
+check "match: a malformed query line is an error naming the line" test "$(cat "$WORK/err")" = \
+    'riskmap: -:1: expected "cpe VENDOR:PRODUCT VERSION" or "pkg ECOSYSTEM PACKAGE VERSION"'
+
 out=$(run_riskmap feed --feed-db "$WORK/other.db" info)
 check "--feed-db names another store" \
     test "$out" = "feed $WORK/other.db: nothing loaded (riskmap feed import FILE...)"
