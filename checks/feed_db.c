@@ -23,6 +23,7 @@ static const char schema_sql[] =
     " published TEXT, modified TEXT, withdrawn TEXT,"
     " cvss3_score REAL, cvss3_vector TEXT,"
     " cvss4_score REAL, cvss4_vector TEXT,"
+    " cve TEXT,"                      /* the CVE it is about: its name, or its first CVE alias */
     " UNIQUE(source, name));"
     "CREATE TABLE IF NOT EXISTS alias("
     " advisory INTEGER NOT NULL REFERENCES advisory(id) ON DELETE CASCADE,"
@@ -37,6 +38,7 @@ static const char schema_sql[] =
     "CREATE INDEX IF NOT EXISTS affected_adv ON affected(advisory);"
     "CREATE INDEX IF NOT EXISTS affected_pkg ON affected(package, ecosystem);"
     "CREATE INDEX IF NOT EXISTS affected_prod ON affected(product, vendor);"
+
     /* One interval per row. OSV: introduced ('0' stored as NULL) up to fixed (excluded) or
      * last_affected (included), or open. NVD: versionStart* -> introduced (+ excl flag),
      * versionEndExcluding -> fixed, versionEndIncluding -> last_affected. */
@@ -45,14 +47,16 @@ static const char schema_sql[] =
     " type TEXT NOT NULL,"            /* SEMVER | ECOSYSTEM | GIT | NVD */
     " introduced TEXT, introduced_excl INTEGER NOT NULL DEFAULT 0,"
     " fixed TEXT, last_affected TEXT);"
-    "CREATE INDEX IF NOT EXISTS range_aff ON affected_range(affected);"
+    /* Covering: matching reads ranges through this index alone. */
+    "CREATE INDEX IF NOT EXISTS range_aff ON affected_range(affected, type, introduced,"
+    " introduced_excl, fixed, last_affected);"
     "CREATE TABLE IF NOT EXISTS affected_version("
     " affected INTEGER NOT NULL REFERENCES affected(id) ON DELETE CASCADE,"
     " version TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS version_aff ON affected_version(affected);"
     "CREATE TABLE IF NOT EXISTS kev("
     " cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT,"
-    " date_added TEXT NOT NULL, due_date TEXT, ransomware TEXT);"
+    " date_added TEXT NOT NULL, due_date TEXT, ransomware TEXT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS feed_import("
     " id INTEGER PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL,"
     " imported TEXT NOT NULL, records INTEGER NOT NULL, newest TEXT);"
@@ -115,7 +119,10 @@ int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err
     char *msg = NULL;
     /* A rollback journal, not WAL: a scan that dropped root reads the store through the one
      * descriptor it opened before (WAL would need the -wal and -shm files reopened). */
-    if (sqlite3_exec(f->db, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;",
+    /* A large page cache: an import writes the whole file in one transaction, and spilling
+     * pages to the file before the commit costs more than the memory (at most 64 MiB). */
+    if (sqlite3_exec(f->db, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+                            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
                      NULL, NULL, &msg) != SQLITE_OK ||
         sqlite3_exec(f->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
         rm_errf(e, "feed: %s: %s", path, msg ? msg : sqlite3_errmsg(f->db));
@@ -136,8 +143,12 @@ int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
     if (!f)
         return rm_errf(e, "feed: out of memory");
     sqlite3_stmt *s = NULL;
+    /* Matching reads small rows all over the file: map it (read-only, so nothing is written
+     * through the mapping) and cache generously. */
     if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(f->db, 5000) != SQLITE_OK ||
+        sqlite3_exec(f->db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
                            NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
@@ -210,6 +221,7 @@ int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id,
     if (a->cvss4_score >= 0)
         sqlite3_bind_double(s, 9, a->cvss4_score);
     bind_text(s, 10, a->cvss4_vector);
+    bind_text(s, 11, a->cve ? a->cve : strncmp(a->name, "CVE-", 4) == 0 ? a->name : NULL);
     if (step_done(w, s, e) < 0)
         return -1;
     *id = sqlite3_last_insert_rowid(w->db);
@@ -375,8 +387,8 @@ static int writer_prepare(struct feed_writer *w, struct rm_err *e)
     static const char *const sql[] = {
         "DELETE FROM advisory WHERE source = ?1 AND name = ?2",
         "INSERT INTO advisory(source, name, summary, published, modified, withdrawn,"
-        " cvss3_score, cvss3_vector, cvss4_score, cvss4_vector)"
-        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        " cvss3_score, cvss3_vector, cvss4_score, cvss4_vector, cve)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         "INSERT OR IGNORE INTO alias(advisory, name) VALUES(?1, ?2)",
         "INSERT INTO affected(advisory, ecosystem, package, cpe, vendor, product, cpe_version,"
         " database_specific) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

@@ -36,6 +36,7 @@ struct fw_advisory {
     const char *published, *modified, *withdrawn; /* normalised or NULL */
     double cvss3_score, cvss4_score;        /* < 0: none */
     const char *cvss3_vector, *cvss4_vector;
+    const char *cve; /* the CVE it is about when name is not one (an alias); may be NULL */
 };
 
 struct fw_affected {

@@ -16,26 +16,32 @@
 
 struct feed_matcher {
     sqlite3 *db;
-    sqlite3_stmt *by_cpe, *by_pkg, *versions, *ranges, *cve_alias, *kev;
+    sqlite3_stmt *by_cpe, *by_pkg;
+    bool in_txn;
 };
 
+/* One row per (affected entry, range), ordered by entry, with everything the evaluation needs:
+ * the advisory, its CVE, its KEV date, the entry's exact versions (joined with \x1f) and the
+ * range (NULL columns for an entry without ranges). One statement per lookup: matching many
+ * products is dominated by statement executions, not by the comparisons. */
+#define MATCH_COLUMNS                                                                            \
+    "SELECT v.name, v.source, v.cvss3_score, v.cvss3_vector, v.cvss4_score, v.cvss4_vector,"    \
+    " a.id, a.cpe_version, a.ecosystem,"                                                          \
+    " (SELECT group_concat(x.version, char(31)) FROM affected_version x WHERE x.affected = a.id),"\
+    " r.type, r.introduced, r.introduced_excl, r.fixed, r.last_affected,"                       \
+    " v.cve, (SELECT k.date_added FROM kev k WHERE k.cve = v.cve)"                             \
+    " FROM affected a JOIN advisory v ON v.id = a.advisory"                                      \
+    " LEFT JOIN affected_range r ON r.affected = a.id"
+
+enum { C_NAME, C_SOURCE, C_S3, C_V3, C_S4, C_V4, C_AFF, C_CPEVER, C_ECO, C_VERSIONS, C_TYPE,
+       C_LO, C_LOEXCL, C_FIXED, C_LAST, C_CVE, C_KEV };
+
 static const char *const matcher_sql[] = {
-    /* 0: entries for a CPE vendor:product */
-    "SELECT v.id, v.name, v.source, v.cvss3_score, v.cvss3_vector, v.cvss4_score,"
-    " v.cvss4_vector, a.id, a.cpe_version, NULL FROM affected a"
-    " JOIN advisory v ON v.id = a.advisory"
-    " WHERE a.product = ?1 AND a.vendor = ?2 AND v.withdrawn IS NULL",
-    /* 1: entries for an OSV package in ecosystems "PREFIX" or "PREFIX:..." */
-    "SELECT v.id, v.name, v.source, v.cvss3_score, v.cvss3_vector, v.cvss4_score,"
-    " v.cvss4_vector, a.id, NULL, a.ecosystem FROM affected a"
-    " JOIN advisory v ON v.id = a.advisory"
-    " WHERE a.package = ?1 AND (a.ecosystem = ?2 OR a.ecosystem GLOB ?3)"
-    " AND v.withdrawn IS NULL",
-    "SELECT version FROM affected_version WHERE affected = ?1",
-    "SELECT type, introduced, introduced_excl, fixed, last_affected FROM affected_range"
-    " WHERE affected = ?1",
-    "SELECT name FROM alias WHERE advisory = ?1 AND name GLOB 'CVE-*' ORDER BY name LIMIT 1",
-    "SELECT date_added FROM kev WHERE cve = ?1",
+    MATCH_COLUMNS " WHERE a.product = ?1 AND a.vendor = ?2 AND v.withdrawn IS NULL"
+                  " ORDER BY a.id",
+    /* ecosystems "PREFIX" or "PREFIX:..." */
+    MATCH_COLUMNS " WHERE a.package = ?1 AND (a.ecosystem = ?2 OR a.ecosystem GLOB ?3)"
+                  " AND v.withdrawn IS NULL ORDER BY a.id",
 };
 
 int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_err *e)
@@ -44,8 +50,16 @@ int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_er
     if (!m)
         return rm_errf(e, "feed: out of memory");
     m->db = db->db;
-    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg, &m->versions, &m->ranges, &m->cve_alias,
-                            &m->kev};
+    /* One read transaction for the matcher's life: without it every lookup takes and drops
+     * the file lock and looks for a hot journal (two system calls each). An import waits
+     * for it (busy timeout) and then sees nothing half-done either way. */
+    if (sqlite3_exec(m->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
+        free(m);
+        return -1;
+    }
+    m->in_txn = true;
+    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg};
     for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
         if (sqlite3_prepare_v2(m->db, matcher_sql[i], -1, dst[i], NULL) != SQLITE_OK) {
             rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
@@ -60,9 +74,10 @@ void feed_matcher_free(struct feed_matcher *m)
 {
     if (!m)
         return;
-    sqlite3_stmt *all[] = {m->by_cpe, m->by_pkg, m->versions, m->ranges, m->cve_alias, m->kev};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        sqlite3_finalize(all[i]);
+    sqlite3_finalize(m->by_cpe);
+    sqlite3_finalize(m->by_pkg);
+    if (m->in_txn)
+        sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
     free(m);
 }
 
@@ -114,80 +129,6 @@ static void describe(char *why, size_t n, const char *where, const char *lo, boo
     snprintf(why, n, "%.150s: %.170sv%.170s", where, l, h);
 }
 
-/* Evaluates one affected entry against version; fills the hit's match fields. Returns 1 when
- * the version is affected, 0 when not (hit->fixed may still name the fix), -1 on a database
- * error. */
-static int eval_entry(struct feed_matcher *m, int64_t aff, const char *cpe_version,
-                      const char *ecosystem, enum vercmp_scheme sch, const char *version,
-                      const char *where, struct feed_hit *hit)
-{
-    if (cpe_version && vercmp_valid(sch, cpe_version) && vercmp(sch, version, cpe_version) == 0) {
-        snprintf(hit->why, sizeof hit->why, "%s: v = %s", where, cpe_version);
-        return 1;
-    }
-    int affected = 0;
-    sqlite3_bind_int64(m->versions, 1, aff);
-    int rc;
-    while ((rc = sqlite3_step(m->versions)) == SQLITE_ROW) {
-        const char *x = col(m->versions, 0);
-        if (x && vercmp_valid(sch, x) && vercmp(sch, version, x) == 0) {
-            snprintf(hit->why, sizeof hit->why, "%s: v = %s (listed)", where, x);
-            affected = 1;
-            break;
-        }
-    }
-    sqlite3_reset(m->versions);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return -1;
-    if (affected)
-        return 1;
-    sqlite3_bind_int64(m->ranges, 1, aff);
-    while ((rc = sqlite3_step(m->ranges)) == SQLITE_ROW) {
-        const char *type = col(m->ranges, 0), *lo = col(m->ranges, 1);
-        bool lo_excl = sqlite3_column_int(m->ranges, 2) != 0;
-        const char *fixed = col(m->ranges, 3), *last = col(m->ranges, 4);
-        enum vercmp_scheme rs = sch;
-        if (type && strcmp(type, "GIT") == 0)
-            continue;
-        if (type && strcmp(type, "SEMVER") == 0)
-            rs = VERCMP_SEMVER;
-        else if (type && strcmp(type, "ECOSYSTEM") == 0 &&
-                 (!ecosystem || vercmp_scheme_for_ecosystem(ecosystem, &rs) < 0))
-            continue;
-        int in = in_interval(rs, version, lo, lo_excl, fixed, last);
-        /* Remember the fix of the interval the version is in, or of one it has passed. */
-        if (in == 1 || (in == 0 && fixed && vercmp(rs, version, fixed) >= 0 &&
-                        (!lo || vercmp(rs, version, lo) >= 0)))
-            snprintf(hit->fixed, sizeof hit->fixed, "%s", fixed ? fixed : "");
-        if (in == 1) {
-            describe(hit->why, sizeof hit->why, where, lo, lo_excl, fixed, last);
-            hit->unfixed = !fixed && !last; /* open-ended: affected up to today */
-            affected = 1;
-            break;
-        }
-    }
-    sqlite3_reset(m->ranges);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return -1;
-    return affected;
-}
-
-/* The CVE an advisory is about: its own name when it is one, else its first CVE alias. */
-static int cve_of(struct feed_matcher *m, int64_t adv, const char *name, char *out, size_t n)
-{
-    if (strncmp(name, "CVE-", 4) == 0) {
-        snprintf(out, n, "%s", name);
-        return 0;
-    }
-    snprintf(out, n, "%s", name);
-    sqlite3_bind_int64(m->cve_alias, 1, adv);
-    int rc = sqlite3_step(m->cve_alias);
-    if (rc == SQLITE_ROW && col(m->cve_alias, 0))
-        snprintf(out, n, "%s", col(m->cve_alias, 0));
-    sqlite3_reset(m->cve_alias);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
 static struct feed_hit *hit_for(struct feed_hits *h, const char *cve)
 {
     for (size_t i = 0; i < h->n; i++)
@@ -208,70 +149,155 @@ static struct feed_hit *hit_for(struct feed_hits *h, const char *cve)
     return x;
 }
 
-/* Runs stmt (bound by the caller) and merges its entries into out. all: also entries that do
- * not include the version (with affected = false), so that a distro's fix can be reported. */
+/* One affected entry being evaluated: the advisory's fields copied out of the row (SQLite's
+ * column pointers do not outlive the next step) and the verdict so far. */
+struct entry {
+    int64_t aff;
+    int state;       /* 1 affected, 0 not (yet), -1 done: affected, later ranges skipped */
+    bool unfixed;
+    char fixed[256];
+    char why[512];
+    struct feed_hit adv; /* cve, scores, vectors, kev, ecosystem */
+};
+
+static void entry_start(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sch,
+                        const char *version)
+{
+    memset(en, 0, sizeof *en);
+    en->aff = sqlite3_column_int64(s, C_AFF);
+    const char *name = col(s, C_NAME), *cve = col(s, C_CVE), *kev = col(s, C_KEV);
+    snprintf(en->adv.cve, sizeof en->adv.cve, "%s", cve ? cve : name ? name : "?");
+    en->adv.cvss3 = sqlite3_column_type(s, C_S3) == SQLITE_NULL ? -1 : sqlite3_column_double(s, C_S3);
+    en->adv.cvss4 = sqlite3_column_type(s, C_S4) == SQLITE_NULL ? -1 : sqlite3_column_double(s, C_S4);
+    snprintf(en->adv.vector3, sizeof en->adv.vector3, "%s", col(s, C_V3) ? col(s, C_V3) : "");
+    snprintf(en->adv.vector4, sizeof en->adv.vector4, "%s", col(s, C_V4) ? col(s, C_V4) : "");
+    snprintf(en->adv.ecosystem, sizeof en->adv.ecosystem, "%s", col(s, C_ECO) ? col(s, C_ECO) : "");
+    if (kev) {
+        en->adv.kev = true;
+        snprintf(en->adv.kev_added, sizeof en->adv.kev_added, "%s", kev);
+    }
+    char where[160];
+    snprintf(where, sizeof where, "%s %s", col(s, C_SOURCE) ? col(s, C_SOURCE) : "?",
+             name ? name : "?");
+    /* An exact version of the CPE criteria, or one of the entry's listed versions. */
+    const char *cv = col(s, C_CPEVER);
+    if (cv && vercmp_valid(sch, cv) && vercmp(sch, version, cv) == 0) {
+        snprintf(en->why, sizeof en->why, "%s: v = %s", where, cv);
+        en->state = -1;
+        return;
+    }
+    const char *list = col(s, C_VERSIONS);
+    while (list && *list) {
+        const char *end = strchr(list, '\x1f');
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        char one[256];
+        if (n < sizeof one) {
+            memcpy(one, list, n);
+            one[n] = '\0';
+            if (vercmp_valid(sch, one) && vercmp(sch, version, one) == 0) {
+                snprintf(en->why, sizeof en->why, "%s: v = %s (listed)", where, one);
+                en->state = -1;
+                return;
+            }
+        }
+        list = end ? end + 1 : NULL;
+    }
+    snprintf(en->why, sizeof en->why, "%s", where); /* completed by the matching range */
+}
+
+/* The range on this row, for an entry not yet known to be affected. */
+static void entry_range(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sch,
+                        const char *version)
+{
+    const char *type = col(s, C_TYPE);
+    if (en->state != 0 || !type || strcmp(type, "GIT") == 0)
+        return; /* no range on this row, or commits: never a version match */
+    enum vercmp_scheme rs = sch;
+    if (strcmp(type, "SEMVER") == 0)
+        rs = VERCMP_SEMVER;
+    else if (strcmp(type, "ECOSYSTEM") == 0 &&
+             (!en->adv.ecosystem[0] || vercmp_scheme_for_ecosystem(en->adv.ecosystem, &rs) < 0))
+        return;
+    const char *lo = col(s, C_LO), *fixed = col(s, C_FIXED), *last = col(s, C_LAST);
+    bool lo_excl = sqlite3_column_int(s, C_LOEXCL) != 0;
+    int in = in_interval(rs, version, lo, lo_excl, fixed, last);
+    /* Remember the fix of the interval the version is in, or of one it has passed. */
+    if (in == 1 || (in == 0 && fixed && vercmp(rs, version, fixed) >= 0 &&
+                    (!lo || vercmp(rs, version, lo) >= 0)))
+        snprintf(en->fixed, sizeof en->fixed, "%s", fixed ? fixed : "");
+    if (in == 1) {
+        char where[160];
+        snprintf(where, sizeof where, "%.150s", en->why);
+        describe(en->why, sizeof en->why, where, lo, lo_excl, fixed, last);
+        en->unfixed = !fixed && !last; /* open-ended: affected up to today */
+        en->state = -1;
+    }
+}
+
+/* Merges a finished entry into out. all: also entries the version is past (with their fix). */
+static int entry_finish(const struct entry *en, enum vercmp_scheme sch, bool all,
+                        struct feed_hits *out)
+{
+    bool affected = en->state != 0;
+    if (!affected && !(all && en->fixed[0]))
+        return 0;
+    struct feed_hit *h = hit_for(out, en->adv.cve);
+    if (!h)
+        return -1;
+    if (affected && !h->affected) {
+        h->affected = true;
+        snprintf(h->why, sizeof h->why, "%s", en->why);
+    }
+    if (en->fixed[0] && (!h->fixed[0] || vercmp(sch, h->fixed, en->fixed) < 0))
+        snprintf(h->fixed, sizeof h->fixed, "%s", en->fixed);
+    if (affected && en->unfixed)
+        h->unfixed = true;
+    if (en->adv.ecosystem[0] && !h->ecosystem[0])
+        snprintf(h->ecosystem, sizeof h->ecosystem, "%s", en->adv.ecosystem);
+    if (en->adv.cvss3 > h->cvss3) {
+        h->cvss3 = en->adv.cvss3;
+        snprintf(h->vector3, sizeof h->vector3, "%s", en->adv.vector3);
+    }
+    if (en->adv.cvss4 > h->cvss4) {
+        h->cvss4 = en->adv.cvss4;
+        snprintf(h->vector4, sizeof h->vector4, "%s", en->adv.vector4);
+    }
+    if (en->adv.kev && !h->kev) {
+        h->kev = true;
+        snprintf(h->kev_added, sizeof h->kev_added, "%s", en->adv.kev_added);
+    }
+    return 0;
+}
+
+/* Runs stmt (bound by the caller) and merges its entries into out. */
 static int collect(struct feed_matcher *m, sqlite3_stmt *stmt, enum vercmp_scheme sch,
                    const char *version, bool all, struct feed_hits *out, struct rm_err *e)
 {
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t adv = sqlite3_column_int64(stmt, 0);
-        const char *name = col(stmt, 1), *source = col(stmt, 2);
-        int64_t aff = sqlite3_column_int64(stmt, 7);
-        const char *cpe_version = col(stmt, 8), *eco = col(stmt, 9);
-        struct feed_hit probe;
-        memset(&probe, 0, sizeof probe);
-        char where[160];
-        snprintf(where, sizeof where, "%s %s", source ? source : "?", name ? name : "?");
-        int in = eval_entry(m, aff, cpe_version, eco, sch, version, where, &probe);
-        if (in < 0)
-            break;
-        if (in == 0 && !(all && probe.fixed[0]))
-            continue;
-        char cve[FEED_MAX_ID + 1];
-        if (cve_of(m, adv, name ? name : "?", cve, sizeof cve) < 0) {
-            rc = SQLITE_ERROR;
-            break;
-        }
-        struct feed_hit *h = hit_for(out, cve);
-        if (!h) {
-            sqlite3_reset(stmt);
-            return rm_errf(e, "feed: out of memory");
-        }
-        if (in == 1 && !h->affected) {
-            h->affected = true;
-            snprintf(h->why, sizeof h->why, "%s", probe.why);
-        }
-        if (probe.fixed[0] && (!h->fixed[0] || vercmp(sch, h->fixed, probe.fixed) < 0))
-            snprintf(h->fixed, sizeof h->fixed, "%s", probe.fixed);
-        if (in == 1 && probe.unfixed)
-            h->unfixed = true;
-        if (eco && !h->ecosystem[0])
-            snprintf(h->ecosystem, sizeof h->ecosystem, "%s", eco);
-        double s3 = sqlite3_column_type(stmt, 3) == SQLITE_NULL ? -1 : sqlite3_column_double(stmt, 3);
-        double s4 = sqlite3_column_type(stmt, 5) == SQLITE_NULL ? -1 : sqlite3_column_double(stmt, 5);
-        if (s3 > h->cvss3) {
-            h->cvss3 = s3;
-            snprintf(h->vector3, sizeof h->vector3, "%s", col(stmt, 4) ? col(stmt, 4) : "");
-        }
-        if (s4 > h->cvss4) {
-            h->cvss4 = s4;
-            snprintf(h->vector4, sizeof h->vector4, "%s", col(stmt, 6) ? col(stmt, 6) : "");
-        }
+    struct entry *en = malloc(sizeof *en);
+    if (!en) {
+        sqlite3_reset(stmt);
+        return rm_errf(e, "feed: out of memory");
     }
+    bool open = false;
+    int rc, oom = 0;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && !oom) {
+        int64_t aff = sqlite3_column_int64(stmt, C_AFF);
+        if (!open || aff != en->aff) {
+            if (open && entry_finish(en, sch, all, out) < 0)
+                oom = 1;
+            entry_start(en, stmt, sch, version);
+            open = true;
+        }
+        entry_range(en, stmt, sch, version);
+    }
+    if (open && !oom && rc == SQLITE_DONE && entry_finish(en, sch, all, out) < 0)
+        oom = 1;
+    free(en);
     sqlite3_reset(stmt);
+    if (oom)
+        return rm_errf(e, "feed: out of memory");
     if (rc != SQLITE_DONE)
         return rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
-    /* KEV flags, once per CVE. */
-    for (size_t i = 0; i < out->n; i++) {
-        struct feed_hit *h = &out->v[i];
-        sqlite3_bind_text(m->kev, 1, h->cve, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(m->kev) == SQLITE_ROW && col(m->kev, 0)) {
-            h->kev = true;
-            snprintf(h->kev_added, sizeof h->kev_added, "%s", col(m->kev, 0));
-        }
-        sqlite3_reset(m->kev);
-    }
     return 0;
 }
 

@@ -184,6 +184,25 @@ static int osv_aliases(struct feed_writer *w, int64_t adv, const cJSON *rec, con
     return 0;
 }
 
+/* The CVE a record is about when its id is not one: the lowest CVE id among aliases and
+ * upstream (validated later, when the aliases are stored). */
+static const char *first_cve(const cJSON *rec)
+{
+    const char *best = NULL;
+    static const char *const members[] = {"aliases", "upstream"};
+    for (size_t m = 0; m < 2; m++) {
+        const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, members[m]), *v;
+        if (!cJSON_IsArray(arr))
+            continue;
+        cJSON_ArrayForEach(v, arr) {
+            if (cJSON_IsString(v) && strncmp(v->valuestring, "CVE-", 4) == 0 &&
+                strlen(v->valuestring) <= FEED_MAX_ID && (!best || strcmp(v->valuestring, best) < 0))
+                best = v->valuestring;
+        }
+    }
+    return best;
+}
+
 static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
 {
     if (!cJSON_IsObject(rec))
@@ -235,6 +254,7 @@ static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
         /* CVSS_V2 and ecosystem ratings ("Ubuntu") are not kept. */
     }
 
+    a.cve = first_cve(rec);
     int64_t adv;
     if (fw_advisory(w, &a, &adv, w->err) < 0)
         return -1;
