@@ -174,7 +174,8 @@ static void distro_of(const struct service *svc, struct distro *d)
     memset(d, 0, sizeof *d);
     const char *info = svc->info ? svc->info : "";
     static const char *const names[] = {"Debian", "Ubuntu", "Raspbian", "Red Hat", "CentOS",
-                                        "Rocky", "AlmaLinux", "Fedora", "SUSE", "Amazon Linux"};
+                                        "Rocky", "AlmaLinux", "Fedora", "SUSE", "Amazon Linux",
+                                        "FreeBSD"};
     for (size_t i = 0; i < sizeof names / sizeof names[0] && !d->name[0]; i++) {
         const char *at = strcasestr(info, names[i]);
         if (!at)

@@ -255,6 +255,28 @@ static void distro_marker_without_revision_is_possible_backport(void **state)
     scan_result_free(r);
 }
 
+static void ubuntu_build_without_ubuntu_records_is_possible_backport(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.5");
+    /* tests/fixtures/banners/synthetic-openssh-ubuntu.banner: "OpenSSH_8.9p1 Ubuntu-3ubuntu0.6"
+     * (hand-written, see the README there). The feed has no Ubuntu records: the revision
+     * cannot be judged, so every upstream match stays possible. */
+    add_fixture(r, h, 22, "banner", "synthetic-openssh-ubuntu.banner");
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 22);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2023-38408,CVE-2024-6387,CVE-2023-48795");
+    assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
+    assert_string_equal(finding_fact(f, "distro"), "Ubuntu");
+    assert_string_equal(finding_fact(f, "distro_revision"), "3ubuntu0.6");
+    assert_string_equal(finding_fact(f, "distro_package_version"), "1:8.9p1-3ubuntu0.6");
+    assert_null(finding_fact(f, "distro_fixed"));
+    assert_int_equal(f->severity, SEV_HIGH); /* 9.8, one level down */
+    scan_result_free(r);
+}
+
 static void kev_and_exact_versions(void **state)
 {
     (void)state;
@@ -406,6 +428,7 @@ int main(void)
         cmocka_unit_test_setup(debian_build_with_the_fixes_is_not_reported, with_feed),
         cmocka_unit_test_setup(debian_build_before_a_fix_is_confirmed, with_feed),
         cmocka_unit_test_setup(distro_marker_without_revision_is_possible_backport, with_feed),
+        cmocka_unit_test_setup(ubuntu_build_without_ubuntu_records_is_possible_backport, with_feed),
         cmocka_unit_test_setup(kev_and_exact_versions, with_feed),
         cmocka_unit_test_setup(captured_banners, with_feed),
         cmocka_unit_test_setup(matcher_directly, with_feed),
