@@ -1,8 +1,8 @@
 /* Version comparison, each scheme against its reference algorithm's own test vectors:
  *   dpkg    lib/dpkg/t/t-version.c (compare and parse cases) and Debian policy 5.6.12's '~'
- *           example; results cross-checked against `dpkg --compare-versions` (dpkg 1.21.22).
- *   rpm     rpm's tests/rpmvercmp.at, caret cases included (rpm 4.17+); cross-checked against
- *           rpm 4.18's rpm.vercmp().
+ *           example; and pseudo-random versions against `dpkg --compare-versions` itself.
+ *   rpm     rpm's tests/rpmvercmp.at, caret cases included (rpm 4.17+); and 2,000 pseudo-random
+ *           epoch:version-release pairs against rpm's own rpm.vercmp() (rpm 4.18).
  *   semver  semver.org: the precedence examples of item 11 and the valid/invalid example list
  *           published with the specification's regular expression.
  *   upstream  release histories of OpenSSH, OpenSSL, ProFTPD and PostgreSQL, in release order.
@@ -13,10 +13,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "checks/vercmp.h"
+
+extern char **environ;
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -385,6 +391,132 @@ static void upstream_not_a_version(void **state)
     assert_true(upstream_valid(many)); /* 64 */
 }
 
+/* ---- against the reference implementations themselves ---------------------------------------- */
+
+/* Deterministic pseudo-random versions over the characters that matter to each algorithm. */
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static unsigned next_rand(unsigned n)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (unsigned)(rng % n);
+}
+
+static void random_version(char *out, size_t n, const char *alphabet, bool epoch)
+{
+    size_t k = 0;
+    if (epoch && next_rand(4) == 0)
+        k += (size_t)snprintf(out, n, "%u:", next_rand(3));
+    out[k++] = (char)('0' + next_rand(10));
+    size_t len = 1 + next_rand(6), al = strlen(alphabet);
+    for (size_t i = 0; i < len && k + 1 < n; i++)
+        out[k++] = alphabet[next_rand((unsigned)al)];
+    out[k] = '\0';
+}
+
+/* Exit status of a program run without a shell. */
+static int run(const char *const argv[])
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0); /* O_WRONLY */
+    /* posix_spawnp's argv is char *const[] for historical reasons; it does not write. */
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0)
+        return -1;
+    int st;
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+/* dpkg --compare-versions (dpkg is part of every Debian system): the same answers, and the
+ * same versions refused. */
+static void dpkg_agrees_with_dpkg(void **state)
+{
+    (void)state;
+    const char *probe[] = {"dpkg", "--compare-versions", "1", "lt", "2", NULL};
+    if (run(probe) != 0)
+        skip();
+    int compared = 0;
+    for (int i = 0; i < 150; i++) {
+        char a[40], b[40];
+        random_version(a, sizeof a, "019aZz.~+-", true);
+        if (next_rand(3) == 0) {
+            snprintf(b, sizeof b, "%s", a);
+            b[strlen(b) - 1] = "09a~+."[next_rand(6)];
+        } else {
+            random_version(b, sizeof b, "019aZz.~+-", true);
+        }
+        const char *lt[] = {"dpkg", "--compare-versions", a, "lt", b, NULL};
+        const char *eq[] = {"dpkg", "--compare-versions", a, "eq", b, NULL};
+        int r = run(lt);
+        int want = r == 0 ? -1 : r == 1 ? (run(eq) == 0 ? 0 : 1) : 2;
+        if (want == 2) {
+            /* dpkg refused one of them: so must we. */
+            if (vercmp_valid(VERCMP_DPKG, a) && vercmp_valid(VERCMP_DPKG, b))
+                fail_msg("dpkg refuses \"%s\" or \"%s\", riskmap accepts both", a, b);
+            continue;
+        }
+        compared++;
+        if (vercmp_dpkg(a, b) != want)
+            fail_msg("vercmp_dpkg(\"%s\", \"%s\") = %d, dpkg says %d", a, b, vercmp_dpkg(a, b), want);
+    }
+    assert_true(compared > 50);
+}
+
+/* rpm's own rpm.vercmp() (epoch:version-release), 2000 pairs in one rpm process. Skipped
+ * when rpm is not installed (contrib/install-deps.sh installs it). */
+static void rpm_agrees_with_rpm(void **state)
+{
+    (void)state;
+    const char *probe[] = {"rpm", "--version", NULL};
+    if (run(probe) != 0)
+        skip();
+    char path[] = "/tmp/rm-vercmp-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    enum { NPAIRS = 2000 };
+    static char pa[NPAIRS][48], pb[NPAIRS][48];
+    for (int i = 0; i < NPAIRS; i++) {
+        random_version(pa[i], sizeof pa[i], "0129abzZ.~^_+", true);
+        if (next_rand(3) == 0) {
+            memcpy(pb[i], pa[i], sizeof pb[i]);
+            pb[i][strlen(pb[i]) - 1] = "09a~^_."[next_rand(7)];
+        } else {
+            random_version(pb[i], sizeof pb[i], "0129abzZ.~^_+", true);
+        }
+        if (next_rand(2))
+            snprintf(pa[i] + strlen(pa[i]), sizeof pa[i] - strlen(pa[i]), "-%u", next_rand(3));
+        if (next_rand(2))
+            snprintf(pb[i] + strlen(pb[i]), sizeof pb[i] - strlen(pb[i]), "-%u", next_rand(3));
+        fprintf(f, "%s\t%s\n", pa[i], pb[i]);
+    }
+    fclose(f);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rpm --eval '%%{lua: for l in io.lines(\"%s\") do local a, b = "
+             "l:match(\"^(.-)\\t(.*)$\"); print(rpm.vercmp(a, b) .. \"\\n\") end}'", path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    int i = 0;
+    char line[32];
+    while (i < NPAIRS && fgets(line, sizeof line, p)) {
+        if (line[0] == '\n')
+            continue;
+        int want = atoi(line);
+        if (vercmp_rpm_evr(pa[i], pb[i]) != want)
+            fail_msg("vercmp_rpm_evr(\"%s\", \"%s\") = %d, rpm says %d", pa[i], pb[i],
+                     vercmp_rpm_evr(pa[i], pb[i]), want);
+        i++;
+    }
+    pclose(p);
+    unlink(path);
+    assert_int_equal(i, NPAIRS);
+}
+
 static void ecosystems(void **state)
 {
     (void)state;
@@ -419,6 +551,8 @@ int main(void)
         cmocka_unit_test(upstream_equal_spellings),
         cmocka_unit_test(upstream_not_a_version),
         cmocka_unit_test(ecosystems),
+        cmocka_unit_test(dpkg_agrees_with_dpkg),
+        cmocka_unit_test(rpm_agrees_with_rpm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
