@@ -137,8 +137,12 @@ int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err
 int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
 {
     *out = NULL;
-    if (access(path, F_OK) != 0)
-        return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
+    if (access(path, R_OK) != 0) {
+        if (errno == ENOENT)
+            return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
+        /* There may be one this user cannot read (root's, 0600 in 0700): say so. */
+        return rm_errf(e, "no feed readable at %s: %s", path, strerror(errno));
+    }
     struct feed_db *f = calloc(1, sizeof *f);
     if (!f)
         return rm_errf(e, "feed: out of memory");

@@ -95,6 +95,7 @@ struct distro {
 
 struct patch_state {
     char path[4096];
+    char why_missing[512]; /* the feed's open error when there is none to use */
     struct feed_db *db;
     struct feed_matcher *m;
     char newest[FEED_TIME_LEN];
@@ -492,9 +493,10 @@ static int feed_findings(struct check_ctx *ctx, struct patch_state *st, const st
     char detail[700], age[32], recs[32];
     if (!st->db) {
         snprintf(detail, sizeof detail,
-                 "No advisory feed was found at %.300s, so the versions detected on this network "
-                 "were not compared with published vulnerabilities. Import one with riskmap "
-                 "feed import (OSV, NVD or CISA KEV files) and scan again.", st->path);
+                 "No advisory feed could be used (%.300s), so the versions detected on this "
+                 "network were not compared with published vulnerabilities. Import one with "
+                 "riskmap feed import (OSV, NVD or CISA KEV files) and scan again.",
+                 st->why_missing[0] ? st->why_missing : st->path);
         struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED_MISSING], host, 0,
                                        "Patch levels not assessed: no advisory feed");
         if (!f || finding_set_detail(f, detail) < 0 || finding_add_fact(f, "feed", st->path) < 0)
@@ -580,8 +582,10 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
     } else if (feed_default_path(st->path, sizeof st->path, e) < 0) {
         goto fail;
     } else if (feed_open_ro(st->path, &st->db, &oe) < 0) {
-        if (strncmp(oe.msg, "no feed", 7) == 0)
+        if (strncmp(oe.msg, "no feed", 7) == 0) {
+            snprintf(st->why_missing, sizeof st->why_missing, "%s", oe.msg);
             return 0; /* reported as a finding, not an error */
+        }
         *e = oe;
         goto fail;
     }
