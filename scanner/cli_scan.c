@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/patch.h"
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
@@ -554,6 +555,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     ui.drop = geteuid() == 0;
     if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
         goto out;
+    if (ui.drop)
+        patch_feed_preopen(); /* root's feed cannot be opened after the drop (checks/patch.h) */
 
     if (o.keep && !o.data_dir) {
         rm_errf(e, "option --keep: only with --data-dir (it prunes that directory's scans)");
@@ -871,6 +874,7 @@ restore:
 out:
     if (rc != EXIT_DONE && rc != EXIT_FINDINGS && e->msg[0] && ui.log.kind != SCANLOG_PLAIN)
         scanlog_write(&ui.log, SCANLOG_ERROR, e->msg);
+    patch_feed_release();
     privs_committer_abort(&committer);
     datadir_unlock(&lock);
     history_free(&hist);

@@ -11,6 +11,7 @@ static const char overview[] =
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
+    "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
@@ -109,6 +110,26 @@ static const char evidence_help[] =
     "  --operator NAME      who exports (default: the login name)\n"
     "  -q, --quiet          print nothing on success\n";
 
+static const char feed_help[] =
+    "USAGE\n"
+    "  riskmap feed [--feed-db PATH] import FILE...\n"
+    "  riskmap feed [--feed-db PATH] info\n"
+    "  riskmap feed [--feed-db PATH] match FILE...\n"
+    "\n"
+    "import loads advisory files into the feed the patch check reads: OSV JSON (one record or\n"
+    "an array), NVD CVE JSON 2.0 (API responses or the yearly files) and the CISA Known\n"
+    "Exploited Vulnerabilities catalog; the format is recognised from the content. Each file is\n"
+    "one transaction: a malformed file is rejected whole, with the JSON path of the problem,\n"
+    "and files before it stay imported. An advisory imported again replaces its earlier copy.\n"
+    "info shows, per source, how many records are loaded, the newest one, its age and when the\n"
+    "source was last imported. match reads queries, one a line (\"-\" is standard input):\n"
+    "  cpe VENDOR:PRODUCT VERSION         cpe openbsd:openssh 9.2p1\n"
+    "  pkg ECOSYSTEM PACKAGE VERSION      pkg Debian:12 openssh 1:9.2p1-2+deb12u2\n"
+    "and prints the CVEs whose ranges include each version.\n"
+    "\n"
+    "  --feed-db PATH   the feed store. Default: $RISKMAP_DATA_DIR/feed.db, else\n"
+    "                   /var/lib/riskmap/feed.db (created 0600, its directory 0700).\n";
+
 static void print_options(FILE *out)
 {
     for (size_t i = 0; i < scan_n_optdefs; i++) {
@@ -162,12 +183,16 @@ int help_print(FILE *out, const char *command)
         fputs(checks_help, out);
         return 0;
     }
+    if (strcmp(command, "feed") == 0) {
+        fputs(feed_help, out);
+        return 0;
+    }
     if (strcmp(command, "evidence") == 0) {
         fputs(evidence_help, out);
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, evidence).\n", out);
         return 0;
     }
     return -1;

@@ -145,7 +145,7 @@ fi
 OUT="$WORK/out"
 T0=$(date +%s)
 # shellcheck disable=SC2086
-timeout 120 "$RISKMAP" scan $TARGETS -p 53,389,1433,5900,27017 --rate 0 -q -o "$OUT" \
+timeout 120 "$RISKMAP" scan $TARGETS -p 53,389,1433,5900,27017 --rate 0 -q --checks services,exposure -o "$OUT" \
     > "$WORK/scan.txt" 2> "$WORK/scan.err"
 rc=$?
 T1=$(date +%s)

@@ -1,0 +1,561 @@
+/* The feed store: schema, opening, one-transaction imports, and what is loaded. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "feed_impl.h"
+
+/* Version 1. Advisories are keyed by (source, name): the same CVE from OSV and from NVD is two
+ * rows, each with its own ranges, and the matcher reads both. Times are normalised UTC text
+ * (feed_time_norm), so they sort as text. */
+static const char schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS advisory("
+    " id INTEGER PRIMARY KEY,"
+    " source TEXT NOT NULL,"          /* osv | nvd */
+    " name TEXT NOT NULL,"            /* CVE-2024-6387, DSA-5724-1, GHSA-... */
+    " summary TEXT,"
+    " published TEXT, modified TEXT, withdrawn TEXT,"
+    " cvss3_score REAL, cvss3_vector TEXT,"
+    " cvss4_score REAL, cvss4_vector TEXT,"
+    " cve TEXT,"                      /* the CVE it is about: its name, or its first CVE alias */
+    " UNIQUE(source, name));"
+    "CREATE TABLE IF NOT EXISTS alias("
+    " advisory INTEGER NOT NULL REFERENCES advisory(id) ON DELETE CASCADE,"
+    " name TEXT NOT NULL, UNIQUE(advisory, name));"
+    "CREATE INDEX IF NOT EXISTS alias_name ON alias(name);"
+    "CREATE TABLE IF NOT EXISTS affected("
+    " id INTEGER PRIMARY KEY,"
+    " advisory INTEGER NOT NULL REFERENCES advisory(id) ON DELETE CASCADE,"
+    " ecosystem TEXT, package TEXT,"  /* OSV: Debian:12 / openssh */
+    " cpe TEXT, vendor TEXT, product TEXT, cpe_version TEXT," /* NVD criteria */
+    " database_specific TEXT);"
+    "CREATE INDEX IF NOT EXISTS affected_adv ON affected(advisory);"
+    "CREATE INDEX IF NOT EXISTS affected_pkg ON affected(package, ecosystem);"
+    "CREATE INDEX IF NOT EXISTS affected_prod ON affected(product, vendor);"
+
+    /* One interval per row. OSV: introduced ('0' stored as NULL) up to fixed (excluded) or
+     * last_affected (included), or open. NVD: versionStart* -> introduced (+ excl flag),
+     * versionEndExcluding -> fixed, versionEndIncluding -> last_affected. */
+    "CREATE TABLE IF NOT EXISTS affected_range("
+    " affected INTEGER NOT NULL REFERENCES affected(id) ON DELETE CASCADE,"
+    " type TEXT NOT NULL,"            /* SEMVER | ECOSYSTEM | GIT | NVD */
+    " introduced TEXT, introduced_excl INTEGER NOT NULL DEFAULT 0,"
+    " fixed TEXT, last_affected TEXT);"
+    /* Covering: matching reads ranges through this index alone. */
+    "CREATE INDEX IF NOT EXISTS range_aff ON affected_range(affected, type, introduced,"
+    " introduced_excl, fixed, last_affected);"
+    "CREATE TABLE IF NOT EXISTS affected_version("
+    " affected INTEGER NOT NULL REFERENCES affected(id) ON DELETE CASCADE,"
+    " version TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS version_aff ON affected_version(affected);"
+    "CREATE TABLE IF NOT EXISTS kev("
+    " cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT,"
+    " date_added TEXT NOT NULL, due_date TEXT, ransomware TEXT) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS feed_import("
+    " id INTEGER PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL,"
+    " imported TEXT NOT NULL, records INTEGER NOT NULL, newest TEXT);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1');";
+
+int feed_default_path(char *buf, size_t n, struct rm_err *e)
+{
+    const char *dir = getenv("RISKMAP_DATA_DIR");
+    if (!dir || !*dir)
+        dir = "/var/lib/riskmap";
+    if ((size_t)snprintf(buf, n, "%s/feed.db", dir) >= n)
+        return rm_errf(e, "feed: RISKMAP_DATA_DIR is too long");
+    return 0;
+}
+
+static int make_parent_dir(const char *path, struct rm_err *e)
+{
+    char dir[4096];
+    if (strlen(path) >= sizeof dir)
+        return rm_errf(e, "feed: path too long");
+    strcpy(dir, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : rm_errf(e, "feed: %s is not a directory", dir);
+    /* Only the last component is created: a missing parent further up is a typo to report,
+     * not a tree to build. */
+    if (mkdir(dir, 0700) < 0)
+        return rm_errf(e, "feed: cannot create directory %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err *e)
+{
+    *out = NULL;
+    if (!create && access(path, F_OK) != 0)
+        return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
+    if (create && strcmp(path, ":memory:") != 0) {
+        if (make_parent_dir(path, e) < 0)
+            return -1;
+        /* Created 0600 before SQLite opens it, whatever the umask. */
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return rm_errf(e, "feed: cannot create %s: %s", path, strerror(errno));
+        close(fd);
+    }
+    struct feed_db *f = calloc(1, sizeof *f);
+    if (!f)
+        return rm_errf(e, "feed: out of memory");
+    int flags = create ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+    if (sqlite3_open_v2(path, &f->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rm_errf(e, "feed: cannot open %s: %s", path, f->db ? sqlite3_errmsg(f->db) : "no memory");
+        feed_close(f);
+        return -1;
+    }
+    sqlite3_busy_timeout(f->db, 5000);
+    char *msg = NULL;
+    /* A rollback journal, not WAL: a scan that dropped root reads the store through the one
+     * descriptor it opened before (WAL would need the -wal and -shm files reopened). */
+    /* A large page cache: an import writes the whole file in one transaction, and spilling
+     * pages to the file before the commit costs more than the memory (at most 64 MiB). */
+    if (sqlite3_exec(f->db, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=DELETE;"
+                            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+                     NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(f->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        rm_errf(e, "feed: %s: %s", path, msg ? msg : sqlite3_errmsg(f->db));
+        sqlite3_free(msg);
+        feed_close(f);
+        return -1;
+    }
+    *out = f;
+    return 0;
+}
+
+int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
+{
+    *out = NULL;
+    if (access(path, R_OK) != 0) {
+        if (errno == ENOENT)
+            return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
+        /* There may be one this user cannot read (root's, 0600 in 0700): say so. */
+        return rm_errf(e, "no feed readable at %s: %s", path, strerror(errno));
+    }
+    struct feed_db *f = calloc(1, sizeof *f);
+    if (!f)
+        return rm_errf(e, "feed: out of memory");
+    sqlite3_stmt *s = NULL;
+    /* Matching reads small rows all over the file: map it (read-only, so nothing is written
+     * through the mapping) and cache generously. */
+    if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(f->db, 5000) != SQLITE_OK ||
+        sqlite3_exec(f->db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
+                           NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        rm_errf(e, "feed: %s: not a riskmap feed (%s)", path,
+                f->db ? sqlite3_errmsg(f->db) : "no memory");
+        sqlite3_finalize(s);
+        feed_close(f);
+        return -1;
+    }
+    sqlite3_finalize(s);
+    *out = f;
+    return 0;
+}
+
+void feed_close(struct feed_db *db)
+{
+    if (!db)
+        return;
+    sqlite3_close(db->db);
+    free(db);
+}
+
+/* ---- the writer -------------------------------------------------------------------------- */
+
+static int db_fail(struct feed_writer *w, struct rm_err *e)
+{
+    return rm_errf(e, "%s: database: %s", w->file, sqlite3_errmsg(w->db));
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i);
+}
+
+static int step_done(struct feed_writer *w, sqlite3_stmt *s, struct rm_err *e)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE ? 0 : db_fail(w, e);
+}
+
+int fw_forget(struct feed_writer *w, const char *source, const char *name, struct rm_err *e)
+{
+    bind_text(w->del_adv, 1, source);
+    bind_text(w->del_adv, 2, name);
+    return step_done(w, w->del_adv, e);
+}
+
+int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id, struct rm_err *e)
+{
+    if (fw_forget(w, a->source, a->name, e) < 0)
+        return -1;
+    sqlite3_stmt *s = w->ins_adv;
+    bind_text(s, 1, a->source);
+    bind_text(s, 2, a->name);
+    if (a->summary)
+        sqlite3_bind_text(s, 3, a->summary,
+                          (int)(strlen(a->summary) > FEED_MAX_TEXT ? FEED_MAX_TEXT : strlen(a->summary)),
+                          SQLITE_TRANSIENT);
+    bind_text(s, 4, a->published);
+    bind_text(s, 5, a->modified);
+    bind_text(s, 6, a->withdrawn);
+    if (a->cvss3_score >= 0)
+        sqlite3_bind_double(s, 7, a->cvss3_score);
+    bind_text(s, 8, a->cvss3_vector);
+    if (a->cvss4_score >= 0)
+        sqlite3_bind_double(s, 9, a->cvss4_score);
+    bind_text(s, 10, a->cvss4_vector);
+    bind_text(s, 11, a->cve ? a->cve : strncmp(a->name, "CVE-", 4) == 0 ? a->name : NULL);
+    if (step_done(w, s, e) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(w->db);
+    w->res->records++;
+    return 0;
+}
+
+int fw_alias(struct feed_writer *w, int64_t adv, const char *name, struct rm_err *e)
+{
+    sqlite3_bind_int64(w->ins_alias, 1, adv);
+    bind_text(w->ins_alias, 2, name);
+    return step_done(w, w->ins_alias, e);
+}
+
+int fw_affected(struct feed_writer *w, int64_t adv, const struct fw_affected *a, int64_t *id,
+                struct rm_err *e)
+{
+    sqlite3_stmt *s = w->ins_aff;
+    sqlite3_bind_int64(s, 1, adv);
+    bind_text(s, 2, a->ecosystem);
+    bind_text(s, 3, a->package);
+    bind_text(s, 4, a->cpe);
+    bind_text(s, 5, a->vendor);
+    bind_text(s, 6, a->product);
+    bind_text(s, 7, a->cpe_version);
+    bind_text(s, 8, a->database_specific);
+    if (step_done(w, s, e) < 0)
+        return -1;
+    *id = sqlite3_last_insert_rowid(w->db);
+    return 0;
+}
+
+int fw_range(struct feed_writer *w, int64_t aff, const char *type, const char *introduced,
+             int introduced_excl, const char *fixed, const char *last_affected, struct rm_err *e)
+{
+    sqlite3_stmt *s = w->ins_range;
+    sqlite3_bind_int64(s, 1, aff);
+    bind_text(s, 2, type);
+    bind_text(s, 3, introduced);
+    sqlite3_bind_int(s, 4, introduced_excl);
+    bind_text(s, 5, fixed);
+    bind_text(s, 6, last_affected);
+    return step_done(w, s, e);
+}
+
+int fw_version(struct feed_writer *w, int64_t aff, const char *version, struct rm_err *e)
+{
+    sqlite3_bind_int64(w->ins_ver, 1, aff);
+    bind_text(w->ins_ver, 2, version);
+    return step_done(w, w->ins_ver, e);
+}
+
+int fw_kev(struct feed_writer *w, const struct fw_kev *k, struct rm_err *e)
+{
+    sqlite3_stmt *s = w->ins_kev;
+    bind_text(s, 1, k->cve);
+    bind_text(s, 2, k->vendor);
+    bind_text(s, 3, k->product);
+    bind_text(s, 4, k->name);
+    bind_text(s, 5, k->date_added);
+    bind_text(s, 6, k->due_date);
+    bind_text(s, 7, k->ransomware);
+    if (step_done(w, s, e) < 0)
+        return -1;
+    w->res->records++;
+    return 0;
+}
+
+void fw_newest(struct feed_writer *w, const char *norm)
+{
+    if (norm && *norm && strcmp(norm, w->res->newest) > 0)
+        snprintf(w->res->newest, sizeof w->res->newest, "%s", norm);
+}
+
+void feed_pathf(char *out, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(out, n, fmt, ap);
+    va_end(ap);
+}
+
+int feed_bad(const struct feed_writer *w, const char *path, const char *fmt, ...)
+{
+    char what[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return rm_errf(w->err, "%s: %s: %s", w->file, path && *path ? path : "(top)", what);
+}
+
+int feed_str(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
+             size_t max, bool required, const char **out)
+{
+    *out = NULL;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+    char p[300];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return feed_bad(w, p, "missing");
+        return 0;
+    }
+    if (!cJSON_IsString(v) || !v->valuestring)
+        return feed_bad(w, p, "not a string");
+    if (max && strlen(v->valuestring) > max)
+        return feed_bad(w, p, "longer than %zu bytes", max);
+    if (required && !*v->valuestring)
+        return feed_bad(w, p, "empty");
+    *out = v->valuestring;
+    return 0;
+}
+
+int feed_time(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
+              bool required, char out[FEED_TIME_LEN])
+{
+    out[0] = '\0';
+    const char *s;
+    if (feed_str(w, obj, path, name, 64, required, &s) < 0)
+        return -1;
+    if (s && feed_time_norm(s, out) < 0) {
+        char p[300];
+        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
+        return feed_bad(w, p, "not a date or RFC 3339 time: \"%.40s\"", s);
+    }
+    return 0;
+}
+
+/* ---- one import ---------------------------------------------------------------------------- */
+
+static const char *detect(const cJSON *root)
+{
+    if (cJSON_IsArray(root))
+        return "osv"; /* a list of OSV records */
+    if (!cJSON_IsObject(root))
+        return NULL;
+    if (cJSON_GetObjectItemCaseSensitive(root, "catalogVersion"))
+        return "kev";
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if ((cJSON_IsString(fmt) && strcmp(fmt->valuestring, "NVD_CVE") == 0) ||
+        cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")))
+        return "nvd";
+    if (cJSON_GetObjectItemCaseSensitive(root, "id") &&
+        (cJSON_GetObjectItemCaseSensitive(root, "modified") ||
+         cJSON_GetObjectItemCaseSensitive(root, "affected")))
+        return "osv";
+    return NULL;
+}
+
+static void writer_finalize(struct feed_writer *w)
+{
+    sqlite3_stmt **all[] = {&w->del_adv, &w->ins_adv, &w->ins_alias, &w->ins_aff,
+                            &w->ins_range, &w->ins_ver, &w->ins_kev};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+static int writer_prepare(struct feed_writer *w, struct rm_err *e)
+{
+    static const char *const sql[] = {
+        "DELETE FROM advisory WHERE source = ?1 AND name = ?2",
+        "INSERT INTO advisory(source, name, summary, published, modified, withdrawn,"
+        " cvss3_score, cvss3_vector, cvss4_score, cvss4_vector, cve)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        "INSERT OR IGNORE INTO alias(advisory, name) VALUES(?1, ?2)",
+        "INSERT INTO affected(advisory, ecosystem, package, cpe, vendor, product, cpe_version,"
+        " database_specific) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO affected_range(affected, type, introduced, introduced_excl, fixed,"
+        " last_affected) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO affected_version(affected, version) VALUES(?1, ?2)",
+        "INSERT OR REPLACE INTO kev(cve, vendor, product, name, date_added, due_date,"
+        " ransomware) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    };
+    sqlite3_stmt **dst[] = {&w->del_adv, &w->ins_adv, &w->ins_alias, &w->ins_aff,
+                            &w->ins_range, &w->ins_ver, &w->ins_kev};
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
+        if (sqlite3_prepare_v2(w->db, sql[i], -1, dst[i], NULL) != SQLITE_OK)
+            return db_fail(w, e);
+    return 0;
+}
+
+int feed_import_buffer(struct feed_db *db, const char *name, const char *format, const char *data,
+                       size_t len, time_t now, struct feed_import_result *r, struct rm_err *e)
+{
+    memset(r, 0, sizeof *r);
+    if (len > FEED_MAX_FILE)
+        return rm_errf(e, "%s: larger than %zu MiB", name, FEED_MAX_FILE >> 20);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+    if (!root) {
+        size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
+        return rm_errf(e, "%s: not JSON (error near byte %zu)", name, off);
+    }
+    const char *fmt = format ? format : detect(root);
+    if (!fmt) {
+        cJSON_Delete(root);
+        return rm_errf(e, "%s: (top): neither an OSV record, an NVD CVE 2.0 feed nor the KEV "
+                       "catalog", name);
+    }
+    snprintf(r->format, sizeof r->format, "%s", fmt);
+
+    struct feed_writer w = {.db = db->db, .file = name, .err = e, .res = r};
+    int rc = -1;
+    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
+        cJSON_Delete(root);
+        return -1;
+    }
+    if (writer_prepare(&w, e) == 0) {
+        if (strcmp(fmt, "osv") == 0)
+            rc = feed_osv_import(&w, root, e);
+        else if (strcmp(fmt, "nvd") == 0)
+            rc = feed_nvd_import(&w, root, e);
+        else
+            rc = feed_kev_import(&w, root, e);
+    }
+    if (rc == 0) {
+        char stamp[FEED_TIME_LEN];
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(db->db, "INSERT INTO feed_import(source, file, imported, records,"
+                               " newest) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &s, NULL) != SQLITE_OK) {
+            rc = db_fail(&w, e);
+        } else {
+            bind_text(s, 1, fmt);
+            bind_text(s, 2, name);
+            bind_text(s, 3, stamp);
+            sqlite3_bind_int64(s, 4, (sqlite3_int64)r->records);
+            bind_text(s, 5, r->newest);
+            if (sqlite3_step(s) != SQLITE_DONE)
+                rc = db_fail(&w, e);
+        }
+        sqlite3_finalize(s);
+    }
+    writer_finalize(&w);
+    if (rc == 0 && sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
+    if (rc != 0) {
+        sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
+        r->records = r->skipped = 0; /* nothing of it was kept */
+        r->newest[0] = '\0';
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int feed_import_file(struct feed_db *db, const char *path, time_t now,
+                     struct feed_import_result *r, struct rm_err *e)
+{
+    memset(r, 0, sizeof *r);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rm_errf(e, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return rm_errf(e, "%s: not a regular file", path);
+    }
+    if ((unsigned long long)st.st_size > FEED_MAX_FILE) {
+        close(fd);
+        return rm_errf(e, "%s: larger than %zu MiB", path, FEED_MAX_FILE >> 20);
+    }
+    size_t len = (size_t)st.st_size;
+    char *buf = malloc(len + 1);
+    if (!buf) {
+        close(fd);
+        return rm_errf(e, "%s: out of memory", path);
+    }
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (got != len) {
+        free(buf);
+        return rm_errf(e, "%s: short read", path);
+    }
+    buf[len] = '\0';
+    int rc = feed_import_buffer(db, path, NULL, buf, len, now, r, e);
+    free(buf);
+    return rc;
+}
+
+/* ---- what is loaded ------------------------------------------------------------------------ */
+
+int feed_info(struct feed_db *db, struct feed_source_info *out, size_t max, size_t *n,
+              struct rm_err *e)
+{
+    static const char sql[] =
+        "WITH src(source) AS (VALUES('osv'), ('nvd'), ('kev')) "
+        "SELECT src.source,"
+        " CASE src.source WHEN 'kev' THEN (SELECT count(*) FROM kev)"
+        "  ELSE (SELECT count(*) FROM advisory a WHERE a.source = src.source) END,"
+        " CASE src.source WHEN 'kev' THEN (SELECT max(newest) FROM feed_import i"
+        "   WHERE i.source = 'kev')"
+        "  ELSE (SELECT max(modified) FROM advisory a WHERE a.source = src.source) END,"
+        " (SELECT max(imported) FROM feed_import i WHERE i.source = src.source),"
+        " (SELECT count(*) FROM feed_import i WHERE i.source = src.source)"
+        " FROM src";
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(db->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return rm_errf(e, "feed: %s", sqlite3_errmsg(db->db));
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        long long records = sqlite3_column_int64(s, 1), imports = sqlite3_column_int64(s, 4);
+        if ((records == 0 && imports == 0) || *n == max)
+            continue;
+        struct feed_source_info *i = &out[(*n)++];
+        memset(i, 0, sizeof *i);
+        snprintf(i->source, sizeof i->source, "%s", (const char *)sqlite3_column_text(s, 0));
+        i->records = records;
+        i->imports = imports;
+        const unsigned char *t = sqlite3_column_text(s, 2);
+        snprintf(i->newest, sizeof i->newest, "%s", t ? (const char *)t : "");
+        t = sqlite3_column_text(s, 3);
+        snprintf(i->imported, sizeof i->imported, "%s", t ? (const char *)t : "");
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return rm_errf(e, "feed: %s", sqlite3_errmsg(db->db));
+    return 0;
+}

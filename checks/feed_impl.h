@@ -1,0 +1,89 @@
+/* Shared by the feed store (feed_db.c) and the format importers (feed_osv.c, feed_nvd.c,
+ * feed_kev.c): the writer they store through and the error helpers. Not for other rooms. */
+#ifndef RISKMAP_FEED_IMPL_H
+#define RISKMAP_FEED_IMPL_H
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "feed.h"
+
+/* Bounds on single values; longer ones are rejected (ids, versions, vectors) or cut (text). */
+#define FEED_MAX_ID 128
+#define FEED_MAX_VERSION 255
+#define FEED_MAX_VECTOR 256
+#define FEED_MAX_TEXT 2048
+
+struct feed_db {
+    sqlite3 *db;
+};
+
+/* Prepared statements for one import, inside its transaction. */
+struct feed_writer {
+    sqlite3 *db;
+    sqlite3_stmt *del_adv, *ins_adv, *ins_alias, *ins_aff, *ins_range, *ins_ver, *ins_kev;
+    const char *file; /* for messages */
+    struct rm_err *err; /* where feed_bad() writes */
+    struct feed_import_result *res;
+};
+
+struct fw_advisory {
+    const char *source; /* "osv", "nvd" */
+    const char *name;
+    const char *summary;                    /* may be NULL; cut to FEED_MAX_TEXT */
+    const char *published, *modified, *withdrawn; /* normalised or NULL */
+    double cvss3_score, cvss4_score;        /* < 0: none */
+    const char *cvss3_vector, *cvss4_vector;
+    const char *cve; /* the CVE it is about when name is not one (an alias); may be NULL */
+};
+
+struct fw_affected {
+    const char *ecosystem, *package;          /* OSV */
+    const char *cpe, *vendor, *product, *cpe_version; /* NVD */
+    const char *database_specific;            /* JSON text or NULL */
+};
+
+struct fw_kev {
+    const char *cve, *vendor, *product, *name, *date_added, *due_date, *ransomware;
+};
+
+/* Each returns 0 or -1 with e set (a database error). */
+int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id, struct rm_err *e);
+/* Removes an advisory (and what hangs off it) if stored. */
+int fw_forget(struct feed_writer *w, const char *source, const char *name, struct rm_err *e);
+int fw_alias(struct feed_writer *w, int64_t adv, const char *name, struct rm_err *e);
+int fw_affected(struct feed_writer *w, int64_t adv, const struct fw_affected *a, int64_t *id,
+                struct rm_err *e);
+int fw_range(struct feed_writer *w, int64_t aff, const char *type, const char *introduced,
+             int introduced_excl, const char *fixed, const char *last_affected, struct rm_err *e);
+int fw_version(struct feed_writer *w, int64_t aff, const char *version, struct rm_err *e);
+int fw_kev(struct feed_writer *w, const struct fw_kev *k, struct rm_err *e);
+/* Keeps the newest normalised time seen in the file. */
+void fw_newest(struct feed_writer *w, const char *norm);
+
+/* The importers: root is the parsed file; 0 or -1 with e = "file: path: problem". */
+int feed_osv_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+int feed_kev_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+
+/* "file: path: problem" into w->err; returns -1. */
+int feed_bad(const struct feed_writer *w, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* snprintf for JSON paths (truncation is harmless there: a long path is cut in the message). */
+void feed_pathf(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* A string member: NULL when absent; -1 (e set) when present and not a string, or longer than
+ * max. path is the object's path, name the member. */
+int feed_str(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
+             size_t max, bool required, const char **out);
+/* A time member, normalised into out ("" when absent); -1 when present and malformed. */
+int feed_time(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
+              bool required, char out[FEED_TIME_LEN]);
+
+/* CVSS v3.0/3.1 base score from a vector ("CVSS:3.1/AV:N/..."); -1 when it is not one. */
+double cvss3_base_score(const char *vector);
+
+#endif

@@ -1,0 +1,662 @@
+/* patch: known vulnerabilities of the product versions service detection named, from the
+ * advisory feed (checks/feed.h), with an honest confidence.
+ *
+ * For every open service with a product and version, the advisories whose ranges include the
+ * version roll up into one patch.cve finding: the CVE list, the highest CVSS score, whether
+ * any is in CISA's Known Exploited Vulnerabilities catalog, the version that fixes them all,
+ * and a confidence:
+ *   likely             the banner is the upstream one (no distribution marker), or the
+ *                      distribution's own advisory data says this very build is affected;
+ *   possible-backport  the banner shows a distribution build ("OpenSSH_9.2p1 Debian-2+deb12u3",
+ *                      "Apache/2.4.29 (Ubuntu)"): distributions backport fixes without changing
+ *                      the upstream version, so the version alone proves nothing.
+ * Where the banner carries a Debian (or Ubuntu) package revision and the feed has that
+ * distribution's OSV records for the package, the revision is compared with dpkg's rules
+ * against the distribution's fixed version: a CVE the build is past is dropped (and named in
+ * fixed_by_distro), one it is not past is confirmed. ("confirmed" from a package inventory is
+ * not implemented yet.)
+ *
+ * The feed is $RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (the check context has
+ * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
+ * as root (see checks/patch.h), else by the check itself. Without a feed the check says so in one patch.feed.missing finding (info,
+ * not an error). The feed's age is recorded once in patch.feed, and a feed whose newest record
+ * is older than PATCH_STALE_DAYS is a patch.feed.stale finding. Findings need an asset: these
+ * three are attached to the first host that has a versioned service.
+ *
+ * The check talks to nobody: it reads the scan result and the feed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "check.h"
+#include "feed.h"
+#include "feed_match.h"
+#include "patch.h"
+#include "vercmp.h"
+
+#define PATCH_STALE_DAYS 30
+#define PATCH_MAX_LIST 4096 /* bytes of a list fact (CVE ids); longer lists end with "..." */
+
+enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE };
+
+static const struct finding_kind patch_kinds[] = {
+    [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
+               .summary = "A detected product version has published vulnerabilities (CVE list, "
+                          "CVSS, KEV, fixed version, confidence)"},
+    [K_FEED] = {.id = "patch.feed", .severity = SEV_INFO,
+                .summary = "The advisory feed patch levels were judged against, and its age"},
+    [K_FEED_MISSING] = {.id = "patch.feed.missing", .severity = SEV_INFO,
+                        .summary = "No advisory feed: patch levels were not assessed"},
+    [K_FEED_STALE] = {.id = "patch.feed.stale", .severity = SEV_MEDIUM,
+                      .summary = "The advisory feed is older than 30 days: recent vulnerabilities "
+                                 "are missed"},
+};
+
+extern const struct check check_patch;
+
+/* What riskmap knows of a product: the CPE vendor:product pairs NVD has used for it, its
+ * Debian source package, and that package's epoch (a Debian version of the package is
+ * EPOCH:UPSTREAM-REVISION). */
+struct product {
+    const char *cpe_product;
+    const char *vendors[4];
+    const char *detected; /* service detection's product name */
+    const char *debian_pkg;
+    const char *debian_epoch;
+};
+
+static const struct product products[] = {
+    {"openssh", {"openbsd"}, "OpenSSH", "openssh", "1"},
+    {"http_server", {"apache"}, "Apache httpd", "apache2", NULL},
+    {"nginx", {"f5", "nginx", "igor_sysoev"}, "nginx", "nginx", NULL},
+    {"vsftpd", {"beasts", "vsftpd_project"}, "vsftpd", "vsftpd", NULL},
+    {"redis", {"redis", "redislabs"}, "Redis key-value store", "redis", "5"},
+    {"samba", {"samba"}, NULL, "samba", "2"},
+    {"openssl", {"openssl"}, NULL, "openssl", NULL},
+    {"proftpd", {"proftpd", "proftpd_project"}, "ProFTPD", "proftpd-dfsg", NULL},
+    {"exim", {"exim"}, "Exim smtpd", "exim4", NULL},
+    {"postfix", {"postfix"}, "Postfix smtpd", "postfix", NULL},
+    {"mariadb", {"mariadb"}, "MariaDB", "mariadb", "1"},
+    {"mysql", {"oracle", "mysql"}, "MySQL", NULL, NULL},
+    {"internet_information_services", {"microsoft"}, "Microsoft IIS httpd", NULL, NULL},
+    {"dropbear_ssh", {"dropbear_ssh_project"}, "Dropbear sshd", "dropbear", NULL},
+    {"memcached", {"memcached"}, "memcached", "memcached", NULL},
+    {"lighttpd", {"lighttpd"}, "lighttpd", "lighttpd", NULL},
+};
+
+struct distro {
+    char name[16];     /* "Debian", "Ubuntu", "Red Hat", ... or "" */
+    char revision[64]; /* Debian/Ubuntu package revision from the banner, or "" */
+    char release[8];   /* "12" from "+deb12u3", or "" */
+};
+
+struct patch_state {
+    char path[4096];
+    char why_missing[512]; /* the feed's open error when there is none to use */
+    struct feed_db *db;
+    struct feed_matcher *m;
+    char newest[FEED_TIME_LEN];
+    long long age_days; /* -1: unknown */
+    long long records;
+    bool feed_reported;
+    size_t assessed;
+};
+
+/* ---- reading the service ----------------------------------------------------------------- */
+
+/* The CPE 2.3 field i (0-based) of cpe into out; "" when absent. */
+static void cpe_field(const char *cpe, int i, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!cpe || strncmp(cpe, "cpe:2.3:", 8) != 0)
+        return;
+    const char *p = cpe;
+    for (int f = 0; f < i; f++) {
+        while (*p && !(*p == ':' && p[-1] != '\\'))
+            p++;
+        if (!*p)
+            return;
+        p++;
+    }
+    size_t k = 0;
+    while (*p && !(*p == ':' && p[-1] != '\\') && k + 1 < n) {
+        if (*p != '\\')
+            out[k++] = *p;
+        p++;
+    }
+    out[k] = '\0';
+}
+
+static const struct product *product_of(const struct service *svc, char *vendor, size_t vn,
+                                        char *prod, size_t pn)
+{
+    cpe_field(svc->cpe, 3, vendor, vn);
+    cpe_field(svc->cpe, 4, prod, pn);
+    for (size_t i = 0; i < sizeof products / sizeof products[0]; i++) {
+        const struct product *p = &products[i];
+        if ((prod[0] && strcmp(prod, p->cpe_product) == 0) ||
+            (!prod[0] && p->detected && svc->product && strcmp(svc->product, p->detected) == 0)) {
+            if (!prod[0]) {
+                snprintf(vendor, vn, "%s", p->vendors[0]);
+                snprintf(prod, pn, "%s", p->cpe_product);
+            }
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static bool is_revision_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           c == '.' || c == '+' || c == '~';
+}
+
+/* Copies the word at p (a Debian revision) into out; true when it looks like one. */
+static bool take_revision(const char *p, char *out, size_t n)
+{
+    size_t k = 0;
+    while (p[k] && is_revision_char(p[k]) && k + 1 < n)
+        k++;
+    if (k == 0 || p[0] < '0' || p[0] > '9' || (p[k] && p[k] != ';' && p[k] != ' ' && p[k] != ')'))
+        return false;
+    memcpy(out, p, k);
+    out[k] = '\0';
+    return true;
+}
+
+/* A distribution marker in what detection recorded ("Debian 2+deb12u3; protocol 2.0",
+ * "Ubuntu", "0+deb12u1", "Red Hat"). */
+static void distro_of(const struct service *svc, struct distro *d)
+{
+    memset(d, 0, sizeof *d);
+    const char *info = svc->info ? svc->info : "";
+    static const char *const names[] = {"Debian", "Ubuntu", "Raspbian", "Red Hat", "CentOS",
+                                        "Rocky", "AlmaLinux", "Fedora", "SUSE", "Amazon Linux",
+                                        "FreeBSD"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && !d->name[0]; i++) {
+        const char *at = strcasestr(info, names[i]);
+        if (!at)
+            continue;
+        snprintf(d->name, sizeof d->name, "%s", names[i]);
+        const char *after = at + strlen(names[i]);
+        if ((*after == ' ' || *after == '-') && (i == 0 || i == 1 || i == 2))
+            take_revision(after + 1, d->revision, sizeof d->revision);
+    }
+    /* A bare Debian or Ubuntu revision (MariaDB's "0+deb12u1", "1ubuntu0.22.04.1"). */
+    if (!d->name[0] && take_revision(info, d->revision, sizeof d->revision)) {
+        if (strstr(d->revision, "ubuntu"))
+            snprintf(d->name, sizeof d->name, "Ubuntu");
+        else if (strstr(d->revision, "deb"))
+            snprintf(d->name, sizeof d->name, "Debian");
+        else
+            d->revision[0] = '\0';
+    }
+    if (strcmp(d->name, "Raspbian") == 0)
+        snprintf(d->name, sizeof d->name, "Debian");
+    /* "+deb12u3" / "~deb12u1": the Debian release the build was made for. */
+    const char *deb = strstr(d->revision, "deb");
+    if (deb && deb[3] >= '1' && deb[3] <= '9') {
+        size_t k = 0;
+        while (deb[3 + k] >= '0' && deb[3 + k] <= '9' && k + 1 < sizeof d->release)
+            k++;
+        if (deb[3 + k] == 'u') {
+            memcpy(d->release, deb + 3, k);
+            d->release[k] = '\0';
+        }
+    }
+}
+
+/* ---- building the finding ------------------------------------------------------------------ */
+
+static enum severity sev_of(double cvss)
+{
+    return cvss >= 9.0 ? SEV_CRITICAL : cvss >= 7.0 ? SEV_HIGH : cvss >= 4.0 ? SEV_MEDIUM
+                                                     : cvss > 0 ? SEV_LOW : SEV_MEDIUM;
+}
+
+/* Appends s to a comma list in buf (bounded; the list ends with ",..." when cut). */
+static void list_add(char *buf, size_t n, const char *s)
+{
+    size_t len = strlen(buf);
+    if (len >= 4 && strcmp(buf + len - 4, ",...") == 0)
+        return;
+    size_t need = strlen(s) + (len ? 1 : 0);
+    if (len + need + 5 >= n) {
+        snprintf(buf + len, n - len, "%s...", len ? "," : "");
+        return;
+    }
+    snprintf(buf + len, n - len, "%s%s", len ? "," : "", s);
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const struct feed_hit *x = a, *y = b;
+    double sx = x->cvss3 >= 0 ? x->cvss3 : x->cvss4, sy = y->cvss3 >= 0 ? y->cvss3 : y->cvss4;
+    if (sx != sy)
+        return sx > sy ? -1 : 1;
+    return strcmp(x->cve, y->cve);
+}
+
+static struct feed_hit *find_hit(struct feed_hits *h, const char *cve)
+{
+    for (size_t i = 0; i < h->n; i++)
+        if (strcmp(h->v[i].cve, cve) == 0)
+            return &h->v[i];
+    return NULL;
+}
+
+#define FAIL_OOM() rm_errf(e, "patch: out of memory")
+
+struct verdict {
+    struct feed_hit *hit;
+    const struct feed_hit *distro; /* the distribution's record for the CVE, or NULL */
+};
+
+static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                     const struct service *svc, const char *vendor, const char *prod,
+                     const struct distro *d, const char *pkg_version, struct verdict *v,
+                     size_t nv, const char *fixed_by_distro, struct rm_err *e)
+{
+    double max = -1;
+    const char *vector = NULL;
+    bool kev = false, unfixed = false, all_confirmed = true;
+    char kev_first[16] = "", fixed[256] = "";
+    char *cves = calloc(1, PATCH_MAX_LIST), *kevs = calloc(1, PATCH_MAX_LIST),
+         *dfixed = calloc(1, PATCH_MAX_LIST);
+    size_t evcap = 256 + nv * 700;
+    char *ev = malloc(evcap);
+    if (!cves || !kevs || !dfixed || !ev) {
+        free(cves), free(kevs), free(dfixed), free(ev);
+        return FAIL_OOM();
+    }
+    size_t evn = 0;
+    char addr[RM_ADDRSTRLEN];
+    evn += (size_t)snprintf(ev + evn, evcap - evn,
+                            "patch check: %s port %u, %s %s%s%s%s\nfeed newest record %s\n",
+                            addr_str(&host->addr, addr, sizeof addr), (unsigned)svc->port,
+                            svc->product ? svc->product : prod, svc->version,
+                            d->name[0] ? " (" : "", d->name,
+                            d->name[0] ? (d->revision[0] ? " build)" : " marker)") : "",
+                            st->newest[0] ? st->newest : "-");
+    for (size_t i = 0; i < nv; i++) {
+        const struct feed_hit *h = v[i].hit;
+        double s = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
+        if (s > max) {
+            max = s;
+            vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
+        }
+        list_add(cves, PATCH_MAX_LIST, h->cve);
+        if (h->kev) {
+            kev = true;
+            list_add(kevs, PATCH_MAX_LIST, h->cve);
+            if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
+                snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
+        }
+        /* The upstream fix of every CVE: the highest of them fixes all; one without a known
+         * fix leaves none. */
+        if (v[i].hit != v[i].distro) { /* a distribution-only match has no upstream fix */
+            if (h->unfixed)
+                unfixed = true;
+            else if (h->fixed[0] && (!fixed[0] || vercmp_upstream(fixed, h->fixed) < 0))
+                snprintf(fixed, sizeof fixed, "%s", h->fixed);
+        }
+        if (v[i].distro) {
+            char x[400];
+            snprintf(x, sizeof x, "%s %s", h->cve, v[i].distro->fixed);
+            list_add(dfixed, PATCH_MAX_LIST, x);
+        } else {
+            all_confirmed = false;
+        }
+        if (evn < evcap)
+            evn += (size_t)snprintf(ev + evn, evcap - evn, "%s cvss %.1f%s: %s%s%s\n", h->cve, s,
+                                    h->kev ? " KEV" : "", h->why,
+                                    v[i].distro ? "; distribution record: " : "",
+                                    v[i].distro ? v[i].distro->why : "");
+    }
+    if (fixed_by_distro[0] && evn < evcap)
+        evn += (size_t)snprintf(ev + evn, evcap - evn, "fixed by the distribution build: %s\n",
+                                fixed_by_distro);
+    if (evn >= evcap)
+        evn = evcap - 1;
+
+    bool backport = d->name[0] && !all_confirmed;
+    const char *confidence = backport ? "possible-backport" : "likely";
+    enum severity sev = sev_of(max);
+    if (kev && sev < SEV_HIGH)
+        sev = SEV_HIGH;
+    /* A distribution build may well carry the fixes: one level lower, and it says why. */
+    if (backport && sev > SEV_LOW)
+        sev--;
+
+    char title[300], detail[1200], port[8], score[32], count[24], age[32];
+    const char *name = svc->product ? svc->product : prod;
+    snprintf(title, sizeof title, "%s %s: %zu known vulnerabilit%s (CVSS up to %.1f%s)%s", name,
+             svc->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
+             kev ? ", exploited in the wild" : "",
+             backport ? ", may be patched by distribution backports" : "");
+    int dn = snprintf(detail, sizeof detail,
+                      "The version this service announces (%s %s) is inside the affected ranges of "
+                      "%zu published advisories. ", name, svc->version, nv);
+    if (backport)
+        dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
+                       "The banner shows a %s build: %s backports security fixes without "
+                       "changing the upstream version, so check the installed package against "
+                       "%s's advisories before acting. ", d->name, d->name, d->name);
+    else if (d->name[0])
+        dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
+                       "%s's own advisory data says this build (%s) is affected. ", d->name,
+                       pkg_version);
+    snprintf(detail + dn, sizeof detail - (size_t)dn, "%s%s%s",
+             unfixed || !fixed[0] ? "Not every one has an upstream fix: "
+                                  : "Upgrade to at least ",
+             unfixed || !fixed[0] ? "see each advisory for mitigations." : fixed,
+             unfixed || !fixed[0] ? "" : " (or the distribution's patched package).");
+
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_CVE], host, svc->port, title);
+    int rc = 0;
+    snprintf(port, sizeof port, "%u", (unsigned)svc->port);
+    snprintf(score, sizeof score, "%.1f", max < 0 ? 0.0 : max);
+    snprintf(count, sizeof count, "%zu", nv);
+    snprintf(age, sizeof age, "%lld", st->age_days);
+    struct evidence *evi = f ? scan_add_evidence(ctx->result, "text/plain",
+                                                 "patch check: advisories matched", ev, evn)
+                             : NULL;
+    if (!f || !evi) {
+        rc = FAIL_OOM();
+        goto out;
+    }
+    f->severity = sev;
+    char cpe_vp[260];
+    snprintf(cpe_vp, sizeof cpe_vp, "%s:%s", vendor, prod);
+    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
+        finding_add_fact(f, "protocol", "tcp") < 0 ||
+        finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0 ||
+        finding_add_fact(f, "product", name) < 0 ||
+        finding_add_fact(f, "version", svc->version) < 0 ||
+        finding_add_fact(f, "cpe_product", cpe_vp) < 0 ||
+        finding_add_fact(f, "confidence", confidence) < 0 ||
+        finding_add_fact(f, "cves", cves) < 0 || finding_add_fact(f, "cve_count", count) < 0 ||
+        finding_add_fact(f, "cvss_max", score) < 0 ||
+        (vector && *vector && finding_add_fact(f, "cvss_vector", vector) < 0) ||
+        finding_add_fact(f, "kev", kev ? "yes" : "no") < 0 ||
+        (kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
+                 finding_add_fact(f, "kev_added", kev_first) < 0)) ||
+        finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
+        (d->name[0] && finding_add_fact(f, "distro", d->name) < 0) ||
+        (d->revision[0] && finding_add_fact(f, "distro_revision", d->revision) < 0) ||
+        (pkg_version[0] && finding_add_fact(f, "distro_package_version", pkg_version) < 0) ||
+        (dfixed[0] && finding_add_fact(f, "distro_fixed", dfixed) < 0) ||
+        (fixed_by_distro[0] && finding_add_fact(f, "fixed_by_distro", fixed_by_distro) < 0) ||
+        finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
+        finding_add_fact(f, "feed_age_days", age) < 0 ||
+        finding_set_key_fact(f, "cpe_product") < 0 ||
+        finding_add_evidence_id(f, evi->id) < 0 ||
+        (svc->evidence_id && finding_add_evidence_id(f, svc->evidence_id) < 0)) {
+        rc = FAIL_OOM();
+        goto out;
+    }
+    for (size_t i = 0; i < nv; i++)
+        if (finding_add_ref(f, v[i].hit->cve) < 0) {
+            rc = FAIL_OOM();
+            goto out;
+        }
+    finding_fingerprint(f);
+out:
+    free(cves), free(kevs), free(dfixed), free(ev);
+    return rc;
+}
+
+static int assess(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                  const struct service *svc, struct rm_err *e)
+{
+    char vendor[128], prod[128];
+    const struct product *p = product_of(svc, vendor, sizeof vendor, prod, sizeof prod);
+    if (!prod[0] || !vendor[0])
+        return 0;
+    struct distro d;
+    distro_of(svc, &d);
+
+    struct feed_hits up = {0}, pkg = {0};
+    int rc = 0;
+    if (p) {
+        for (size_t i = 0; i < 4 && p->vendors[i] && rc == 0; i++)
+            rc = feed_match_cpe(st->m, p->vendors[i], prod, svc->version, &up, e);
+    } else {
+        rc = feed_match_cpe(st->m, vendor, prod, svc->version, &up, e);
+    }
+    char pkg_version[300] = "";
+    if (rc == 0 && p && p->debian_pkg && d.revision[0] &&
+        (strcmp(d.name, "Debian") == 0 || strcmp(d.name, "Ubuntu") == 0)) {
+        snprintf(pkg_version, sizeof pkg_version, "%s%s%s-%s", p->debian_epoch ? p->debian_epoch : "",
+                 p->debian_epoch ? ":" : "", svc->version, d.revision);
+        char eco[32];
+        snprintf(eco, sizeof eco, "%s%s%s", d.name, d.release[0] ? ":" : "", d.release);
+        rc = feed_match_package(st->m, eco, p->debian_pkg, pkg_version, &pkg, e);
+    }
+    if (rc < 0)
+        goto out;
+
+    /* Upstream matches, judged by the distribution's record where there is one; then what
+     * only the distribution's records say. */
+    struct verdict *v = calloc(up.n + pkg.n + 1, sizeof *v);
+    char *fixed_by = calloc(1, PATCH_MAX_LIST);
+    if (!v || !fixed_by) {
+        free(v), free(fixed_by);
+        rc = FAIL_OOM();
+        goto out;
+    }
+    size_t nv = 0;
+    for (size_t i = 0; i < up.n; i++) {
+        struct feed_hit *dh = find_hit(&pkg, up.v[i].cve);
+        if (dh && !dh->affected) {
+            char x[512];
+            snprintf(x, sizeof x, "%s (%s %s)", up.v[i].cve, dh->ecosystem, dh->fixed);
+            list_add(fixed_by, PATCH_MAX_LIST, x);
+            continue;
+        }
+        v[nv].hit = &up.v[i];
+        v[nv++].distro = dh;
+    }
+    for (size_t i = 0; i < pkg.n; i++)
+        if (pkg.v[i].affected && !find_hit(&up, pkg.v[i].cve)) {
+            v[nv].hit = &pkg.v[i];
+            v[nv++].distro = &pkg.v[i];
+        }
+    if (nv > 0) {
+        /* Worst first, so the list reads in order of urgency. */
+        struct verdict *sorted = v;
+        for (size_t i = 1; i < nv; i++)
+            for (size_t j = i; j > 0 && cmp_hit(sorted[j].hit, sorted[j - 1].hit) < 0; j--) {
+                struct verdict t = sorted[j];
+                sorted[j] = sorted[j - 1];
+                sorted[j - 1] = t;
+            }
+        rc = emit_cves(ctx, st, host, svc, vendor, prod, &d, pkg_version, v, nv, fixed_by, e);
+    }
+    free(v);
+    free(fixed_by);
+out:
+    feed_hits_free(&up);
+    feed_hits_free(&pkg);
+    return rc;
+}
+
+/* ---- the feed's own findings ------------------------------------------------------------------ */
+
+static int feed_findings(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                         struct rm_err *e)
+{
+    char detail[700], age[32], recs[32];
+    if (!st->db) {
+        snprintf(detail, sizeof detail,
+                 "No advisory feed could be used (%.300s), so the versions detected on this "
+                 "network were not compared with published vulnerabilities. Import one with "
+                 "riskmap feed import (OSV, NVD or CISA KEV files) and scan again.",
+                 st->why_missing[0] ? st->why_missing : st->path);
+        struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED_MISSING], host, 0,
+                                       "Patch levels not assessed: no advisory feed");
+        if (!f || finding_set_detail(f, detail) < 0 || finding_add_fact(f, "feed", st->path) < 0)
+            return FAIL_OOM();
+        finding_fingerprint(f);
+        return 0;
+    }
+    snprintf(age, sizeof age, "%lld", st->age_days);
+    snprintf(recs, sizeof recs, "%lld", st->records);
+    snprintf(detail, sizeof detail,
+             "Patch levels were judged against the advisory feed at %.300s: %lld records, the newest "
+             "from %s (%lld days before this scan).", st->path, st->records,
+             st->newest[0] ? st->newest : "-", st->age_days);
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED], host, 0,
+                                   "Advisory feed used for patch levels");
+    if (!f || finding_set_detail(f, detail) < 0 || finding_add_fact(f, "feed", st->path) < 0 ||
+        finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
+        finding_add_fact(f, "feed_age_days", age) < 0 ||
+        finding_add_fact(f, "feed_records", recs) < 0)
+        return FAIL_OOM();
+    finding_fingerprint(f);
+    if (st->age_days > PATCH_STALE_DAYS || st->age_days < 0) {
+        snprintf(detail, sizeof detail,
+                 "The newest advisory in the feed at %.300s is from %s, %lld days before this scan: "
+                 "vulnerabilities published since are not reported. Import current OSV, NVD and "
+                 "KEV files (riskmap feed import) before relying on the patch findings.",
+                 st->path, st->newest[0] ? st->newest : "-", st->age_days);
+        f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED_STALE], host, 0,
+                       "Advisory feed is out of date");
+        if (!f || finding_set_detail(f, detail) < 0 ||
+            finding_add_fact(f, "feed", st->path) < 0 ||
+            finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
+            finding_add_fact(f, "feed_age_days", age) < 0)
+            return FAIL_OOM();
+        finding_fingerprint(f);
+    }
+    return 0;
+}
+
+/* ---- the feed opened before the drop of root -------------------------------------------------- */
+
+/* Process-wide by necessity: opened by the scan command before it drops root, handed to the
+ * check's init (which takes ownership), released by patch_feed_release() when never used. */
+static struct feed_db *preopened;
+static char preopened_path[4096];
+
+void patch_feed_preopen(void)
+{
+    struct rm_err e = {{0}};
+    if (preopened || feed_default_path(preopened_path, sizeof preopened_path, &e) < 0)
+        return;
+    struct feed_source_info info[8];
+    size_t n;
+    /* feed_info reads the file: SQLite has it open from then on. */
+    if (feed_open_ro(preopened_path, &preopened, &e) == 0 && feed_info(preopened, info, 8, &n, &e) < 0) {
+        feed_close(preopened);
+        preopened = NULL;
+    }
+}
+
+void patch_feed_release(void)
+{
+    feed_close(preopened);
+    preopened = NULL;
+}
+
+/* ---- the module ----------------------------------------------------------------------------- */
+
+static void patch_cleanup(struct check_ctx *ctx);
+
+static int patch_init(struct check_ctx *ctx, struct rm_err *e)
+{
+    struct patch_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return FAIL_OOM();
+    ctx->state = st;
+    st->age_days = -1;
+    struct rm_err oe = {{0}};
+    if (preopened) {
+        snprintf(st->path, sizeof st->path, "%s", preopened_path);
+        st->db = preopened;
+        preopened = NULL;
+    } else if (feed_default_path(st->path, sizeof st->path, e) < 0) {
+        goto fail;
+    } else if (feed_open_ro(st->path, &st->db, &oe) < 0) {
+        if (strncmp(oe.msg, "no feed", 7) == 0) {
+            snprintf(st->why_missing, sizeof st->why_missing, "%s", oe.msg);
+            return 0; /* reported as a finding, not an error */
+        }
+        *e = oe;
+        goto fail;
+    }
+    struct feed_source_info info[8];
+    size_t n;
+    if (feed_info(st->db, info, 8, &n, e) < 0 || feed_matcher_new(st->db, &st->m, e) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(info[i].source, "kev") == 0)
+            continue; /* the catalog's date says nothing about advisory coverage */
+        st->records += info[i].records;
+        if (strcmp(info[i].newest, st->newest) > 0)
+            snprintf(st->newest, sizeof st->newest, "%s", info[i].newest);
+    }
+    time_t t = st->newest[0] ? feed_time_parse(st->newest) : (time_t)-1;
+    if (t != (time_t)-1)
+        st->age_days = (long long)(time(NULL) - t) / 86400;
+    return 0;
+fail:
+    /* The runner does not call cleanup after a failed init. */
+    patch_cleanup(ctx);
+    return -1;
+}
+
+static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
+                     const struct service *svc_unused, struct rm_err *e)
+{
+    (void)host_unused, (void)svc_unused;
+    struct patch_state *st = ctx->state;
+    struct scan_result *r = ctx->result;
+    /* Hosts and services by index: appending findings and evidence moves neither. */
+    for (size_t h = 0; h < r->n_hosts; h++) {
+        for (size_t s = 0; s < r->hosts[h].n_services; s++) {
+            if (ctx->cancel && *ctx->cancel)
+                return 0;
+            const struct host *host = &r->hosts[h];
+            const struct service *svc = &host->services[s];
+            if (svc->state != PORT_OPEN || !svc->version || !*svc->version ||
+                (!svc->product && !svc->cpe))
+                continue;
+            if (!st->feed_reported) {
+                st->feed_reported = true;
+                if (feed_findings(ctx, st, host, e) < 0)
+                    return -1;
+            }
+            if (st->m && assess(ctx, st, host, svc, e) < 0)
+                return -1;
+            st->assessed++;
+        }
+    }
+    return 0;
+}
+
+static void patch_cleanup(struct check_ctx *ctx)
+{
+    struct patch_state *st = ctx->state;
+    if (!st)
+        return;
+    feed_matcher_free(st->m);
+    feed_close(st->db);
+    free(st);
+    ctx->state = NULL;
+}
+
+const struct check check_patch = {
+    .id = "patch",
+    .summary = "Known vulnerabilities of detected versions, from the advisory feed, with confidence",
+    .applies_to = CHECK_SITE,
+    .kinds = patch_kinds,
+    .n_kinds = sizeof patch_kinds / sizeof patch_kinds[0],
+    .init = patch_init,
+    .run = patch_run,
+    .cleanup = patch_cleanup,
+};

@@ -1,0 +1,438 @@
+/* The patch check and the matcher: banner -> service detection (the embedded signatures) ->
+ * patch.cve findings against the real-record feed of tests/fixtures/feeds/ (see the README
+ * there), imported into a store in a temporary RISKMAP_DATA_DIR.
+ *
+ * Banners: tests/fixtures/banners/ holds ones captured from real servers (openssh-debian: the
+ * Debian 12 sshd of the lab, nginx, redis, vsftpd). The others below are hand-written in the
+ * exact shape of their product's banner, to reach versions the lab does not run (an upstream
+ * OpenSSH 9.2p1, an older Debian revision, Apache 2.4.49); each says so.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks/check.h"
+#include "checks/feed.h"
+#include "checks/feed_match.h"
+#include "scanner/checkrun.h"
+#include "scanner/model.h"
+#include "scanner/sigs.h"
+
+static char datadir[64];
+static struct sig_table *sigs;
+
+static void import(const char *name)
+{
+    char db[128], path[200];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    snprintf(path, sizeof path, "tests/fixtures/feeds/%s", name);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, true, &f, &e), 0);
+    struct feed_import_result r;
+    if (feed_import_file(f, path, time(NULL), &r, &e) < 0)
+        fail_msg("%s", e.msg);
+    feed_close(f);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(datadir, sizeof datadir, "/tmp/rm-patch-XXXXXX");
+    if (!mkdtemp(datadir))
+        return -1;
+    setenv("RISKMAP_DATA_DIR", datadir, 1);
+    struct rm_err e = {{0}};
+    return sigs_load_builtin(&sigs, &e);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    sigs_free(sigs);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", datadir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int with_feed(void **state)
+{
+    (void)state;
+    static const char *const files[] = {"nvd-openssh.json", "nvd-httpd.json", "nvd-nginx.json",
+                                        "nvd-vsftpd.json", "nvd-openssl.json",
+                                        "nvd-redis-samba.json", "osv-debian.json", "kev.json"};
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        import(files[i]);
+    return 0;
+}
+
+static int without_feed(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    return 0;
+}
+
+/* A service identified the way detection does it: the response matched against the embedded
+ * signatures for probe. */
+static void add_detected(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
+                         const void *data, size_t len)
+{
+    struct sig_match m = {0};
+    assert_int_equal(sigs_match(sigs, probe, data, len, &m), 1);
+    struct service *s = host_add_service(h, port, PORT_OPEN, m.service, "syn-ack", 0.1);
+    assert_non_null(s);
+    struct evidence *ev = scan_add_evidence(r, "application/octet-stream", "detection", data, len);
+    assert_non_null(ev);
+    char method[32];
+    snprintf(method, sizeof method, "probe:%s", probe);
+    assert_int_equal(service_set(&s->method, method), 0);
+    assert_int_equal(service_set(&s->product, m.product), 0);
+    assert_int_equal(service_set(&s->version, m.version), 0);
+    assert_int_equal(service_set(&s->info, m.info), 0);
+    assert_int_equal(service_set(&s->cpe, m.cpe), 0);
+    assert_int_equal(service_set(&s->evidence_id, ev->id), 0);
+    sig_match_clear(&m);
+}
+
+static void add_fixture(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
+                        const char *name)
+{
+    char path[200];
+    snprintf(path, sizeof path, "tests/fixtures/banners/%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    add_detected(r, h, port, probe, buf, n);
+}
+
+static struct scan_result *run_patch(struct scan_result *r)
+{
+    struct checkrun_opts o = {.only = "patch"};
+    struct rm_err e = {{0}};
+    if (checkrun(r, &o, &e) != 0)
+        fail_msg("checkrun: %s", e.msg);
+    return r;
+}
+
+static struct host *one_host(struct scan_result *r, const char *addr)
+{
+    struct rm_addr a;
+    assert_int_equal(addr_parse(addr, &a), 0);
+    return scan_add_host(r, &a);
+}
+
+/* The patch.cve finding for port, or NULL. */
+static const struct finding *cve_finding(const struct scan_result *r, uint16_t port)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strcmp(r->findings[i]->kind, "patch.cve") == 0 && r->findings[i]->port == port)
+            return r->findings[i];
+    return NULL;
+}
+
+static size_t count_kind(const struct scan_result *r, const char *kind)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_findings; i++)
+        n += strcmp(r->findings[i]->kind, kind) == 0;
+    return n;
+}
+
+#define BANNER(s) s, sizeof(s) - 1
+
+static void upstream_openssh_is_likely(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.1");
+    /* Hand-written: an OpenSSH 9.2p1 built from the upstream tarball (no distribution). */
+    add_detected(r, h, 22, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1\r\n"));
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 22);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    /* 9.2p1: regreSSHion (8.5p1..<9.8p1), the ssh-agent flaw (<9.3p2), Terrapin (<9.6); not
+     * the user enumerations fixed in 7.3 and after 7.7. Worst first. */
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2023-38408,CVE-2024-6387,CVE-2023-48795");
+    assert_string_equal(finding_fact(f, "cve_count"), "3");
+    assert_string_equal(finding_fact(f, "cvss_max"), "9.8");
+    assert_string_equal(finding_fact(f, "cvss_vector"),
+                        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H");
+    assert_string_equal(finding_fact(f, "kev"), "no");
+    assert_string_equal(finding_fact(f, "fixed_version"), "9.8p1");
+    assert_string_equal(finding_fact(f, "cpe_product"), "openbsd:openssh");
+    assert_null(finding_fact(f, "distro"));
+    assert_int_equal(f->severity, SEV_CRITICAL);
+    assert_int_equal(f->n_refs, 3);
+    assert_string_equal(f->refs[1], "CVE-2024-6387");
+    assert_int_equal(f->n_evidence, 2);
+    assert_string_equal(f->key_fact, "cpe_product");
+    assert_int_equal(strlen(f->fingerprint), FINGERPRINT_HEX_LEN);
+    /* The evidence names the range each CVE matched. */
+    const struct evidence *ev = NULL;
+    for (size_t i = 0; i < r->n_evidence; i++)
+        if (strcmp(r->evidence[i]->id, f->evidence_ids[0]) == 0)
+            ev = r->evidence[i];
+    assert_non_null(ev);
+    assert_non_null(strstr((const char *)ev->data,
+                           "CVE-2024-6387 cvss 8.1: nvd CVE-2024-6387: 8.5p1 <= v < 9.8p1\n"));
+    /* The feed's own findings: used, and stale (the fixtures are from July 2024). */
+    assert_int_equal(count_kind(r, "patch.feed"), 1);
+    assert_int_equal(count_kind(r, "patch.feed.stale"), 1);
+    assert_int_equal(count_kind(r, "patch.feed.missing"), 0);
+    scan_result_free(r);
+}
+
+static void debian_build_with_the_fixes_is_not_reported(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.1");
+    /* Captured: Debian 12's sshd, "OpenSSH_9.2p1 Debian-2+deb12u10" (past every fix). */
+    add_fixture(r, h, 22, "banner", "openssh-debian.banner");
+    run_patch(r);
+    assert_null(cve_finding(r, 22));
+    assert_int_equal(count_kind(r, "patch.cve"), 0);
+    scan_result_free(r);
+}
+
+static void debian_build_before_a_fix_is_confirmed(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.1");
+    /* Hand-written: the same sshd one update older (DSA-5724-1 came as deb12u3). */
+    add_detected(r, h, 22, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u2\r\n"));
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 22);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2024-6387");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    assert_string_equal(finding_fact(f, "distro"), "Debian");
+    assert_string_equal(finding_fact(f, "distro_revision"), "2+deb12u2");
+    assert_string_equal(finding_fact(f, "distro_package_version"), "1:9.2p1-2+deb12u2");
+    assert_string_equal(finding_fact(f, "distro_fixed"), "CVE-2024-6387 1:9.2p1-2+deb12u3");
+    assert_string_equal(finding_fact(f, "fixed_by_distro"),
+                        "CVE-2023-38408 (Debian:12 1:9.2p1-2+deb12u1),"
+                        "CVE-2023-48795 (Debian:12 1:9.2p1-2+deb12u2)");
+    assert_int_equal(f->severity, SEV_HIGH);
+    scan_result_free(r);
+}
+
+static void distro_marker_without_revision_is_possible_backport(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.2");
+    /* Hand-written: Apache as Debian builds it announce themselves (no package revision). */
+    add_detected(r, h, 80, "http",
+                 BANNER("HTTP/1.1 200 OK\r\nServer: Apache/2.4.57 (Debian)\r\n\r\n"));
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 80);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2024-38476");
+    assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
+    assert_string_equal(finding_fact(f, "distro"), "Debian");
+    assert_null(finding_fact(f, "distro_revision"));
+    /* 9.8 would be critical; one level lower for a build that may carry the fix. */
+    assert_int_equal(f->severity, SEV_HIGH);
+    assert_non_null(strstr(f->title, "may be patched by distribution backports"));
+    scan_result_free(r);
+}
+
+static void ubuntu_build_without_ubuntu_records_is_possible_backport(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.5");
+    /* tests/fixtures/banners/synthetic-openssh-ubuntu.banner: "OpenSSH_8.9p1 Ubuntu-3ubuntu0.6"
+     * (hand-written, see the README there). The feed has no Ubuntu records: the revision
+     * cannot be judged, so every upstream match stays possible. */
+    add_fixture(r, h, 22, "banner", "synthetic-openssh-ubuntu.banner");
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 22);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2023-38408,CVE-2024-6387,CVE-2023-48795");
+    assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
+    assert_string_equal(finding_fact(f, "distro"), "Ubuntu");
+    assert_string_equal(finding_fact(f, "distro_revision"), "3ubuntu0.6");
+    assert_string_equal(finding_fact(f, "distro_package_version"), "1:8.9p1-3ubuntu0.6");
+    assert_null(finding_fact(f, "distro_fixed"));
+    assert_int_equal(f->severity, SEV_HIGH); /* 9.8, one level down */
+    scan_result_free(r);
+}
+
+static void kev_and_exact_versions(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.2");
+    /* Hand-written: the Apache 2.4.49 of the 2021 path traversal. */
+    add_detected(r, h, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Apache/2.4.49\r\n\r\n"));
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 80);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,"
+                                                 "CVE-2024-38476,CVE-2021-41773");
+    assert_string_equal(finding_fact(f, "kev"), "yes");
+    assert_string_equal(finding_fact(f, "kev_cves"), "CVE-2021-42013,CVE-2021-41773");
+    assert_string_equal(finding_fact(f, "kev_added"), "2021-11-03");
+    assert_string_equal(finding_fact(f, "fixed_version"), "2.4.60");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    assert_int_equal(f->severity, SEV_CRITICAL);
+    scan_result_free(r);
+}
+
+static void captured_banners(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.3");
+    add_fixture(r, h, 21, "banner", "vsftpd.banner"); /* vsftpd 3.0.3 */
+    add_fixture(r, h, 80, "http", "nginx.http");      /* nginx 1.22.1 */
+    add_fixture(r, h, 6379, "redis", "redis.redis");  /* Redis 7.0.15 */
+    run_patch(r);
+    /* None of these versions is inside a fixture range: vsftpd 3.0.3 > 3.0.2, nginx 1.22.1 >=
+     * 1.20.1, Redis 7.0.15 >= 7.0.12. */
+    assert_int_equal(count_kind(r, "patch.cve"), 0);
+    assert_int_equal(count_kind(r, "patch.feed"), 1);
+    scan_result_free(r);
+
+    r = scan_result_new();
+    h = one_host(r, "127.0.35.3");
+    /* Hand-written, in the shapes of the captured ones: older releases. */
+    add_detected(r, h, 21, "banner", BANNER("220 (vsFTPd 2.3.4)\r\n"));
+    add_detected(r, h, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\n\r\n"));
+    run_patch(r);
+    const struct finding *f = cve_finding(r, 21);
+    assert_non_null(f);
+    /* Detection names vendor "beasts"; NVD files the backdoor under "vsftpd_project". */
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2011-2523,CVE-2015-1419");
+    assert_string_equal(finding_fact(f, "cvss_max"), "9.8");
+    assert_string_equal(finding_fact(f, "fixed_version"), "none known");
+    f = cve_finding(r, 80);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2021-23017");
+    assert_string_equal(finding_fact(f, "fixed_version"), "1.20.1");
+    assert_int_equal(f->severity, SEV_HIGH);
+    scan_result_free(r);
+}
+
+static void no_feed_is_one_info_finding(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct host *h = one_host(r, "127.0.35.4");
+    add_detected(r, h, 22, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1\r\n"));
+    add_fixture(r, h, 80, "http", "nginx.http");
+    run_patch(r);
+    assert_int_equal(r->n_findings, 1);
+    assert_string_equal(r->findings[0]->kind, "patch.feed.missing");
+    assert_int_equal(r->findings[0]->severity, SEV_INFO);
+    char want[160];
+    snprintf(want, sizeof want, "%s/feed.db", datadir);
+    assert_string_equal(finding_fact(r->findings[0], "feed"), want);
+    scan_result_free(r);
+}
+
+static void matcher_directly(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    struct feed_db *f;
+    struct feed_matcher *m;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, false, &f, &e), 0);
+    assert_int_equal(feed_matcher_new(f, &m, &e), 0);
+    static const struct {
+        const char *vendor, *product, *version, *cves;
+    } t[] = {
+        /* Heartbleed: exact versions 1.0.1..1.0.1f; OpenSSL's letters decide. */
+        {"openssl", "openssl", "1.0.1f", "CVE-2014-0160"},
+        {"openssl", "openssl", "1.0.1g", ""},
+        {"openssl", "openssl", "1.0.2zf", "CVE-2023-0286"},
+        {"openssl", "openssl", "1.0.2zg", ""},
+        {"openssl", "openssl", "3.0.6", "CVE-2022-3602,CVE-2023-0286"},
+        {"openssl", "openssl", "3.0.7", "CVE-2023-0286"},
+        /* "through 7.7" includes 7.7 and 7.7p1 (a later p-release of 7.7) is after it. */
+        {"openbsd", "openssh", "7.7", "CVE-2018-15473,CVE-2023-38408,CVE-2023-48795"},
+        {"openbsd", "openssh", "4.3p2", "CVE-2016-6210,CVE-2018-15473,CVE-2023-38408,"
+                                        "CVE-2023-48795,CVE-2024-6387"},
+        {"openbsd", "openssh", "9.8p1", ""},
+        {"samba", "samba", "4.6.3", "CVE-2017-7494,CVE-2021-44142"},
+        {"samba", "samba", "4.6.4", "CVE-2021-44142"},
+        {"redis", "redis", "6.2.12", "CVE-2022-24834"},
+        {"redis", "redis", "6.1.0", ""},
+        {"openbsd", "openssh", "9.2p1 Debian", ""}, /* not a version: nothing, not a guess */
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct feed_hits hits = {0};
+        assert_int_equal(feed_match_cpe(m, t[i].vendor, t[i].product, t[i].version, &hits, &e), 0);
+        char got[512] = "";
+        /* Sorted by id for a stable comparison. */
+        for (size_t a = 0; a < hits.n; a++)
+            for (size_t b = a + 1; b < hits.n; b++)
+                if (strcmp(hits.v[b].cve, hits.v[a].cve) < 0) {
+                    struct feed_hit x = hits.v[a];
+                    hits.v[a] = hits.v[b];
+                    hits.v[b] = x;
+                }
+        for (size_t k = 0; k < hits.n; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", k ? "," : "",
+                     hits.v[k].cve);
+        if (strcmp(got, t[i].cves) != 0)
+            fail_msg("%s %s: got \"%s\", want \"%s\"", t[i].product, t[i].version, got, t[i].cves);
+        feed_hits_free(&hits);
+    }
+    /* Debian's records by package: every release, or one. */
+    struct feed_hits hits = {0};
+    assert_int_equal(feed_match_package(m, "Debian", "redis", "5:6.0.16-1+deb11u1", &hits, &e), 0);
+    assert_int_equal(hits.n, 1);
+    assert_string_equal(hits.v[0].cve, "CVE-2022-0543");
+    assert_true(hits.v[0].affected);
+    assert_true(hits.v[0].kev);
+    assert_string_equal(hits.v[0].kev_added, "2022-03-28");
+    feed_hits_free(&hits);
+    assert_int_equal(feed_match_package(m, "Debian:11", "redis", "5:6.0.16-1+deb11u2", &hits, &e), 0);
+    assert_int_equal(hits.n, 1);
+    assert_false(hits.v[0].affected);
+    assert_string_equal(hits.v[0].fixed, "5:6.0.16-1+deb11u2");
+    feed_hits_free(&hits);
+    assert_int_equal(feed_match_package(m, "Debian:12", "redis", "5:7.0.15-1", &hits, &e), 0);
+    assert_int_equal(hits.n, 0);
+    feed_hits_free(&hits);
+    feed_matcher_free(m);
+    feed_close(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(upstream_openssh_is_likely, with_feed),
+        cmocka_unit_test_setup(debian_build_with_the_fixes_is_not_reported, with_feed),
+        cmocka_unit_test_setup(debian_build_before_a_fix_is_confirmed, with_feed),
+        cmocka_unit_test_setup(distro_marker_without_revision_is_possible_backport, with_feed),
+        cmocka_unit_test_setup(ubuntu_build_without_ubuntu_records_is_possible_backport, with_feed),
+        cmocka_unit_test_setup(kev_and_exact_versions, with_feed),
+        cmocka_unit_test_setup(captured_banners, with_feed),
+        cmocka_unit_test_setup(matcher_directly, with_feed),
+        cmocka_unit_test_setup(no_feed_is_one_info_finding, without_feed),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
