@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/check.h"
 #include "policies/policy.h"
+#include "policies/shipped.h"
 #include "policies/xmlload.h"
 
 #define FIX "tests/fixtures/policies/"
@@ -252,6 +254,74 @@ static void kind_patterns(void **state)
     assert_false(kind_matches("tls.*", "tlsx.a"));
 }
 
+/* ---- shipped policies ------------------------------------------------------------------- */
+
+static void shipped_policies_load(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"baseline", "cis-v8", "hipaa", "iso27001", "nist-csf",
+                                       "pci-dss"};
+    size_t n = 0;
+    for (const struct embedded_file *f; (f = shipped_policy_at(n)); n++) {
+        struct diags d = {0};
+        struct policy *p = NULL;
+        char label[128];
+        snprintf(label, sizeof label, "shipped:%s", f->name);
+        if (policy_load_buffer((const char *)f->data, f->len, label, &p, &d) < 0) {
+            for (size_t i = 0; i < d.n; i++)
+                fprintf(stderr, "  %s\n", d.msg[i]);
+            fail_msg("shipped policy %s does not load", f->name);
+        }
+        assert_string_equal(p->id, want[n]);
+        assert_true(p->n_controls > 0 && p->n_rules > 0);
+        /* Every control either has a rule or is manual: none can silently pass. */
+        for (size_t c = 0; c < p->n_controls; c++) {
+            bool ruled = false;
+            for (size_t r = 0; r < p->n_rules; r++)
+                ruled |= p->rules[r].control == c;
+            if (!ruled && !p->controls[c].manual_question)
+                fail_msg("%s: control %s has no rule and no question", f->name,
+                         p->controls[c].id);
+        }
+        policy_free(p);
+    }
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    struct diags d = {0};
+    struct policy *p = NULL;
+    assert_int_equal(policy_load_ref("no-such-policy", &p, &d), -1);
+    assert_string_equal(d.msg[0], "no-such-policy:0: no shipped policy of that name (riskmap "
+                                  "policy list) and not a file path");
+    diags_free(&d);
+}
+
+/* Every finding kind any registered check can emit is covered by the baseline, and so are the
+ * kinds the TLS, patch and backup checks are being built to emit. */
+static void baseline_covers_every_kind(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct policy *p = NULL;
+    assert_int_equal(policy_load_ref("baseline", &p, &d), 0);
+    size_t n = 0;
+    for (size_t i = 0; check_registry[i]; i++)
+        for (size_t k = 0; k < check_registry[i]->n_kinds; k++, n++)
+            if (!policy_covers(p, check_registry[i]->kinds[k].id))
+                fail_msg("finding kind %s (check %s) is not covered by the baseline policy",
+                         check_registry[i]->kinds[k].id, check_registry[i]->id);
+    assert_true(n >= 16);
+    static const char *const planned[] = {
+        "tls.protocol.ssl3", "tls.protocol.tls10", "tls.protocol.tls11", "tls.cipher.rc4",
+        "tls.cert.expired", "tls.cert.expiring", "tls.cert.self-signed", "tls.hsts.missing",
+        "patch.cve", "patch.eol", "patch.eol.soon", "patch.unknown-version", "backup.stale",
+        "backup.missing", "backup.unreadable",
+    };
+    for (size_t i = 0; i < sizeof planned / sizeof planned[0]; i++)
+        if (!policy_covers(p, planned[i]))
+            fail_msg("planned kind %s is not covered by the baseline policy", planned[i]);
+    assert_false(policy_covers(p, "dns.zone-transfer"));
+    policy_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +336,8 @@ int main(void)
         cmocka_unit_test(missing_file),
         cmocka_unit_test(small_policy_model),
         cmocka_unit_test(kind_patterns),
+        cmocka_unit_test(shipped_policies_load),
+        cmocka_unit_test(baseline_covers_every_kind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
