@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include "checks/check.h"
+#include "policies/eval.h"
 #include "policies/policy.h"
+#include "policies/profile.h"
+#include "scanner/model.h"
 #include "policies/shipped.h"
 #include "policies/xmlload.h"
 
@@ -322,6 +325,387 @@ static void baseline_covers_every_kind(void **state)
     policy_free(p);
 }
 
+/* ---- client profiles -------------------------------------------------------------------- */
+
+static void example_profile_loads(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct profile *p = NULL;
+    assert_int_equal(profile_load_file("contrib/examples/client-profile.xml", &p, &d), 0);
+    assert_string_equal(p->client_id, "harbor-dental");
+    assert_string_equal(p->client_name, "Harbor Dental Studio");
+    assert_int_equal(p->n_sites, 2);
+    assert_int_equal(p->sites[0].n_excludes, 2);
+    assert_string_equal(p->sites[0].excludes[0].target, "192.0.2.40");
+    assert_int_equal(p->n_groups, 4);
+    assert_int_equal(p->n_backups, 4);
+    assert_int_equal(p->n_policies, 4);
+    assert_string_equal(p->policies[2], "hipaa");
+    assert_int_equal(p->n_disables, 1);
+    assert_int_equal(p->n_thresholds, 2);
+    assert_int_equal(p->n_accepts, 1);
+    assert_string_equal(p->accepts[0].expires, "2027-06-30");
+    assert_int_equal(p->n_answers, 3);
+    assert_string_equal(p->msp_name, "Northwind MSP");
+    /* Every policy it names is shipped and loads. */
+    for (size_t i = 0; i < p->n_policies; i++) {
+        struct policy *pol = NULL;
+        assert_int_equal(policy_load_ref(p->policies[i], &pol, &d), 0);
+        policy_free(pol);
+    }
+    profile_free(p);
+}
+
+static void small_profile_model(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct profile *p = NULL;
+    assert_int_equal(profile_load_file(FIX "profile-small.xml", &p, &d), 0);
+    assert_int_equal(p->default_criticality, CRIT_LOW);
+    assert_string_equal(p->sites[0].scope[1], "2001:db8::/120");
+    assert_string_equal(p->sites[0].excludes[0].reason, "printer");
+    assert_int_equal(p->n_groups, 3);
+    assert_int_equal(p->groups[0].criticality, CRIT_CRITICAL);
+    assert_string_equal(p->groups[1].owner, "Bob");
+    const struct prof_backup *b = &p->backups[1];
+    assert_string_equal(b->name, "cloud");
+    assert_string_equal(b->type, "json");
+    assert_true(b->rpo_hours == 12.5);
+    assert_true(b->offsite && b->immutable);
+    assert_int_equal(b->retention_min, -1);
+    assert_int_equal(p->backups[0].retention_min, 14);
+    assert_false(p->backups[0].offsite);
+    assert_string_equal(p->thresholds[0].name, "cert-days");
+    assert_true(p->thresholds[0].value == 14.0);
+    assert_null(p->accepts[0].policy);
+    assert_string_equal(p->accepts[1].policy, "small");
+    assert_string_equal(p->accepts[1].reason, "Was to be replaced in January.");
+    assert_string_equal(p->answers[0].evidence[0].path, "evidence/roster.pdf");
+    assert_string_equal(p->ca_bundle, "/etc/ssl/client-ca.pem");
+    assert_string_equal(p->color, "#112233");
+
+    struct rm_addr a;
+    addr_parse("192.0.2.10", &a);
+    assert_string_equal(profile_group_of(p, &a, NULL)->id, "servers");
+    addr_parse("192.0.2.31", &a);
+    assert_string_equal(profile_group_of(p, &a, NULL)->id, "office");
+    assert_string_equal(profile_group_of(p, &a, "MAIL.example.com")->id, "mail");
+    addr_parse("192.0.2.32", &a);
+    assert_null(profile_group_of(p, &a, NULL));
+    addr_parse("2001:db8::f", &a);
+    assert_string_equal(profile_group_of(p, &a, NULL)->id, "servers");
+    addr_parse("2001:db8::10", &a);
+    assert_null(profile_group_of(p, &a, NULL));
+    assert_true(profile_asset_matches(p, "servers", &(struct rm_addr){0}, NULL) == false);
+    addr_parse("192.0.2.10", &a);
+    assert_true(profile_asset_matches(p, "servers", &a, NULL));
+    assert_true(profile_asset_matches(p, "192.0.2.8/29", &a, NULL));
+    assert_false(profile_asset_matches(p, "192.0.2.20", &a, NULL));
+    profile_free(p);
+}
+
+static void bad_profiles_refused(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct profile *p = NULL;
+    assert_int_equal(profile_load_file(FIX "profile-bad-member.xml", &p, &d), -1);
+    assert_null(p);
+    assert_int_equal(d.n, 2);
+    assert_string_equal(d.msg[0], FIX "profile-bad-member.xml:5: member \"192.0.2.1-40\": use an "
+                                      "address, a CIDR block or a host name");
+    assert_string_equal(d.msg[1], FIX "profile-bad-member.xml:6: member \"192.0.2.0/33\": use an "
+                                      "address, a CIDR block or a host name");
+    diags_free(&d);
+    const char *x = "<profile xmlns=\"urn:riskmap:profile:1\" version=\"1\">\n"
+                    "<client id=\"x\"><name>X</name></client>\n"
+                    "<backup name=\"b\" type=\"tape\" location=\"/x\" asset=\"a\" rpo-hours=\"0\"/>\n"
+                    "<tailoring><accept rule=\"r\" owner=\"o\" expires=\"2027-02-30\"><reason/></accept></tailoring>\n"
+                    "</profile>";
+    assert_int_equal(profile_load_buffer(x, strlen(x), "p.xml", &p, &d), -1);
+    assert_int_equal(d.n, 3);
+    assert_has(&d, "p.xml:3: Element '{urn:riskmap:profile:1}backup', attribute 'type': [facet "
+                   "'enumeration'] The value 'tape' is not an element of the set");
+    assert_has(&d, "p.xml:3: Element '{urn:riskmap:profile:1}backup', attribute 'rpo-hours'");
+    assert_has(&d, "p.xml:4: Element '{urn:riskmap:profile:1}accept', attribute 'expires': "
+                   "'2027-02-30' is not a valid value of the atomic type 'xs:date'.");
+    diags_free(&d);
+    /* A policy is not a profile. */
+    assert_int_equal(profile_load_file(FIX "small.xml", &p, &d), -1);
+    assert_has(&d, "small.xml:3: root element <policy xmlns=urn:riskmap:policy:1> is not <profile");
+    diags_free(&d);
+}
+
+/* ---- evaluation ------------------------------------------------------------------------- */
+
+static struct finding *add(struct scan_result *r, const char *kind, const char *addr,
+                           uint16_t port, const char *host, const char *k1, const char *v1)
+{
+    struct rm_addr a;
+    assert_int_equal(addr_parse(addr, &a), 0);
+    struct finding *f = finding_new(kind, "test", SEV_MEDIUM, "t", &a, port);
+    assert_non_null(f);
+    if (host)
+        assert_int_equal(finding_set_hostname(f, host), 0);
+    if (k1)
+        assert_int_equal(finding_add_fact(f, k1, v1), 0);
+    finding_fingerprint(f);
+    assert_int_equal(scan_add_finding(r, f), 0);
+    return f;
+}
+
+static struct scan_result *scan_new(bool complete)
+{
+    struct scan_result *r = scan_result_new();
+    r->meta.complete = complete;
+    r->meta.started_utc = strdup("2026-11-22T10:00:00Z");
+    r->meta.id = strdup("00112233445566778899aabbccddeeff");
+    return r;
+}
+
+/* Does any registered check emit a kind starting with prefix? (The TLS and backup checks are
+ * being written in parallel: the expected status of their controls follows the registry.) */
+static bool registry_emits(const char *prefix)
+{
+    for (size_t i = 0; check_registry[i]; i++)
+        for (size_t k = 0; k < check_registry[i]->n_kinds; k++)
+            if (strncmp(check_registry[i]->kinds[k].id, prefix, strlen(prefix)) == 0)
+                return true;
+    return false;
+}
+
+static const struct eval_control *ctl(const struct evaluation *ev, const char *pol, const char *id)
+{
+    for (size_t i = 0; i < ev->n_controls; i++)
+        if (strcmp(ev->controls[i].policy->id, pol) == 0 &&
+            strcmp(ev->controls[i].policy->controls[ev->controls[i].control].id, id) == 0)
+            return &ev->controls[i];
+    fail_msg("no control %s/%s", pol, id);
+    return NULL;
+}
+
+static const struct eval_item *item(const struct evaluation *ev, const char *fw, const char *id,
+                                    const struct eval_framework **fwo)
+{
+    for (size_t f = 0; f < ev->n_frameworks; f++)
+        if (strcmp(ev->frameworks[f].id, fw) == 0)
+            for (size_t i = 0; i < ev->frameworks[f].n_items; i++)
+                if (strcmp(ev->frameworks[f].items[i].id, id) == 0) {
+                    if (fwo)
+                        *fwo = &ev->frameworks[f];
+                    return &ev->frameworks[f].items[i];
+                }
+    fail_msg("no item %s %s", fw, id);
+    return NULL;
+}
+
+static void evaluation_with_profile(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct policy *pol = NULL;
+    struct profile *prof = NULL;
+    assert_int_equal(policy_load_file(FIX "small.xml", &pol, &d), 0);
+    assert_int_equal(profile_load_file(FIX "profile-small.xml", &prof, &d), 0);
+    struct scan_result *r = scan_new(true);
+    add(r, "svc.telnet.open", "192.0.2.10", 23, NULL, NULL, NULL);          /* 0 fails */
+    add(r, "svc.telnet.open", "192.0.2.20", 23, NULL, NULL, NULL);          /* 1 accepted */
+    add(r, "svc.telnet.open", "192.0.2.21", 23, NULL, NULL, NULL);          /* 2 acceptance expired */
+    add(r, "svc.smtp.no-starttls", "192.0.2.40", 25, NULL, "service", "smtp"); /* 3 low: no */
+    add(r, "svc.smtp.no-starttls", "192.0.2.41", 25, "mail.example.com", "service", "smtp"); /* 4 */
+    add(r, "svc.smtp.no-starttls", "192.0.2.41", 587, "mail.example.com", "service", "submission"); /* 5 */
+    add(r, "tls.protocol.tls10", "192.0.2.10", 443, NULL, NULL, NULL);      /* 6 specific */
+    add(r, "tls.hsts.missing", "192.0.2.10", 443, NULL, NULL, NULL);        /* 7 fallback */
+    add(r, "tls.cert.expiring", "192.0.2.10", 443, NULL, "days_left", "20"); /* 8 not < 14 */
+    add(r, "tls.cert.expiring", "192.0.2.11", 443, NULL, "days_left", "10"); /* 9 */
+    add(r, "backup.stale", "192.0.2.10", 0, NULL, "age_hours", "30");       /* 10 */
+    add(r, "backup.stale", "192.0.2.11", 0, NULL, "age_hours", "12");       /* 11 within */
+    add(r, "dns.zone-transfer", "192.0.2.53", 53, NULL, NULL, NULL);        /* 12 unmapped */
+    struct rm_err e;
+    struct evaluation *ev = NULL;
+    struct policy *pols[] = {pol};
+    assert_int_equal(evaluate(r, pols, 1, prof, NULL, &ev, &e), 0);
+    assert_string_equal(ev->date, "2026-11-22");
+
+    const struct eval_control *c = ctl(ev, "small", "secure-admin");
+    assert_int_equal(c->status, ST_FAIL);
+    assert_int_equal(c->n_hits, 4);
+    assert_int_equal(c->n_failing, 3);
+    assert_int_equal(c->n_accepted, 1);
+    size_t want_findings[] = {0, 1, 2, 4};
+    enum accept_state want_acc[] = {ACC_NONE, ACC_ACCEPTED, ACC_EXPIRED, ACC_NONE};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(c->hits[i].finding, want_findings[i]);
+        assert_int_equal(c->hits[i].accepted, want_acc[i]);
+    }
+    assert_int_equal(c->hits[0].criticality, CRIT_CRITICAL);
+    assert_string_equal(c->hits[0].group->id, "servers");
+    assert_int_equal(c->hits[3].criticality, CRIT_HIGH);
+    assert_string_equal(c->hits[2].accept->owner, "Alice");
+
+    c = ctl(ev, "small", "tls-config");
+    assert_int_equal(c->status, ST_FAIL);
+    assert_int_equal(c->n_hits, 3);
+    assert_int_equal(c->hits[0].finding, 6);
+    assert_string_equal(pol->rules[c->hits[0].rule].id, "tls-protocol");
+    assert_int_equal(c->hits[1].finding, 7);
+    assert_string_equal(pol->rules[c->hits[1].rule].id, "tls-other");
+    assert_int_equal(c->hits[2].finding, 9);
+    assert_string_equal(pol->rules[c->hits[2].rule].id, "cert-expiring");
+
+    c = ctl(ev, "small", "backups");
+    assert_int_equal(c->status, ST_FAIL);
+    assert_int_equal(c->n_hits, 1);
+    assert_int_equal(c->hits[0].finding, 10);
+
+    c = ctl(ev, "small", "training");
+    assert_int_equal(c->status, ST_PASS);
+    assert_string_equal(c->reason, "answered in the client profile");
+    assert_string_equal(c->answer->by, "Sam");
+
+    assert_int_equal(ev->n_unmapped, 1);
+    assert_int_equal(ev->unmapped[0], 12);
+
+    /* Frameworks: CIS 4.6 and 11.2 fail, 14.1 passes; HIPAA 164.312(e)(1) fails through both
+     * controls that reference it. */
+    assert_int_equal(ev->n_frameworks, 2);
+    const struct eval_framework *fw = NULL;
+    assert_int_equal(item(ev, "cis-v8", "4.6", &fw)->status, ST_FAIL);
+    assert_int_equal(item(ev, "cis-v8", "11.2", NULL)->status, ST_FAIL);
+    assert_int_equal(item(ev, "cis-v8", "14.1", NULL)->status, ST_PASS);
+    assert_int_equal(item(ev, "cis-v8", "4.6", NULL)->ig, 1);
+    assert_int_equal(fw->n_items, 3);
+    assert_int_equal(fw->count[ST_FAIL], 2);
+    assert_int_equal(fw->count[ST_PASS], 1);
+    const struct eval_item *it = item(ev, "hipaa", "164.312(e)(1)", &fw);
+    assert_int_equal(it->status, ST_FAIL);
+    assert_int_equal(it->n_controls, 2);
+    assert_string_equal(it->title, "Transmission security");
+    assert_int_equal(fw->n_items, 1);
+
+    /* The profile names a rule no policy has (and hipaa's answer-less entries are fine). */
+    assert_int_equal(ev->warnings.n, 1);
+    assert_string_equal(ev->warnings.msg[0], FIX "profile-small.xml: disable names rule "
+                                                 "\"no-such-rule\", which no policy evaluated has");
+
+    /* JSON carries the same answers. */
+    cJSON *j = evaluation_json(ev, r, prof, pols, 1);
+    assert_non_null(j);
+    char *txt = cJSON_PrintUnformatted(j);
+    assert_non_null(strstr(txt, "\"format\":\"riskmap-policy-evaluation\""));
+    assert_non_null(strstr(txt, "\"controls_summary\":{\"fail\":3,\"partial\":0,\"pass\":1,"
+                                "\"not-checked\":0,\"not-applicable\":0}"));
+    assert_non_null(strstr(txt, "\"risk_acceptance\":{\"owner\":\"Alice\",\"expires\":"
+                                "\"2026-01-31\",\"reason\":\"Was to be replaced in January.\","
+                                "\"expired\":true}"));
+    assert_non_null(strstr(txt, "\"unmapped_findings\":[12]"));
+    free(txt);
+    cJSON_Delete(j);
+    evaluation_free(ev);
+
+    /* Judged a year later, the December acceptance has lapsed too. */
+    assert_int_equal(evaluate(r, pols, 1, prof, "2027-01-01", &ev, &e), 0);
+    c = ctl(ev, "small", "secure-admin");
+    assert_int_equal(c->n_failing, 4);
+    assert_int_equal(c->n_accepted, 0);
+    evaluation_free(ev);
+
+    scan_result_free(r);
+    profile_free(prof);
+    policy_free(pol);
+}
+
+static void evaluation_without_findings(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct policy *pol = NULL;
+    assert_int_equal(policy_load_file(FIX "small.xml", &pol, &d), 0);
+    struct policy *pols[] = {pol};
+    struct rm_err e;
+    struct evaluation *ev = NULL;
+
+    struct scan_result *r = scan_new(true);
+    assert_int_equal(evaluate(r, pols, 1, NULL, NULL, &ev, &e), 0);
+    /* Telnet and SMTP are judged by the registered exposure check: a clean scan passes. */
+    assert_int_equal(ctl(ev, "small", "secure-admin")->status, ST_PASS);
+    bool tls = registry_emits("tls."), backup = registry_emits("backup.");
+    assert_int_equal(ctl(ev, "small", "tls-config")->status, tls ? ST_PASS : ST_NOT_CHECKED);
+    if (!tls)
+        assert_string_equal(ctl(ev, "small", "tls-config")->reason,
+                            "no check in this build emits the kinds its rules match");
+    assert_int_equal(ctl(ev, "small", "backups")->status, backup ? ST_PASS : ST_NOT_CHECKED);
+    /* Manual and unanswered: never silently passed. */
+    assert_int_equal(ctl(ev, "small", "training")->status, ST_NOT_CHECKED);
+    assert_string_equal(ctl(ev, "small", "training")->reason,
+                        "manual control not answered in the client profile");
+    assert_int_equal(item(ev, "hipaa", "164.312(e)(1)", NULL)->status, tls ? ST_PASS : ST_PARTIAL);
+    evaluation_free(ev);
+    scan_result_free(r);
+
+    /* An incomplete scan passes nothing. */
+    r = scan_new(false);
+    assert_int_equal(evaluate(r, pols, 1, NULL, NULL, &ev, &e), 0);
+    assert_int_equal(ctl(ev, "small", "secure-admin")->status, ST_NOT_CHECKED);
+    assert_string_equal(ctl(ev, "small", "secure-admin")->reason, "the scan is incomplete");
+    evaluation_free(ev);
+    scan_result_free(r);
+
+    /* Every rule of a control switched off: not applicable. */
+    const char *x = "<profile xmlns=\"urn:riskmap:profile:1\" version=\"1\">"
+                    "<client id=\"x\"><name>X</name></client><tailoring>"
+                    "<disable rule=\"telnet\">no Telnet here</disable>"
+                    "<disable rule=\"smtp-starttls\" policy=\"small\">no mail here</disable>"
+                    "<answer control=\"training\" result=\"fail\" by=\"S\" date=\"2026-01-01\"/>"
+                    "</tailoring></profile>";
+    struct profile *prof = NULL;
+    assert_int_equal(profile_load_buffer(x, strlen(x), "x.xml", &prof, &d), 0);
+    r = scan_new(true);
+    add(r, "svc.telnet.open", "192.0.2.10", 23, NULL, NULL, NULL);
+    assert_int_equal(evaluate(r, pols, 1, prof, NULL, &ev, &e), 0);
+    assert_int_equal(ctl(ev, "small", "secure-admin")->status, ST_NOT_APPLICABLE);
+    assert_int_equal(ctl(ev, "small", "secure-admin")->n_hits, 0);
+    assert_int_equal(ctl(ev, "small", "training")->status, ST_FAIL);
+    /* A disabled specific rule does not hand its findings to a fallback. */
+    assert_int_equal(ev->n_unmapped, 0);
+    evaluation_free(ev);
+    scan_result_free(r);
+    profile_free(prof);
+    policy_free(pol);
+}
+
+/* The shipped HIPAA policy answers the question the issue asks: why does Telnet fail
+ * 164.312(e)(1)? */
+static void hipaa_transmission_security(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct policy *pol = NULL;
+    assert_int_equal(policy_load_ref("hipaa", &pol, &d), 0);
+    struct scan_result *r = scan_new(true);
+    add(r, "svc.telnet.open", "192.0.2.10", 23, NULL, NULL, NULL);
+    struct policy *pols[] = {pol};
+    struct rm_err e;
+    struct evaluation *ev = NULL;
+    assert_int_equal(evaluate(r, pols, 1, NULL, NULL, &ev, &e), 0);
+    const struct eval_control *c = ctl(ev, "hipaa", "hipaa-164.312.e.1");
+    assert_int_equal(c->status, ST_FAIL);
+    assert_int_equal(c->n_hits, 1);
+    const struct pol_rule *rule = &pol->rules[c->hits[0].rule];
+    assert_string_equal(rule->id, "hipaa-164.312.e.1.svc-telnet-open");
+    assert_string_equal(rule->rationale, "ePHI or the credentials that reach it cross the network "
+                                         "in cleartext, under weak TLS, or without integrity "
+                                         "protection.");
+    assert_int_equal(item(ev, "hipaa", "164.312(e)(1)", NULL)->status, ST_FAIL);
+    /* Manual items are not checked without a profile. */
+    assert_int_equal(item(ev, "hipaa", "164.308(a)(5)(i)", NULL)->status, ST_NOT_CHECKED);
+    evaluation_free(ev);
+    scan_result_free(r);
+    policy_free(pol);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +722,12 @@ int main(void)
         cmocka_unit_test(kind_patterns),
         cmocka_unit_test(shipped_policies_load),
         cmocka_unit_test(baseline_covers_every_kind),
+        cmocka_unit_test(example_profile_loads),
+        cmocka_unit_test(small_profile_model),
+        cmocka_unit_test(bad_profiles_refused),
+        cmocka_unit_test(evaluation_with_profile),
+        cmocka_unit_test(evaluation_without_findings),
+        cmocka_unit_test(hipaa_transmission_security),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
