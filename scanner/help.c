@@ -10,6 +10,7 @@ static const char overview[] =
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
+    "  riskmap policy eval|validate|show|list  compliance: findings against policies (XML)\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
@@ -72,6 +73,31 @@ static const char checks_help[] =
     "Lists the registered check modules: id, what they apply to, and a summary. With --kinds,\n"
     "also every finding kind each module may emit, with its default severity.\n";
 
+static const char policy_help[] =
+    "USAGE\n"
+    "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
+    "                      SCAN.json\n"
+    "  riskmap policy validate FILE...\n"
+    "  riskmap policy show POLICY\n"
+    "  riskmap policy list\n"
+    "\n"
+    "Policies are XML (schema: policies/schema/policy.xsd): controls with references into\n"
+    "frameworks, rules binding finding kinds to controls with severity, likelihood, impact,\n"
+    "conditions and remediation. POLICY is a shipped id (riskmap policy list: baseline,\n"
+    "cis-v8, nist-csf, hipaa, iso27001, pci-dss) or a file. A client profile (schema\n"
+    "policies/schema/profile.xsd, example in contrib/examples/) names the client's assets,\n"
+    "backups and policies and tailors them: rules off, thresholds, accepted risks, answers to\n"
+    "manual controls. Every file is validated on load; errors read FILE:LINE: MESSAGE.\n"
+    "\n"
+    "eval reads a scan result and gives each control pass, fail, partial, not-applicable or\n"
+    "not-checked (never pass for what nothing checked), with the findings behind it, and per\n"
+    "framework how many items were checked and pass. Policies: -p, else the profile's, else\n"
+    "baseline. --json prints the evaluation document; -o writes it to FILE. Risk acceptances\n"
+    "are judged at --date (default: the scan's date).\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";
+
 static void print_options(FILE *out)
 {
     for (size_t i = 0; i < scan_n_optdefs; i++) {
@@ -125,8 +151,12 @@ int help_print(FILE *out, const char *command)
         fputs(checks_help, out);
         return 0;
     }
+    if (strcmp(command, "policy") == 0) {
+        fputs(policy_help, out);
+        return 0;
+    }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, policy).\n", out);
         return 0;
     }
     return -1;
