@@ -100,6 +100,17 @@ static bool rule_assessable(const struct pol_rule *r, bool intrusive)
     return false;
 }
 
+bool eval_rule_disabled(const struct profile *prof, const struct policy *p,
+                        const struct pol_rule *r)
+{
+    return disabled(prof, p, r) != NULL;
+}
+
+bool eval_rule_assessable(const struct scan_result *scan, const struct pol_rule *r)
+{
+    return scan->meta.complete && rule_assessable(r, scan_was_intrusive(scan));
+}
+
 /* ---- conditions ------------------------------------------------------------------------- */
 
 static bool conditions_hold(const struct profile *prof, const struct policy *p,

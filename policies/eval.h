@@ -105,6 +105,13 @@ int evaluate(const struct scan_result *scan, struct policy *const *pols, size_t 
              struct rm_err *e);
 void evaluation_free(struct evaluation *ev);
 
+/* Is rule r of policy p switched off by prof (NULL: no profile)? */
+bool eval_rule_disabled(const struct profile *prof, const struct policy *p,
+                        const struct pol_rule *r);
+/* Can r be assessed from scan: a registered check emits a kind it matches, run by this scan
+ * (intrusive kinds need --intrusive), and the scan is complete? */
+bool eval_rule_assessable(const struct scan_result *scan, const struct pol_rule *r);
+
 /* Whole-control and per-framework counts, for callers that only need the verdict. */
 size_t evaluation_count(const struct evaluation *ev, enum ctl_status s);
 

@@ -7,6 +7,7 @@
 #include "policies/policy.h"
 #include "policies/profile.h"
 #include "policies/shipped.h"
+#include "policies/xccdf.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
 #include "scanner/help.h"
@@ -264,7 +265,7 @@ static void print_text(const struct evaluation *ev, const struct scan_result *sc
 static int cmd_eval(int argc, char **argv, struct rm_err *e)
 {
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *xccdf_path = NULL;
     size_t n_refs = 0;
     int json = 0;
     for (int i = 1; i < argc; i++) {
@@ -286,6 +287,8 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
                        EXIT_USAGE;
         } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && more) {
             out_path = argv[++i];
+        } else if (strcmp(a, "--xccdf") == 0 && more) {
+            xccdf_path = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -348,6 +351,16 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
         if (w == 0 && json && fwrite(txt, 1, len + 1, stdout) != len + 1)
             w = rm_errf(e, "stdout: write failed");
         free(txt);
+        if (w < 0)
+            goto out;
+    }
+    if (xccdf_path) {
+        char *x = NULL;
+        size_t xlen = 0;
+        int w = xccdf_export(ev, scan, prof, pols, n, &x, &xlen, e);
+        if (w == 0)
+            w = atomic_write(xccdf_path, x, xlen, 0600, e);
+        free(x);
         if (w < 0)
             goto out;
     }

@@ -76,7 +76,7 @@ static const char checks_help[] =
 static const char policy_help[] =
     "USAGE\n"
     "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
-    "                      SCAN.json\n"
+    "                      [--xccdf FILE] SCAN.json\n"
     "  riskmap policy validate FILE...\n"
     "  riskmap policy show POLICY\n"
     "  riskmap policy list\n"
@@ -92,8 +92,9 @@ static const char policy_help[] =
     "eval reads a scan result and gives each control pass, fail, partial, not-applicable or\n"
     "not-checked (never pass for what nothing checked), with the findings behind it, and per\n"
     "framework how many items were checked and pass. Policies: -p, else the profile's, else\n"
-    "baseline. --json prints the evaluation document; -o writes it to FILE. Risk acceptances\n"
-    "are judged at --date (default: the scan's date).\n"
+    "baseline. --json prints the evaluation document; -o writes it to FILE; --xccdf writes\n"
+    "an XCCDF 1.2 Benchmark with a TestResult (for SCAP tools such as oscap). Risk\n"
+    "acceptances are judged at --date (default: the scan's date).\n"
     "\n"
     "EXIT STATUS\n"
     "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";

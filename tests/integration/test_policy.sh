@@ -89,6 +89,51 @@ run_riskmap policy eval -p cis-v8 --json "$SCAN" > "$WORK/cis.json"
 check "--json prints the document on stdout, and only it" \
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["frameworks"][0]["fail"] != 5)' "$WORK/cis.json"
 
+# --- XCCDF 1.2 ---------------------------------------------------------------------------------
+run_riskmap policy eval -c "$PROFILE" --xccdf "$WORK/xccdf.xml" "$SCAN" > /dev/null
+check "eval --xccdf exits 1 (controls fail)" [ $? -eq 1 ]
+if command -v oscap > /dev/null 2>&1; then
+    oscap xccdf validate "$WORK/xccdf.xml" > "$WORK/oscap.out" 2>&1
+    check "oscap xccdf validate accepts the export" [ $? -eq 0 ]
+    check "...with no error (only the no-platform warning)" sh -c '! grep -q "^Error" "$1"' - "$WORK/oscap.out"
+else
+    not_ok "oscap is not installed (contrib/install-deps.sh installs openscap-scanner)"
+fi
+python3 - "$WORK/xccdf.xml" > "$WORK/xccdf.facts" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"x": "http://checklists.nist.gov/xccdf/1.2"}
+root = ET.parse(sys.argv[1]).getroot()
+V = "xccdf_local.riskmap_"
+print("benchmark", root.get("id"), len(root.findall(".//x:Rule", ns)))
+tr = root.find("x:TestResult", ns)
+print("testresult", tr.get("id"), tr.get("start-time"), tr.get("end-time"), tr.find("x:organization", ns).text)
+print("targets", " ".join(t.text for t in tr.findall("x:target-address", ns)))
+for rr in tr.findall("x:rule-result", ns):
+    rid = rr.get("idref")[len(V) + len("rule_"):]
+    msgs = [m.get("severity") + ":" + m.text.split(",")[0].split(":")[0] for m in rr.findall("x:message", ns)]
+    ids = ",".join(i.text for i in rr.findall("x:ident", ns))
+    print("rr", rid, rr.find("x:result", ns).text, ids, "|".join(msgs))
+sc = tr.find("x:score", ns)
+print("score", sc.get("system"), sc.get("maximum"), sc.text)
+PY
+check "one Benchmark with every rule of the four policies (138) plus a Rule per manual control (22)" \
+    grep -qx "benchmark xccdf_local.riskmap_benchmark_baseline-cis-v8-hipaa-pci-dss 160" "$WORK/xccdf.facts"
+check "TestResult carries the scan id, times and the client" \
+    grep -qx "testresult xccdf_local.riskmap_testresult_5ca11ab1e0000000000000000000beef 2026-11-20T09:00:00Z 2026-11-20T09:04:10Z Harbor Dental Studio" "$WORK/xccdf.facts"
+check "the four hosts are target addresses" grep -qx "targets 192.0.2.10 192.0.2.11 192.0.2.20 192.0.2.101" "$WORK/xccdf.facts"
+check "HIPAA Telnet rule fails with its ident and the finding as message" \
+    grep -qx "rr hipaa.hipaa-164.312.e.1.svc-telnet-open fail 164.312(e)(1),164.312(e)(2)(ii) error:svc.telnet.open on 192.0.2.20 port 23 (high asset)" "$WORK/xccdf.facts"
+check "accepted SMB1 risk: pass, with the acceptance as a warning message" \
+    grep -qx "rr baseline.file-sharing-hardened.svc-smb-v1 pass 4.1,PR.PS-01,164.312(e)(1),A.8.9,2.2.5 warning:1 finding covered by a risk accepted by Dr. Maria Okafor until 2027-06-30" "$WORK/xccdf.facts"
+check "a rule switched off in the profile is notselected" \
+    grep -q "^rr cis-v8.cis-4.8.svc-port-unexpected notselected " "$WORK/xccdf.facts"
+check "answered manual control: pass with the answer as message" \
+    grep -q "^rr baseline.security-awareness.manual pass .* info:answered pass by Sam Reyes (vCIO) on 2026-10-02" "$WORK/xccdf.facts"
+check "unanswered manual control: notchecked" grep -q "^rr baseline.incident-response-plan.manual notchecked " "$WORK/xccdf.facts"
+check "rules for kinds no check emits yet: notchecked" grep -q "^rr hipaa.hipaa-164.312.e.1.tls-protocol notchecked " "$WORK/xccdf.facts"
+check "informational inventory rule" grep -q "^rr baseline.service-inventory.svc-open informational " "$WORK/xccdf.facts"
+check "flat score: passes over pass+fail" grep -qx "score urn:xccdf:scoring:flat-unweighted $(grep -cE '^rr [^ ]+ (pass|fail) ' "$WORK/xccdf.facts") $(grep -cE '^rr [^ ]+ pass ' "$WORK/xccdf.facts")" "$WORK/xccdf.facts"
+
 run_riskmap policy eval -p no-such "$SCAN" > /dev/null 2> "$WORK/nosuch.err"
 check "an unknown policy is a usage error (2)" [ $? -eq 2 ]
 check "...named as such" grep -q "^no-such:0: no shipped policy of that name" "$WORK/nosuch.err"
