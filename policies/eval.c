@@ -430,6 +430,10 @@ int evaluate(const struct scan_result *scan, struct policy *const *pols, size_t 
     }
     if (scan->n_findings && !(ev->unmapped = malloc(scan->n_findings * sizeof *ev->unmapped)))
         goto oom;
+    struct rm_addr last_addr;
+    const char *last_host = NULL;
+    const struct prof_group *last_group = NULL;
+    bool have_last = false;
 
     for (size_t fi = 0; fi < scan->n_findings; fi++) {
         const struct finding *f = scan->findings[fi];
@@ -455,7 +459,16 @@ int evaluate(const struct scan_result *scan, struct policy *const *pols, size_t 
             ev->unmapped[ev->n_unmapped++] = fi;
             continue;
         }
-        const struct prof_group *g = profile_group_of(prof, &f->addr, f->hostname);
+        /* Findings come host by host: look the group up once per run of the same asset. */
+        if (!have_last || !addr_eq(&last_addr, &f->addr) ||
+            (last_host != f->hostname &&
+             (!last_host || !f->hostname || strcmp(last_host, f->hostname) != 0))) {
+            last_group = profile_group_of(prof, &f->addr, f->hostname);
+            last_addr = f->addr;
+            last_host = f->hostname;
+            have_last = true;
+        }
+        const struct prof_group *g = last_group;
         enum criticality crit = g ? g->criticality : prof ? prof->default_criticality : CRIT_MEDIUM;
         for (size_t pi = 0; pi < n; pi++) {
             const struct policy *p = pols[pi];

@@ -1,7 +1,10 @@
-/* The evaluation as JSON: per framework the summary and each item's status, per control its
- * status, reason, references and the findings behind it (by index and fingerprint into the
- * scan result, so every figure traces back to evidence). */
+/* The evaluation as JSON: per framework the summary and each item's status; per control its
+ * status, reason, references and rules with the findings each took (indices into the scan
+ * result's findings); each such finding once, with fingerprint, asset and criticality, so every
+ * figure traces back to evidence; and the risk acceptances that applied. Compact on purpose:
+ * 100,000 findings meet several controls each. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "policies/eval.h"
 
@@ -10,36 +13,39 @@ static cJSON *str_or_null(const char *s)
     return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
-static cJSON *hit_json(const struct eval_control *ec, const struct eval_hit *h,
-                       const struct scan_result *scan)
+static cJSON *finding_json(const struct eval_hit *h, const struct scan_result *scan)
 {
     const struct finding *f = scan->findings[h->finding];
-    const struct pol_rule *r = &ec->policy->rules[h->rule];
     char addr[RM_ADDRSTRLEN];
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddNumberToObject(o, "finding", (double)h->finding);
+    cJSON_AddNumberToObject(o, "index", (double)h->finding);
     cJSON_AddStringToObject(o, "fingerprint", f->fingerprint);
     cJSON_AddStringToObject(o, "kind", f->kind);
     cJSON_AddStringToObject(o, "asset", addr_str(&f->addr, addr, sizeof addr));
     cJSON_AddNumberToObject(o, "port", f->port);
-    cJSON_AddStringToObject(o, "rule", r->id);
+    cJSON_AddStringToObject(o, "criticality", criticality_name(h->criticality));
+    cJSON_AddItemToObject(o, "asset_group", str_or_null(h->group ? h->group->id : NULL));
+    return o;
+}
+
+/* A rule of a control with the findings it took, by index into the scan result's findings:
+ * failing, accepted (an unexpired risk acceptance) and informational (severity info). */
+static cJSON *rule_json(const struct eval_control *ec, size_t rule)
+{
+    const struct policy *p = ec->policy;
+    const struct pol_rule *r = &p->rules[rule];
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", r->id);
+    cJSON *k = cJSON_AddArrayToObject(o, "kinds");
+    for (size_t i = 0; k && i < r->n_kinds; i++)
+        cJSON_AddItemToArray(k, cJSON_CreateString(r->kinds[i]));
     cJSON_AddStringToObject(o, "severity", severity_name(r->severity));
     cJSON_AddNumberToObject(o, "likelihood", r->likelihood);
     cJSON_AddNumberToObject(o, "impact", r->impact);
-    cJSON_AddStringToObject(o, "criticality", criticality_name(h->criticality));
-    cJSON_AddItemToObject(o, "asset_group", str_or_null(h->group ? h->group->id : NULL));
-    cJSON_AddBoolToObject(o, "fails", r->severity != SEV_INFO && h->accepted != ACC_ACCEPTED);
-    if (h->accept) {
-        cJSON *a = cJSON_AddObjectToObject(o, "risk_acceptance");
-        if (a) {
-            cJSON_AddStringToObject(a, "owner", h->accept->owner);
-            cJSON_AddStringToObject(a, "expires", h->accept->expires);
-            cJSON_AddStringToObject(a, "reason", h->accept->reason);
-            cJSON_AddBoolToObject(a, "expired", h->accepted == ACC_EXPIRED);
-        }
-    }
     if (r->has_remediation) {
         cJSON *m = cJSON_AddObjectToObject(o, "remediation");
         if (m) {
@@ -48,14 +54,24 @@ static cJSON *hit_json(const struct eval_control *ec, const struct eval_hit *h,
             cJSON_AddStringToObject(m, "cost", cost_band_name(r->remediation.cost));
             cJSON_AddItemToObject(m, "initiative",
                                   str_or_null(r->remediation.initiative >= 0
-                                                  ? ec->policy->initiatives[r->remediation.initiative].id
+                                                  ? p->initiatives[r->remediation.initiative].id
                                                   : NULL));
         }
+    }
+    cJSON *fail = cJSON_AddArrayToObject(o, "failing");
+    cJSON *acc = cJSON_AddArrayToObject(o, "accepted");
+    cJSON *info = cJSON_AddArrayToObject(o, "informational");
+    for (size_t i = 0; i < ec->n_hits; i++) {
+        const struct eval_hit *h = &ec->hits[i];
+        if (h->rule != rule)
+            continue;
+        cJSON *to = r->severity == SEV_INFO ? info : h->accepted == ACC_ACCEPTED ? acc : fail;
+        cJSON_AddItemToArray(to, cJSON_CreateNumber((double)h->finding));
     }
     return o;
 }
 
-static cJSON *control_json(const struct eval_control *ec, const struct scan_result *scan)
+static cJSON *control_json(const struct eval_control *ec)
 {
     const struct pol_control *c = &ec->policy->controls[ec->control];
     cJSON *o = cJSON_CreateObject();
@@ -81,9 +97,10 @@ static cJSON *control_json(const struct eval_control *ec, const struct scan_resu
     cJSON_AddNumberToObject(o, "failing", (double)ec->n_failing);
     cJSON_AddNumberToObject(o, "accepted", (double)ec->n_accepted);
     cJSON_AddNumberToObject(o, "informational", (double)ec->n_info);
-    cJSON *hits = cJSON_AddArrayToObject(o, "findings");
-    for (size_t i = 0; hits && i < ec->n_hits; i++)
-        cJSON_AddItemToArray(hits, hit_json(ec, &ec->hits[i], scan));
+    cJSON *rules = cJSON_AddArrayToObject(o, "rules");
+    for (size_t r = 0; rules && r < ec->policy->n_rules; r++)
+        if (ec->policy->rules[r].control == ec->control)
+            cJSON_AddItemToArray(rules, rule_json(ec, r));
     if (ec->answer) {
         const struct prof_answer *a = ec->answer;
         cJSON *ao = cJSON_AddObjectToObject(o, "answer");
@@ -171,7 +188,38 @@ cJSON *evaluation_json(const struct evaluation *ev, const struct scan_result *sc
     }
     cJSON *ca = cJSON_AddArrayToObject(root, "controls");
     for (size_t i = 0; ca && i < ev->n_controls; i++)
-        cJSON_AddItemToArray(ca, control_json(&ev->controls[i], scan));
+        cJSON_AddItemToArray(ca, control_json(&ev->controls[i]));
+    /* Each finding a rule took, once, with what the evaluation knows of its asset; and every
+     * risk acceptance that applied (or had expired). */
+    cJSON *fa2 = cJSON_AddArrayToObject(root, "findings");
+    cJSON *ra = cJSON_AddArrayToObject(root, "risk_acceptances");
+    unsigned char *seen = calloc(scan->n_findings ? scan->n_findings : 1, 1);
+    if (!seen) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    for (size_t i = 0; i < ev->n_controls; i++) {
+        const struct eval_control *ec = &ev->controls[i];
+        for (size_t h = 0; h < ec->n_hits; h++) {
+            const struct eval_hit *hit = &ec->hits[h];
+            if (!seen[hit->finding]) {
+                seen[hit->finding] = 1;
+                cJSON_AddItemToArray(fa2, finding_json(hit, scan));
+            }
+            if (!hit->accept)
+                continue;
+            cJSON *a = cJSON_CreateObject();
+            cJSON_AddNumberToObject(a, "finding", (double)hit->finding);
+            cJSON_AddStringToObject(a, "policy", ec->policy->id);
+            cJSON_AddStringToObject(a, "rule", ec->policy->rules[hit->rule].id);
+            cJSON_AddStringToObject(a, "owner", hit->accept->owner);
+            cJSON_AddStringToObject(a, "expires", hit->accept->expires);
+            cJSON_AddStringToObject(a, "reason", hit->accept->reason);
+            cJSON_AddBoolToObject(a, "expired", hit->accepted == ACC_EXPIRED);
+            cJSON_AddItemToArray(ra, a);
+        }
+    }
+    free(seen);
     cJSON *um = cJSON_AddArrayToObject(root, "unmapped_findings");
     for (size_t i = 0; um && i < ev->n_unmapped; i++)
         cJSON_AddItemToArray(um, cJSON_CreateNumber((double)ev->unmapped[i]));

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "policies/eval.h"
 #include "policies/policy.h"
@@ -14,6 +15,13 @@
 #include "scanner/result.h"
 
 #define MAX_POLICIES 32
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void print_diags(const struct diags *d)
 {
@@ -267,7 +275,7 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
     const char *out_path = NULL, *xccdf_path = NULL;
     size_t n_refs = 0;
-    int json = 0;
+    int json = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -291,6 +299,8 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
             xccdf_path = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
+        } else if (strcmp(a, "--stats") == 0) {
+            stats = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             help_print(stdout, "policy");
             return EXIT_DONE;
@@ -313,6 +323,7 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     size_t n = 0;
     struct scan_result *scan = NULL;
     struct evaluation *ev = NULL;
+    double t0 = now_ms();
     if (profile_path && profile_load_file(profile_path, &prof, &d) < 0) {
         rm_errf(e, "policy eval: %s is not a valid client profile", profile_path);
         goto out;
@@ -330,11 +341,14 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
         }
         n++;
     }
+    double t1 = now_ms();
     if (result_load(scan_path, &scan, e) < 0)
         goto out;
+    double t2 = now_ms();
     rc = EXIT_RUNTIME;
     if (evaluate(scan, pols, n, prof, date, &ev, e) < 0)
         goto out;
+    double t3 = now_ms();
     if (json || out_path) {
         cJSON *j = evaluation_json(ev, scan, prof, pols, n);
         char *txt = j ? cJSON_Print(j) : NULL;
@@ -366,6 +380,10 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     }
     if (!json)
         print_text(ev, scan, prof, pols, n);
+    if (stats)
+        fprintf(stderr, "stats: policies+profile load and validate %.1f ms, scan result load "
+                        "%.1f ms (%zu hosts, %zu findings), evaluate %.1f ms, output %.1f ms\n",
+                t1 - t0, t2 - t1, scan->n_hosts, scan->n_findings, t3 - t2, now_ms() - t3);
     rc = evaluation_count(ev, ST_FAIL) ? EXIT_FINDINGS : EXIT_DONE;
 out:
     print_diags(&d);

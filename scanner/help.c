@@ -76,7 +76,7 @@ static const char checks_help[] =
 static const char policy_help[] =
     "USAGE\n"
     "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
-    "                      [--xccdf FILE] SCAN.json\n"
+    "                      [--xccdf FILE] [--stats] SCAN.json\n"
     "  riskmap policy validate FILE...\n"
     "  riskmap policy show POLICY\n"
     "  riskmap policy list\n"
@@ -94,7 +94,8 @@ static const char policy_help[] =
     "framework how many items were checked and pass. Policies: -p, else the profile's, else\n"
     "baseline. --json prints the evaluation document; -o writes it to FILE; --xccdf writes\n"
     "an XCCDF 1.2 Benchmark with a TestResult (for SCAP tools such as oscap). Risk\n"
-    "acceptances are judged at --date (default: the scan's date).\n"
+    "acceptances are judged at --date (default: the scan's date). --stats prints the time\n"
+    "each phase took on standard error.\n"
     "\n"
     "EXIT STATUS\n"
     "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";

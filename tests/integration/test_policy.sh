@@ -52,9 +52,13 @@ for f in d["frameworks"]:
     print("fw", f["id"], f["items"], f["checked"], f["pass"], f["fail"], f["partial"], f["not-checked"])
     for it in f["results"]:
         print("item", f["id"], it["id"], it["status"])
+F = {f["index"]: f for f in d["findings"]}
 for c in d["controls"]:
+    failing = sorted(i for r in c["rules"] for i in r["failing"])
     print("ctl", c["policy"], c["id"], c["status"], c["failing"], c["accepted"],
-          ",".join("%s@%s" % (h["kind"], h["asset"]) for h in c["findings"] if h["fails"]))
+          ",".join("%s@%s" % (F[i]["kind"], F[i]["asset"]) for i in failing))
+for a in d["risk_acceptances"]:
+    print("acc", a["policy"], a["rule"], F[a["finding"]]["asset"], a["owner"], a["expires"], a["expired"])
 print("unmapped", len(d["unmapped_findings"]))
 PY
 check "evaluation document header" grep -qx "format riskmap-policy-evaluation 1 2026-11-20 harbor-dental" "$WORK/eval.facts"
@@ -66,6 +70,8 @@ check "hipaa/hipaa-164.312.e.1 fails on exactly the Telnet finding" \
     grep -qx "ctl hipaa hipaa-164.312.e.1 fail 1 0 svc.telnet.open@192.0.2.20" "$WORK/eval.facts"
 check "SMB1 on the imaging server is an accepted risk in the baseline" \
     grep -qx "ctl baseline file-sharing-hardened pass 0 1 " "$WORK/eval.facts"
+check "the acceptance is listed with owner and expiry" \
+    grep -qx "acc baseline file-sharing-hardened.svc-smb-v1 192.0.2.11 Dr. Maria Okafor 2027-06-30 False" "$WORK/eval.facts"
 check "...but still fails CIS 4.1 (acceptance names the baseline rule only)" \
     grep -qx "ctl cis-v8 cis-4.1 fail 1 0 svc.smb.v1@192.0.2.11" "$WORK/eval.facts"
 check "the answered training control passes; HIPAA 164.308(a)(5)(i) passes" \

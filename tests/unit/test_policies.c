@@ -597,9 +597,18 @@ static void evaluation_with_profile(void **state)
     assert_non_null(strstr(txt, "\"format\":\"riskmap-policy-evaluation\""));
     assert_non_null(strstr(txt, "\"controls_summary\":{\"fail\":3,\"partial\":0,\"pass\":1,"
                                 "\"not-checked\":0,\"not-applicable\":0}"));
-    assert_non_null(strstr(txt, "\"risk_acceptance\":{\"owner\":\"Alice\",\"expires\":"
-                                "\"2026-01-31\",\"reason\":\"Was to be replaced in January.\","
-                                "\"expired\":true}"));
+    assert_non_null(strstr(txt, "{\"finding\":2,\"policy\":\"small\",\"rule\":\"telnet\","
+                                "\"owner\":\"Alice\",\"expires\":\"2026-01-31\",\"reason\":"
+                                "\"Was to be replaced in January.\",\"expired\":true}"));
+    /* The Telnet rule: findings 0, 2 (expired acceptance) and 4 fail, 1 is accepted. */
+    assert_non_null(strstr(txt, "{\"id\":\"telnet\",\"kinds\":[\"svc.telnet.open\"],\"severity\":"
+                                "\"high\",\"likelihood\":4,\"impact\":4,\"remediation\":{\"text\":"
+                                "\"Turn Telnet off; use SSH.\",\"effort_hours\":2,\"cost\":\"minimal\","
+                                "\"initiative\":\"retire-cleartext\"},\"failing\":[0,2],\"accepted\":[1],"
+                                "\"informational\":[]}"));
+    assert_non_null(strstr(txt, "{\"index\":0,\"fingerprint\":\""));
+    assert_non_null(strstr(txt, "\"kind\":\"svc.telnet.open\",\"asset\":\"192.0.2.10\",\"port\":23,"
+                                "\"criticality\":\"critical\",\"asset_group\":\"servers\"}"));
     assert_non_null(strstr(txt, "\"unmapped_findings\":[12]"));
     free(txt);
     cJSON_Delete(j);
