@@ -114,6 +114,7 @@ static cJSON *control_json(const struct eval_control *ec)
                 cJSON *e = cJSON_CreateObject();
                 cJSON_AddStringToObject(e, "path", a->evidence[i].path);
                 cJSON_AddStringToObject(e, "sha256", a->evidence[i].sha256);
+                cJSON_AddStringToObject(e, "state", evidence_state_name(a->evidence[i].state));
                 cJSON_AddItemToArray(evs, e);
             }
         }

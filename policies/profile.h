@@ -69,9 +69,17 @@ struct prof_accept {
     char expires[11]; /* YYYY-MM-DD: accepted through the end of that day */
 };
 
+enum evidence_state {
+    EVIDENCE_UNCHECKED = 0,
+    EVIDENCE_OK,       /* the file exists and its SHA-256 is the one recorded */
+    EVIDENCE_MISSING,  /* cannot be read */
+    EVIDENCE_CHANGED,  /* its SHA-256 differs: the file changed since the answer */
+};
+
 struct prof_evidence {
-    char *path;
+    char *path;        /* as written; relative paths are relative to the profile's directory */
     char sha256[65];
+    enum evidence_state state; /* set by profile_verify_evidence() */
 };
 
 struct prof_answer {
@@ -113,6 +121,13 @@ int profile_load_file(const char *path, struct profile **out, struct diags *d);
 int profile_load_buffer(const char *buf, size_t len, const char *label, struct profile **out,
                         struct diags *d);
 void profile_free(struct profile *p);
+
+/* Reads every evidence file the answers name (at most PROFILE_EVIDENCE_MAX bytes each) and
+ * sets its state; a message for each one missing or changed goes to d. Returns how many are
+ * not OK. */
+#define PROFILE_EVIDENCE_MAX (1024ull * 1024 * 1024)
+size_t profile_verify_evidence(struct profile *p, struct diags *d);
+const char *evidence_state_name(enum evidence_state s);
 
 /* The asset group an address (and host name, may be NULL) belongs to: the first group, in
  * file order, with a matching member; NULL when none. */

@@ -72,6 +72,11 @@ static int validate_one(const char *path)
                             fprintf(stderr, "warning: %s\n", ev->warnings.msg[i]);
                         evaluation_free(ev);
                     }
+                    struct diags w = {0};
+                    profile_verify_evidence(p, &w);
+                    for (size_t i = 0; i < w.n; i++)
+                        fprintf(stderr, "warning: %s\n", w.msg[i]);
+                    diags_free(&w);
                     scan_result_free(empty);
                     printf("%s: valid client profile \"%s\" (%s): %zu sites, %zu asset groups, "
                            "%zu backup sources, %zu policies\n", path, p->client_id,
@@ -349,6 +354,13 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     if (evaluate(scan, pols, n, prof, date, &ev, e) < 0)
         goto out;
     double t3 = now_ms();
+    if (prof) {
+        struct diags w = {0};
+        profile_verify_evidence(prof, &w);
+        for (size_t i = 0; i < w.n; i++)
+            diags_addf(&ev->warnings, "%s", w.msg[i]);
+        diags_free(&w);
+    }
     if (json || out_path) {
         cJSON *j = evaluation_json(ev, scan, prof, pols, n);
         char *txt = j ? cJSON_Print(j) : NULL;

@@ -70,6 +70,8 @@ check "hipaa/hipaa-164.312.e.1 fails on exactly the Telnet finding" \
     grep -qx "ctl hipaa hipaa-164.312.e.1 fail 1 0 svc.telnet.open@192.0.2.20" "$WORK/eval.facts"
 check "SMB1 on the imaging server is an accepted risk in the baseline" \
     grep -qx "ctl baseline file-sharing-hardened pass 0 1 " "$WORK/eval.facts"
+check "the training roster on file is verified by its SHA-256" \
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); a=[c for c in d["controls"] if c["id"]=="security-awareness"][0]["answer"]; sys.exit(a["evidence"][0]["state"] != "ok")' "$WORK/eval.json"
 check "the acceptance is listed with owner and expiry" \
     grep -qx "acc baseline file-sharing-hardened.svc-smb-v1 192.0.2.11 Dr. Maria Okafor 2027-06-30 False" "$WORK/eval.facts"
 check "...but still fails CIS 4.1 (acceptance names the baseline rule only)" \

@@ -438,6 +438,50 @@ static void bad_profiles_refused(void **state)
     diags_free(&d);
 }
 
+static void evidence_is_verified(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/riskmap-evidence-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char prof_path[64], ev_path[64];
+    snprintf(prof_path, sizeof prof_path, "%s/profile.xml", dir);
+    snprintf(ev_path, sizeof ev_path, "%s/roster.txt", dir);
+    FILE *f = fopen(ev_path, "w");
+    fputs("abc", f); /* SHA-256 ba7816bf... (FIPS 180-2 test vector) */
+    fclose(f);
+    f = fopen(prof_path, "w");
+    fputs("<profile xmlns=\"urn:riskmap:profile:1\" version=\"1\"><client id=\"x\"><name>X</name>"
+          "</client><tailoring><answer control=\"a\" result=\"pass\" by=\"S\" date=\"2026-01-01\">"
+          "<evidence path=\"roster.txt\" sha256=\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"/>"
+          "<evidence path=\"gone.pdf\" sha256=\"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad\"/>"
+          "</answer><answer control=\"b\" result=\"pass\" by=\"S\" date=\"2026-01-01\">"
+          "<evidence path=\"roster.txt\" sha256=\"0000000000000000000000000000000000000000000000000000000000000000\"/>"
+          "</answer></tailoring></profile>", f);
+    fclose(f);
+    struct diags d = {0};
+    struct profile *p = NULL;
+    assert_int_equal(profile_load_file(prof_path, &p, &d), 0);
+    assert_int_equal(profile_verify_evidence(p, &d), 2);
+    assert_int_equal(p->answers[0].evidence[0].state, EVIDENCE_OK);
+    assert_int_equal(p->answers[0].evidence[1].state, EVIDENCE_MISSING);
+    assert_int_equal(p->answers[1].evidence[0].state, EVIDENCE_CHANGED);
+    assert_int_equal(d.n, 2);
+    char want[1024];
+    snprintf(want, sizeof want, "%s: evidence %s/gone.pdf for the answer to a: No such file or "
+             "directory", prof_path, dir);
+    assert_string_equal(d.msg[0], want);
+    snprintf(want, sizeof want, "%s: evidence %s for the answer to b has SHA-256 "
+             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad, not the "
+             "0000000000000000000000000000000000000000000000000000000000000000 recorded: the "
+             "file changed since the answer", prof_path, ev_path);
+    assert_string_equal(d.msg[1], want);
+    diags_free(&d);
+    profile_free(p);
+    unlink(ev_path);
+    unlink(prof_path);
+    rmdir(dir);
+}
+
 /* ---- evaluation ------------------------------------------------------------------------- */
 
 static struct finding *add(struct scan_result *r, const char *kind, const char *addr,
@@ -734,6 +778,7 @@ int main(void)
         cmocka_unit_test(example_profile_loads),
         cmocka_unit_test(small_profile_model),
         cmocka_unit_test(bad_profiles_refused),
+        cmocka_unit_test(evidence_is_verified),
         cmocka_unit_test(evaluation_with_profile),
         cmocka_unit_test(evaluation_without_findings),
         cmocka_unit_test(hipaa_transmission_security),
