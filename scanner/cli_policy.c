@@ -288,7 +288,8 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
             if (n_refs == MAX_POLICIES)
                 return rm_errf(e, "policy eval: at most %d policies", MAX_POLICIES), EXIT_USAGE;
             refs[n_refs++] = argv[++i];
-        } else if ((strcmp(a, "--profile") == 0 || strcmp(a, "-c") == 0) && more) {
+        } else if ((strcmp(a, "--profile") == 0 || strcmp(a, "--client") == 0 ||
+                    strcmp(a, "-c") == 0) && more) {
             profile_path = argv[++i];
         } else if (strcmp(a, "--date") == 0 && more) {
             date = argv[++i];
