@@ -122,6 +122,10 @@ int profile_load_buffer(const char *buf, size_t len, const char *label, struct p
                         struct diags *d);
 void profile_free(struct profile *p);
 
+/* The i-th policy reference as policy_load_ref() takes it: a shipped id unchanged, a relative
+ * file path made relative to the profile's own directory. Written into buf; returns buf. */
+const char *profile_policy_ref(const struct profile *p, size_t i, char *buf, size_t len);
+
 /* Reads every evidence file the answers name (at most PROFILE_EVIDENCE_MAX bytes each) and
  * sets its state; a message for each one missing or changed goes to d. Returns how many are
  * not OK. */

@@ -20,7 +20,7 @@ const char *evidence_state_name(enum evidence_state s)
 /* Hex SHA-256 of the file at path; 0, or -1 with errno-style text in why. */
 static int hash_file(const char *path, char out[65], char *why, size_t whylen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not hang */
     if (fd < 0)
         return snprintf(why, whylen, "%s", strerror(errno)), -1;
     struct stat sb;

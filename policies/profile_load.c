@@ -280,6 +280,19 @@ int profile_load_file(const char *path, struct profile **out, struct diags *d)
     return finish(doc, path, out, d);
 }
 
+const char *profile_policy_ref(const struct profile *p, size_t i, char *buf, size_t len)
+{
+    const char *ref = p->policies[i];
+    size_t n = strlen(ref);
+    bool path = strchr(ref, '/') || (n > 4 && strcmp(ref + n - 4, ".xml") == 0);
+    const char *slash = strrchr(p->source, '/');
+    if (path && ref[0] != '/' && slash)
+        snprintf(buf, len, "%.*s/%s", (int)(slash - p->source), p->source, ref);
+    else
+        snprintf(buf, len, "%s", ref);
+    return buf;
+}
+
 /* ---- matching --------------------------------------------------------------------------- */
 
 static bool in_net(const struct prof_member *m, const struct rm_addr *a)

@@ -283,7 +283,8 @@ int xmlload_file(const char *path, enum xml_kind want, xmlDoc **doc, enum xml_ki
                  struct diags *d)
 {
     *doc = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: naming a FIFO must not hang the open (regular files ignore the flag). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         diags_addf(d, "%s:0: %s", path, strerror(errno));
         return -1;

@@ -58,7 +58,8 @@ static int validate_one(const char *path)
                 struct policy *pols[MAX_POLICIES];
                 size_t n = 0;
                 for (size_t i = 0; i < p->n_policies && i < MAX_POLICIES; i++) {
-                    if (policy_load_ref(p->policies[i], &pols[n], &d) == 0)
+                    char ref[4096];
+                    if (policy_load_ref(profile_policy_ref(p, i, ref, sizeof ref), &pols[n], &d) == 0)
                         n++;
                     else
                         ok = 0;
@@ -279,6 +280,7 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
 {
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
     const char *out_path = NULL, *xccdf_path = NULL;
+    char prof_refs[MAX_POLICIES][4096];
     size_t n_refs = 0;
     int json = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
@@ -336,8 +338,10 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     }
     /* Policies named on the command line win; else the profile's; else the baseline. */
     if (!n_refs && prof)
-        for (size_t i = 0; i < prof->n_policies && n_refs < MAX_POLICIES; i++)
-            refs[n_refs++] = prof->policies[i];
+        for (size_t i = 0; i < prof->n_policies && n_refs < MAX_POLICIES; i++) {
+            refs[n_refs] = profile_policy_ref(prof, i, prof_refs[n_refs], sizeof prof_refs[0]);
+            n_refs++;
+        }
     if (!n_refs)
         refs[n_refs++] = "baseline";
     for (size_t i = 0; i < n_refs; i++) {

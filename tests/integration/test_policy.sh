@@ -22,6 +22,12 @@ check "every shipped policy and the example profile validate (exit 0)" [ $? -eq 
 check "validate says so for all seven files" [ "$(grep -c ': valid ' "$WORK/val.out")" -eq 7 ]
 check "the example profile validates with no warnings" [ ! -s "$WORK/val.err" ]
 
+(cd / && run_riskmap policy validate "$FIX/profile-small.xml") > "$WORK/small.out" 2> "$WORK/small.err"
+check "a profile's relative policy path is relative to the profile, wherever riskmap runs" \
+    grep -q ': valid client profile "test-client" (Test Client Ltd): 1 sites, 3 asset groups, 2 backup sources, 2 policies$' "$WORK/small.out"
+check "...and its tailoring that names nothing, and its missing evidence, are warnings" \
+    [ "$(grep -c '^warning: ' "$WORK/small.err")" -eq 2 ]
+
 run_riskmap policy validate "$FIX/bad-refs.xml" "$FIX/hostile/external-entity.xml" \
     > "$WORK/bad.out" 2> "$WORK/bad.err"
 check "invalid files: exit 2" [ $? -eq 2 ]
