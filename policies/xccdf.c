@@ -159,14 +159,12 @@ static void add_result(xmlNode *tr, const char *rule_id, const char *severity,
     (void)c;
 }
 
-int xccdf_export(const struct evaluation *ev, const struct scan_result *scan,
-                 const struct profile *prof, struct policy *const *pols, size_t n, char **out,
-                 size_t *len, struct rm_err *e)
+static xmlDoc *build(const struct evaluation *ev, const struct scan_result *scan,
+                     const struct profile *prof, struct policy *const *pols, size_t n)
 {
-    *out = NULL;
     xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
     if (!doc)
-        return rm_errf(e, "xccdf: out of memory");
+        return NULL;
     xmlNode *bm = xmlNewNode(NULL, (const xmlChar *)"Benchmark");
     xmlDocSetRootElement(doc, bm);
     xmlNs *ns = xmlNewNs(bm, (const xmlChar *)XCCDF_NS, NULL);
@@ -323,10 +321,17 @@ int xccdf_export(const struct evaluation *ev, const struct scan_result *scan,
     xmlNode *sc = el(tr, "score", num);
     at(sc, "system", "urn:xccdf:scoring:flat-unweighted");
     at(sc, "maximum", max);
+    return doc;
+}
 
+/* Serialises doc (and frees it) into a new NUL-terminated buffer. */
+static int dump(xmlDoc *doc, char **out, size_t *len, struct rm_err *e)
+{
     xmlChar *buf = NULL;
     int blen = 0;
-    xmlDocDumpFormatMemoryEnc(doc, &buf, &blen, "UTF-8", 1);
+    *out = NULL;
+    if (doc)
+        xmlDocDumpFormatMemoryEnc(doc, &buf, &blen, "UTF-8", 1);
     xmlFreeDoc(doc);
     if (!buf || blen <= 0)
         return rm_errf(e, "xccdf: out of memory");
@@ -338,4 +343,81 @@ int xccdf_export(const struct evaluation *ev, const struct scan_result *scan,
     }
     xmlFree(buf);
     return *out ? 0 : rm_errf(e, "xccdf: out of memory");
+}
+
+int xccdf_export(const struct evaluation *ev, const struct scan_result *scan,
+                 const struct profile *prof, struct policy *const *pols, size_t n, char **out,
+                 size_t *len, struct rm_err *e)
+{
+    return dump(build(ev, scan, prof, pols, n), out, len, e);
+}
+
+#define ARF_NS "http://scap.nist.gov/schema/asset-reporting-format/1.1"
+#define CORE_NS "http://scap.nist.gov/schema/reporting-core/1.1"
+#define AI_NS "http://scap.nist.gov/schema/asset-identification/1.1"
+
+int arf_export(const struct evaluation *ev, const struct scan_result *scan,
+               const struct profile *prof, struct policy *const *pols, size_t n, char **out,
+               size_t *len, struct rm_err *e)
+{
+    xmlDoc *x = build(ev, scan, prof, pols, n);
+    xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
+    if (!x || !doc) {
+        xmlFreeDoc(x);
+        xmlFreeDoc(doc);
+        return rm_errf(e, "arf: out of memory");
+    }
+    xmlNode *root = xmlNewNode(NULL, (const xmlChar *)"asset-report-collection");
+    xmlDocSetRootElement(doc, root);
+    xmlNs *arf = xmlNewNs(root, (const xmlChar *)ARF_NS, (const xmlChar *)"arf");
+    xmlNs *core = xmlNewNs(root, (const xmlChar *)CORE_NS, (const xmlChar *)"core");
+    xmlNs *ai = xmlNewNs(root, (const xmlChar *)AI_NS, (const xmlChar *)"ai");
+    xmlNewNs(root, (const xmlChar *)"http://scap.nist.gov/specifications/arf/vocabulary/relationships/1.0#",
+             (const xmlChar *)"arfvocab");
+    xmlSetNs(root, arf);
+
+    /* The report is about every host the scan found up. */
+    char aid[32];
+    if (scan->n_hosts) {
+        xmlNode *rels = xmlNewChild(root, core, (const xmlChar *)"relationships", NULL);
+        xmlNode *rel = xmlNewChild(rels, core, (const xmlChar *)"relationship", NULL);
+        at(rel, "type", "arfvocab:isAbout");
+        at(rel, "subject", "xccdf1");
+        for (size_t h = 0; h < scan->n_hosts; h++) {
+            snprintf(aid, sizeof aid, "asset%zu", h);
+            xmlNewTextChild(rel, core, (const xmlChar *)"ref", (const xmlChar *)aid);
+        }
+        xmlNode *assets = xmlNewChild(root, arf, (const xmlChar *)"assets", NULL);
+        for (size_t h = 0; h < scan->n_hosts; h++) {
+            char a[RM_ADDRSTRLEN];
+            snprintf(aid, sizeof aid, "asset%zu", h);
+            xmlNode *as = xmlNewChild(assets, arf, (const xmlChar *)"asset", NULL);
+            at(as, "id", aid);
+            xmlNode *cd = xmlNewChild(as, ai, (const xmlChar *)"computing-device", NULL);
+            xmlNode *cs = xmlNewChild(cd, ai, (const xmlChar *)"connections", NULL);
+            xmlNode *c = xmlNewChild(cs, ai, (const xmlChar *)"connection", NULL);
+            xmlNode *ip = xmlNewChild(c, ai, (const xmlChar *)"ip-address", NULL);
+            xmlNewTextChild(ip, ai,
+                            (const xmlChar *)(scan->hosts[h].addr.family == AF_INET6 ? "ip-v6"
+                                                                                      : "ip-v4"),
+                            (const xmlChar *)addr_str(&scan->hosts[h].addr, a, sizeof a));
+        }
+    }
+    xmlNode *reports = xmlNewChild(root, arf, (const xmlChar *)"reports", NULL);
+    xmlNode *rep = xmlNewChild(reports, arf, (const xmlChar *)"report", NULL);
+    at(rep, "id", "xccdf1");
+    xmlNode *content = xmlNewChild(rep, arf, (const xmlChar *)"content", NULL);
+    xmlNode *tr = NULL;
+    for (xmlNode *c = xmlDocGetRootElement(x)->children; c && !tr; c = c->next)
+        if (c->type == XML_ELEMENT_NODE && strcmp((const char *)c->name, "TestResult") == 0)
+            tr = c;
+    xmlNode *copy = tr ? xmlDocCopyNode(tr, doc, 1) : NULL;
+    xmlFreeDoc(x);
+    if (!copy) {
+        xmlFreeDoc(doc);
+        return rm_errf(e, "arf: out of memory");
+    }
+    xmlAddChild(content, copy);
+    xmlReconciliateNs(doc, copy);
+    return dump(doc, out, len, e);
 }

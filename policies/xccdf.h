@@ -25,4 +25,11 @@ int xccdf_export(const struct evaluation *ev, const struct scan_result *scan,
                  const struct profile *prof, struct policy *const *pols, size_t n, char **out,
                  size_t *len, struct rm_err *e);
 
+/* The same TestResult in an ARF 1.1 asset-report-collection (NIST IR 7694): one asset
+ * (ai:computing-device with its address) per host of the scan, the report isAbout each of
+ * them. `oscap ds rds-validate` accepts it. */
+int arf_export(const struct evaluation *ev, const struct scan_result *scan,
+               const struct profile *prof, struct policy *const *pols, size_t n, char **out,
+               size_t *len, struct rm_err *e);
+
 #endif

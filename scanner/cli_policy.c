@@ -279,7 +279,7 @@ static void print_text(const struct evaluation *ev, const struct scan_result *sc
 static int cmd_eval(int argc, char **argv, struct rm_err *e)
 {
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
-    const char *out_path = NULL, *xccdf_path = NULL;
+    const char *out_path = NULL, *xccdf_path = NULL, *arf_path = NULL;
     char prof_refs[MAX_POLICIES][4096];
     size_t n_refs = 0;
     int json = 0, stats = 0;
@@ -305,6 +305,8 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
             out_path = argv[++i];
         } else if (strcmp(a, "--xccdf") == 0 && more) {
             xccdf_path = argv[++i];
+        } else if (strcmp(a, "--arf") == 0 && more) {
+            arf_path = argv[++i];
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
         } else if (strcmp(a, "--stats") == 0) {
@@ -385,12 +387,15 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
         if (w < 0)
             goto out;
     }
-    if (xccdf_path) {
+    for (int k = 0; k < 2; k++) {
+        const char *path = k ? arf_path : xccdf_path;
+        if (!path)
+            continue;
         char *x = NULL;
         size_t xlen = 0;
-        int w = xccdf_export(ev, scan, prof, pols, n, &x, &xlen, e);
+        int w = (k ? arf_export : xccdf_export)(ev, scan, prof, pols, n, &x, &xlen, e);
         if (w == 0)
-            w = atomic_write(xccdf_path, x, xlen, 0600, e);
+            w = atomic_write(path, x, xlen, 0600, e);
         free(x);
         if (w < 0)
             goto out;

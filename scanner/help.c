@@ -76,7 +76,7 @@ static const char checks_help[] =
 static const char policy_help[] =
     "USAGE\n"
     "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
-    "                      [--xccdf FILE] [--stats] SCAN.json\n"
+    "                      [--xccdf FILE] [--arf FILE] [--stats] SCAN.json\n"
     "  riskmap policy validate FILE...\n"
     "  riskmap policy show POLICY\n"
     "  riskmap policy list\n"
@@ -94,7 +94,8 @@ static const char policy_help[] =
     "framework how many items were checked and pass. Policies: -p, else the profile's, else\n"
     "baseline. -c is also spelled --profile or --client. --json prints the evaluation\n"
     "document; -o writes it to FILE; --xccdf writes an XCCDF 1.2 Benchmark with a TestResult\n"
-    "(for SCAP tools such as oscap). Risk acceptances are judged at --date (default: the\n"
+    "(for SCAP tools such as oscap), --arf its TestResult in an ARF 1.1 asset report\n"
+    "collection with the hosts as assets. Risk acceptances are judged at --date (default: the\n"
     "scan's date). --stats prints the time each phase took on standard error.\n"
     "\n"
     "EXIT STATUS\n"

@@ -1,6 +1,7 @@
 /* libFuzzer target: the policy and client profile loaders (XML from outside: a policy mailed
  * by a colleague, a profile edited by hand). Whatever loads must also evaluate: a loaded
- * policy against a small scan, a loaded profile tailoring the shipped baseline. */
+ * policy against a small scan, a loaded profile tailoring the shipped baseline, and both
+ * exported as JSON, XCCDF and ARF. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "policies/eval.h"
 #include "policies/policy.h"
 #include "policies/profile.h"
+#include "policies/xccdf.h"
 #include "policies/xmlload.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +48,12 @@ static void run_eval(struct policy *p, const struct profile *prof)
     if (evaluate(scan, pols, 1, prof, NULL, &ev, &e) == 0) {
         cJSON *j = evaluation_json(ev, scan, prof, pols, 1);
         cJSON_Delete(j);
+        char *x = NULL;
+        size_t len;
+        if (xccdf_export(ev, scan, prof, pols, 1, &x, &len, &e) == 0)
+            free(x);
+        if (arf_export(ev, scan, prof, pols, 1, &x, &len, &e) == 0)
+            free(x);
         evaluation_free(ev);
     }
 }

@@ -148,6 +148,30 @@ check "rules for kinds no check emits yet: notchecked" grep -q "^rr hipaa.hipaa-
 check "informational inventory rule" grep -q "^rr baseline.service-inventory.svc-open informational " "$WORK/xccdf.facts"
 check "flat score: passes over pass+fail" grep -qx "score urn:xccdf:scoring:flat-unweighted $(grep -cE '^rr [^ ]+ (pass|fail) ' "$WORK/xccdf.facts") $(grep -cE '^rr [^ ]+ pass ' "$WORK/xccdf.facts")" "$WORK/xccdf.facts"
 
+# --- ARF 1.1 -----------------------------------------------------------------------------------
+run_riskmap policy eval -c "$PROFILE" --arf "$WORK/arf.xml" "$SCAN" > /dev/null
+check "eval --arf exits 1 (controls fail)" [ $? -eq 1 ]
+if command -v oscap > /dev/null 2>&1; then
+    oscap ds rds-validate "$WORK/arf.xml" > "$WORK/rds.out" 2>&1
+    check "oscap ds rds-validate accepts the ARF" [ $? -eq 0 ]
+fi
+check "ARF: four assets with their addresses, the report isAbout each, the same 160 rule-results" \
+    python3 - "$WORK/arf.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+A = "{http://scap.nist.gov/schema/asset-reporting-format/1.1}"
+C = "{http://scap.nist.gov/schema/reporting-core/1.1}"
+I = "{http://scap.nist.gov/schema/asset-identification/1.1}"
+X = "{http://checklists.nist.gov/xccdf/1.2}"
+r = ET.parse(sys.argv[1]).getroot()
+ips = [e.text for e in r.iter(I + "ip-v4")]
+refs = [e.text for e in r.find(C + "relationships").iter(C + "ref")]
+tr = r.find(A + "reports/" + A + "report/" + A + "content/" + X + "TestResult")
+ok = (ips == ["192.0.2.10", "192.0.2.11", "192.0.2.20", "192.0.2.101"] and
+      refs == ["asset0", "asset1", "asset2", "asset3"] and tr is not None and
+      len(tr.findall(X + "rule-result")) == 160)
+sys.exit(0 if ok else 1)
+PY
+
 run_riskmap policy eval -p no-such "$SCAN" > /dev/null 2> "$WORK/nosuch.err"
 check "an unknown policy is a usage error (2)" [ $? -eq 2 ]
 check "...named as such" grep -q "^no-such:0: no shipped policy of that name" "$WORK/nosuch.err"
