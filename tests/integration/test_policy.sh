@@ -1,6 +1,7 @@
 #!/bin/sh
 # riskmap policy validate/show/list/eval on the real binary, offline: no traffic at all. The
-# scan result is a fixture (tests/fixtures/policies/scan-dental.json: a dental practice's
+# scan result is a synthetic fixture written by riskmap's own result writer (see
+# tests/fixtures/policies/README.md; tests/fixtures/policies/scan-dental.json: a dental practice's
 # network with an exposed SQL Server, SMB1 on the imaging server, Telnet on the NAS and RDP on
 # a workstation), evaluated against the shipped policies and the example client profile.
 set -u
