@@ -12,6 +12,14 @@ PROFILE="$ROOT/contrib/examples/client-profile.xml"
 SCAN="$FIX/scan-dental.json"
 cd "$ROOT" || exit 1
 
+# The TLS, patch and backup checks are being written in parallel. Until they are registered,
+# their kinds are "not checked"; once they are, a scan with no such finding passes them. The
+# counts that depend on it are pinned only for a registry without them; failures never do.
+NEW_FAMILIES=$(run_riskmap checks --kinds | grep -cE '^ +(tls|patch|backup)\.' || true)
+pinned() { # pinned DESCRIPTION COMMAND...: a check whose value depends on the registry
+    if [ "$NEW_FAMILIES" -eq 0 ]; then check "$@"; else echo "skip - $1 (pinned for a registry without tls/patch/backup kinds)"; fi
+}
+
 # --- list and validate -------------------------------------------------------------------
 run_riskmap policy list > "$WORK/list.txt"
 check "policy list exits 0" [ $? -eq 0 ]
@@ -70,7 +78,11 @@ print("unmapped", len(d["unmapped_findings"]))
 PY
 check "evaluation document header" grep -qx "format riskmap-policy-evaluation 1 2026-11-20 harbor-dental" "$WORK/eval.facts"
 check "the profile's four policies were evaluated" grep -qx "policies baseline,cis-v8,hipaa,pci-dss" "$WORK/eval.facts"
-check "15 controls fail, 5 partial, 5 pass, 35 not checked" \
+check "15 of 60 controls fail" \
+    grep -qE "^summary fail=15 partial=[0-9]+ pass=[0-9]+ not-checked=[0-9]+ not-applicable=0$" "$WORK/eval.facts"
+check "...and the statuses add up to the 60 controls of the four policies" \
+    [ "$(awk '/^summary/ {n = 0; for (i = 2; i <= NF; i++) {split($i, kv, "="); n += kv[2]} print n}' "$WORK/eval.facts")" -eq 60 ]
+pinned "5 partial, 5 pass, 35 not checked" \
     grep -qx "summary fail=15 partial=5 pass=5 not-checked=35 not-applicable=0" "$WORK/eval.facts"
 check "HIPAA 164.312(e)(1) fails (Telnet on the NAS)" grep -qx "item hipaa 164.312(e)(1) fail" "$WORK/eval.facts"
 check "hipaa/hipaa-164.312.e.1 fails on exactly the Telnet finding" \
@@ -98,7 +110,9 @@ check "the text summary names the HIPAA failure" \
 
 run_riskmap policy eval -p cis-v8 --date 2026-11-20 "$SCAN" > "$WORK/cis.txt"
 check "eval -p cis-v8 without a profile exits 1" [ $? -eq 1 ]
-check "CIS: 19 safeguards, 6 checked, 5 fail (4.1 4.4 4.6 4.8 12.6), 1 partial (3.10), 13 not checked" \
+check "CIS: 19 safeguards, 5 fail (4.1 4.4 4.6 4.8 12.6)" \
+    grep -qE "^CIS Critical Security Controls 8.0 +19 +[0-9]+ +[0-9]+ +5 +[0-9]+ +0 +[0-9]+$" "$WORK/cis.txt"
+pinned "CIS: 6 checked, 1 partial (3.10), 13 not checked" \
     grep -q "^CIS Critical Security Controls 8.0  *19  *6  *0  *5  *1  *0  *13$" "$WORK/cis.txt"
 run_riskmap policy eval -p cis-v8 --json "$SCAN" > "$WORK/cis.json"
 check "--json prints the document on stdout, and only it" \
@@ -145,7 +159,7 @@ check "a rule switched off in the profile is notselected" \
 check "answered manual control: pass with the answer as message" \
     grep -q "^rr baseline.security-awareness.manual pass .* info:answered pass by Sam Reyes (vCIO) on 2026-10-02" "$WORK/xccdf.facts"
 check "unanswered manual control: notchecked" grep -q "^rr baseline.incident-response-plan.manual notchecked " "$WORK/xccdf.facts"
-check "rules for kinds no check emits yet: notchecked" grep -q "^rr hipaa.hipaa-164.312.e.1.tls-protocol notchecked " "$WORK/xccdf.facts"
+pinned "rules for kinds no check emits yet: notchecked" grep -q "^rr hipaa.hipaa-164.312.e.1.tls-protocol notchecked " "$WORK/xccdf.facts"
 check "informational inventory rule" grep -q "^rr baseline.service-inventory.svc-open informational " "$WORK/xccdf.facts"
 check "flat score: passes over pass+fail" grep -qx "score urn:xccdf:scoring:flat-unweighted $(grep -cE '^rr [^ ]+ (pass|fail) ' "$WORK/xccdf.facts") $(grep -cE '^rr [^ ]+ pass ' "$WORK/xccdf.facts")" "$WORK/xccdf.facts"
 
