@@ -26,6 +26,7 @@
 #include "scanner/result.h"
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
+#include "scanner/udpprobe.h"
 
 /* Set by the signal handler (a lock-free atomic store is async-signal-safe), read by every
  * worker thread. */
@@ -343,7 +344,7 @@ static void print_summary(FILE *out, const struct scan_result *r)
         for (size_t k = 0; k < h->n_services; k++) {
             const struct service *s = &h->services[k];
             char port[16];
-            snprintf(port, sizeof port, "%u/tcp", (unsigned)s->port);
+            snprintf(port, sizeof port, "%u/%s", (unsigned)s->port, svc_proto_name(s->proto));
             fprintf(out, "  %-10s %-8s %-12s %s%s%s", port, port_state_name(s->state),
                     s->name ? s->name : "unknown", s->product ? s->product : "",
                     s->version ? " " : "", s->version ? s->version : "");
@@ -426,6 +427,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct portlist allowed = {0}; /* --allowed-ports */
     struct portlist alive = {0};   /* --alive-ports */
     struct discover *disc = NULL;
+    bool discovered = false;
     struct discovery found = {0};
     struct syn_prep *prep = NULL;
     struct scope *alive_scope = NULL;
@@ -578,6 +580,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         ui.progress.start_ms = mono_ms();
         ui.progress.discovery = 1;
         failed = discover_run(disc, &ev, &dprog, &found, &failure) < 0;
+        /* Its capture buffer is not needed any more: give the memory back now. */
+        discover_close(disc);
+        disc = NULL;
+        discovered = true;
         progress_clear(&ui.progress);
         ui.progress.discovery = 0;
         r->meta.settings.discovery = strdup(found.method);
@@ -597,7 +603,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                "apply", &ui);
     else if (v6)
         ui_log("connect scan: IPv6 addresses in scope, and the SYN scan is IPv4 only", &ui);
-    cfg.scope = disc ? alive_scope : scope;
+    cfg.scope = discovered ? alive_scope : scope;
     if (!failed && !cancelled && cfg.scope) {
         failed = (syn ? synscan_run_prepared(&cfg, prep, &ev, &prog, r, &failure)
                       : portscan_run(&cfg, &ev, &prog, r, &failure)) < 0;
@@ -607,7 +613,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         r->meta.stats.duration_s = found.duration_s;
     }
     progress_clear(&ui.progress);
-    if (disc) {
+    if (discovered) {
         /* A host is alive if discovery or the port scan says so; discovery says how. */
         scan_sort_hosts(r);
         size_t n0 = r->n_hosts;
@@ -655,6 +661,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
             .max_bytes = DETECT_DEF_MAX_BYTES, .cancel = &cancelled,
         };
         if (detect_services(r, &dopt, &failure) < 0)
+            failed = true;
+    }
+    if (!o.no_service_detection && !o.no_udp && !cancelled && !failed) {
+        struct udp_opts uopt = {.retries = o.retries, .cancel = &cancelled};
+        char msg[128];
+        snprintf(msg, sizeof msg, "UDP stage: %s to %zu host(s) up (--no-udp skips it)",
+                 udp_probe_list(), r->n_hosts);
+        ui_log(msg, &ui);
+        if (udp_probe_hosts(r, &uopt, &failure) < 0)
             failed = true;
     }
 

@@ -30,6 +30,7 @@ enum {
     OPT_DRY_RUN,
     OPT_NO_SVC_DETECT,
     OPT_SVC_TIMEOUT,
+    OPT_NO_UDP,
     OPT_SYN,
     OPT_CONNECT,
     OPT_INTRUSIVE,
@@ -108,6 +109,11 @@ const struct optdef scan_optdefs[] = {
      "reproducible order."},
     {OPT_NO_SVC_DETECT, "no-service-detection", NULL, NULL, NULL,
      "Skip service detection: open ports keep the name the port table guesses."},
+    {OPT_NO_UDP, "no-udp", NULL, NULL, NULL,
+     "Skip the UDP stage: by default every host that is up is also asked over UDP for DNS "
+     "(53, version.bind), NTP (123) and SNMP (161, community public, v2c and v1), and the "
+     "services that answer are recorded with protocol udp. Also skipped with "
+     "--no-service-detection."},
     {OPT_SVC_TIMEOUT, "service-timeout", NULL, "MS", STR(3000),
      "Time allowed to one service-detection conversation (connect, TLS, probe, answer)."},
     {OPT_CHECKS, "checks", NULL, "LIST", "all",
@@ -367,6 +373,9 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_NO_SVC_DETECT:
             o->no_service_detection = true;
+            break;
+        case OPT_NO_UDP:
+            o->no_udp = true;
             break;
         case OPT_SVC_TIMEOUT:
             if ((rc = num(c, optarg, 1, 60000, &o->service_timeout_ms, e)) < 0)

@@ -71,6 +71,7 @@ struct scan_opts {
     const char *alive_ports;   /* --alive-ports, in -p syntax; NULL = none */
     int scan_type;             /* enum scan_type: --syn / --connect, or default */
     bool no_service_detection;
+    bool no_udp;               /* --no-udp: no UDP stage (scanner/udpprobe.h) */
     double service_timeout_ms;
     bool quiet;
     int verbose;

@@ -78,12 +78,12 @@ print("unmapped", len(d["unmapped_findings"]))
 PY
 check "evaluation document header" grep -qx "format riskmap-policy-evaluation 1 2026-11-20 harbor-dental" "$WORK/eval.facts"
 check "the profile's four policies were evaluated" grep -qx "policies baseline,cis-v8,hipaa,pci-dss" "$WORK/eval.facts"
-check "15 of 60 controls fail" \
+check "15 of 64 controls fail" \
     grep -qE "^summary fail=15 partial=[0-9]+ pass=[0-9]+ not-checked=[0-9]+ not-applicable=0$" "$WORK/eval.facts"
-check "...and the statuses add up to the 60 controls of the four policies" \
-    [ "$(awk '/^summary/ {n = 0; for (i = 2; i <= NF; i++) {split($i, kv, "="); n += kv[2]} print n}' "$WORK/eval.facts")" -eq 60 ]
-pinned "5 partial, 5 pass, 35 not checked" \
-    grep -qx "summary fail=15 partial=5 pass=5 not-checked=35 not-applicable=0" "$WORK/eval.facts"
+check "...and the statuses add up to the 64 controls of the four policies" \
+    [ "$(awk '/^summary/ {n = 0; for (i = 2; i <= NF; i++) {split($i, kv, "="); n += kv[2]} print n}' "$WORK/eval.facts")" -eq 64 ]
+pinned "5 partial, 9 pass, 35 not checked" \
+    grep -qx "summary fail=15 partial=5 pass=9 not-checked=35 not-applicable=0" "$WORK/eval.facts"
 check "HIPAA 164.312(e)(1) fails (Telnet on the NAS)" grep -qx "item hipaa 164.312(e)(1) fail" "$WORK/eval.facts"
 check "hipaa/hipaa-164.312.e.1 fails on exactly the Telnet finding" \
     grep -qx "ctl hipaa hipaa-164.312.e.1 fail 1 0 svc.telnet.open@192.0.2.20" "$WORK/eval.facts"
@@ -110,10 +110,10 @@ check "the text summary names the HIPAA failure" \
 
 run_riskmap policy eval -p cis-v8 --date 2026-11-20 "$SCAN" > "$WORK/cis.txt"
 check "eval -p cis-v8 without a profile exits 1" [ $? -eq 1 ]
-check "CIS: 19 safeguards, 5 fail (4.1 4.4 4.6 4.8 12.6)" \
-    grep -qE "^CIS Critical Security Controls 8.0 +19 +[0-9]+ +[0-9]+ +5 +[0-9]+ +0 +[0-9]+$" "$WORK/cis.txt"
-pinned "CIS: 6 checked, 1 partial (3.10), 13 not checked" \
-    grep -q "^CIS Critical Security Controls 8.0  *19  *6  *0  *5  *1  *0  *13$" "$WORK/cis.txt"
+check "CIS: 20 safeguards, 5 fail (4.1 4.4 4.6 4.8 12.6)" \
+    grep -qE "^CIS Critical Security Controls 8.0 +20 +[0-9]+ +[0-9]+ +5 +[0-9]+ +0 +[0-9]+$" "$WORK/cis.txt"
+pinned "CIS: 7 checked, 1 pass (4.7), 1 partial (3.10), 13 not checked" \
+    grep -q "^CIS Critical Security Controls 8.0  *20  *7  *1  *5  *1  *0  *13$" "$WORK/cis.txt"
 run_riskmap policy eval -p cis-v8 --json "$SCAN" > "$WORK/cis.json"
 check "--json prints the document on stdout, and only it" \
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["frameworks"][0]["fail"] != 5)' "$WORK/cis.json"
@@ -145,8 +145,8 @@ for rr in tr.findall("x:rule-result", ns):
 sc = tr.find("x:score", ns)
 print("score", sc.get("system"), sc.get("maximum"), sc.text)
 PY
-check "one Benchmark with every rule of the four policies (138) plus a Rule per manual control (22)" \
-    grep -qx "benchmark xccdf_local.riskmap_benchmark_baseline-cis-v8-hipaa-pci-dss 160" "$WORK/xccdf.facts"
+check "one Benchmark with every rule of the four policies (155) plus a Rule per manual control (22)" \
+    grep -qx "benchmark xccdf_local.riskmap_benchmark_baseline-cis-v8-hipaa-pci-dss 177" "$WORK/xccdf.facts"
 check "TestResult carries the scan id, times and the client" \
     grep -qx "testresult xccdf_local.riskmap_testresult_5ca11ab1e0000000000000000000beef 2026-11-20T09:00:00Z 2026-11-20T09:04:10Z Harbor Dental Studio" "$WORK/xccdf.facts"
 check "the four hosts are target addresses" grep -qx "targets 192.0.2.10 192.0.2.11 192.0.2.20 192.0.2.101" "$WORK/xccdf.facts"
@@ -170,7 +170,7 @@ if command -v oscap > /dev/null 2>&1; then
     oscap ds rds-validate "$WORK/arf.xml" > "$WORK/rds.out" 2>&1
     check "oscap ds rds-validate accepts the ARF" [ $? -eq 0 ]
 fi
-check "ARF: four assets with their addresses, the report isAbout each, the same 160 rule-results" \
+check "ARF: four assets with their addresses, the report isAbout each, the same 177 rule-results" \
     python3 - "$WORK/arf.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 A = "{http://scap.nist.gov/schema/asset-reporting-format/1.1}"
@@ -183,7 +183,7 @@ refs = [e.text for e in r.find(C + "relationships").iter(C + "ref")]
 tr = r.find(A + "reports/" + A + "report/" + A + "content/" + X + "TestResult")
 ok = (ips == ["192.0.2.10", "192.0.2.11", "192.0.2.20", "192.0.2.101"] and
       refs == ["asset0", "asset1", "asset2", "asset3"] and tr is not None and
-      len(tr.findall(X + "rule-result")) == 160)
+      len(tr.findall(X + "rule-result")) == 177)
 sys.exit(0 if ok else 1)
 PY
 
