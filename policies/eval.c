@@ -134,6 +134,7 @@ static bool conditions_hold(const struct profile *prof, const struct policy *p,
         double x = fv ? strtod(fv, &end) : 0;
         if (!fv || end == fv)
             continue; /* no such fact: the check's own judgement stands */
+        x /= t->scale;
         double v = threshold_value(prof, p, r, t);
         bool ok = t->op == OP_GT ? x > v : t->op == OP_GE ? x >= v : t->op == OP_LT ? x < v : x <= v;
         if (!ok)

@@ -73,6 +73,7 @@ struct pol_threshold {
     char *fact;  /* "age_hours": the finding fact compared */
     enum cmp_op op;
     double value;
+    double scale; /* the fact is divided by it before comparing (age_s / 3600 = hours) */
     char *unit;  /* may be NULL */
 };
 

@@ -165,12 +165,16 @@ static int load_rule(struct policy *p, const xmlNode *n, struct pol_rule *r)
             t->name = xml_attr(c, "name");
             t->fact = xml_attr(c, "fact");
             t->unit = xml_attr(c, "unit");
-            char *op = xml_attr(c, "op"), *v = xml_attr(c, "value");
+            char *op = xml_attr(c, "op"), *v = xml_attr(c, "value"), *sc = xml_attr(c, "scale");
             int e = !t->name || !t->fact || parse_op(op, &t->op) < 0 || !v;
-            if (!e)
+            if (!e) {
                 t->value = strtod(v, NULL);
+                t->scale = sc ? strtod(sc, NULL) : 1.0;
+                e = !(t->scale > 0);
+            }
             free(op);
             free(v);
+            free(sc);
             if (e)
                 return -1;
         } else if (xml_is(c, NS, "rationale")) {

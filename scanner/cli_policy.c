@@ -149,7 +149,11 @@ static void show_policy(const struct policy *p)
             for (size_t t = 0; t < ru->n_thresholds; t++) {
                 static const char *const ops[] = {">", ">=", "<", "<="};
                 const struct pol_threshold *th = &ru->thresholds[t];
-                printf(" if %s %s %g (%s)", th->fact, ops[th->op], th->value, th->name);
+                if (th->scale != 1.0)
+                    printf(" if %s/%g %s %g (%s)", th->fact, th->scale, ops[th->op], th->value,
+                           th->name);
+                else
+                    printf(" if %s %s %g (%s)", th->fact, ops[th->op], th->value, th->name);
             }
             if (ru->has_remediation)
                 printf("\n          fix: %gh, cost %s%s%s: %s", ru->remediation.effort_hours,

@@ -235,7 +235,9 @@ static void small_policy_model(void **state)
     r = &p->rules[5];
     assert_int_equal(r->n_thresholds, 1);
     assert_string_equal(r->thresholds[0].name, "rpo-hours");
-    assert_string_equal(r->thresholds[0].fact, "age_hours");
+    assert_string_equal(r->thresholds[0].fact, "age_s");
+    assert_true(r->thresholds[0].scale == 3600.0);
+    assert_true(p->rules[4].thresholds[0].scale == 1.0);
     assert_int_equal(r->thresholds[0].op, OP_GT);
     assert_true(r->thresholds[0].value == 24.0);
     assert_string_equal(r->thresholds[0].unit, "hours");
@@ -317,6 +319,12 @@ static void baseline_covers_every_kind(void **state)
         "tls.cert.expired", "tls.cert.expiring", "tls.cert.self-signed", "tls.hsts.missing",
         "patch.cve", "patch.eol", "patch.eol.soon", "patch.unknown-version", "backup.stale",
         "backup.missing", "backup.unreadable",
+        /* what the TLS, patch and backup branches declare today */
+        "tls.summary", "tls.unreachable", "tls.protocol.no-modern", "tls.cipher.client-order",
+        "tls.kex.dh-weak", "tls.renegotiation.insecure", "tls.heartbleed", "tls.compression",
+        "patch.feed", "patch.feed.missing", "patch.feed.stale", "backup.ok", "backup.none",
+        "backup.retention", "backup.empty", "backup.shrunk", "backup.future",
+        "backup.offsite.missing",
     };
     for (size_t i = 0; i < sizeof planned / sizeof planned[0]; i++)
         if (!policy_covers(p, planned[i]))
@@ -564,8 +572,8 @@ static void evaluation_with_profile(void **state)
     add(r, "tls.hsts.missing", "192.0.2.10", 443, NULL, NULL, NULL);        /* 7 fallback */
     add(r, "tls.cert.expiring", "192.0.2.10", 443, NULL, "days_left", "20"); /* 8 not < 14 */
     add(r, "tls.cert.expiring", "192.0.2.11", 443, NULL, "days_left", "10"); /* 9 */
-    add(r, "backup.stale", "192.0.2.10", 0, NULL, "age_hours", "30");       /* 10 */
-    add(r, "backup.stale", "192.0.2.11", 0, NULL, "age_hours", "12");       /* 11 within */
+    add(r, "backup.stale", "192.0.2.10", 0, NULL, "age_s", "108000");       /* 10: 30 h */
+    add(r, "backup.stale", "192.0.2.11", 0, NULL, "age_s", "43200");        /* 11: 12 h, within */
     add(r, "dns.zone-transfer", "192.0.2.53", 53, NULL, NULL, NULL);        /* 12 unmapped */
     struct rm_err e;
     struct evaluation *ev = NULL;
@@ -759,6 +767,38 @@ static void hipaa_transmission_security(void **state)
     policy_free(pol);
 }
 
+/* Informational kinds (inventories, an endpoint's TLS summary, a backup within its RPO, the
+ * advisory feed's age) are recorded by the baseline but never fail a control: a fallback rule
+ * of high severity must not catch them. */
+static void informational_kinds_never_fail(void **state)
+{
+    (void)state;
+    static const char *const info[] = {"svc.open", "svc.unidentified", "svc.ldap.rootdse",
+                                       "tls.summary", "tls.unreachable", "backup.ok",
+                                       "patch.feed", "patch.feed.missing", "patch.feed.stale"};
+    static const char *const pols[] = {"baseline", "cis-v8", "nist-csf", "hipaa", "iso27001",
+                                       "pci-dss"};
+    struct scan_result *r = scan_new(true);
+    for (size_t i = 0; i < sizeof info / sizeof info[0]; i++)
+        add(r, info[i], "192.0.2.10", (uint16_t)(100 + i), NULL, NULL, NULL);
+    for (size_t k = 0; k < sizeof pols / sizeof pols[0]; k++) {
+        struct diags d = {0};
+        struct policy *p = NULL;
+        assert_int_equal(policy_load_ref(pols[k], &p, &d), 0);
+        struct policy *pp[] = {p};
+        struct rm_err e;
+        struct evaluation *ev = NULL;
+        assert_int_equal(evaluate(r, pp, 1, NULL, NULL, &ev, &e), 0);
+        for (size_t c = 0; c < ev->n_controls; c++)
+            if (ev->controls[c].n_failing)
+                fail_msg("%s: control %s fails on informational findings", pols[k],
+                         p->controls[ev->controls[c].control].id);
+        evaluation_free(ev);
+        policy_free(p);
+    }
+    scan_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -782,6 +822,7 @@ int main(void)
         cmocka_unit_test(evaluation_with_profile),
         cmocka_unit_test(evaluation_without_findings),
         cmocka_unit_test(hipaa_transmission_security),
+        cmocka_unit_test(informational_kinds_never_fail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
