@@ -8,8 +8,8 @@
 #
 # Nothing is sent anywhere: the scan result is synthetic. Its hosts are in 198.18.0.0/15 (the
 # benchmarking range); its findings mix every kind the checks emit today with the TLS, patch
-# and backup kinds being built (with the facts the thresholds read: days_left, cvss,
-# age_hours), 20 per host.
+# and backup kinds being built (with the facts the thresholds read: days_left, cvss_max,
+# age_s), 20 per host.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-5}
@@ -32,9 +32,9 @@ kinds = [("svc.open", "info", None), ("svc.telnet.open", "high", None), ("svc.ft
          ("tls.protocol.tls10", "high", None), ("tls.protocol.tls11", "medium", None),
          ("tls.cipher.3des", "medium", None), ("tls.cert.expiring", "medium", ("days_left", 1, 40)),
          ("tls.cert.expired", "high", None), ("tls.cert.self-signed", "medium", None),
-         ("tls.hsts.missing", "low", None), ("patch.cve", "high", ("cvss", 1, 10)),
+         ("tls.hsts.missing", "low", None), ("patch.cve", "high", ("cvss_max", 1, 10)),
          ("patch.eol", "high", None), ("patch.eol.soon", "low", ("days_left", 10, 700)),
-         ("backup.stale", "high", ("age_hours", 1, 400)), ("backup.missing", "critical", None),
+         ("backup.stale", "high", ("age_s", 3600, 1440000)), ("backup.missing", "critical", None),
          ("backup.unreadable", "high", None)]
 def addr(i):
     return "198.%d.%d.%d" % (18 + (i >> 16), (i >> 8) & 255, i & 255)
