@@ -46,11 +46,18 @@ struct prof_group {
     size_t n_members;
 };
 
+struct prof_kv {
+    char *key, *value;
+};
+
 struct prof_backup {
     char *name, *type, *location, *asset, *pattern; /* pattern may be NULL */
     double rpo_hours;
     bool offsite, immutable;
     long retention_min; /* -1 when not given */
+    struct prof_kv *opts; /* how to read it (password-file, saved, time-field, tz, ...), in
+                           * the backup check's spec key names, as given */
+    size_t n_opts;
 };
 
 /* Tailoring. `policy` fields are NULL when the entry applies to every policy. */
@@ -121,6 +128,11 @@ int profile_load_file(const char *path, struct profile **out, struct diags *d);
 int profile_load_buffer(const char *buf, size_t len, const char *label, struct profile **out,
                         struct diags *d);
 void profile_free(struct profile *p);
+
+/* The backup source as the backup check's "TYPE:LOCATION,key=value,..." spec (name, asset,
+ * rpo in seconds, retention, offsite, immutable, pattern and the reading options). *out is
+ * new (free()). -1 when a value holds a ',' (the spec cannot carry it) or on ENOMEM. */
+int profile_backup_spec(const struct prof_backup *b, char **out);
 
 /* The i-th policy reference as policy_load_ref() takes it: a shipped id unchanged, a relative
  * file path made relative to the profile's own directory. Written into buf; returns buf. */

@@ -1,5 +1,6 @@
 /* From a validated profile tree to struct profile, plus asset matching. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -86,6 +87,18 @@ static int load_member(const xmlNode *n, struct prof_member *m, const char *labe
                (unsigned)xmlGetLineNo(n), m->text);
     return -2;
 }
+
+/* Profile attributes of <backup> that say how to read the source, and the backup check's
+ * spec key each becomes. */
+static const struct {
+    const char *attr, *key;
+} backup_opts[] = {
+    {"password-file", "password-file"}, {"saved", "saved"}, {"time-field", "time-field"},
+    {"result-field", "result-field"},   {"size-field", "size-field"}, {"ok", "ok"},
+    {"records", "records"},             {"tz", "tz"},               {"tool", "tool"},
+    {"host", "host"},                   {"tag", "tag"},             {"archives", "archives"},
+    {"sep", "sep"},                     {"date", "date"},           {"timeout-s", "timeout"},
+};
 
 /* Returns 0, -1 on allocation failure, -2 on a reported content problem. */
 static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, struct diags *d)
@@ -174,8 +187,18 @@ static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, st
             free(ret);
             b->offsite = attr_bool(c, "offsite");
             b->immutable = attr_bool(c, "immutable");
-            if (!b->name || !b->type || !b->location || !b->asset)
+            if (!b->name || !b->type || !b->location || !b->asset ||
+                !(b->opts = calloc(sizeof backup_opts / sizeof backup_opts[0], sizeof *b->opts)))
                 return -1;
+            for (size_t k = 0; k < sizeof backup_opts / sizeof backup_opts[0]; k++) {
+                char *v = xml_attr(c, backup_opts[k].attr);
+                if (!v)
+                    continue;
+                struct prof_kv *kv = &b->opts[b->n_opts++];
+                kv->value = v;
+                if (!(kv->key = strdup(backup_opts[k].key)))
+                    return -1;
+            }
         } else if (xml_is(c, NS, "ca-bundle")) {
             if (!(p->ca_bundle = xml_attr(c, "path")))
                 return -1;
@@ -280,6 +303,38 @@ int profile_load_file(const char *path, struct profile **out, struct diags *d)
     return finish(doc, path, out, d);
 }
 
+int profile_backup_spec(const struct prof_backup *b, char **out)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return -1;
+    bool comma = strchr(b->location, ',') || strchr(b->name, ',') || strchr(b->asset, ',') ||
+                 (b->pattern && strchr(b->pattern, ','));
+    fprintf(f, "%s:%s,name=%s,asset=%s,rpo=%llds", b->type, b->location, b->name, b->asset,
+            (long long)(b->rpo_hours * 3600 + 0.5));
+    if (b->retention_min >= 0)
+        fprintf(f, ",retention=%ld", b->retention_min);
+    fprintf(f, ",offsite=%s,immutable=%s", b->offsite ? "yes" : "no",
+            b->immutable ? "yes" : "no");
+    if (b->pattern)
+        fprintf(f, ",pattern=%s", b->pattern);
+    for (size_t i = 0; i < b->n_opts; i++) {
+        if (strcmp(b->opts[i].key, "sep") == 0 && strcmp(b->opts[i].value, ",") == 0)
+            continue; /* the default, and a ',' the spec could not carry */
+        comma |= strchr(b->opts[i].value, ',') != NULL;
+        fprintf(f, ",%s=%s", b->opts[i].key, b->opts[i].value);
+    }
+    if (fclose(f) != 0 || comma) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    return 0;
+}
+
 const char *profile_policy_ref(const struct profile *p, size_t i, char *buf, size_t len)
 {
     const char *ref = p->policies[i];
@@ -382,6 +437,11 @@ void profile_free(struct profile *p)
         free(b->location);
         free(b->asset);
         free(b->pattern);
+        for (size_t k = 0; k < b->n_opts; k++) {
+            free(b->opts[k].key);
+            free(b->opts[k].value);
+        }
+        free(b->opts);
     }
     for (size_t i = 0; i < p->n_disables; i++) {
         free(p->disables[i].rule);

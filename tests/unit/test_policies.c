@@ -350,6 +350,25 @@ static void example_profile_loads(void **state)
     assert_int_equal(p->n_backups, 4);
     assert_int_equal(p->n_policies, 4);
     assert_string_equal(p->policies[2], "hipaa");
+    /* Backup sources in the backup check's own spec form. */
+    static const char *const specs[] = {
+        "restic:/mnt/nas/restic/pms,name=pms-nightly,asset=192.0.2.10,rpo=86400s,retention=30,"
+        "offsite=no,immutable=no,password-file=/etc/riskmap/clients/harbor-dental/restic.pass,"
+        "host=pms01",
+        "json:/var/lib/riskmap/harbor/cloud-backup-status.json,name=pms-cloud,asset=192.0.2.10,"
+        "rpo=86400s,offsite=yes,immutable=yes,time-field=EndTime,result-field=Result,"
+        "ok=Success|Warning,tz=utc",
+        "directory:/mnt/nas/imaging,name=imaging-weekly,asset=192.0.2.11,rpo=604800s,"
+        "offsite=no,immutable=no,pattern=*.vbk|*.vib",
+        "marker:/mnt/nas/.last-usb-rotation,name=nas-usb-rotation,asset=infrastructure,"
+        "rpo=604800s,offsite=yes,immutable=no",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        char *spec = NULL;
+        assert_int_equal(profile_backup_spec(&p->backups[i], &spec), 0);
+        assert_string_equal(spec, specs[i]);
+        free(spec);
+    }
     assert_int_equal(p->n_disables, 1);
     assert_int_equal(p->n_thresholds, 2);
     assert_int_equal(p->n_accepts, 1);
@@ -384,6 +403,11 @@ static void small_profile_model(void **state)
     assert_true(b->offsite && b->immutable);
     assert_int_equal(b->retention_min, -1);
     assert_int_equal(p->backups[0].retention_min, 14);
+    char *spec = NULL, comma_path[] = "/srv/a,b";
+    struct prof_backup bb = p->backups[0];
+    bb.location = comma_path; /* a ',' the backup spec cannot carry is refused, not split */
+    assert_int_equal(profile_backup_spec(&bb, &spec), -1);
+    assert_null(spec);
     assert_false(p->backups[0].offsite);
     assert_string_equal(p->thresholds[0].name, "cert-days");
     assert_true(p->thresholds[0].value == 14.0);
