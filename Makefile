@@ -53,7 +53,7 @@ ALL_LDFLAGS := $(OPT_LDFLAGS) $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out scanner/main.c,$(wildcard scanner/*.c checks/*.c policies/*.c reports/*.c)))
-LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o $(O)/gen/policydata.o
 MAIN_OBJ := $(O)/scanner/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -100,6 +100,17 @@ $(O)/gen/sigdata.c: $(SIGS_TXT)
 	  echo 'const size_t riskmap_sigs_len = sizeof riskmap_sigs_data - 1;'; } > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The policy schemas and the shipped policies, embedded likewise (policies/shipped.h).
+POLICY_FILES := $(sort $(wildcard policies/schema/*.xsd policies/*.xml))
+$(O)/gen/policydata.c: $(POLICY_FILES) contrib/tools/embed-files.sh
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   policies")
+	$(Q)sh contrib/tools/embed-files.sh policies $(POLICY_FILES) > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/policydata.o: $(O)/gen/policydata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -182,9 +193,13 @@ install: $(RISKMAP_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 $(RISKMAP_BIN) $(DESTDIR)$(BINDIR)/riskmap
 	install -m 0644 contrib/riskmap.1 $(DESTDIR)$(MANDIR)/man1/riskmap.1
+	install -d $(DESTDIR)$(PREFIX)/share/riskmap/policies/schema
+	install -m 0644 $(filter %.xml,$(POLICY_FILES)) $(DESTDIR)$(PREFIX)/share/riskmap/policies/
+	install -m 0644 $(filter %.xsd,$(POLICY_FILES)) $(DESTDIR)$(PREFIX)/share/riskmap/policies/schema/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/riskmap $(DESTDIR)$(MANDIR)/man1/riskmap.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/riskmap/policies
 
 clean:
 	rm -rf build riskmap

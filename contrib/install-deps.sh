@@ -13,8 +13,10 @@ BUILD="gcc make pkg-config libpcap-dev libssl-dev libxml2-dev libcjson-dev libsq
 libpcre2-dev libarchive-dev"
 # Test: unit test framework, libFuzzer (clang), sanitizer runtimes, valgrind, openssl CLI,
 # python3 for loopback listeners, iproute2 for namespaces, rpm (its rpm.vercmp() is the
-# reference the RPM version comparison is tested against; a tool, no service).
-TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm"
+# reference the RPM version comparison is tested against; a tool, no service), oscap to
+# validate XCCDF exports.
+TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm
+openscap-scanner"
 # Benchmarks compare against these anchors on the same lab.
 BENCH="nmap nftables time"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.

@@ -10,6 +10,7 @@ static const char overview[] =
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
+    "  riskmap policy eval|validate|show|list  compliance: findings against policies (XML)\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
@@ -75,6 +76,34 @@ static const char checks_help[] =
     "\n"
     "Lists the registered check modules: id, what they apply to, and a summary. With --kinds,\n"
     "also every finding kind each module may emit, with its default severity.\n";
+
+static const char policy_help[] =
+    "USAGE\n"
+    "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
+    "                      [--xccdf FILE] [--arf FILE] [--stats] SCAN.json\n"
+    "  riskmap policy validate FILE...\n"
+    "  riskmap policy show POLICY\n"
+    "  riskmap policy list\n"
+    "\n"
+    "Policies are XML (schema: policies/schema/policy.xsd): controls with references into\n"
+    "frameworks, rules binding finding kinds to controls with severity, likelihood, impact,\n"
+    "conditions and remediation. POLICY is a shipped id (riskmap policy list: baseline,\n"
+    "cis-v8, nist-csf, hipaa, iso27001, pci-dss) or a file. A client profile (schema\n"
+    "policies/schema/profile.xsd, example in contrib/examples/) names the client's assets,\n"
+    "backups and policies and tailors them: rules off, thresholds, accepted risks, answers to\n"
+    "manual controls. Every file is validated on load; errors read FILE:LINE: MESSAGE.\n"
+    "\n"
+    "eval reads a scan result and gives each control pass, fail, partial, not-applicable or\n"
+    "not-checked (never pass for what nothing checked), with the findings behind it, and per\n"
+    "framework how many items were checked and pass. Policies: -p, else the profile's, else\n"
+    "baseline. -c is also spelled --profile or --client. --json prints the evaluation\n"
+    "document; -o writes it to FILE; --xccdf writes an XCCDF 1.2 Benchmark with a TestResult\n"
+    "(for SCAP tools such as oscap), --arf its TestResult in an ARF 1.1 asset report\n"
+    "collection with the hosts as assets. Risk acceptances are judged at --date (default: the\n"
+    "scan's date). --stats prints the time each phase took on standard error.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";
 
 static const char evidence_help[] =
     "USAGE\n"
@@ -187,12 +216,16 @@ int help_print(FILE *out, const char *command)
         fputs(feed_help, out);
         return 0;
     }
+    if (strcmp(command, "policy") == 0) {
+        fputs(policy_help, out);
+        return 0;
+    }
     if (strcmp(command, "evidence") == 0) {
         fputs(evidence_help, out);
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, evidence).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, policy, evidence).\n", out);
         return 0;
     }
     return -1;
