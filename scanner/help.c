@@ -10,6 +10,7 @@ static const char overview[] =
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
+    "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
@@ -72,6 +73,36 @@ static const char checks_help[] =
     "Lists the registered check modules: id, what they apply to, and a summary. With --kinds,\n"
     "also every finding kind each module may emit, with its default severity.\n";
 
+static const char backup_help[] =
+    "USAGE\n"
+    "  riskmap backup --backup TYPE:LOCATION[,key=value...] ... [--asset NAME]... [OPTIONS]\n"
+    "\n"
+    "Runs only the backup check: reads each source, judges the latest successful backup\n"
+    "against its RPO and prints the findings (backup.ok, backup.stale, backup.none,\n"
+    "backup.retention, backup.empty, backup.shrunk, backup.unreadable, backup.future,\n"
+    "backup.missing, backup.offsite.missing). The same --backup works on riskmap scan.\n"
+    "\n"
+    "TYPES\n"
+    "  restic:REPO      restic snapshots --json (password-file=, or the environment)\n"
+    "  borg:REPO        borg list --json (password-file=, or the environment); checkpoints\n"
+    "                   do not count\n"
+    "  directory:DIR    newest file matching pattern= (default *), by mtime; recursive\n"
+    "  json:FILE        status export; time-field=, result-field=, size-field=, ok=A|B,\n"
+    "  csv:FILE         records= (json), sep= (csv); only successful runs count\n"
+    "  marker:FILE      its content (a time) or else its mtime is the last success\n"
+    "KEYS (all types)\n"
+    "  name=, asset=, rpo=24h, retention=N, offsite=yes|no, immutable=yes|no, tz=local|utc|+HH:MM\n"
+    "  (for times written without a zone), timeout=S, saved=FILE (restic/borg: read saved\n"
+    "  output instead of running the tool), tool=PATH\n"
+    "\n"
+    "OPTIONS\n"
+    "  --asset NAME      a critical asset: backup.missing when no source protects it\n"
+    "  --rpo DURATION    default RPO (90m, 24h, 7d); default 24h\n"
+    "  --retention N     default minimum of restore points; default none\n"
+    "  --now TIME        judge as of TIME (UTC, RFC 3339) instead of the clock\n"
+    "  --json            findings and evidence as JSON on standard output\n"
+    "  --fail-on SEV     exit 1 when a finding is at or above SEV\n";
+
 static void print_options(FILE *out)
 {
     for (size_t i = 0; i < scan_n_optdefs; i++) {
@@ -123,6 +154,10 @@ int help_print(FILE *out, const char *command)
     }
     if (strcmp(command, "checks") == 0) {
         fputs(checks_help, out);
+        return 0;
+    }
+    if (strcmp(command, "backup") == 0) {
+        fputs(backup_help, out);
         return 0;
     }
     if (strcmp(command, "help") == 0) {
