@@ -14,13 +14,15 @@ libpcre2-dev libarchive-dev"
 # Test: unit test framework, libFuzzer (clang), sanitizer runtimes, valgrind, openssl CLI,
 # python3 for loopback listeners, iproute2 for namespaces.
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2"
+# The backup check's integration test makes real repositories with these (no daemons).
+BACKUP="restic borgbackup"
 # Benchmarks compare against these anchors on the same lab.
 BENCH="nmap nftables time"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
 SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp"
 
 missing=""
-for p in $BUILD $TEST $BENCH $SERVERS; do
+for p in $BUILD $TEST $BACKUP $BENCH $SERVERS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi
