@@ -128,29 +128,29 @@ static int tz_valid(const char *tz)
 static int apply_key(struct backup_source *s, const char *spec, char *key, char *val,
                      struct rm_err *e)
 {
-    static const struct {
+    const struct {
         const char *key;
-        size_t off;
+        char **field;
     } strkeys[] = {
-        {"name", offsetof(struct backup_source, name)},
-        {"asset", offsetof(struct backup_source, asset)},
-        {"password-file", offsetof(struct backup_source, password_file)},
-        {"saved", offsetof(struct backup_source, saved)},
-        {"pattern", offsetof(struct backup_source, pattern)},
-        {"time-field", offsetof(struct backup_source, time_field)},
-        {"result-field", offsetof(struct backup_source, result_field)},
-        {"size-field", offsetof(struct backup_source, size_field)},
-        {"ok", offsetof(struct backup_source, ok_values)},
-        {"records", offsetof(struct backup_source, records)},
-        {"tz", offsetof(struct backup_source, tz)},
-        {"tool", offsetof(struct backup_source, tool)},
+        {"name", &s->name},
+        {"asset", &s->asset},
+        {"password-file", &s->password_file},
+        {"saved", &s->saved},
+        {"pattern", &s->pattern},
+        {"time-field", &s->time_field},
+        {"result-field", &s->result_field},
+        {"size-field", &s->size_field},
+        {"ok", &s->ok_values},
+        {"records", &s->records},
+        {"tz", &s->tz},
+        {"tool", &s->tool},
     };
     if (!*val)
         return rm_errf(e, "backup \"%s\": %s= needs a value", spec, key);
     for (size_t i = 0; i < sizeof strkeys / sizeof strkeys[0]; i++) {
         if (strcmp(strkeys[i].key, key) != 0)
             continue;
-        char **field = (char **)((char *)s + strkeys[i].off);
+        char **field = strkeys[i].field;
         free(*field);
         if (!(*field = strdup(val)))
             return rm_errf(e, "out of memory");

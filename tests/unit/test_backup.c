@@ -312,7 +312,7 @@ static void mk(struct backup_listing *l, size_t n, const int64_t *t, const int64
 {
     memset(l, 0, sizeof *l);
     for (size_t i = 0; i < n; i++) {
-        char id[16];
+        char id[24];
         snprintf(id, sizeof id, "p%zu", i);
         assert_int_equal(backup_listing_add(l, t[i], sz[i], id), 0);
     }
