@@ -166,8 +166,10 @@ int backup_run(char *const argv[], char *const env_add[], int keep_fd, unsigned 
     }
     close(po[0]);
     close(pe[0]);
-    if (r->timed_out || r->too_big)
-        kill(-pid, SIGKILL); /* the group we made above: only what this run started */
+    if (r->timed_out || r->too_big) {
+        kill(-pid, SIGKILL); /* the group made above: only what this run started */
+        kill(pid, SIGKILL);  /* in case it had not made its group yet */
+    }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;

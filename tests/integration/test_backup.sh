@@ -104,6 +104,25 @@ expect "restic: corrupted config file" \
     "backup.unreadable rcorrupt state=corrupt" \
     --backup restic:rcorrupt,name=rcorrupt,password-file=pw
 
+# A tool that hangs or floods cannot be had from restic on demand: these two stand-ins (shell
+# scripts, said here as the rules ask) exercise the deadline and the output bound.
+printf '#!/bin/sh\nexec sleep 30\n' > hang-tool; chmod 755 hang-tool
+printf '#!/bin/sh\nexec yes\n' > flood-tool; chmod 755 flood-tool
+t0=$(date +%s)
+expect "restic: a tool that does not finish is killed at timeout=" \
+    "backup.unreadable rhang state=timeout" \
+    --backup "restic:rfresh,name=rhang,password-file=pw,tool=$WORK/hang-tool,timeout=1"
+check "the hanging tool was stopped within 5 s" [ $(($(date +%s) - t0)) -le 5 ]
+expect "restic: a tool writing without end is stopped at 16 MiB" \
+    "backup.unreadable rflood state=timeout" \
+    --backup "restic:rfresh,name=rflood,password-file=pw,tool=$WORK/flood-tool"
+expect "restic: not installed" \
+    "backup.unreadable rmissing state=tool-missing" \
+    --backup "restic:rfresh,name=rmissing,password-file=pw,tool=$WORK/no-such-restic"
+expect "restic: the password file is missing" \
+    "backup.unreadable rnopw state=failed" \
+    --backup "restic:rfresh,name=rnopw,password-file=$WORK/no-such-pw"
+
 # A saved copy of the listing is judged like the live one.
 restic --no-cache -r rfresh --password-file pw snapshots --json > saved.json
 expect "restic: saved snapshots --json output" \
