@@ -78,6 +78,11 @@ struct backup_source {
     char *tz;            /* [tz=] zone of times written without one: "local", "utc",
                           * "+HH:MM", "-HH:MM"; default local */
     char *tool;          /* [tool=] restic/borg binary; default "restic" / "borg" in PATH */
+    char *host;          /* [host=] restic: only snapshots of this hostname (one repository
+                          * shared by several machines) */
+    char *tag;           /* [tag=] restic: only snapshots carrying this tag */
+    char *archives;      /* [archives=] borg: only archives whose name matches this glob
+                          * ("fs1-*") */
     char sep;            /* [sep=] csv field separator; default ',' */
     int64_t rpo_s;       /* [rpo=] 90m, 24h, 7d...; 0: the config's default */
     unsigned retention;  /* [retention=] restore points required; 0: the config's default */
@@ -168,8 +173,12 @@ int backup_listing_keep_raw(struct backup_listing *l, const char *type, const vo
 /* Parsers of outside input, each bounded by len and safe on any bytes (libFuzzer targets).
  * They fill l->points / l->n_skipped, or set l->state = BACKUP_FORMAT; -1 only for allocation
  * failure. */
-int backup_restic_parse(const char *json, size_t len, struct backup_listing *l);
-int backup_borg_parse(const char *json, size_t len, const char *tz, struct backup_listing *l);
+/* s (may be NULL) filters: host, tag (restic), archives and tz (borg). Snapshots and archives
+ * the filter leaves out belong to other sources: neither counted nor skipped. */
+int backup_restic_parse(const struct backup_source *s, const char *json, size_t len,
+                        struct backup_listing *l);
+int backup_borg_parse(const struct backup_source *s, const char *json, size_t len,
+                      struct backup_listing *l);
 int backup_status_parse_json(const struct backup_source *s, const char *d, size_t len,
                              struct backup_listing *l);
 int backup_status_parse_csv(const struct backup_source *s, const char *d, size_t len,

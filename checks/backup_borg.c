@@ -4,6 +4,7 @@
  * times without a zone; they are read in the source's tz (default: this machine's zone). */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +31,10 @@ static bool is_checkpoint(const char *name)
     return false;
 }
 
-int backup_borg_parse(const char *json, size_t len, const char *tz, struct backup_listing *l)
+int backup_borg_parse(const struct backup_source *s, const char *json, size_t len,
+                      struct backup_listing *l)
 {
+    const char *tz = s ? s->tz : NULL;
     cJSON *root = cJSON_ParseWithLength(json, len);
     const cJSON *arch = cJSON_GetObjectItemCaseSensitive(root, "archives");
     if (!cJSON_IsArray(arch)) {
@@ -44,6 +47,8 @@ int backup_borg_parse(const char *json, size_t len, const char *tz, struct backu
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(a, "name");
         if (!cJSON_IsString(name))
             name = cJSON_GetObjectItemCaseSensitive(a, "archive");
+        if (s && s->archives && cJSON_IsString(name) && fnmatch(s->archives, name->valuestring, 0) != 0)
+            continue; /* another source's archives */
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(a, "start");
         if (!cJSON_IsString(t))
             t = cJSON_GetObjectItemCaseSensitive(a, "time");
@@ -210,7 +215,7 @@ static void borg_sizes(const struct backup_source *s, struct backup_listing *l)
         if (borg_run(s, argv, &r, &e) == 0) {
             if (r.status == 0 && !r.timed_out && !r.too_big) {
                 struct backup_listing one = {0};
-                if (backup_borg_parse(r.out, r.out_len, s->tz, &one) == 0 && one.n_points == 1)
+                if (backup_borg_parse(s, r.out, r.out_len, &one) == 0 && one.n_points == 1)
                     p->size = one.points[0].size;
                 backup_listing_free(&one);
             }
@@ -230,7 +235,7 @@ int backup_borg_read(const struct backup_source *s, struct backup_listing *l, st
             return r < 0 ? rm_errf(e, "out of memory") : 0;
         int rc = backup_listing_keep_raw(l, "application/json", buf, len);
         if (rc == 0)
-            rc = backup_borg_parse(buf, len, s->tz, l);
+            rc = backup_borg_parse(s, buf, len, l);
         free(buf);
         return rc < 0 ? rm_errf(e, "out of memory") : 0;
     }
@@ -259,7 +264,7 @@ int backup_borg_read(const struct backup_source *s, struct backup_listing *l, st
     } else {
         rc = backup_listing_keep_raw(l, "application/json", r.out, r.out_len);
         if (rc == 0)
-            rc = backup_borg_parse(r.out, r.out_len, s->tz, l);
+            rc = backup_borg_parse(s, r.out, r.out_len, l);
         if (rc == 0 && l->state == BACKUP_READABLE)
             borg_sizes(s, l);
     }

@@ -8,7 +8,29 @@
 
 #include "backup_read.h"
 
-int backup_restic_parse(const char *json, size_t len, struct backup_listing *l)
+/* Whether the snapshot belongs to this source (host=, tag=). */
+static bool wanted(const struct backup_source *s, const cJSON *snap)
+{
+    if (!s)
+        return true;
+    if (s->host) {
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(snap, "hostname");
+        if (!cJSON_IsString(h) || strcmp(h->valuestring, s->host) != 0)
+            return false;
+    }
+    if (s->tag) {
+        const cJSON *tags = cJSON_GetObjectItemCaseSensitive(snap, "tags"), *t;
+        bool found = false;
+        cJSON_ArrayForEach(t, tags) if (cJSON_IsString(t) && strcmp(t->valuestring, s->tag) == 0)
+            found = true;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+int backup_restic_parse(const struct backup_source *s, const char *json, size_t len,
+                        struct backup_listing *l)
 {
     cJSON *root = cJSON_ParseWithLength(json, len);
     if (!root || !cJSON_IsArray(root)) {
@@ -18,6 +40,8 @@ int backup_restic_parse(const char *json, size_t len, struct backup_listing *l)
     int rc = 0;
     const cJSON *snap;
     cJSON_ArrayForEach(snap, root) {
+        if (!wanted(s, snap))
+            continue;
         const cJSON *t = cJSON_GetObjectItemCaseSensitive(snap, "time");
         int64_t when;
         /* restic writes RFC 3339 with nanoseconds and the zone of the machine that backed up. */
@@ -91,7 +115,7 @@ int backup_restic_read(const struct backup_source *s, struct backup_listing *l, 
             return r < 0 ? rm_errf(e, "out of memory") : 0;
         int rc = backup_listing_keep_raw(l, "application/json", buf, len);
         if (rc == 0)
-            rc = backup_restic_parse(buf, len, l);
+            rc = backup_restic_parse(s, buf, len, l);
         free(buf);
         return rc < 0 ? rm_errf(e, "out of memory") : 0;
     }
@@ -125,7 +149,7 @@ int backup_restic_read(const struct backup_source *s, struct backup_listing *l, 
     } else {
         rc = backup_listing_keep_raw(l, "application/json", r.out, r.out_len);
         if (rc == 0)
-            rc = backup_restic_parse(r.out, r.out_len, l);
+            rc = backup_restic_parse(s, r.out, r.out_len, l);
     }
     backup_run_free(&r);
     return rc < 0 ? rm_errf(e, "out of memory") : 0;

@@ -32,7 +32,8 @@ static void source_clear(struct backup_source *s)
 {
     char **strs[] = {&s->location, &s->name, &s->asset, &s->password_file, &s->saved,
                      &s->pattern, &s->time_field, &s->result_field, &s->size_field,
-                     &s->ok_values, &s->records, &s->tz, &s->tool};
+                     &s->ok_values, &s->records, &s->tz, &s->tool, &s->host, &s->tag,
+                     &s->archives};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -144,6 +145,9 @@ static int apply_key(struct backup_source *s, const char *spec, char *key, char 
         {"records", &s->records},
         {"tz", &s->tz},
         {"tool", &s->tool},
+        {"host", &s->host},
+        {"tag", &s->tag},
+        {"archives", &s->archives},
     };
     if (!*val)
         return rm_errf(e, "backup \"%s\": %s= needs a value", spec, key);
@@ -188,7 +192,7 @@ static int apply_key(struct backup_source *s, const char *spec, char *key, char 
     }
     return rm_errf(e, "backup \"%s\": unknown key \"%s\" (name, asset, rpo, retention, "
                       "password-file, saved, pattern, time-field, result-field, size-field, ok, "
-                      "records, tz, sep, tool, timeout, offsite, immutable)", spec, key);
+                      "records, tz, sep, tool, timeout, host, tag, archives, offsite, immutable)", spec, key);
 }
 
 int backup_config_add_spec(struct backup_config *c, const char *spec, struct rm_err *e)

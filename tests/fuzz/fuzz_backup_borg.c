@@ -9,8 +9,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    struct backup_source s = {.type = BACKUP_BORG, .tz = (char *)"utc",
+                              .archives = size && data[0] & 1 ? (char *)"fs1-*" : NULL};
     struct backup_listing l = {0};
-    if (backup_borg_parse((const char *)data, size, "utc", &l) < 0)
+    if (backup_borg_parse(&s, (const char *)data, size, &l) < 0)
         abort();
     for (size_t i = 0; i < l.n_points; i++)
         if (!l.points[i].id)

@@ -10,7 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct backup_listing l = {0};
-    if (backup_restic_parse((const char *)data, size, &l) < 0)
+    if (backup_restic_parse(NULL, (const char *)data, size, &l) < 0)
         abort(); /* only allocation failure may fail */
     for (size_t i = 0; i < l.n_points; i++)
         if (!l.points[i].id || l.points[i].size < -1)

@@ -79,6 +79,16 @@ expect "restic: the same repository within a 3 d RPO" \
     "backup.ok rstale age_s=180000" \
     --backup restic:rstale,name=rstale,password-file=pw,rpo=3d
 
+# One repository, two machines: host= judges each machine's snapshots on their own.
+$R init -r rshared >/dev/null
+$R -r rshared backup --host fs1 --time "$(at $((-4 * H)))" data >/dev/null
+$R -r rshared backup --host fs2 --time "$(at $((-4 * D)))" data >/dev/null
+expect "restic: shared repository, host= per machine" \
+    "backup.ok fs1 age_s=14400
+backup.stale fs2 age_s=345600" \
+    --backup restic:rshared,name=fs1,host=fs1,password-file=pw \
+    --backup restic:rshared,name=fs2,host=fs2,password-file=pw
+
 $R init -r rfuture >/dev/null
 $R -r rfuture backup --time "$(at $((-3 * H)))" data >/dev/null
 $R -r rfuture backup --time "$(at $((30 * D)))" data >/dev/null
@@ -163,6 +173,9 @@ TZ=Europe/Berlin expect "borg: fresh (checkpoint not counted), shrunk from 200 k
     "backup.ok bfresh age_s=3600 latest_size=2000 previous_size=200000
 backup.shrunk bfresh age_s=3600 latest_size=2000 previous_size=200000" \
     --backup borg:bfresh,name=bfresh,password-file=pw
+expect "borg: archives= keeps only this source's archives" \
+    "backup.stale bfs1 age_s=93600 latest_size=200000" \
+    --backup "borg:bfresh,name=bfs1,password-file=pw,archives=fs-1*"
 expect "borg: wrong passphrase" \
     "backup.unreadable bwrong state=wrong-password" \
     --backup borg:bfresh,name=bwrong,password-file=badpw

@@ -147,7 +147,7 @@ static void restic_listing_and_states(void **state)
     size_t len;
     char *d = fixture("restic-snapshots.json", &len);
     struct backup_listing l = {0};
-    assert_int_equal(backup_restic_parse(d, len, &l), 0);
+    assert_int_equal(backup_restic_parse(NULL, d, len, &l), 0);
     assert_int_equal(l.state, BACKUP_READABLE);
     assert_int_equal(l.n_points, 2);
     assert_int_equal(l.n_skipped, 1); /* "not a time" */
@@ -157,11 +157,23 @@ static void restic_listing_and_states(void **state)
     assert_int_equal(l.points[1].time, T("2026-11-21T22:30:00Z"));
     assert_int_equal(l.points[1].size, 400000);
     backup_listing_free(&l);
+    /* One repository, several machines: host= and tag= pick this source's snapshots; the
+     * others are neither counted nor skipped. */
+    struct backup_source other = {.type = BACKUP_RESTIC, .host = (char *)"fs2"};
+    assert_int_equal(backup_restic_parse(&other, d, len, &l), 0);
+    assert_int_equal(l.n_points, 0);
+    assert_int_equal(l.n_skipped, 0);
+    backup_listing_free(&l);
+    struct backup_source tagged = {.type = BACKUP_RESTIC, .host = (char *)"fs1", .tag = (char *)"nightly"};
+    assert_int_equal(backup_restic_parse(&tagged, d, len, &l), 0);
+    assert_int_equal(l.n_points, 1);
+    assert_string_equal(l.points[0].id, "81cafe69");
+    backup_listing_free(&l);
     free(d);
-    assert_int_equal(backup_restic_parse("{\"time\":1}", 10, &l), 0);
+    assert_int_equal(backup_restic_parse(NULL, "{\"time\":1}", 10, &l), 0);
     assert_int_equal(l.state, BACKUP_FORMAT);
     backup_listing_free(&l);
-    assert_int_equal(backup_restic_parse("[]", 2, &l), 0);
+    assert_int_equal(backup_restic_parse(NULL, "[]", 2, &l), 0);
     assert_int_equal(l.state, BACKUP_READABLE);
     assert_int_equal(l.n_points, 0);
     backup_listing_free(&l);
@@ -196,7 +208,9 @@ static void borg_listing_and_states(void **state)
     size_t len;
     char *d = fixture("borg-list.json", &len);
     struct backup_listing l = {0};
-    assert_int_equal(backup_borg_parse(d, len, "+01:00", &l), 0);
+    struct backup_source plus1 = {.type = BACKUP_BORG, .tz = (char *)"+01:00"};
+    struct backup_source utc = {.type = BACKUP_BORG, .tz = (char *)"utc"};
+    assert_int_equal(backup_borg_parse(&plus1, d, len, &l), 0);
     assert_int_equal(l.state, BACKUP_READABLE);
     assert_int_equal(l.n_points, 2);
     assert_int_equal(l.n_skipped, 2); /* NAME.checkpoint and NAME.checkpoint.1 */
@@ -204,15 +218,21 @@ static void borg_listing_and_states(void **state)
     assert_int_equal(l.points[1].time, T("2026-11-21T21:00:00Z"));
     assert_int_equal(l.points[1].size, -1);
     backup_listing_free(&l);
+    struct backup_source glob = {.type = BACKUP_BORG, .tz = (char *)"utc", .archives = (char *)"fs1-*-21*"};
+    assert_int_equal(backup_borg_parse(&glob, d, len, &l), 0);
+    assert_int_equal(l.n_points, 1);
+    assert_int_equal(l.n_skipped, 0);
+    assert_string_equal(l.points[0].id, "fs1-2026-11-21");
+    backup_listing_free(&l);
     free(d);
     /* A saved `borg info --json` brings sizes; a name merely containing "checkpoint" counts. */
     const char *info = "{\"archives\":[{\"name\":\"x.checkpointed\",\"start\":\"2026-11-22T01:00:00\","
                        "\"stats\":{\"original_size\":123456}}]}";
-    assert_int_equal(backup_borg_parse(info, strlen(info), "utc", &l), 0);
+    assert_int_equal(backup_borg_parse(&utc, info, strlen(info), &l), 0);
     assert_int_equal(l.n_points, 1);
     assert_int_equal(l.points[0].size, 123456);
     backup_listing_free(&l);
-    assert_int_equal(backup_borg_parse("[1]", 3, NULL, &l), 0);
+    assert_int_equal(backup_borg_parse(NULL, "[1]", 3, &l), 0);
     assert_int_equal(l.state, BACKUP_FORMAT);
     backup_listing_free(&l);
 
