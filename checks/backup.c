@@ -58,10 +58,12 @@ static int fact_age(struct finding *f, const char *k, int64_t s)
     return finding_add_fact(f, k, b);
 }
 
-/* One finding from one verdict. s is NULL for asset-level verdicts. 0 or -1 (memory). */
+/* One finding from one verdict. s is NULL for asset-level verdicts, whose evidence is the
+ * listings of the asset's sources (ev_ids, one per source of the config, "" for none).
+ * 0 or -1 (memory). */
 static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
                 const struct backup_source *s, const struct backup_listing *l,
-                const char *ev_id, int64_t now)
+                const char *ev_id, char (*ev_ids)[16], int64_t now)
 {
     const struct finding_kind *k = &backup_kinds[v->kind];
     char title[300];
@@ -90,6 +92,8 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
             rc |= fact_t(f, "latest_utc", v->latest);
             rc |= fact_i(f, "age_s", v->age_s);
             rc |= fact_age(f, "age", v->age_s);
+            /* CIS 11.2 asks for backups weekly or more often, whatever the RPO says. */
+            rc |= finding_add_fact(f, "older_than_7d", v->age_s > 7 * 86400 ? "yes" : "no");
             if (v->latest_size >= 0)
                 rc |= fact_i(f, "latest_size", v->latest_size);
         }
@@ -118,6 +122,10 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
     rc |= finding_set_key_fact(f, s ? "source" : "asset");
     if (ev_id)
         rc |= finding_add_evidence_id(f, ev_id);
+    const struct backup_config *c = ctx->backup;
+    for (size_t i = 0; !s && ev_ids && i < c->n_sources; i++)
+        if (ev_ids[i][0] && strcmp(backup_source_asset(&c->sources[i]), v->asset) == 0)
+            rc |= finding_add_evidence_id(f, ev_ids[i]);
     rc |= finding_add_ref(f, "CIS Controls v8 11.2");
     if (rc)
         return -1;
@@ -135,8 +143,12 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         return 0;
     int64_t now = c->now ? c->now : (int64_t)time(NULL);
     bool *fresh = calloc(c->n_sources + 1, sizeof *fresh);
-    if (!fresh)
+    char (*ev_ids)[16] = calloc(c->n_sources + 1, sizeof *ev_ids);
+    if (!fresh || !ev_ids) {
+        free(fresh);
+        free(ev_ids);
         return rm_errf(e, "out of memory");
+    }
     int rc = 0;
     for (size_t i = 0; i < c->n_sources && rc == 0; i++) {
         if (ctx->cancel && *ctx->cancel)
@@ -155,17 +167,19 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
                      backup_type_name(s->type), s->location,
                      l.state == BACKUP_READABLE ? "the listing as read" : "the tool's error output");
             struct evidence *ev = scan_add_evidence(ctx->result, l.raw_type, desc, l.raw, l.raw_len);
-            if (!ev)
+            if (!ev) {
                 rc = -1;
-            else
+            } else {
                 ev_id = ev->id;
+                snprintf(ev_ids[i], sizeof ev_ids[i], "%s", ev->id);
+            }
         }
         struct backup_verdict v[BACKUP_MAX_VERDICTS];
         size_t n = backup_judge_source(c, s, &l, now, v);
         for (size_t k = 0; k < n && rc == 0; k++) {
             if (v[k].kind == BK_OK)
                 fresh[i] = true;
-            if (emit(ctx, &v[k], s, &l, ev_id, now) < 0)
+            if (emit(ctx, &v[k], s, &l, ev_id, NULL, now) < 0)
                 rc = -1;
         }
         backup_listing_free(&l);
@@ -178,12 +192,13 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         } else {
             size_t n = backup_judge_site(c, fresh, now, v, max);
             for (size_t k = 0; k < n && rc == 0; k++)
-                if (emit(ctx, &v[k], NULL, NULL, NULL, now) < 0)
+                if (emit(ctx, &v[k], NULL, NULL, NULL, ev_ids, now) < 0)
                     rc = -1;
             free(v);
         }
     }
     free(fresh);
+    free(ev_ids);
     if (rc < 0 && !e->msg[0])
         rm_errf(e, "out of memory");
     return rc;

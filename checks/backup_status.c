@@ -131,10 +131,15 @@ int backup_status_parse_json(const struct backup_source *s, const char *d, size_
         seen_r |= r != NULL;
         const char *rv = cJSON_IsString(r) ? r->valuestring : cJSON_IsTrue(r) ? "true" : NULL;
         int64_t when;
-        bool tok = cJSON_IsString(t) ? backup_parse_time(t->valuestring, s->tz, &when) == 0
-                   : cJSON_IsNumber(t) && t->valuedouble > -1e12 && t->valuedouble < 1e15
-                       ? (when = (int64_t)t->valuedouble, when > 100000000000LL ? when /= 1000 : 0, true)
-                       : false;
+        bool tok = false;
+        if (cJSON_IsString(t)) {
+            tok = backup_parse_time(t->valuestring, s->tz, &when) == 0;
+        } else if (cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1e15) {
+            when = (int64_t)t->valuedouble;
+            if (when > 100000000000LL) /* milliseconds, as backup_parse_time reads them */
+                when /= 1000;
+            tok = true;
+        }
         if (!rv || !is_ok(s, rv) || !tok) {
             l->n_skipped++;
             continue;

@@ -39,9 +39,12 @@ print("\n".join(sorted(out)))'
 }
 
 # expect NAME EXPECTED-LINES RISKMAP-BACKUP-ARGS...
+# XENV="NAME=value ..." (no spaces inside values) is exported to that riskmap run only.
 expect() {
     name=$1; want=$2; shift 2
-    got=$(run_riskmap backup --json --now "$NOW" "$@" 2>"$WORK/err" | summ)
+    # shellcheck disable=SC2086
+    got=$(if [ -n "${XENV:-}" ]; then export $XENV; fi
+          run_riskmap backup --json --now "$NOW" "$@" 2>"$WORK/err" | summ)
     if [ "$got" = "$(printf '%s\n' "$want" | sort)" ]; then
         ok "$name"
     else
@@ -133,6 +136,16 @@ expect "restic: the password file is missing" \
     "backup.unreadable rnopw state=failed" \
     --backup "restic:rfresh,name=rnopw,password-file=$WORK/no-such-pw"
 
+# password-file= wins over a password in riskmap's own environment.
+XENV="RESTIC_PASSWORD=wrong"
+expect "restic: password-file= wins over RESTIC_PASSWORD" \
+    "backup.ok renv age_s=7200" \
+    --backup restic:rfresh,name=renv,password-file=pw
+expect "restic: without password-file= the environment is used" \
+    "backup.unreadable renv state=wrong-password" \
+    --backup restic:rfresh,name=renv
+XENV=
+
 # A saved copy of the listing is judged like the live one.
 restic --no-cache -r rfresh --password-file pw snapshots --json > saved.json
 expect "restic: saved snapshots --json output" \
@@ -169,10 +182,12 @@ B create --timestamp "$(at $((-1 * H)) | tr ' ' T)" bfresh::fs-2 small
 # An interrupted run leaves a checkpoint archive: newer, but not a success.
 B create --timestamp "$(at $((-10 * 60)) | tr ' ' T)" bfresh::fs-3.checkpoint small
 # borg lists local times without a zone: read in riskmap's zone, the ages do not change.
-TZ=Europe/Berlin expect "borg: fresh (checkpoint not counted), shrunk from 200 kB to 2 kB, local zone" \
+XENV="TZ=Europe/Berlin"
+expect "borg: fresh (checkpoint not counted), shrunk from 200 kB to 2 kB, local zone" \
     "backup.ok bfresh age_s=3600 latest_size=2000 previous_size=200000
 backup.shrunk bfresh age_s=3600 latest_size=2000 previous_size=200000" \
     --backup borg:bfresh,name=bfresh,password-file=pw
+XENV=
 expect "borg: archives= keeps only this source's archives" \
     "backup.stale bfs1 age_s=93600 latest_size=200000" \
     --backup "borg:bfresh,name=bfs1,password-file=pw,archives=fs-1*"

@@ -508,7 +508,7 @@ static void module_on_a_real_directory(void **state)
     char spec[1024];
     snprintf(spec, sizeof spec, "directory:%s,name=veeam,asset=fs1,pattern=*.vbk|*.vib,rpo=24h", dir);
     assert_int_equal(backup_config_add_spec(&c, spec, &e), 0);
-    snprintf(spec, sizeof spec, "marker:%s,name=job,asset=fs1,rpo=2h", marker);
+    snprintf(spec, sizeof spec, "marker:%s,name=job,asset=fs1,rpo=2h,offsite=no", marker);
     assert_int_equal(backup_config_add_spec(&c, spec, &e), 0);
     snprintf(spec, sizeof spec, "directory:%s/gone,name=share", dir);
     assert_int_equal(backup_config_add_spec(&c, spec, &e), 0);
@@ -517,7 +517,10 @@ static void module_on_a_real_directory(void **state)
     struct scan_result *r = scan_result_new();
     struct checkrun_opts co = {.only = "backup", .backup = &c};
     assert_int_equal(checkrun(r, &co, &e), 0);
-    assert_int_equal(r->n_findings, 5);
+    /* veeam: stale, shrunk; job: ok; share: unreadable; crm: missing; fs1 and share: no
+     * off-site copy. */
+    assert_int_equal(r->n_findings, 7);
+    assert_non_null(find_kind(r, "backup.offsite.missing", "share"));
     const struct finding *f = find_kind(r, "backup.stale", "veeam");
     assert_non_null(f);
     assert_string_equal(finding_fact(f, "latest_utc"), "2026-11-21T06:00:00Z");
@@ -525,6 +528,7 @@ static void module_on_a_real_directory(void **state)
     assert_string_equal(finding_fact(f, "age"), "1d 6h");
     assert_string_equal(finding_fact(f, "restore_points"), "2");
     assert_string_equal(finding_fact(f, "latest_size"), "3000");
+    assert_string_equal(finding_fact(f, "older_than_7d"), "no");
     assert_int_equal(f->severity, SEV_HIGH);
     assert_int_equal(f->n_evidence, 1);
     /* The evidence is the listing: newest first, paths below the top. */
@@ -541,6 +545,14 @@ static void module_on_a_real_directory(void **state)
     f = find_kind(r, "backup.unreadable", "share");
     assert_non_null(f);
     assert_string_equal(finding_fact(f, "state"), "missing");
+    /* offsite=no on one source turns the 3-2-1 view on: fs1 has no off-site copy, and the
+     * finding rests on the listings of both its sources. */
+    f = find_kind(r, "backup.offsite.missing", "fs1");
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "offsite_sources"), "0");
+    assert_int_equal(f->n_evidence, 2);
+    assert_string_equal(f->evidence_ids[0], "E1");
+    assert_string_equal(f->evidence_ids[1], "E2");
     f = find_kind(r, "backup.missing", "crm");
     assert_non_null(f);
     assert_null(finding_fact(f, "source"));
