@@ -84,6 +84,9 @@ struct backup_source {
     char *archives;      /* [archives=] borg: only archives whose name matches this glob
                           * ("fs1-*") */
     char sep;            /* [sep=] csv field separator; default ',' */
+    char date_order;     /* [date=mdy|dmy] json/csv: also read dates as a Windows culture writes
+                          * them, "11/22/2026 10:00:15 PM" (m) or "22.11.2026 22:00:15" (d);
+                          * 0: ISO 8601 only */
     int64_t rpo_s;       /* [rpo=] 90m, 24h, 7d...; 0: the config's default */
     unsigned retention;  /* [retention=] restore points required; 0: the config's default */
     unsigned timeout_s;  /* [timeout=] seconds for the tool; 0: BACKUP_DEFAULT_TIMEOUT_S */
@@ -118,6 +121,9 @@ int backup_parse_duration(const char *s, int64_t *out);
  * PowerShell JSON), or plain epoch seconds (milliseconds above 1e12). Without a zone the time
  * is read in tz (NULL or "local": the local zone). Fractions are dropped. 0 or -1. */
 int backup_parse_time(const char *s, const char *tz, int64_t *out);
+/* backup_parse_time, and with order 'm' or 'd' also "MM/DD/YYYY hh:mm[:ss] [AM|PM]" or
+ * "DD.MM.YYYY HH:MM[:SS]" (separators '/', '.' or '-'), as Export-Csv writes them. */
+int backup_parse_time_ordered(const char *s, const char *tz, char order, int64_t *out);
 /* Formats t as "2026-11-20T10:00:00Z" into buf (at least 21 bytes). */
 void backup_format_time(int64_t t, char *buf, size_t len);
 /* "3d 4h", "25h 0m", "12m", "40s" for an age. */

@@ -184,6 +184,12 @@ static int apply_key(struct backup_source *s, const char *spec, char *key, char 
             return rm_errf(e, "backup \"%s\": %s=%s is not yes or no", spec, key, val);
         return 0;
     }
+    if (!strcmp(key, "date")) {
+        if (strcmp(val, "mdy") != 0 && strcmp(val, "dmy") != 0 && strcmp(val, "iso") != 0)
+            return rm_errf(e, "backup \"%s\": date=%s is not mdy, dmy or iso", spec, val);
+        s->date_order = val[0] == 'i' ? 0 : val[0];
+        return 0;
+    }
     if (!strcmp(key, "sep")) {
         if (strlen(val) != 1 && strcmp(val, "tab") != 0)
             return rm_errf(e, "backup \"%s\": sep= takes one character or \"tab\"", spec);
@@ -192,7 +198,7 @@ static int apply_key(struct backup_source *s, const char *spec, char *key, char 
     }
     return rm_errf(e, "backup \"%s\": unknown key \"%s\" (name, asset, rpo, retention, "
                       "password-file, saved, pattern, time-field, result-field, size-field, ok, "
-                      "records, tz, sep, tool, timeout, host, tag, archives, offsite, immutable)", spec, key);
+                      "records, tz, sep, date, tool, timeout, host, tag, archives, offsite, immutable)", spec, key);
 }
 
 int backup_config_add_spec(struct backup_config *c, const char *spec, struct rm_err *e)

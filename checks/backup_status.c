@@ -133,7 +133,7 @@ int backup_status_parse_json(const struct backup_source *s, const char *d, size_
         int64_t when;
         bool tok = false;
         if (cJSON_IsString(t)) {
-            tok = backup_parse_time(t->valuestring, s->tz, &when) == 0;
+            tok = backup_parse_time_ordered(t->valuestring, s->tz, s->date_order, &when) == 0;
         } else if (cJSON_IsNumber(t) && t->valuedouble >= 0 && t->valuedouble < 1e15) {
             when = (int64_t)t->valuedouble;
             if (when > 100000000000LL) /* milliseconds, as backup_parse_time reads them */
@@ -300,7 +300,7 @@ int backup_status_parse_csv(const struct backup_source *s, const char *d, size_t
             continue; /* blank line */
         int64_t when;
         if ((size_t)tc >= r->n || (size_t)rcol >= r->n || !is_ok(s, r->f[rcol]) ||
-            backup_parse_time(r->f[tc], s->tz, &when) < 0) {
+            backup_parse_time_ordered(r->f[tc], s->tz, s->date_order, &when) < 0) {
             l->n_skipped++;
             continue;
         }

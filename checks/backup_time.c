@@ -213,6 +213,71 @@ int backup_parse_time(const char *s, const char *tz, int64_t *out)
     return 0;
 }
 
+int backup_parse_time_ordered(const char *s, const char *tz, char order, int64_t *out)
+{
+    if (order != 'm' && order != 'd')
+        return backup_parse_time(s, tz, out);
+    if (!s)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    /* Two numbers of one or two digits and a four-digit year, then the rest as it is. */
+    int a = 0, b = 0, y = 0, n = 0;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p) && n < 2; p++, n++)
+        a = a * 10 + (*p - '0');
+    char sep = *p;
+    if (n == 0 || (sep != '/' && sep != '.' && sep != '-'))
+        return backup_parse_time(s, tz, out); /* not this shape: maybe ISO after all */
+    p++;
+    for (n = 0; isdigit((unsigned char)*p) && n < 2; p++, n++)
+        b = b * 10 + (*p - '0');
+    if (n == 0 || *p++ != sep)
+        return -1;
+    for (n = 0; isdigit((unsigned char)*p) && n < 4; p++, n++)
+        y = y * 10 + (*p - '0');
+    if (n != 4 || isdigit((unsigned char)*p))
+        return -1;
+    int mo = order == 'm' ? a : b, d = order == 'm' ? b : a;
+    char iso[160];
+    int h = -1, mi = 0, sec = 0;
+    const char *rest = p;
+    if (*p == ' ' && isdigit((unsigned char)p[1])) {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        h = *p++ - '0';
+        if (isdigit((unsigned char)*p))
+            h = h * 10 + (*p++ - '0');
+        if (*p++ != ':' || !isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+            return -1;
+        mi = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        if (*p == ':') {
+            if (!isdigit((unsigned char)p[1]) || !isdigit((unsigned char)p[2]))
+                return -1;
+            sec = (p[1] - '0') * 10 + (p[2] - '0');
+            p += 3;
+        }
+        const char *q = p;
+        while (*q == ' ')
+            q++;
+        bool am = !strncasecmp(q, "AM", 2), pm = !strncasecmp(q, "PM", 2);
+        if ((am || pm) && (q[2] == '\0' || q[2] == ' ')) {
+            if (h < 1 || h > 12)
+                return -1;
+            h = (h % 12) + (pm ? 12 : 0);
+            p = q + 2;
+        }
+        rest = p;
+    }
+    int k = h >= 0 ? snprintf(iso, sizeof iso, "%04d-%02d-%02dT%02d:%02d:%02d%s", y, mo, d, h, mi, sec, rest)
+                   : snprintf(iso, sizeof iso, "%04d-%02d-%02d%s", y, mo, d, rest);
+    if (k < 0 || (size_t)k >= sizeof iso || mo > 99 || d > 99 || h > 99 || mi > 99 || sec > 99)
+        return -1;
+    return backup_parse_time(iso, tz, out);
+}
+
 void backup_format_time(int64_t t, char *buf, size_t len)
 {
     time_t tt = (time_t)t;

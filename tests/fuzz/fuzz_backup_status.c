@@ -25,6 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .tz = sel & 32 ? (char *)"+05:30" : (char *)"utc",
         .sep = sel & 64 ? ';' : 0,
         .records = sel & 128 ? (char *)"Sessions" : NULL,
+        .date_order = "\0md"[size % 3],
     };
     struct backup_listing l = {0};
     int rc = s.type == BACKUP_CSV ? backup_status_parse_csv(&s, d, n, &l)
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(t, d, k);
     t[k] = '\0';
     int64_t when;
-    if (backup_parse_time(t, s.tz, &when) == 0) {
+    if (backup_parse_time_ordered(t, s.tz, "\0md"[n % 3], &when) == 0) {
         char buf[40];
         backup_format_time(when, buf, sizeof buf);
         backup_format_age(when, buf, sizeof buf);

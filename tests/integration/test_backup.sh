@@ -265,6 +265,11 @@ expect "csv: Veeam sessions, the failed run does not count (latest success 30 h)
 expect "csv: Warning counts only when ok= says so" \
     "backup.stale veeam-strict age_s=180000 latest_size=5000" \
     --backup csv:veeam.csv,name=veeam-strict,size-field=TransferedSize,ok=Success
+# The same export as Export-Csv writes it on an en-US Windows server.
+printf 'JobName,Result,EndTime\r\nFS,Success,%s\r\n' "$(date -u -d "@$((NOW_S - 14 * H))" '+%m/%d/%Y %I:%M:%S %p')" > veeam-us.csv
+expect "csv: en-US dates with date=mdy (11/21/2026 10:00:00 PM)" \
+    "backup.ok veeam-us age_s=50400" \
+    --backup csv:veeam-us.csv,name=veeam-us,date=mdy,tz=utc
 printf '{"Sessions":[{"Result":"Success","EndTime":"/Date(%s000)/"},{"Result":"Failed","EndTime":"/Date(%s000)/"}]}' \
     $((NOW_S - 5 * H)) $((NOW_S - H)) > veeam.json
 expect "json: PowerShell /Date()/ export" \

@@ -69,6 +69,23 @@ static void times_parse_with_their_zones(void **state)
         if (backup_parse_time(bad[i], "utc", &t) == 0)
             fail_msg("accepted \"%s\"", bad[i]);
     assert_int_equal(backup_parse_time("2026-11-22 12:00", "mars", &t), -1);
+    /* Dates as Windows cultures write them (Export-Csv of a Veeam session). */
+    assert_int_equal(backup_parse_time_ordered("11/22/2026 12:00:00 PM", "utc", 'm', &t), 0);
+    assert_int_equal(t, 1795348800);
+    assert_int_equal(backup_parse_time_ordered("11/22/2026 12:00 AM", "utc", 'm', &t), 0);
+    assert_int_equal(t, 1795305600);
+    assert_int_equal(backup_parse_time_ordered("1/2/2027 1:05:09 pm", "utc", 'm', &t), 0);
+    assert_int_equal(t, T("2027-01-02T13:05:09Z"));
+    assert_int_equal(backup_parse_time_ordered("22.11.2026 13:00:00", "+01:00", 'd', &t), 0);
+    assert_int_equal(t, 1795348800);
+    assert_int_equal(backup_parse_time_ordered("22/11/2026", "utc", 'd', &t), 0);
+    assert_int_equal(t, 1795305600);
+    assert_int_equal(backup_parse_time_ordered("2026-11-22T12:00:00Z", "utc", 'd', &t), 0); /* ISO still */
+    assert_int_equal(t, 1795348800);
+    assert_int_equal(backup_parse_time_ordered("22/11/2026", "utc", 'm', &t), -1); /* month 22 */
+    assert_int_equal(backup_parse_time_ordered("11/22/2026 13:00 PM", "utc", 'm', &t), -1);
+    assert_int_equal(backup_parse_time_ordered("11/22/26 10:00", "utc", 'm', &t), -1);
+    assert_int_equal(backup_parse_time_ordered("11/22/2026 10:00", "utc", 0, &t), -1);
     char buf[32];
     backup_format_time(1795348800, buf, sizeof buf);
     assert_string_equal(buf, "2026-11-22T12:00:00Z");
@@ -291,16 +308,27 @@ static void status_exports(void **state)
     assert_non_null(strstr(l.detail, "Finished"));
     backup_listing_free(&l);
     free(d);
+    const char *us = "Result,EndTime\nSuccess,11/21/2026 10:30:00 PM\n";
+    assert_int_equal(backup_config_add_spec(&c, "csv:us,date=mdy,tz=utc", &e), 0);
+    assert_int_equal(backup_status_parse_csv(&c.sources[3], us, strlen(us), &l), 0);
+    assert_int_equal(l.n_points, 1);
+    assert_int_equal(l.points[0].time, T("2026-11-21T22:30:00Z"));
+    backup_listing_free(&l);
+    c.sources[3].date_order = 0; /* without date=, that row's time is not understood */
+    assert_int_equal(backup_status_parse_csv(&c.sources[3], us, strlen(us), &l), 0);
+    assert_int_equal(l.n_points, 0);
+    assert_int_equal(l.n_skipped, 1);
+    backup_listing_free(&l);
     const char *semi = "when;state\n2026-11-22 10:00;OK\n\"2026-11-22 11:00\";\"o\"\"k\"\n";
     assert_int_equal(backup_config_add_spec(&c, "csv:s,sep=;,time-field=when,result-field=state,tz=utc", &e), 0);
-    assert_int_equal(backup_status_parse_csv(&c.sources[3], semi, strlen(semi), &l), 0);
+    assert_int_equal(backup_status_parse_csv(&c.sources[4], semi, strlen(semi), &l), 0);
     assert_int_equal(l.n_points, 1);
     assert_int_equal(l.n_skipped, 1); /* o"k */
     backup_listing_free(&l);
 
     assert_int_equal(backup_config_add_spec(&c, "json:j,size-field=Size", &e), 0);
     d = fixture("veeam-sessions.json", &len);
-    assert_int_equal(backup_status_parse_json(&c.sources[4], d, len, &l), 0);
+    assert_int_equal(backup_status_parse_json(&c.sources[5], d, len, &l), 0);
     assert_int_equal(l.state, BACKUP_READABLE);
     assert_int_equal(l.n_points, 2);
     assert_int_equal(l.n_skipped, 1);
@@ -311,17 +339,17 @@ static void status_exports(void **state)
     backup_listing_free(&l);
     /* records= names a member that is not there. */
     assert_int_equal(backup_config_add_spec(&c, "json:k,records=Jobs", &e), 0);
-    assert_int_equal(backup_status_parse_json(&c.sources[5], d, len, &l), 0);
+    assert_int_equal(backup_status_parse_json(&c.sources[6], d, len, &l), 0);
     assert_int_equal(l.state, BACKUP_FORMAT);
     backup_listing_free(&l);
     free(d);
     const char *one = "{\"status\":\"completed\",\"end\":\"2026-11-22T10:00:00Z\"}";
-    assert_int_equal(backup_status_parse_json(&c.sources[4], one, strlen(one), &l), 0);
+    assert_int_equal(backup_status_parse_json(&c.sources[5], one, strlen(one), &l), 0);
     assert_int_equal(l.n_points, 1);
     assert_int_equal(l.points[0].time, T("2026-11-22T10:00:00Z"));
     backup_listing_free(&l);
     const char *noresult = "[{\"time\":\"2026-11-22T10:00:00Z\"}]";
-    assert_int_equal(backup_status_parse_json(&c.sources[4], noresult, strlen(noresult), &l), 0);
+    assert_int_equal(backup_status_parse_json(&c.sources[5], noresult, strlen(noresult), &l), 0);
     assert_int_equal(l.state, BACKUP_FORMAT);
     backup_listing_free(&l);
     backup_config_free(&c);
