@@ -22,6 +22,7 @@
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/model.h"
+#include "scanner/result.h"
 
 static int64_t T(const char *s)
 {
@@ -584,6 +585,23 @@ static void module_on_a_real_directory(void **state)
     f = find_kind(r, "backup.missing", "crm");
     assert_non_null(f);
     assert_null(finding_fact(f, "source"));
+    /* Site findings survive the scan result document: written, read back, the same. */
+    r->meta.riskmap_version = strdup("test");
+    r->meta.started_utc = strdup("2026-11-22T12:00:00Z");
+    char *json = result_to_json(r);
+    assert_non_null(json);
+    struct scan_result *back = NULL;
+    if (result_parse(json, strlen(json), "backup", &back, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(back->n_findings, r->n_findings);
+    assert_int_equal(back->n_evidence, r->n_evidence);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        assert_string_equal(back->findings[i]->kind, r->findings[i]->kind);
+        assert_string_equal(back->findings[i]->fingerprint, r->findings[i]->fingerprint);
+        assert_int_equal(back->findings[i]->n_facts, r->findings[i]->n_facts);
+    }
+    scan_result_free(back);
+    free(json);
     /* Fingerprints: the same source and kind give the same one in the next run. */
     struct scan_result *r2 = scan_result_new();
     assert_int_equal(checkrun(r2, &co, &e), 0);
