@@ -122,10 +122,17 @@ int backup_run(char *const argv[], char *const env_add[], int keep_fd, unsigned 
         int nul = open("/dev/null", O_RDONLY);
         if (nul < 0 || dup2(nul, 0) < 0 || dup2(po[1], 1) < 0 || dup2(pe[1], 2) < 0)
             _exit(127);
-        if (keep_fd >= 0) {
+        /* Nothing of riskmap's (sockets of the scan, raw sockets) reaches the tool: only the
+         * three standard descriptors and the password fd. */
+        if (keep_fd > 2) {
             int fl = fcntl(keep_fd, F_GETFD);
             if (fl < 0 || fcntl(keep_fd, F_SETFD, fl & ~FD_CLOEXEC) < 0)
                 _exit(127);
+            if (keep_fd > 3)
+                close_range(3, (unsigned)keep_fd - 1, 0);
+            close_range((unsigned)keep_fd + 1, ~0U, 0);
+        } else {
+            close_range(3, ~0U, 0);
         }
         /* Its own process group, so that a deadline kills what it started too. */
         setpgid(0, 0);
