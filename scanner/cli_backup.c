@@ -72,6 +72,38 @@ static void print_text(const struct scan_result *r, const struct backup_config *
     }
     if (r->n_findings == 0)
         printf("  no findings\n");
+    /* The question an auditor asks, per asset: is there a backup within its RPO, and from
+     * which sources. An asset is covered when one of its sources is backup.ok. */
+    printf("assets:\n");
+    for (size_t i = 0; i < c->n_critical + c->n_sources; i++) {
+        const char *asset = i < c->n_critical ? c->critical_assets[i]
+                                              : backup_source_asset(&c->sources[i - c->n_critical]);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(asset, j < c->n_critical ? c->critical_assets[j]
+                                                   : backup_source_asset(&c->sources[j - c->n_critical])) == 0;
+        if (seen)
+            continue;
+        char ok[512] = "";
+        size_t o = 0, n_src = 0;
+        for (size_t k = 0; k < r->n_findings; k++) {
+            const struct finding *f = r->findings[k];
+            const char *fa = finding_fact(f, "asset"), *src = finding_fact(f, "source");
+            if (!fa || !src || strcmp(fa, asset) != 0)
+                continue;
+            if (strcmp(f->kind, "backup.ok") == 0 && o < sizeof ok)
+                o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s (%s old)", o ? ", " : "", src,
+                                      finding_fact(f, "age") ? finding_fact(f, "age") : "?");
+        }
+        for (size_t k = 0; k < c->n_sources; k++)
+            n_src += strcmp(backup_source_asset(&c->sources[k]), asset) == 0;
+        if (ok[0])
+            printf("  %-24s within RPO: %s\n", asset, ok);
+        else if (n_src)
+            printf("  %-24s NOT within RPO (%zu source%s, none fresh)\n", asset, n_src, n_src == 1 ? "" : "s");
+        else
+            printf("  %-24s NO BACKUP SOURCE\n", asset);
+    }
 }
 
 int cmd_backup(int argc, char **argv, struct rm_err *e)

@@ -298,6 +298,18 @@ backup.ok local age_s=7200" \
     --backup restic:rfresh,name=local,asset=fs1,password-file=pw,offsite=no \
     --backup restic:rfresh,name=cloud,asset=fs1,password-file=pw,offsite=yes
 
+# The human summary ends with the auditor's question answered per asset.
+run_riskmap backup --now "$NOW" --asset crm --asset fs1 \
+    --backup restic:rfresh,name=local,asset=fs1,password-file=pw \
+    --backup restic:rstale,name=cloud,asset=db1,password-file=pw > summary.txt 2>&1
+got=$(sed -n '/^assets:/,$p' summary.txt)
+want="assets:
+  crm                      NO BACKUP SOURCE
+  fs1                      within RPO: local (2h 0m old)
+  db1                      NOT within RPO (1 source, none fresh)"
+if [ "$got" = "$want" ]; then ok "summary: assets within RPO or not"
+else not_ok "summary: want [$want] got [$got]"; fi
+
 # Exit status: --fail-on high with a stale source.
 run_riskmap backup --now "$NOW" --fail-on high --backup directory:dstale,name=dstale >/dev/null 2>&1
 check "riskmap backup --fail-on high exits 1 on backup.stale" [ $? -eq 1 ]
