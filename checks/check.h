@@ -35,9 +35,9 @@ struct finding_kind {
                           * module looks for it only when check_ctx.intrusive is set */
 };
 
-/* Handed to every call. The check may read cfg-like fields and must honour `cancel`. */
 struct backup_config; /* checks/backup.h */
 
+/* Handed to every call. The check may read cfg-like fields and must honour `cancel`. */
 struct check_ctx {
     struct scan_result *result;     /* append findings and evidence here */
     double timeout_ms;              /* per-conversation deadline for checks that talk */

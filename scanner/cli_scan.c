@@ -1,5 +1,6 @@
 /* `riskmap scan`: scope -> port scan -> checks -> scan result document. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -15,9 +16,11 @@
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
+#include "scanner/datadir.h"
 #include "scanner/detect.h"
 #include "scanner/discover.h"
 #include "scanner/help.h"
+#include "scanner/history.h"
 #include "scanner/ndjson.h"
 #include "scanner/options.h"
 #include "scanner/portscan.h"
@@ -25,8 +28,10 @@
 #include "scanner/ports.h"
 #include "scanner/progress.h"
 #include "scanner/result.h"
+#include "scanner/scanlog.h"
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
+#include "scanner/udpprobe.h"
 
 /* Set by the signal handler (a lock-free atomic store is async-signal-safe), read by every
  * worker thread. */
@@ -93,7 +98,7 @@ struct scan_ui {
     struct progress_line progress;
     const struct scope *scope;
     int verbose;
-    FILE *log; /* NULL with -q */
+    struct scanlog log;
     bool drop;        /* running as root: become --user once the raw sockets are open */
     bool drop_failed; /* the drop was attempted and failed: stop, do nothing more */
     uid_t uid;        /* --user's ids, looked up before the scan */
@@ -102,15 +107,19 @@ struct scan_ui {
     bool debug_privs; /* --debug-privs */
 };
 
+static void ui_say(struct scan_ui *ui, enum scanlog_level lv, const char *msg)
+{
+    pthread_mutex_lock(&ui->lock);
+    if (scanlog_plain(&ui->log))
+        progress_clear(&ui->progress);
+    scanlog_write(&ui->log, lv, msg);
+    pthread_mutex_unlock(&ui->lock);
+}
+
+/* The engines' decisions: shown with -v, always in an unattended log. */
 static void ui_log(const char *msg, void *arg)
 {
-    struct scan_ui *ui = arg;
-    if (!ui->log || !ui->verbose)
-        return;
-    pthread_mutex_lock(&ui->lock);
-    progress_clear(&ui->progress);
-    fprintf(ui->log, "riskmap: %s\n", msg);
-    pthread_mutex_unlock(&ui->lock);
+    ui_say(arg, SCANLOG_INFO, msg);
 }
 
 static void ui_host_up(const struct host *h, void *arg)
@@ -142,10 +151,10 @@ static void ui_port_open(const struct host *h, const struct service *s, void *ar
             ndjson_emit(ui->stream, "port_open", o);
         }
     }
-    if (ui->log && ui->verbose >= 2) {
+    if (ui->log.verbose >= 1) {
         char msg[96];
         snprintf(msg, sizeof msg, "open %s port %u (rtt %.3f ms)", addr, (unsigned)s->port, s->rtt_ms);
-        ui_log(msg, ui);
+        ui_say(ui, SCANLOG_DEBUG, msg);
     }
 }
 
@@ -171,8 +180,15 @@ static int ui_opened(void *arg, struct rm_err *e)
         snprintf(msg, sizeof msg, "raw sockets and captures open; root dropped: now %s (uid %u, "
                  "gid %u), no supplementary groups, no capabilities", ui->user,
                  (unsigned)ui->uid, (unsigned)ui->gid);
-    } else
-        snprintf(msg, sizeof msg, "not running as root: --user %s has no effect", ui->user);
+    } else {
+        bool had = false;
+        if (privs_drop_caps(&had, e) < 0) {
+            ui->drop_failed = true;
+            return -1;
+        }
+        snprintf(msg, sizeof msg, "not running as root: --user %s has no effect%s", ui->user,
+                 had ? "; capabilities dropped once the raw sockets were open" : "");
+    }
     ui_log(msg, ui);
     if (ui->debug_privs && ui->stream) {
         char u[128], g[128], gr[128], cap[128];
@@ -332,7 +348,50 @@ static int fill_meta(struct scan_result *r, const struct scan_opts *o, const str
                    m->scanner_host && m->command_line && st->ports_spec && st->ports_scanned ? 0 : -1;
 }
 
-static void print_summary(FILE *out, const struct scan_result *r)
+/* One line for logs and cron mail: hosts, open ports, findings by severity, what is new since
+ * the previous scan of the data directory, the run's duration, and completeness. */
+static void summary_line(const struct scan_result *r, const struct history *h, double secs,
+                         char *out, size_t cap)
+{
+    unsigned counts[SEV_CRITICAL + 1] = {0};
+    for (size_t i = 0; i < r->n_findings; i++)
+        counts[r->findings[i]->severity]++;
+    char news[64];
+    if (h->have)
+        snprintf(news, sizeof news, "%zu new since the last scan", history_count_new(h, r));
+    else
+        snprintf(news, sizeof news, "no earlier scan to compare");
+    snprintf(out, cap,
+             "summary: scan %s: %llu host(s) up of %llu address(es), %llu open port(s), %zu "
+             "finding(s) (critical %u, high %u, medium %u, low %u, info %u), %s, %.1f s, %s%s",
+             r->meta.id ? r->meta.id : "?", (unsigned long long)r->meta.stats.hosts_up,
+             (unsigned long long)r->meta.settings.address_count,
+             (unsigned long long)r->meta.stats.open, r->n_findings, counts[SEV_CRITICAL],
+             counts[SEV_HIGH], counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], news, secs,
+             r->meta.complete ? "complete" : "INCOMPLETE: ",
+             r->meta.complete ? "" : (r->meta.incomplete_reason ? r->meta.incomplete_reason : "?"));
+}
+
+/* Without root (or when the committer is not used): what the committer does after the rename. */
+static int publish_scan(const char *data_dir, const char *name, unsigned keep, struct scan_ui *ui,
+                        struct rm_err *e)
+{
+    int fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return rm_errf(e, "%s: %s", data_dir, strerror(errno));
+    unsigned pruned = 0;
+    int err_no;
+    int rc = datadir_publish(fd, name, keep, &pruned, &err_no, e);
+    close(fd);
+    if (rc == 0 && pruned) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "retention (--keep %u): removed %u older scan(s)", keep, pruned);
+        ui_say(ui, SCANLOG_INFO, msg);
+    }
+    return rc;
+}
+
+static void print_summary(FILE *out, const struct scan_result *r, const struct history *hist)
 {
     char addr[RM_ADDRSTRLEN];
     for (size_t i = 0; i < r->n_hosts; i++) {
@@ -344,7 +403,7 @@ static void print_summary(FILE *out, const struct scan_result *r)
         for (size_t k = 0; k < h->n_services; k++) {
             const struct service *s = &h->services[k];
             char port[16];
-            snprintf(port, sizeof port, "%u/tcp", (unsigned)s->port);
+            snprintf(port, sizeof port, "%u/%s", (unsigned)s->port, svc_proto_name(s->proto));
             fprintf(out, "  %-10s %-8s %-12s %s%s%s", port, port_state_name(s->state),
                     s->name ? s->name : "unknown", s->product ? s->product : "",
                     s->version ? " " : "", s->version ? s->version : "");
@@ -366,6 +425,9 @@ static void print_summary(FILE *out, const struct scan_result *r)
             (unsigned long long)st->open, (unsigned long long)st->closed,
             (unsigned long long)st->filtered, r->n_findings, counts[SEV_CRITICAL], counts[SEV_HIGH],
             counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], st->duration_s);
+    if (hist->have)
+        fprintf(out, "riskmap: %zu finding(s) new since the last scan (%s)\n",
+                history_count_new(hist, r), hist->scan_id ? hist->scan_id : "?");
 }
 
 static int dry_run(const struct scan_opts *o, const struct scope *s, const struct portlist *pl,
@@ -428,9 +490,14 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct backup_config backup = {0}; /* --backup */
     struct portlist alive = {0};   /* --alive-ports */
     struct discover *disc = NULL;
+    bool discovered = false;
     struct discovery found = {0};
     struct syn_prep *prep = NULL;
     struct scope *alive_scope = NULL;
+    struct datadir_lock lock = {.fd = -1};
+    struct history hist = {0};
+    bool publish = false; /* the scan lives in --data-dir: move `latest` once committed */
+    double t_start = mono_ms();
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     struct privs_committer committer = {.sock = -1, .fd = -1};
@@ -493,7 +560,67 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
         goto out;
 
+    if (o.keep && !o.data_dir) {
+        rm_errf(e, "option --keep: only with --data-dir (it prunes that directory's scans)");
+        goto out;
+    }
     rc = EXIT_RUNTIME;
+    /* The log first (into the data directory for --cron), so that even "another run holds
+     * the lock" is logged where the operator looks. */
+    const char *log_dest = o.log;
+    char logpath[PATH_MAX];
+    if (o.data_dir && datadir_prepare(o.data_dir, e) < 0)
+        goto out;
+    if (!log_dest && o.cron) {
+        if (o.data_dir) {
+            snprintf(logpath, sizeof logpath, "%s/logs/riskmap.log", o.data_dir);
+            log_dest = logpath;
+        } else
+            log_dest = "syslog";
+    }
+    if (scanlog_open(&ui.log, log_dest, o.quiet, o.verbose, e) < 0)
+        goto out;
+    ui.verbose = o.verbose;
+    ui.progress.out = (!o.quiet && !o.cron && isatty(STDERR_FILENO)) ? stderr : NULL;
+    if (o.data_dir) {
+        bool stale = false;
+        char prev[256];
+        int lr = datadir_lock(o.data_dir, &lock, &stale, prev, sizeof prev, e);
+        if (lr != 0) {
+            rc = lr == 1 ? EXIT_LOCKED : EXIT_RUNTIME;
+            goto out;
+        }
+        if (stale) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "the lock of %s was left by a run that did not finish (%s); "
+                     "taken over", o.data_dir, prev);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
+        char prevscan[PATH_MAX];
+        struct rm_err he = {{0}};
+        /* Read before root is dropped: earlier results are root's, 0600. */
+        if (datadir_latest(o.data_dir, prevscan, sizeof prevscan) == 0 &&
+            history_load(&hist, prevscan, &he) < 0) {
+            char msg[sizeof he.msg + 64];
+            snprintf(msg, sizeof msg, "previous scan unreadable, every finding counts as new: %s",
+                     he.msg);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
+    }
+
+    r = scan_result_new();
+    if (!r || fill_meta(r, &o, scope, &pl, argc, argv, threads) < 0) {
+        rm_errf(e, "out of memory");
+        goto out;
+    }
+    char scandir[PATH_MAX], scan_name[DATADIR_NAME_MAX];
+    if (o.data_dir && !o.output_dir) {
+        if (datadir_new_scan(o.data_dir, r->meta.id, scan_name, e) < 0)
+            goto out;
+        snprintf(scandir, sizeof scandir, "%s/scans/%s", o.data_dir, scan_name);
+        o.output_dir = scandir;
+        publish = true;
+    }
     if (o.output_dir) {
         if ((size_t)snprintf(path, sizeof path, "%s/scan.json", o.output_dir) >= sizeof path) {
             rm_errf(e, "output directory path too long");
@@ -502,22 +629,16 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         if (make_dirs(o.output_dir, 0700, e) < 0)
             goto out;
         /* After the drop no name can be made in the directory root created: the temporary
-         * file is created now and a root helper renames it at the end (scanner/privs.h). */
-        if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600, e) < 0)
+         * file is created now and a root helper renames it at the end (scanner/privs.h),
+         * and moves the data directory's `latest` and prunes old scans, which need root too. */
+        struct privs_publish pub = {.data_dir = o.data_dir, .scan_name = scan_name, .keep = o.keep};
+        if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600,
+                                             publish ? &pub : NULL, e) < 0)
             goto out;
     }
     ui.scope = scope;
-    ui.verbose = o.verbose;
-    ui.log = o.quiet ? NULL : stderr;
-    ui.progress.out = (!o.quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
     if (o.ndjson && !(ui.stream = ndjson_open(o.ndjson, e)))
         goto out;
-
-    r = scan_result_new();
-    if (!r || fill_meta(r, &o, scope, &pl, argc, argv, threads) < 0) {
-        rm_errf(e, "out of memory");
-        goto out;
-    }
     if (o.verbose) {
         char msg[200];
         snprintf(msg, sizeof msg, "%llu address(es) in scope, %zu port(s) each; rate %g/s%s; "
@@ -565,8 +686,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         const char *note = NULL;
         if (!(disc = discover_open(&dcfg, &note, e)))
             goto restore;
-        if (note && ui.log) /* said once, also without -v: fewer probe kinds find fewer hosts */
-            fprintf(ui.log, "riskmap: %s\n", note);
+        if (note) /* said once, also without -v: fewer probe kinds find fewer hosts */
+            ui_say(&ui, SCANLOG_WARNING, note);
     }
     if (syn && !(prep = synscan_prepare(scope, e)))
         goto restore;
@@ -583,6 +704,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         ui.progress.start_ms = mono_ms();
         ui.progress.discovery = 1;
         failed = discover_run(disc, &ev, &dprog, &found, &failure) < 0;
+        /* Its capture buffer is not needed any more: give the memory back now. */
+        discover_close(disc);
+        disc = NULL;
+        discovered = true;
         progress_clear(&ui.progress);
         ui.progress.discovery = 0;
         r->meta.settings.discovery = strdup(found.method);
@@ -602,7 +727,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
                "apply", &ui);
     else if (v6)
         ui_log("connect scan: IPv6 addresses in scope, and the SYN scan is IPv4 only", &ui);
-    cfg.scope = disc ? alive_scope : scope;
+    cfg.scope = discovered ? alive_scope : scope;
     if (!failed && !cancelled && cfg.scope) {
         failed = (syn ? synscan_run_prepared(&cfg, prep, &ev, &prog, r, &failure)
                       : portscan_run(&cfg, &ev, &prog, r, &failure)) < 0;
@@ -612,7 +737,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         r->meta.stats.duration_s = found.duration_s;
     }
     progress_clear(&ui.progress);
-    if (disc) {
+    if (discovered) {
         /* A host is alive if discovery or the port scan says so; discovery says how. */
         scan_sort_hosts(r);
         size_t n0 = r->n_hosts;
@@ -662,6 +787,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         if (detect_services(r, &dopt, &failure) < 0)
             failed = true;
     }
+    if (!o.no_service_detection && !o.no_udp && !cancelled && !failed) {
+        struct udp_opts uopt = {.retries = o.retries, .cancel = &cancelled};
+        char msg[128];
+        snprintf(msg, sizeof msg, "UDP stage: %s to %zu host(s) up (--no-udp skips it)",
+                 udp_probe_list(), r->n_hosts);
+        ui_log(msg, &ui);
+        if (udp_probe_hosts(r, &uopt, &failure) < 0)
+            failed = true;
+    }
 
     /* Checks run on whatever was found, also in a partial scan: an open port seen is seen. */
     struct checkrun_opts co = {
@@ -693,8 +827,12 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         free(text);
         if (wr < 0)
             goto restore;
-    } else if (o.output_dir && result_write(r, path, e) < 0)
-        goto restore;
+    } else if (o.output_dir) {
+        if (result_write(r, path, e) < 0)
+            goto restore;
+        if (publish && publish_scan(o.data_dir, scan_name, o.keep, &ui, e) < 0)
+            goto restore;
+    }
     if (ui.stream) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "scan_id", r->meta.id);
@@ -707,10 +845,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     }
     /* With --ndjson - standard output is the event stream: keep the summary out of it. */
     bool stdout_is_stream = o.ndjson && strcmp(o.ndjson, "-") == 0;
-    if (!stdout_is_stream)
-        print_summary(stdout, r);
+    char line[600];
+    summary_line(r, &hist, (mono_ms() - t_start) / 1000.0, line, sizeof line);
+    ui_say(&ui, SCANLOG_INFO, line);
+    if (o.cron) /* cron mails standard output: one line, the log has the rest */
+        printf("%s\n", line);
+    else if (!stdout_is_stream)
+        print_summary(stdout, r, &hist);
     else if (!o.quiet)
-        print_summary(stderr, r);
+        print_summary(stderr, r, &hist);
     if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {
@@ -731,7 +874,12 @@ restore:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 out:
+    if (rc != EXIT_DONE && rc != EXIT_FINDINGS && e->msg[0] && ui.log.kind != SCANLOG_PLAIN)
+        scanlog_write(&ui.log, SCANLOG_ERROR, e->msg);
     privs_committer_abort(&committer);
+    datadir_unlock(&lock);
+    history_free(&hist);
+    scanlog_close(&ui.log);
     if (ndjson_close(ui.stream) < 0 && rc == EXIT_DONE) {
         rm_errf(e, "%s: writing the event stream failed", o.ndjson);
         rc = EXIT_RUNTIME;

@@ -70,9 +70,14 @@ struct scan_opts {
     const char *operator_name;
     bool dry_run;
     bool no_discovery;         /* -Pn */
+    const char *data_dir;      /* --data-dir: the client's data directory (scanner/datadir.h) */
+    unsigned keep;             /* --keep: scans kept in the data directory, 0 = all */
+    bool cron;                 /* --cron: unattended */
+    const char *log;           /* --log FILE|syslog|-, NULL = default */
     const char *alive_ports;   /* --alive-ports, in -p syntax; NULL = none */
     int scan_type;             /* enum scan_type: --syn / --connect, or default */
     bool no_service_detection;
+    bool no_udp;               /* --no-udp: no UDP stage (scanner/udpprobe.h) */
     double service_timeout_ms;
     bool quiet;
     int verbose;

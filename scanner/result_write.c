@@ -74,7 +74,7 @@ cJSON *result_service_json(const struct service *s)
     if (!o)
         return NULL;
     add_num(&b, o, "port", s->port);
-    add_str(&b, o, "protocol", "tcp");
+    add_str(&b, o, "protocol", svc_proto_name(s->proto));
     add_str(&b, o, "state", port_state_name(s->state));
     add_str(&b, o, "name", s->name);
     add_str(&b, o, "reason", s->reason);
@@ -86,6 +86,7 @@ cJSON *result_service_json(const struct service *s)
     add_str(&b, o, "info", s->info);
     add_str(&b, o, "cpe", s->cpe);
     add_str(&b, o, "evidence", s->evidence_id);
+    add_str(&b, o, "detection_note", s->detect_note);
     if (b.failed) {
         cJSON_Delete(o);
         return NULL;
