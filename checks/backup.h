@@ -106,6 +106,10 @@ struct backup_config {
 };
 
 void backup_config_free(struct backup_config *c);
+/* For a loader (the client profile): appends a copy of *s (its strings are copied, the
+ * caller keeps its own). Same checks and defaults as a --backup spec: a location is required,
+ * tz must be valid, the name defaults to "TYPE:LOCATION" and must be unique. 0 or -1. */
+int backup_config_add(struct backup_config *c, const struct backup_source *s, struct rm_err *e);
 /* Parses "TYPE:LOCATION[,key=value...]" and appends the source. 0 or -1 with e set. */
 int backup_config_add_spec(struct backup_config *c, const char *spec, struct rm_err *e);
 /* Appends a critical asset (copied). 0 or -1. */

@@ -201,6 +201,51 @@ static int apply_key(struct backup_source *s, const char *spec, char *key, char 
                       "records, tz, sep, date, tool, timeout, host, tag, archives, offsite, immutable)", spec, key);
 }
 
+/* Appends *s, moving its strings into the config (and zeroing *s) on success; on failure *s
+ * is left to the caller. Gives a default name, refuses a duplicate name. label names the
+ * source in messages. */
+static int adopt(struct backup_config *c, struct backup_source *s, const char *label,
+                 struct rm_err *e)
+{
+    if (!s->location || !*s->location)
+        return rm_errf(e, "backup \"%s\": empty location", label);
+    if (s->tz && !tz_valid(s->tz))
+        return rm_errf(e, "backup \"%s\": tz=%s is not local, utc or +HH:MM", label, s->tz);
+    if (!s->name) {
+        size_t n = strlen(backup_type_name(s->type)) + strlen(s->location) + 2;
+        if (!(s->name = malloc(n)))
+            return rm_errf(e, "out of memory");
+        snprintf(s->name, n, "%s:%s", backup_type_name(s->type), s->location);
+    }
+    for (size_t i = 0; i < c->n_sources; i++)
+        if (strcmp(backup_source_name(&c->sources[i]), s->name) == 0)
+            return rm_errf(e, "backup \"%s\": a source named \"%s\" is already declared", label,
+                           s->name);
+    struct backup_source *g = realloc(c->sources, (c->n_sources + 1) * sizeof *g);
+    if (!g)
+        return rm_errf(e, "out of memory");
+    c->sources = g;
+    c->sources[c->n_sources++] = *s;
+    memset(s, 0, sizeof *s);
+    return 0;
+}
+
+int backup_config_add(struct backup_config *c, const struct backup_source *src, struct rm_err *e)
+{
+    struct backup_source s = *src;
+    char **strs[] = {&s.location, &s.name, &s.asset, &s.password_file, &s.saved, &s.pattern,
+                     &s.time_field, &s.result_field, &s.size_field, &s.ok_values, &s.records,
+                     &s.tz, &s.tool, &s.host, &s.tag, &s.archives};
+    bool failed = false;
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (*strs[i] && !(*strs[i] = strdup(*strs[i])))
+            failed = true;
+    int rc = failed ? rm_errf(e, "out of memory")
+                    : adopt(c, &s, src->name ? src->name : src->location ? src->location : "?", e);
+    source_clear(&s);
+    return rc;
+}
+
 int backup_config_add_spec(struct backup_config *c, const char *spec, struct rm_err *e)
 {
     const char *colon = strchr(spec, ':');
@@ -249,27 +294,8 @@ int backup_config_add_spec(struct backup_config *c, const char *spec, struct rm_
             goto out;
         kv = next;
     }
-    if (!s.name) {
-        size_t n = strlen(backup_type_name(s.type)) + strlen(s.location) + 2;
-        if (!(s.name = malloc(n))) {
-            rm_errf(e, "out of memory");
-            goto out;
-        }
-        snprintf(s.name, n, "%s:%s", backup_type_name(s.type), s.location);
-    }
-    for (size_t i = 0; i < c->n_sources; i++)
-        if (strcmp(c->sources[i].name, s.name) == 0) {
-            rm_errf(e, "backup \"%s\": a source named \"%s\" is already declared", spec, s.name);
-            goto out;
-        }
-    struct backup_source *g = realloc(c->sources, (c->n_sources + 1) * sizeof *g);
-    if (!g) {
-        rm_errf(e, "out of memory");
+    if (adopt(c, &s, spec, e) < 0)
         goto out;
-    }
-    c->sources = g;
-    c->sources[c->n_sources++] = s;
-    memset(&s, 0, sizeof s);
     rc = 0;
 out:
     source_clear(&s);

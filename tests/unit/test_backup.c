@@ -147,6 +147,29 @@ static void specs_and_durations(void **state)
             fail_msg("accepted \"%s\"", bad[i]);
     assert_non_null(strstr(e.msg, "json:/j,name="));
     assert_int_equal(c.n_sources, 2);
+
+    /* What the profile loader will call: a filled struct, copied; the caller keeps its own. */
+    char loc[] = "/srv/veeam";
+    struct backup_source mine = {.type = BACKUP_DIRECTORY, .location = loc,
+                                 .pattern = (char *)"*.vbk|*.vib", .rpo_s = 3600,
+                                 .offsite = BACKUP_FLAG_YES};
+    assert_int_equal(backup_config_add(&c, &mine, &e), 0);
+    loc[1] = 'X'; /* the config holds its own copy */
+    assert_string_equal(c.sources[2].location, "/srv/veeam");
+    assert_string_equal(c.sources[2].name, "directory:/srv/veeam");
+    assert_string_equal(c.sources[2].pattern, "*.vbk|*.vib");
+    assert_int_equal(c.sources[2].offsite, BACKUP_FLAG_YES);
+    mine.name = (char *)"fs1"; /* a name already declared */
+    assert_int_equal(backup_config_add(&c, &mine, &e), -1);
+    assert_non_null(strstr(e.msg, "already declared"));
+    mine.name = NULL;
+    mine.location = NULL;
+    assert_int_equal(backup_config_add(&c, &mine, &e), -1);
+    mine.location = loc;
+    mine.name = (char *)"other";
+    mine.tz = (char *)"mars";
+    assert_int_equal(backup_config_add(&c, &mine, &e), -1);
+    assert_int_equal(c.n_sources, 3);
     backup_config_free(&c);
 }
 
