@@ -35,6 +35,8 @@ struct finding_kind {
                           * module looks for it only when check_ctx.intrusive is set */
 };
 
+struct backup_config; /* checks/backup.h */
+
 /* Handed to every call. The check may read cfg-like fields and must honour `cancel`. */
 struct check_ctx {
     struct scan_result *result;     /* append findings and evidence here */
@@ -47,6 +49,8 @@ struct check_ctx {
     const uint16_t *allowed_ports;  /* --allowed-ports, ascending; NULL = no allow-list given.
                                      * Borrowed from the caller for the whole run. */
     size_t n_allowed_ports;
+    const struct backup_config *backup; /* backup sources and critical assets (--backup, later
+                                         * the client profile); NULL = none. Borrowed. */
     void *state;                    /* the module's own, set by init, freed by cleanup */
 };
 

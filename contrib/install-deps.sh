@@ -17,6 +17,8 @@ libpcre2-dev libarchive-dev"
 # validate XCCDF exports.
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm
 openscap-scanner"
+# The backup check's integration test makes real repositories with these (no daemons).
+BACKUP="restic borgbackup"
 # Benchmarks compare against these anchors on the same lab.
 BENCH="nmap nftables time"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
@@ -24,7 +26,7 @@ SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp sla
 dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools"
 
 missing=""
-for p in $BUILD $TEST $BENCH $SERVERS; do
+for p in $BUILD $TEST $BACKUP $BENCH $SERVERS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
         missing="$missing $p"
     fi

@@ -19,6 +19,7 @@ struct checkrun_opts {
     bool intrusive;                /* --intrusive: let checks that change target state run */
     const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
     size_t n_allowed_ports;
+    const struct backup_config *backup; /* borrowed; NULL = no backup sources */
     finding_cb on_finding;
     void *cb_arg;
 };

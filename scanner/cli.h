@@ -17,6 +17,7 @@ enum {
 int cmd_scan(int argc, char **argv, struct rm_err *e);
 int cmd_checks(int argc, char **argv, struct rm_err *e);
 int cmd_policy(int argc, char **argv, struct rm_err *e);
+int cmd_backup(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
 int cmd_feed(int argc, char **argv, struct rm_err *e);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checks/patch.h"
+#include "checks/backup.h"
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
@@ -487,6 +488,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scope *scope = scope_new();
     struct portlist pl = {0};
     struct portlist allowed = {0}; /* --allowed-ports */
+    struct backup_config backup = {0}; /* --backup */
     struct portlist alive = {0};   /* --alive-ports */
     struct discover *disc = NULL;
     bool discovered = false;
@@ -516,6 +518,9 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     if (checkrun_validate(o.checks, e) < 0)
         goto out;
+    for (size_t i = 0; i < o.n_backups; i++)
+        if (backup_config_add_spec(&backup, o.backups[i], e) < 0)
+            goto out;
     if (o.allowed_ports && ports_parse(o.allowed_ports, &allowed, e) < 0) {
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%s", e->msg);
@@ -799,7 +804,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct checkrun_opts co = {
         .only = o.checks, .timeout_ms = o.max_timeout_ms, .cancel = &cancelled,
         .intrusive = o.intrusive, .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
-        .n_allowed_ports = allowed.n,
+        .n_allowed_ports = allowed.n, .backup = &backup,
         .on_finding = ui_finding, .cb_arg = &ui,
     };
     struct rm_err ce = {{0}};
@@ -887,6 +892,7 @@ out:
     ports_free(&pl);
     ports_free(&allowed);
     ports_free(&alive);
+    backup_config_free(&backup);
     discover_close(disc);
     discovery_free(&found);
     synscan_prep_free(prep);

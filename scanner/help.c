@@ -11,6 +11,7 @@ static const char overview[] =
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
     "  riskmap policy eval|validate|show|list  compliance: findings against policies (XML)\n"
+    "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
@@ -104,6 +105,37 @@ static const char policy_help[] =
     "\n"
     "EXIT STATUS\n"
     "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";
+static const char backup_help[] =
+    "USAGE\n"
+    "  riskmap backup --backup TYPE:LOCATION[,key=value...] ... [--asset NAME]... [OPTIONS]\n"
+    "\n"
+    "Runs only the backup check: reads each source, judges the latest successful backup\n"
+    "against its RPO and prints the findings (backup.ok, backup.stale, backup.none,\n"
+    "backup.retention, backup.empty, backup.shrunk, backup.unreadable, backup.future,\n"
+    "backup.missing, backup.offsite.missing). The same --backup works on riskmap scan.\n"
+    "\n"
+    "TYPES\n"
+    "  restic:REPO      restic snapshots --json (password-file=, or the environment);\n"
+    "                   host=, tag= pick one machine's snapshots in a shared repository\n"
+    "  borg:REPO        borg list --json (password-file=, or the environment); checkpoints\n"
+    "                   do not count; archives=GLOB picks archives by name\n"
+    "  directory:DIR    newest file matching pattern= (default *), by mtime; recursive\n"
+    "  json:FILE        status export; time-field=, result-field=, size-field=, ok=A|B,\n"
+    "  csv:FILE         records= (json), sep= (csv), date=mdy|dmy (11/22/2026 10:00 PM);\n"
+    "                   only successful runs count\n"
+    "  marker:FILE      its content (a time) or else its mtime is the last success\n"
+    "KEYS (all types)\n"
+    "  name=, asset=, rpo=24h, retention=N, offsite=yes|no, immutable=yes|no, tz=local|utc|+HH:MM\n"
+    "  (for times written without a zone), timeout=S, saved=FILE (restic/borg: read saved\n"
+    "  output instead of running the tool), tool=PATH\n"
+    "\n"
+    "OPTIONS\n"
+    "  --asset NAME      a critical asset: backup.missing when no source protects it\n"
+    "  --rpo DURATION    default RPO (90m, 24h, 7d); default 24h\n"
+    "  --retention N     default minimum of restore points; default none\n"
+    "  --now TIME        judge as of TIME (UTC, RFC 3339) instead of the clock\n"
+    "  --json            findings and evidence as JSON on standard output\n"
+    "  --fail-on SEV     exit 1 when a finding is at or above SEV\n";
 
 static const char evidence_help[] =
     "USAGE\n"
@@ -220,12 +252,16 @@ int help_print(FILE *out, const char *command)
         fputs(policy_help, out);
         return 0;
     }
+    if (strcmp(command, "backup") == 0) {
+        fputs(backup_help, out);
+        return 0;
+    }
     if (strcmp(command, "evidence") == 0) {
         fputs(evidence_help, out);
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, policy, evidence).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, policy, backup, evidence).\n", out);
         return 0;
     }
     return -1;

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
-            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, checks, feed, policy, evidence, help)\n", argv[2]);
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, checks, feed, policy, backup, evidence, help)\n", argv[2]);
             return EXIT_USAGE;
         }
         return EXIT_DONE;
@@ -43,6 +43,8 @@ int main(int argc, char **argv)
         rc = cmd_checks(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "policy") == 0)
         rc = cmd_policy(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "backup") == 0)
+        rc = cmd_backup(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "evidence") == 0)
         rc = cmd_evidence(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "feed") == 0)

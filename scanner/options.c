@@ -39,6 +39,7 @@ enum {
     OPT_DEBUG_PRIVS,
     OPT_NO_DISCOVERY,
     OPT_ALIVE_PORTS,
+    OPT_BACKUP,
     OPT_DATA_DIR,
     OPT_KEEP,
     OPT_CRON,
@@ -142,6 +143,10 @@ const struct optdef scan_optdefs[] = {
     {OPT_ALLOWED_PORTS, "allowed-ports", NULL, "LIST", NULL,
      "Ports this network is meant to expose, in -p syntax (22,443,8000-8100): every other open "
      "port becomes an svc.port.unexpected finding. Without it, no such findings."},
+    {OPT_BACKUP, "backup", NULL, "TYPE:LOCATION[,KEY=VALUE...]", NULL,
+     "A backup source for the backup check (restic, borg, directory, json, csv or marker; "
+     "keys rpo=24h, name=, asset=, password-file=, pattern=, retention=N, offsite=yes...; see "
+     "riskmap help backup). Repeatable."},
     {OPT_INTRUSIVE, "intrusive", NULL, NULL, NULL,
      "Also run checks that change state on the target, such as log-in attempts (anonymous "
      "FTP). Off by default: without it, checks only read what services say."},
@@ -206,6 +211,7 @@ void scan_opts_free(struct scan_opts *o)
     free(o->target_files);
     free(o->excludes);
     free(o->exclude_files);
+    free(o->backups);
     memset(o, 0, sizeof *o);
 }
 
@@ -343,6 +349,10 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         }
         case OPT_CHECKS:
             o->checks = optarg;
+            break;
+        case OPT_BACKUP:
+            if ((rc = push(&o->backups, &o->n_backups, optarg)) < 0)
+                goto nomem;
             break;
         case OPT_ALLOWED_PORTS:
             o->allowed_ports = optarg;

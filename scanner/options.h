@@ -60,6 +60,8 @@ struct scan_opts {
     uint64_t seed;
     bool seed_set;
     const char *checks;
+    const char **backups;      /* --backup specs, repeatable (checks/backup.h) */
+    size_t n_backups;
     const char *allowed_ports; /* --allowed-ports, in -p syntax; NULL = no allow-list */
     bool intrusive;            /* --intrusive */
     const char *user;          /* --user: who the SYN scan becomes after opening raw sockets */
