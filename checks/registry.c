@@ -5,10 +5,12 @@
 
 extern const struct check check_services;
 extern const struct check check_exposure;
+extern const struct check check_tls;
 
 const struct check *const check_registry[] = {
     &check_services,
     &check_exposure,
+    &check_tls,
     NULL,
 };
 

@@ -15,5 +15,6 @@ enum {
 
 int cmd_scan(int argc, char **argv, struct rm_err *e);
 int cmd_checks(int argc, char **argv, struct rm_err *e);
+int cmd_tls(int argc, char **argv, struct rm_err *e);
 
 #endif

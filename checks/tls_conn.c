@@ -1,0 +1,217 @@
+/* Probe conversations (tls_conn.h). Every socket is non-blocking and every wait is a poll()
+ * bounded by a deadline, in slices of at most 100 ms so that cancellation is seen. */
+#include "checks/tls_conn.h"
+
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define READ_CAP (TLS_MAX_HS + 32768u) /* the handshake bound plus record headers and alerts */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool cancelled(const struct tls_net *net)
+{
+    return net->cancel && atomic_load(net->cancel);
+}
+
+/* 1 ready, 0 deadline or cancelled, -1 error. */
+static int wait_fd(const struct tls_net *net, int fd, short ev, double deadline)
+{
+    for (;;) {
+        if (cancelled(net))
+            return 0;
+        double left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = ev};
+        int r = poll(&p, 1, left > 100 ? 100 : (int)left + 1);
+        if (r > 0)
+            return 1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
+}
+
+static void pause_ms(const struct tls_net *net, double ms)
+{
+    double until = now_ms() + ms;
+    while (!cancelled(net) && now_ms() < until) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* A connected socket, or -1 with *why set to TX_REFUSED, TX_TIMEOUT or TX_ERROR. */
+static int connect_once(const struct tls_endpoint *ep, const struct tls_net *net,
+                        enum tls_xres *why)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = addr_sockaddr(&ep->addr, ep->port, &ss);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        *why = TX_ERROR;
+        return -1;
+    }
+    if (net->connections)
+        atomic_fetch_add(net->connections, 1);
+    if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
+        return fd;
+    int err = errno;
+    if (err == EINPROGRESS) {
+        int w = wait_fd(net, fd, POLLOUT, now_ms() + net->connect_ms);
+        if (w != 1) {
+            close(fd);
+            *why = w == 0 && !cancelled(net) ? TX_TIMEOUT : TX_ERROR;
+            return -1;
+        }
+        socklen_t el = sizeof err;
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+            err = EIO;
+        if (err == 0)
+            return fd;
+    }
+    close(fd);
+    *why = err == ECONNREFUSED || err == ECONNRESET ? TX_REFUSED
+           : err == ETIMEDOUT || err == EHOSTUNREACH ? TX_TIMEOUT : TX_ERROR;
+    return -1;
+}
+
+/* Connects, repeating after a refusal or a timeout with a doubling pause: a server that
+ * refuses under load (a connection limit, a SYN backlog) gets room to breathe. */
+static int connect_polite(const struct tls_endpoint *ep, const struct tls_net *net,
+                          enum tls_xres *why)
+{
+    double backoff = 250;
+    for (unsigned attempt = 0;; attempt++) {
+        int fd = connect_once(ep, net, why);
+        if (fd >= 0 || *why == TX_ERROR || attempt >= net->retries || cancelled(net))
+            return fd;
+        pause_ms(net, backoff);
+        backoff *= 2;
+    }
+}
+
+static bool send_all(const struct tls_net *net, int fd, const uint8_t *d, size_t n, double deadline)
+{
+    while (n) {
+        ssize_t w = send(fd, d, n, MSG_NOSIGNAL);
+        if (w > 0) {
+            d += w;
+            n -= (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno != EAGAIN && errno != EINTR)
+            return false;
+        if (wait_fd(net, fd, POLLOUT, deadline) != 1)
+            return false;
+    }
+    return true;
+}
+
+enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
+                           const uint8_t *hello, size_t n, struct tls_flight *f)
+{
+    tls_parse_flight(NULL, 0, f);
+    enum tls_xres why = TX_ERROR;
+    int fd = connect_polite(ep, net, &why);
+    if (fd < 0)
+        return why;
+    uint8_t *buf = malloc(READ_CAP);
+    if (!buf) {
+        close(fd);
+        return TX_ERROR;
+    }
+    double deadline = now_ms() + net->read_ms;
+    size_t got = 0;
+    int pr = 0;
+    if (send_all(net, fd, hello, n, deadline)) {
+        while (got < READ_CAP && pr == 0) {
+            ssize_t r = recv(fd, buf + got, READ_CAP - got, 0);
+            if (r > 0) {
+                got += (size_t)r;
+                pr = tls_parse_flight(buf, got, f);
+                continue;
+            }
+            if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                break; /* closed or reset: what arrived is the answer */
+            if (wait_fd(net, fd, POLLIN, deadline) != 1)
+                break;
+        }
+    }
+    free(buf);
+    close(fd);
+    if (cancelled(net))
+        return TX_ERROR;
+    return f->answer == TLS_A_NONE ? TX_SILENT : TX_ANSWER;
+}
+
+int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
+                      STACK_OF(X509) **chain, uint16_t *version)
+{
+    *chain = NULL;
+    enum tls_xres why;
+    int fd = connect_polite(ep, net, &why);
+    if (fd < 0)
+        return -1;
+    int rc = -1;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL *ssl = NULL;
+    if (!ctx)
+        goto out;
+    /* Reading what is served, not trusting it: every version and key size OpenSSL has. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_security_level(ctx, 0);
+    SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_LEGACY_SERVER_CONNECT | SSL_OP_IGNORE_UNEXPECTED_EOF);
+    if (!(ssl = SSL_new(ctx)) || SSL_set_fd(ssl, fd) != 1)
+        goto out;
+    if (ep->sni)
+        SSL_set_tlsext_host_name(ssl, ep->sni);
+    double deadline = now_ms() + net->read_ms;
+    for (;;) {
+        int r = SSL_connect(ssl);
+        if (r == 1)
+            break;
+        int err = SSL_get_error(ssl, r);
+        short ev = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+        if (!ev || wait_fd(net, fd, ev, deadline) != 1)
+            goto out;
+    }
+    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
+    if (!peer || sk_X509_num(peer) == 0)
+        goto out;
+    STACK_OF(X509) *copy = sk_X509_new_null();
+    for (int i = 0; copy && i < sk_X509_num(peer); i++) {
+        X509 *x = sk_X509_value(peer, i);
+        if (X509_up_ref(x) != 1)
+            x = NULL;
+        if (!x || !sk_X509_push(copy, x)) {
+            X509_free(x);
+            sk_X509_pop_free(copy, X509_free);
+            copy = NULL;
+        }
+    }
+    if (!copy)
+        goto out;
+    *chain = copy;
+    *version = (uint16_t)SSL_version(ssl);
+    rc = 0;
+out:
+    ERR_clear_error();
+    SSL_free(ssl);
+    SSL_CTX_free(ctx);
+    close(fd);
+    return rc;
+}

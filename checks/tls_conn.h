@@ -1,0 +1,49 @@
+/* One TLS probe conversation: connect with a deadline, send a hand-built hello, read the
+ * server's answer with a deadline and a size bound, parse it (tls_wire.h), close. Also the one
+ * full handshake riskmap leaves to OpenSSL (TLS 1.3 certificates are encrypted). Thread-safe:
+ * callers share only the counters, which are atomics.
+ */
+#ifndef RISKMAP_TLS_CONN_H
+#define RISKMAP_TLS_CONN_H
+
+#include <openssl/x509.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "checks/tls_wire.h"
+#include "scanner/addr.h"
+
+struct tls_endpoint {
+    struct rm_addr addr;
+    uint16_t port;
+    const char *sni; /* name for server_name, or NULL; borrowed */
+};
+
+struct tls_net {
+    double connect_ms;       /* per connect() */
+    double read_ms;          /* from the hello sent to the answer complete */
+    unsigned retries;        /* connects repeated after a refusal or timeout, backing off */
+    atomic_int *cancel;      /* may be NULL */
+    atomic_uint *connections; /* counts every TCP connection attempted; may be NULL */
+};
+
+enum tls_xres {
+    TX_ANSWER = 0, /* the server answered: see the flight */
+    TX_SILENT,     /* connected, but it closed or stayed silent without a TLS answer */
+    TX_REFUSED,    /* connect refused (after the retries) */
+    TX_TIMEOUT,    /* connect timed out (after the retries) */
+    TX_ERROR,      /* no socket, or cancelled */
+};
+
+/* Sends hello (n bytes) and parses the answer into *f (caller-owned; it is large). */
+enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
+                           const uint8_t *hello, size_t n, struct tls_flight *f);
+
+/* A full handshake by OpenSSL (any version it will speak, no verification) to read the
+ * certificate chain. On success *chain is a new stack owned by the caller
+ * (sk_X509_pop_free(chain, X509_free)) and *version is the negotiated version. */
+int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
+                      STACK_OF(X509) **chain, uint16_t *version);
+
+#endif
