@@ -65,7 +65,7 @@ static const struct finding_kind tls_kinds[] = {
     [K_3DES] = {"tls.cipher.3des", SEV_MEDIUM, "3DES suites accepted: 64-bit blocks (SWEET32)", false},
     [K_NO_PFS] = {"tls.cipher.no-pfs", SEV_LOW, "Suites without forward secrecy (static RSA or DH key exchange)", false},
     [K_NO_AEAD] = {"tls.cipher.cbc-only", SEV_LOW, "No AEAD suite (GCM, ChaCha20-Poly1305): CBC with MAC-then-encrypt only", false},
-    [K_CLIENT_ORDER] = {"tls.cipher.client-order", SEV_LOW, "The server lets the client choose the cipher suite", false},
+    [K_CLIENT_ORDER] = {"tls.cipher.client-order", SEV_LOW, "The server lets the client choose among suites that include weak ones", false},
     [K_DH_WEAK] = {"tls.kex.dh-weak", SEV_MEDIUM, "DHE parameters under 2048 bits (Logjam under 1024)", false},
     [K_RENEG] = {"tls.renegotiation.insecure", SEV_MEDIUM, "No secure renegotiation (RFC 5746)", false},
     [K_COMPRESSION] = {"tls.compression", SEV_MEDIUM, "TLS compression enabled (CRIME)", false},
@@ -168,6 +168,16 @@ static void suites_with(const struct tls_report *r, uint32_t flags, bool without
             n += (size_t)w;
         }
     }
+}
+
+static bool has_weak_suite(const struct tls_proto *p)
+{
+    for (size_t i = 0; i < p->n_suites; i++) {
+        const struct tls_suite *s = tls_suite_find((uint16_t)p->suites[i]);
+        if (!s || !(s->flags & TS_AEAD) || !(s->flags & TS_PFS) || (s->flags & (TS_ANON | TS_NULL)))
+            return true;
+    }
+    return false;
 }
 
 static void suite_finding(struct emitter *em, int k, uint32_t flags, bool without, const char *title)
@@ -421,8 +431,11 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         f = emit(&em, K_NO_AEAD, "No AEAD cipher suite accepted", NULL);
         (void)f;
     }
-    for (int vi = 1; vi < TLS_NVERS; vi++)
-        if (r->proto[vi].server_order == TRI_NO) {
+    /* The client's choice only matters when it can choose something weak: not for TLS 1.3,
+     * nor for a version whose every suite is AEAD with forward secrecy (Mozilla's profiles
+     * leave the choice to the client then). */
+    for (int vi = 1; vi < TLS_NVERS - 1; vi++)
+        if (r->proto[vi].server_order == TRI_NO && has_weak_suite(&r->proto[vi])) {
             char vb[16];
             f = emit(&em, K_CLIENT_ORDER, "The client chooses the cipher suite", NULL);
             fact(&em, f, "version", tls_version_name(tls_probe_versions[vi], vb, sizeof vb));

@@ -119,9 +119,11 @@ static void weak_sig(X509 *x, bool *md5, bool *sha1)
     *sha1 = md == NID_sha1;
 }
 
+/* Issuer and subject are the same and the certificate's own key verifies its signature (key
+ * usage aside: a self-signed leaf rarely claims keyCertSign). */
 static bool is_self_signed(X509 *x)
 {
-    return X509_check_issued(x, x) == X509_V_OK;
+    return X509_self_signed(x, 1) == 1;
 }
 
 static int pem_chain(STACK_OF(X509) *chain, struct tls_cert_facts *f)

@@ -12,10 +12,13 @@ set -eu
 BUILD="gcc make pkg-config libpcap-dev libssl-dev libxml2-dev libcjson-dev libsqlite3-dev
 libpcre2-dev libarchive-dev"
 # Test: unit test framework, libFuzzer (clang), sanitizer runtimes, valgrind, openssl CLI,
-# python3 for loopback listeners, iproute2 for namespaces.
-TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2"
-# Benchmarks compare against these anchors on the same lab.
-BENCH="nmap nftables time"
+# python3 for loopback listeners, iproute2 for namespaces, sslscan (the TLS test compares its
+# protocol and suite sets with riskmap's).
+TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2
+sslscan"
+# Benchmarks compare against these anchors on the same lab (clients only: nothing to keep from
+# starting).
+BENCH="nmap nftables time testssl.sh"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
 SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp"
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,7 @@ enum {
     OPT_READ_TIMEOUT,
     OPT_PARALLEL,
     OPT_FAIL_ON,
+    OPT_RESOLVE,
 };
 
 const struct optdef tls_optdefs[] = {
@@ -55,6 +57,9 @@ const struct optdef tls_optdefs[] = {
     {OPT_CONNECT_TIMEOUT, "connect-timeout", NULL, "MS", "3000", "Deadline of each TCP connect."},
     {OPT_READ_TIMEOUT, "read-timeout", NULL, "MS", "5000",
      "Deadline of each handshake answer, from the hello sent to the answer complete."},
+    {OPT_RESOLVE, "resolve", NULL, "NAME:ADDRESS", NULL,
+     "Reach NAME at ADDRESS without asking DNS (a virtual host on a given server, a lab). "
+     "The name is still sent as SNI and checked against the certificate. Repeatable."},
     {OPT_FAIL_ON, "fail-on", NULL, "SEVERITY", NULL,
      "Exit with status 1 when any finding is at or above SEVERITY."},
     {'q', "quiet", NULL, NULL, NULL, "Print nothing but errors (the exit status tells)."},
@@ -73,10 +78,27 @@ static int number(const char *opt, const char *s, long lo, long hi, long *out, s
     return 0;
 }
 
+#define MAX_RESOLVE 32
+
+struct resolve {
+    const char *name; /* borrowed from argv */
+    struct rm_addr addr;
+};
+
+/* --resolve NAME:ADDRESS (ADDRESS may be IPv6: the name ends at the first colon). */
+static int parse_resolve(const char *s, struct resolve *r, struct rm_err *e)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || colon == s || colon - s >= 256 || addr_parse(colon + 1, &r->addr) < 0)
+        return rm_errf(e, "tls: --resolve \"%s\": expected NAME:ADDRESS", s);
+    r->name = s;
+    return 0;
+}
+
 /* HOST[:PORT], [V6]:PORT or a bare IPv6 address; the port defaults to 443. The host may be a
- * name, resolved once here. */
-static int parse_target(const char *spec, struct rm_addr *addr, uint16_t *port, char **name,
-                        struct rm_err *e)
+ * name: taken from --resolve, or resolved once here. */
+static int parse_target(const char *spec, const struct resolve *res, size_t n_res,
+                        struct rm_addr *addr, uint16_t *port, char **name, struct rm_err *e)
 {
     char host[256];
     const char *ps = NULL;
@@ -112,13 +134,22 @@ static int parse_target(const char *spec, struct rm_addr *addr, uint16_t *port, 
     }
     if (addr_parse(host, addr) == 0)
         return 0;
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
-    int rc = getaddrinfo(host, NULL, &hints, &res);
-    if (rc != 0 || !res)
+    for (size_t i = 0; i < n_res; i++) {
+        size_t nl = (size_t)(strchr(res[i].name, ':') - res[i].name);
+        if (strlen(host) == nl && strncasecmp(host, res[i].name, nl) == 0) {
+            *addr = res[i].addr;
+            if (!(*name = strdup(host)))
+                return rm_errf(e, "tls: out of memory");
+            return 0;
+        }
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &ai);
+    if (rc != 0 || !ai)
         return rm_errf(e, "tls: target \"%s\": cannot resolve %s: %s", spec, host, gai_strerror(rc));
     char num[RM_ADDRSTRLEN];
-    int ok = getnameinfo(res->ai_addr, res->ai_addrlen, num, sizeof num, NULL, 0, NI_NUMERICHOST);
-    freeaddrinfo(res);
+    int ok = getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof num, NULL, 0, NI_NUMERICHOST);
+    freeaddrinfo(ai);
     if (ok != 0 || addr_parse(num, addr) < 0)
         return rm_errf(e, "tls: target \"%s\": cannot resolve %s", spec, host);
     if (!(*name = strdup(host)))
@@ -165,12 +196,13 @@ static int fill_meta(struct scan_result *r, int argc, char **argv)
     return 0;
 }
 
-static int add_target(struct scan_result *r, const char *spec, struct rm_err *e)
+static int add_target(struct scan_result *r, const char *spec, const struct resolve *res,
+                      size_t n_res, struct rm_err *e)
 {
     struct rm_addr a;
     uint16_t port;
     char *name = NULL;
-    if (parse_target(spec, &a, &port, &name, e) < 0)
+    if (parse_target(spec, res, n_res, &a, &port, &name, e) < 0)
         return -1;
     /* One host per (address, name): the same address asked for under two names is two
      * endpoints to the certificate check. */
@@ -214,6 +246,8 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     struct tls_check_opts o = {.depth = TLS_FULL};
     bool json = false, quiet = false;
     int fail_on = -1;
+    struct resolve res[MAX_RESOLVE];
+    size_t n_res = 0;
     struct option lopts[sizeof tls_optdefs / sizeof tls_optdefs[0] + 1];
     for (size_t i = 0; i < tls_n_optdefs; i++)
         lopts[i] = (struct option){tls_optdefs[i].name, tls_optdefs[i].arg ? required_argument : no_argument,
@@ -273,6 +307,13 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
             fail_on = (int)s;
             break;
         }
+        case OPT_RESOLVE:
+            if (n_res == MAX_RESOLVE)
+                return rm_errf(e, "tls: at most %d --resolve", MAX_RESOLVE), EXIT_USAGE;
+            if (parse_resolve(optarg, &res[n_res], e) < 0)
+                return EXIT_USAGE;
+            n_res++;
+            break;
         case 'q':
             quiet = true;
             break;
@@ -294,7 +335,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
         return rm_errf(e, "tls: out of memory"), EXIT_RUNTIME;
     }
     for (int i = optind; i < argc; i++)
-        if (add_target(r, argv[i], e) < 0) {
+        if (add_target(r, argv[i], res, n_res, e) < 0) {
             scan_result_free(r);
             return EXIT_USAGE;
         }

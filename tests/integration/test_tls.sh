@@ -1,0 +1,291 @@
+#!/bin/sh
+# The tls check (riskmap tls) against REAL `openssl s_server` instances started here on
+# 127.0.31.0/24, with certificates made here with `openssl req` / `openssl ca`: good, expired,
+# not yet valid, expiring in 5 days, self-signed, 1024-bit RSA, SHA-1 signed, wrong host name,
+# incomplete chain; servers limited to TLS 1.2 with a server order, to TLS 1.3 with an ECDSA
+# key, and a legacy one (TLS 1.0 to 1.2, every suite OpenSSL 3 still has, NULL and anonymous
+# included). Each case asserts the exact protocol set, suite sets and finding kinds; the
+# protocol and suite sets are also compared with sslscan's on the same endpoint.
+#
+# What OpenSSL 3 cannot serve at all (SSLv2, SSLv3, export, RC4, 3DES) is covered by the unit
+# tests on recorded and specified answers (tests/unit/test_tls.c), not here.
+#
+# Every server is stopped by its PID; every run is bounded by riskmap's own deadlines and by
+# timeout(1).
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lab/servers.sh"
+srv_init "$WORK/servers"
+trap 'srv_stop_all; cleanup' EXIT INT TERM
+
+command -v sslscan >/dev/null || { not_ok "sslscan is not installed (contrib/install-deps.sh)"; finish; exit 1; }
+
+PORT=4433
+NET=127.0.31
+PKI=$WORK/pki
+mkdir -p "$PKI/new"
+: > "$PKI/index.txt"
+echo 1000 > "$PKI/serial"
+cat > "$PKI/ca.cnf" <<CNF
+[ ca ]
+default_ca = lab
+[ lab ]
+database = $PKI/index.txt
+serial = $PKI/serial
+new_certs_dir = $PKI/new
+policy = any
+copy_extensions = copy
+unique_subject = no
+default_md = sha256
+[ any ]
+commonName = supplied
+[ v3_ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[ v3_leaf ]
+basicConstraints = CA:FALSE
+keyUsage = digitalSignature,keyEncipherment
+extendedKeyUsage = serverAuth
+CNF
+quietly() { "$@" > "$WORK/openssl.out" 2>&1 || { echo "openssl failed: $*"; cat "$WORK/openssl.out"; exit 1; }; }
+when() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+
+quietly openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PKI/root.key" -out "$PKI/root.pem" \
+    -days 3650 -subj "/CN=riskmap test root" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign"
+quietly openssl req -new -newkey rsa:2048 -nodes -keyout "$PKI/inter.key" -out "$PKI/inter.csr" \
+    -subj "/CN=riskmap test intermediate"
+quietly openssl ca -batch -config "$PKI/ca.cnf" -cert "$PKI/root.pem" -keyfile "$PKI/root.key" \
+    -in "$PKI/inter.csr" -out "$PKI/inter.pem" -extensions v3_ca -days 3650 -notext
+
+# leaf NAME CN KEYSPEC MD START END [self]: a server certificate issued by the intermediate
+# (or self-signed), with subjectAltName DNS:CN, valid from START to END (date(1) phrases).
+leaf() {
+    n=$1 cn=$2 key=$3 md=$4 start=$5 end=$6 self=${7:-}
+    case $key in
+    ec) quietly openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout "$PKI/$n.key" -out "$PKI/$n.csr" -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn" ;;
+    *) quietly openssl req -new -newkey "rsa:$key" -nodes -keyout "$PKI/$n.key" -out "$PKI/$n.csr" \
+            -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn" ;;
+    esac
+    if [ "$self" = self ]; then
+        quietly openssl ca -batch -config "$PKI/ca.cnf" -selfsign -keyfile "$PKI/$n.key" \
+            -in "$PKI/$n.csr" -out "$PKI/$n.pem" -extensions v3_leaf -md "$md" -notext \
+            -startdate "$(when "$start")" -enddate "$(when "$end")"
+    else
+        quietly openssl ca -batch -config "$PKI/ca.cnf" -cert "$PKI/inter.pem" -keyfile "$PKI/inter.key" \
+            -in "$PKI/$n.csr" -out "$PKI/$n.pem" -extensions v3_leaf -md "$md" -notext \
+            -startdate "$(when "$start")" -enddate "$(when "$end")"
+    fi
+}
+
+MODERN="ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"
+# serve HOSTNUM CERTNAME [chain|nochain] S_SERVER-OPTIONS...
+serve() {
+    h=$1 c=$2 ch=$3
+    shift 3
+    chain="-cert_chain $PKI/inter.pem"
+    [ "$ch" = nochain ] && chain=""
+    # shellcheck disable=SC2086
+    srv_start "tls-$h-$c" "$NET.$h" "$PORT" -- openssl s_server -accept "$NET.$h:$PORT" \
+        -cert "$PKI/$c.pem" -key "$PKI/$c.key" $chain -www -quiet "$@" || { not_ok "$SRV_WHY"; return 1; }
+}
+
+leaf good good.test 2048 sha256 "-1 day" "+89 days"
+leaf expired good.test 2048 sha256 "-60 days" "-1 day"
+leaf notyet good.test 2048 sha256 "+10 days" "+100 days"
+leaf expiring good.test 2048 sha256 "-1 day" "+5 days"
+leaf selfsigned good.test 2048 sha256 "-1 day" "+89 days" self
+leaf rsa1024 good.test 1024 sha256 "-1 day" "+89 days"
+leaf sha1 good.test 2048 sha1 "-1 day" "+89 days"
+leaf wrongname other.test 2048 sha256 "-1 day" "+89 days"
+leaf ecdsa good.test ec sha256 "-1 day" "+89 days"
+
+serve 1 good chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 2 expired chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 3 notyet chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 4 expiring chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 5 selfsigned nochain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 6 rsa1024 chain -min_protocol TLSv1.2 -cipher "$MODERN:@SECLEVEL=0" -serverpref
+serve 7 sha1 chain -min_protocol TLSv1.2 -cipher "$MODERN:@SECLEVEL=0" -serverpref
+serve 8 wrongname chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 9 good nochain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
+serve 10 good chain -min_protocol TLSv1.2 -max_protocol TLSv1.2 \
+    -cipher "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA" -serverpref
+serve 11 ecdsa chain -tls1_3
+serve 12 good chain -min_protocol TLSv1 -max_protocol TLSv1.2 -cipher "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+
+# A plain HTTP server where TLS was expected, and a closed port.
+python3 -m http.server --bind "$NET.13" "$PORT" > "$WORK/http.out" 2>&1 < /dev/null &
+echo $! > "$WORK/http.pid"
+LAB_PIDS="$LAB_PIDS $WORK/http.pid"
+srv_wait_listen "$(cat "$WORK/http.pid")" "$NET.13" "$PORT" || not_ok "http.server did not start"
+
+# facts JSON: one line per fact of the tls.summary finding ("key=value"), then
+# "kinds=" the sorted set of finding kinds. Suite lists are sorted unless the key is "order".
+cat > "$WORK/facts.py" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+kinds = sorted({f["kind"] for f in doc["findings"]})
+for f in doc["findings"]:
+    if f["kind"] == "tls.summary":
+        facts = f["facts"]
+        facts = facts.items() if isinstance(facts, dict) else [(x["key"], x["value"]) for x in facts]
+        for k, v in facts:
+            if k.startswith("suites."):
+                print("order.%s=%s" % (k[7:], v))
+                v = ",".join(sorted(x for x in v.split(",") if x))
+            print("%s=%s" % (k, v))
+    if f["kind"] == "tls.unreachable":
+        print("unreachable=%s" % f["title"])
+print("kinds=" + ",".join(kinds))
+PY
+
+# run NAME HOSTNUM [riskmap tls options]: assesses good.test on 127.0.31.HOSTNUM.
+run() {
+    n=$1 h=$2
+    shift 2
+    if ! timeout 60 "$RISKMAP" tls --json --tls-ca-file "$PKI/root.pem" --resolve "good.test:$NET.$h" \
+            "$@" "good.test:$PORT" > "$WORK/$n.json" 2> "$WORK/$n.err"; then
+        not_ok "$n: riskmap tls failed: $(cat "$WORK/$n.err")"
+        return 1
+    fi
+    python3 "$WORK/facts.py" "$WORK/$n.json" > "$WORK/$n.facts"
+    "$RISKMAP" tls --tls-ca-file "$PKI/root.pem" --resolve "good.test:$NET.$h" "$@" "good.test:$PORT" \
+        > "$WORK/$n.txt" 2>&1
+}
+fact() { sed -n "s/^$2=//p" "$WORK/$1.facts"; }
+expect() { # expect CASE KEY VALUE
+    got=$(fact "$1" "$2")
+    if [ "$got" = "$3" ]; then ok "$1: $2 = $3"; else not_ok "$1: $2 is \"$got\", expected \"$3\""; fi
+}
+
+# Compares riskmap's protocol and suite sets with sslscan's on the same endpoint.
+vs_sslscan() { # vs_sslscan CASE HOSTNUM
+    timeout 120 sslscan --no-colour --no-heartbleed --no-renegotiation --no-compression \
+        --no-fallback --no-check-certificate --no-groups "$NET.$2:$PORT" > "$WORK/$1.sslscan" 2>&1
+    for v in TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3; do
+        s=$(awk -v v="$v" '($1 == "Accepted" || $1 == "Preferred") && $2 == v { print $5 }' "$WORK/$1.sslscan" | sort | paste -sd, -)
+        r=$(fact "$1" "suites.$v")
+        if [ "$s" = "$r" ]; then ok "$1: $v suites as sslscan (${s:-none})"; else
+            not_ok "$1: $v suites differ: riskmap \"$r\", sslscan \"$s\""; fi
+    done
+    s=$(awk '$2 == "enabled" { print $1 }' "$WORK/$1.sslscan" | paste -sd, -)
+    expect "$1" protocols "$s"
+}
+
+GOOD_12="ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384,ECDHE-RSA-CHACHA20-POLY1305"
+GOOD_13="TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256"
+
+# cert_case NAME HOSTNUM KINDS GRADE: a modern server whose certificate carries the problem.
+cert_case() {
+    run "$1" "$2" || return
+    expect "$1" protocols "TLSv1.2,TLSv1.3"
+    expect "$1" suites.TLSv1.2 "$GOOD_12"
+    expect "$1" suites.TLSv1.3 "$GOOD_13"
+    expect "$1" server_order.TLSv1.2 server
+    expect "$1" kinds "$3"
+    expect "$1" grade "$4"
+}
+
+cert_case good 1 "tls.summary" A
+expect good mozilla_profile intermediate
+expect good trusted yes
+expect good name_match yes
+expect good order.TLSv1.2 "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384,ECDHE-RSA-CHACHA20-POLY1305"
+expect good fallback_scsv yes
+expect good secure_renegotiation yes
+expect good compression no
+expect good ecdhe_curves "x25519,secp256r1,x448,secp521r1,secp384r1"
+expect good subject "CN=good.test"
+expect good issuer "CN=riskmap test intermediate"
+check "good: the summary names the grade" grep -q "Grade A, score" "$WORK/good.txt"
+check "good: the chain is kept as PEM evidence" \
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert sum(1 for e in d['evidence'] if e['media_type']=='application/x-pem-file' and e['data'].count('BEGIN CERTIFICATE')==2)==1" "$WORK/good.json"
+vs_sslscan good 1
+
+cert_case expired 2 "tls.cert.expired,tls.summary" T
+expect expired grade_if_trusted A
+cert_case notyet 3 "tls.cert.not-yet-valid,tls.summary" T
+cert_case expiring 4 "tls.cert.expiring,tls.summary" A
+expiring_days=$(fact expiring days_left)
+check "expiring: 4 or 5 days left (got $expiring_days)" test "$expiring_days" -ge 4 -a "$expiring_days" -le 5
+cert_case selfsigned 5 "tls.cert.self-signed,tls.summary" T
+cert_case rsa1024 6 "tls.cert.weak-key,tls.summary" C
+expect rsa1024 key_bits 1024
+cert_case sha1 7 "tls.cert.sha1,tls.summary" C
+cert_case wrongname 8 "tls.cert.hostname-mismatch,tls.summary" M
+# A client that does not fetch missing intermediates (most that are not browsers) fails.
+cert_case incomplete 9 "tls.cert.incomplete-chain,tls.summary" T
+expect incomplete grade_if_trusted A
+
+# TLS 1.2 only, server order, one suite without forward secrecy.
+run tls12 10
+expect tls12 protocols TLSv1.2
+expect tls12 order.TLSv1.2 "ECDHE-RSA-AES256-GCM-SHA384,AES128-SHA"
+expect tls12 server_order.TLSv1.2 server
+expect tls12 kinds "tls.cipher.no-pfs,tls.summary"
+expect tls12 grade B
+expect tls12 mozilla_profile old
+vs_sslscan tls12 10
+
+# TLS 1.3 only with an ECDSA P-256 key: the certificate comes from OpenSSL's handshake.
+run tls13 11
+expect tls13 protocols TLSv1.3
+expect tls13 suites.TLSv1.3 "$GOOD_13"
+expect tls13 key_type EC
+expect tls13 kinds "tls.summary"
+expect tls13 mozilla_profile modern
+expect tls13 grade A
+vs_sslscan tls13 11
+
+# Legacy: TLS 1.0 to 1.2 with every suite OpenSSL 3 has, NULL and anonymous ones included, in
+# the client's order.
+run legacy 12
+expect legacy protocols "TLSv1.0,TLSv1.1,TLSv1.2"
+expect legacy kinds "tls.cipher.anon,tls.cipher.client-order,tls.cipher.no-pfs,tls.cipher.null,tls.kex.dh-weak,tls.protocol.tls10,tls.protocol.tls11,tls.summary"
+expect legacy grade F
+expect legacy mozilla_profile none
+expect legacy server_order.TLSv1.2 client
+vs_sslscan legacy 12
+n12=$(fact legacy suites.TLSv1.2 | tr ',' '\n' | grep -c .)
+conns=$(fact legacy connections)
+# Offer, remove, repeat: about one connection per accepted suite, plus one per chunk and the
+# feature probes; sslscan makes at least one per suite it knows.
+check "legacy: $conns connections for $n12 TLSv1.2 suites and two more versions" test "$conns" -lt 250
+
+# Quick depth: the same protocol set with one suite each, in a handful of connections.
+run legacy-quick 12 --tls quick
+expect legacy-quick protocols "TLSv1.0,TLSv1.1,TLSv1.2"
+qconns=$(fact legacy-quick connections)
+check "legacy-quick: at most 8 connections (got $qconns)" test "$qconns" -le 8
+check "legacy-quick: says what it did not test" grep -q "^not_tested=full cipher enumeration" "$WORK/legacy-quick.facts"
+
+# Not TLS, and nothing listening.
+run plain 13
+expect plain unreachable "TLS service could not be assessed"
+expect plain kinds "tls.unreachable"
+check "plain: the reason is recorded" grep -q "does not speak TLS" "$WORK/plain.json"
+run closed 14
+expect closed kinds "tls.unreachable"
+check "closed: the reason is recorded" grep -q "connection refused" "$WORK/closed.json"
+
+# Many endpoints at once, each with its own facts.
+timeout 60 "$RISKMAP" tls --json --tls-ca-file "$PKI/root.pem" "$NET.1:$PORT" "$NET.10:$PORT" "$NET.12:$PORT" \
+    > "$WORK/many.json" 2> "$WORK/many.err"
+check "three endpoints in one run: three summaries" \
+    test "$(python3 -c "import json,sys; print(sum(1 for f in json.load(open(sys.argv[1]))['findings'] if f['kind']=='tls.summary'))" "$WORK/many.json")" = 3
+# Reached by address there is no name to match: no mismatch is claimed.
+check "by address: no name check" sh -c '! grep -q "tls.cert.hostname-mismatch" "$1"' sh "$WORK/many.json"
+
+# Usage errors.
+"$RISKMAP" tls --tls medium 127.0.31.1 > /dev/null 2>&1
+check "--tls medium is a usage error" test $? -eq 2
+"$RISKMAP" tls > /dev/null 2>&1
+check "no endpoint is a usage error" test $? -eq 2
+"$RISKMAP" tls --fail-on high --tls-ca-file "$PKI/root.pem" --resolve "good.test:$NET.2" "good.test:$PORT" > /dev/null 2>&1
+check "--fail-on high with an expired certificate exits 1" test $? -eq 1
+
+finish
