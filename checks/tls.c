@@ -98,6 +98,27 @@ bool tls_service_is_tls(const struct service *s)
     return s->info && (strstr(s->info, "TLSv1") || strstr(s->info, "SSLv3"));
 }
 
+/* Whether the module probes this service, and how: TLS from the first byte, or after the
+ * STARTTLS preamble of the protocol detection (or the user) named. */
+static bool tls_candidate(const struct service *s, enum tls_starttls *st)
+{
+    *st = STARTTLS_NONE;
+    if (tls_service_is_tls(s))
+        return true;
+    static const struct {
+        const char *name;
+        enum tls_starttls st;
+    } plain[] = {{"smtp", STARTTLS_SMTP}, {"submission", STARTTLS_SMTP}, {"imap", STARTTLS_IMAP},
+                 {"pop3", STARTTLS_POP3},  {"ftp", STARTTLS_FTP},         {"ldap", STARTTLS_LDAP},
+                 {"postgresql", STARTTLS_POSTGRES}};
+    for (size_t i = 0; s->name && i < sizeof plain / sizeof plain[0]; i++)
+        if (strcmp(s->name, plain[i].name) == 0) {
+            *st = plain[i].st;
+            return true;
+        }
+    return false;
+}
+
 /* ---- emission ---------------------------------------------------------------------------- */
 
 struct emitter {
@@ -305,6 +326,7 @@ static void summary_finding(struct emitter *em)
     fact(em, f, "mozilla_profile", v->mozilla);
     fact(em, f, "mozilla_gaps", v->mozilla_gaps);
     fact(em, f, "depth", r->depth == TLS_FULL ? "full" : "quick");
+    fact(em, f, "starttls", r->ep.starttls ? tls_starttls_name(r->ep.starttls) : "none");
     if (v->not_tested[0])
         fact(em, f, "not_tested", v->not_tested);
     size_t n = 0;
@@ -391,6 +413,8 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
     char ev_text[16];
     snprintf(ev_text, sizeof ev_text, "%s", ev->id);
     em.ev_text = ev_text;
+    if (r->starttls_refused)
+        return 0; /* nothing to judge; mail without STARTTLS is the exposure check's finding */
     if (r->error[0]) {
         struct finding *f = emit(&em, K_NOT_TLS, "TLS service could not be assessed", r->error);
         fact(&em, f, "reason", r->error);
@@ -459,15 +483,16 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
 
 /* ---- running ----------------------------------------------------------------------------- */
 
-int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o, bool all_services,
+int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
                        struct tls_run *run, struct rm_err *e)
 {
     struct scan_result *res = ctx->result;
     size_t n = 0;
+    enum tls_starttls st;
     for (size_t h = 0; h < res->n_hosts; h++)
         for (size_t s = 0; s < res->hosts[h].n_services; s++) {
             const struct service *sv = &res->hosts[h].services[s];
-            n += sv->state == PORT_OPEN && (all_services || tls_service_is_tls(sv));
+            n += sv->state == PORT_OPEN && tls_candidate(sv, &st);
         }
     struct tls_run local = {0};
     struct tls_run *out = run ? run : &local;
@@ -489,10 +514,10 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o, bo
     for (size_t h = 0; h < res->n_hosts; h++)
         for (size_t s = 0; s < res->hosts[h].n_services; s++) {
             const struct service *sv = &res->hosts[h].services[s];
-            if (sv->state != PORT_OPEN || !(all_services || tls_service_is_tls(sv)))
+            if (sv->state != PORT_OPEN || !tls_candidate(sv, &st))
                 continue;
             eps[i] = (struct tls_endpoint){.addr = res->hosts[h].addr, .port = sv->port,
-                                           .sni = res->hosts[h].hostname};
+                                           .sni = res->hosts[h].hostname, .starttls = st};
             hidx[i] = h;
             sidx[i] = s;
             i++;
@@ -548,7 +573,7 @@ static int tls_run_site(struct check_ctx *ctx, const struct host *host, const st
     (void)host;
     (void)svc;
     struct tls_check_opts o = {.depth = TLS_FULL, .read_ms = ctx->timeout_ms};
-    return tls_check_services(ctx, &o, false, NULL, e);
+    return tls_check_services(ctx, &o, NULL, e);
 }
 
 const struct check check_tls = {

@@ -40,10 +40,11 @@ struct tls_run {
  * TLS version. */
 bool tls_service_is_tls(const struct service *s);
 
-/* Probes every TLS service of ctx->result (every open service when all_services), judges
- * each, and appends findings and evidence. run (may be NULL) receives the outcomes; free them
- * with tls_run_free. Returns 0 or -1 with e set. */
-int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o, bool all_services,
+/* Probes every service of ctx->result that speaks TLS (tls_service_is_tls) or may start it
+ * (smtp, submission, imap, pop3, ftp, ldap, postgresql: STARTTLS), judges each, and appends
+ * findings and evidence. run (may be NULL) receives the outcomes; free them with
+ * tls_run_free. Returns 0 or -1 with e set. */
+int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
                        struct tls_run *run, struct rm_err *e);
 void tls_run_free(struct tls_run *run);
 

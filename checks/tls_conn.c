@@ -136,6 +136,11 @@ enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *
     double deadline = now_ms() + net->read_ms;
     size_t got = 0;
     int pr = 0;
+    if (tls_starttls_preamble(fd, ep->starttls, deadline, net->cancel) < 0) {
+        free(buf);
+        close(fd);
+        return cancelled(net) ? TX_ERROR : TX_NO_STARTTLS;
+    }
     if (send_all(net, fd, hello, n, deadline)) {
         while (got < READ_CAP && pr == 0) {
             ssize_t r = recv(fd, buf + got, READ_CAP - got, 0);
@@ -166,9 +171,12 @@ int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
     if (fd < 0)
         return -1;
     int rc = -1;
-    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *ctx = NULL;
     SSL *ssl = NULL;
-    if (!ctx)
+    double deadline = now_ms() + net->read_ms;
+    if (tls_starttls_preamble(fd, ep->starttls, deadline, net->cancel) < 0)
+        goto out;
+    if (!(ctx = SSL_CTX_new(TLS_client_method())))
         goto out;
     /* Reading what is served, not trusting it: every version and key size OpenSSL has. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
@@ -179,7 +187,6 @@ int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
         goto out;
     if (ep->sni)
         SSL_set_tlsext_host_name(ssl, ep->sni);
-    double deadline = now_ms() + net->read_ms;
     for (;;) {
         int r = SSL_connect(ssl);
         if (r == 1)

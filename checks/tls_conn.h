@@ -14,10 +14,29 @@
 #include "checks/tls_wire.h"
 #include "scanner/addr.h"
 
+/* The plain-text exchange that comes before TLS on a STARTTLS service. */
+enum tls_starttls {
+    STARTTLS_NONE = 0, /* TLS from the first byte */
+    STARTTLS_SMTP,     /* EHLO, STARTTLS (RFC 3207) */
+    STARTTLS_IMAP,     /* a1 STARTTLS (RFC 3501) */
+    STARTTLS_POP3,     /* STLS (RFC 2595) */
+    STARTTLS_FTP,      /* AUTH TLS (RFC 4217) */
+    STARTTLS_LDAP,     /* the StartTLS extended operation (RFC 4511) */
+    STARTTLS_POSTGRES, /* SSLRequest */
+};
+
+/* "smtp", ... for a protocol; NULL for STARTTLS_NONE. */
+const char *tls_starttls_name(enum tls_starttls p);
+/* Parses "smtp", "imap", "pop3", "ftp", "ldap", "postgres" (or "none"); 0 or -1. */
+int tls_starttls_parse(const char *s, enum tls_starttls *out);
+/* The STARTTLS protocol usually spoken on a port (25, 587, 143, 110, 21, 389, 5432). */
+enum tls_starttls tls_starttls_for_port(uint16_t port);
+
 struct tls_endpoint {
     struct rm_addr addr;
     uint16_t port;
     const char *sni; /* name for server_name, or NULL; borrowed */
+    enum tls_starttls starttls;
 };
 
 struct tls_net {
@@ -34,7 +53,13 @@ enum tls_xres {
     TX_REFUSED,    /* connect refused (after the retries) */
     TX_TIMEOUT,    /* connect timed out (after the retries) */
     TX_ERROR,      /* no socket, or cancelled */
+    TX_NO_STARTTLS, /* the plain-text service did not agree to start TLS */
 };
+
+/* Speaks the STARTTLS preamble of ep->starttls on a connected socket, each read bounded by
+ * deadline (CLOCK_MONOTONIC milliseconds) and a few kilobytes. 0 when the server agreed to
+ * start TLS, -1 otherwise. */
+int tls_starttls_preamble(int fd, enum tls_starttls p, double deadline, atomic_int *cancel);
 
 /* Sends hello (n bytes) and parses the answer into *f (caller-owned; it is large). */
 enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,

@@ -525,6 +525,13 @@ static void probe_endpoint(struct ep_job *j)
     struct tls_hello_opts h = hello_for(VI_TLS12, probe, TLS_PROBE_CHUNK);
     enum tls_xres x = exchange(j, &h, f);
     bool gate_done = false;
+    if (x == TX_NO_STARTTLS) {
+        snprintf(r->error, sizeof r->error, "the service did not agree to start TLS (STARTTLS %s)",
+                 tls_starttls_name(r->ep.starttls));
+        r->starttls_refused = true;
+        r->reachable = true;
+        goto out;
+    }
     if (x == TX_REFUSED || x == TX_TIMEOUT || x == TX_ERROR) {
         snprintf(r->error, sizeof r->error, "%s",
                  x == TX_REFUSED ? "connection refused" : x == TX_TIMEOUT ? "connect timed out"

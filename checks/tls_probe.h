@@ -63,6 +63,8 @@ struct tls_report {
     bool reachable;           /* some connection succeeded */
     bool speaks_tls;          /* some answer was TLS or SSLv2 */
     char error[160];          /* why nothing could be learnt, or "" */
+    bool starttls_refused;    /* the plain-text service would not start TLS (not a finding:
+                               * the exposure check reports mail without STARTTLS) */
     struct tls_proto proto[TLS_NVERS];
     enum tls_tri secure_reneg, compression, fallback_scsv, ocsp_stapling, heartbeat;
     uint16_t dh_bits_min;     /* smallest DHE prime seen, 0 = no DHE */

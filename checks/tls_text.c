@@ -96,6 +96,8 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
     sbf(&b, "%s", label);
     if (r->name)
         sbf(&b, " (%s)", r->name);
+    if (r->ep.starttls)
+        sbf(&b, " via STARTTLS %s", tls_starttls_name(r->ep.starttls));
     sbf(&b, "\n");
     if (r->error[0]) {
         sbf(&b, "  Not assessed: %s (%u connections)\n", r->error, r->connections);

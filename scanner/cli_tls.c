@@ -37,6 +37,7 @@ enum {
     OPT_PARALLEL,
     OPT_FAIL_ON,
     OPT_RESOLVE,
+    OPT_STARTTLS,
 };
 
 const struct optdef tls_optdefs[] = {
@@ -57,6 +58,10 @@ const struct optdef tls_optdefs[] = {
     {OPT_CONNECT_TIMEOUT, "connect-timeout", NULL, "MS", "3000", "Deadline of each TCP connect."},
     {OPT_READ_TIMEOUT, "read-timeout", NULL, "MS", "5000",
      "Deadline of each handshake answer, from the hello sent to the answer complete."},
+    {OPT_STARTTLS, "starttls", NULL, "PROTO", "by port",
+     "Start TLS inside a plain-text protocol first: smtp, imap, pop3, ftp, ldap, postgres, or "
+     "none. By default ports 25 and 587 speak smtp, 143 imap, 110 pop3, 21 ftp, 389 ldap and "
+     "5432 postgres; every other port TLS from the first byte."},
     {OPT_RESOLVE, "resolve", NULL, "NAME:ADDRESS", NULL,
      "Reach NAME at ADDRESS without asking DNS (a virtual host on a given server, a lab). "
      "The name is still sent as SNI and checked against the certificate. Repeatable."},
@@ -197,7 +202,7 @@ static int fill_meta(struct scan_result *r, int argc, char **argv)
 }
 
 static int add_target(struct scan_result *r, const char *spec, const struct resolve *res,
-                      size_t n_res, struct rm_err *e)
+                      size_t n_res, int starttls, struct rm_err *e)
 {
     struct rm_addr a;
     uint16_t port;
@@ -227,7 +232,11 @@ static int add_target(struct scan_result *r, const char *spec, const struct reso
     for (size_t i = 0; i < h->n_services; i++)
         if (h->services[i].port == port)
             return 0;
-    struct service *s = host_add_service(h, port, PORT_OPEN, "ssl/unknown", "user-named", -1);
+    /* The module picks its endpoints by service name: a STARTTLS protocol's name, or one
+     * that says TLS. */
+    enum tls_starttls st = starttls >= 0 ? (enum tls_starttls)starttls : tls_starttls_for_port(port);
+    static const char *const names[] = {"ssl/unknown", "smtp", "imap", "pop3", "ftp", "ldap", "postgresql"};
+    struct service *s = host_add_service(h, port, PORT_OPEN, names[st], "user-named", -1);
     if (!s || service_set(&s->method, "user") < 0)
         return rm_errf(e, "tls: out of memory");
     h->n_open++;
@@ -248,6 +257,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     int fail_on = -1;
     struct resolve res[MAX_RESOLVE];
     size_t n_res = 0;
+    int starttls = -1; /* enum tls_starttls, or -1: by port */
     struct option lopts[sizeof tls_optdefs / sizeof tls_optdefs[0] + 1];
     for (size_t i = 0; i < tls_n_optdefs; i++)
         lopts[i] = (struct option){tls_optdefs[i].name, tls_optdefs[i].arg ? required_argument : no_argument,
@@ -307,6 +317,13 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
             fail_on = (int)s;
             break;
         }
+        case OPT_STARTTLS: {
+            enum tls_starttls st;
+            if (tls_starttls_parse(optarg, &st) < 0)
+                return rm_errf(e, "tls: --starttls \"%s\": expected smtp, imap, pop3, ftp, ldap, postgres or none", optarg), EXIT_USAGE;
+            starttls = (int)st;
+            break;
+        }
         case OPT_RESOLVE:
             if (n_res == MAX_RESOLVE)
                 return rm_errf(e, "tls: at most %d --resolve", MAX_RESOLVE), EXIT_USAGE;
@@ -335,7 +352,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
         return rm_errf(e, "tls: out of memory"), EXIT_RUNTIME;
     }
     for (int i = optind; i < argc; i++)
-        if (add_target(r, argv[i], res, n_res, e) < 0) {
+        if (add_target(r, argv[i], res, n_res, starttls, e) < 0) {
             scan_result_free(r);
             return EXIT_USAGE;
         }
@@ -346,7 +363,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     sigaction(SIGTERM, &sa, NULL);
     struct check_ctx ctx = {.result = r, .cancel = &tls_cancelled};
     struct tls_run run = {0};
-    int rc = tls_check_services(&ctx, &o, true, &run, e);
+    int rc = tls_check_services(&ctx, &o, &run, e);
     r->meta.finished_utc = utc_now();
     r->meta.complete = rc == 0 && !tls_cancelled;
     if (!r->meta.complete)

@@ -163,9 +163,9 @@ expect() { # expect CASE KEY VALUE
 }
 
 # Compares riskmap's protocol and suite sets with sslscan's on the same endpoint.
-vs_sslscan() { # vs_sslscan CASE HOSTNUM
+vs_sslscan() { # vs_sslscan CASE HOSTNUM [PORT [SSLSCAN-OPTION]]
     timeout 120 sslscan --no-colour --no-heartbleed --no-renegotiation --no-compression \
-        --no-fallback --no-check-certificate --no-groups "$NET.$2:$PORT" > "$WORK/$1.sslscan" 2>&1
+        --no-fallback --no-check-certificate --no-groups ${4:-} "$NET.$2:${3:-$PORT}" > "$WORK/$1.sslscan" 2>&1
     for v in TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3; do
         s=$(awk -v v="$v" '($1 == "Accepted" || $1 == "Preferred") && $2 == v { print $5 }' "$WORK/$1.sslscan" | sort | paste -sd, -)
         r=$(fact "$1" "suites.$v")
@@ -279,6 +279,130 @@ check "three endpoints in one run: three summaries" \
     test "$(python3 -c "import json,sys; print(sum(1 for f in json.load(open(sys.argv[1]))['findings'] if f['kind']=='tls.summary'))" "$WORK/many.json")" = 3
 # Reached by address there is no name to match: no mismatch is claimed.
 check "by address: no name check" sh -c '! grep -q "tls.cert.hostname-mismatch" "$1"' sh "$WORK/many.json"
+
+# STARTTLS. FTP: a real vsftpd with ssl_enable=YES (AUTH TLS). SMTP, IMAP and POP3: no such
+# server package is installed in the lab, so a few lines of Python play the plain-text part
+# (greeting, EHLO/CAPABILITY, STARTTLS/STLS) -- a stand-in -- and then hand the socket to
+# Python's ssl module, whose TLS side is the real OpenSSL.
+cat "$PKI/good.pem" "$PKI/inter.pem" > "$PKI/goodchain.pem" # leaf and intermediate, one file
+if [ -x /usr/sbin/vsftpd ] && [ "$(id -u)" = 0 ]; then
+    mkdir -p "$WORK/ftp/empty"
+    ftpuser=nobody
+    getent passwd ftp > /dev/null 2>&1 && ftpuser=ftp
+    cat > "$WORK/ftp/vsftpd.conf" <<CONF
+listen=YES
+listen_ipv6=NO
+listen_address=$NET.20
+listen_port=2121
+background=NO
+anonymous_enable=YES
+anon_root=$WORK/ftp/empty
+ftp_username=$ftpuser
+local_enable=NO
+write_enable=NO
+secure_chroot_dir=$WORK/ftp/empty
+xferlog_enable=NO
+ssl_enable=YES
+rsa_cert_file=$PKI/goodchain.pem
+rsa_private_key_file=$PKI/good.key
+ssl_ciphers=ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384
+CONF
+    if srv_start vsftpd-tls "$NET.20" 2121 -- /usr/sbin/vsftpd "$WORK/ftp/vsftpd.conf"; then
+        PORT=2121
+        run ftps 20 --starttls ftp
+        PORT=4433
+    else
+        not_ok "$SRV_WHY"
+    fi
+else
+    echo "skip - vsftpd needs root and the vsftpd package"
+fi
+
+cat > "$WORK/starttls.py" <<'PY'
+import socket, ssl, sys, threading, time
+proto, addr, port, cert, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port)); s.listen(16); s.settimeout(1)
+def lines(c):
+    buf = b""
+    while True:
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            yield line.strip()
+        d = c.recv(1024)
+        if not d:
+            return
+        buf += d
+def serve(c):
+    c.settimeout(5)
+    try:
+        if proto == "smtp":
+            c.sendall(b"220-lab.test ESMTP stand-in\r\n220 lab.test ready\r\n")
+            for l in lines(c):
+                if l.upper().startswith(b"EHLO"):
+                    c.sendall(b"250-lab.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+                elif l.upper() == b"STARTTLS":
+                    c.sendall(b"220 2.0.0 go ahead\r\n"); break
+        elif proto == "imap":
+            c.sendall(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] stand-in\r\n")
+            for l in lines(c):
+                tag = l.split(b" ")[0]
+                if l.upper().endswith(b"STARTTLS"):
+                    c.sendall(tag + b" OK begin TLS\r\n"); break
+        else:
+            c.sendall(b"+OK POP3 stand-in\r\n")
+            for l in lines(c):
+                if l.upper() == b"STLS":
+                    c.sendall(b"+OK begin TLS\r\n"); break
+        t = ctx.wrap_socket(c, server_side=True)
+        t.close()
+    except Exception:
+        pass
+    finally:
+        c.close()
+end = time.time() + 120
+while time.time() < end:
+    try:
+        c, _ = s.accept()
+    except socket.timeout:
+        continue
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+h=21
+for p in smtp imap pop3; do
+    python3 "$WORK/starttls.py" "$p" "$NET.$h" 2525 "$PKI/goodchain.pem" "$PKI/good.key" > "$WORK/$p.out" 2>&1 &
+    echo $! > "$WORK/$p.pid"
+    LAB_PIDS="$LAB_PIDS $WORK/$p.pid"
+    srv_wait_listen "$(cat "$WORK/$p.pid")" "$NET.$h" 2525 || not_ok "$p stand-in did not start"
+    h=$((h + 1))
+done
+
+# starttls_case NAME HOSTNUM PORT PROTO: a STARTTLS endpoint with the good certificate.
+starttls_case() {
+    PORT=$3
+    run "$1" "$2" --starttls "$4"
+    PORT=4433
+    expect "$1" starttls "$4"
+    expect "$1" protocols "TLSv1.2,TLSv1.3"
+    expect "$1" suites.TLSv1.3 "$GOOD_13"
+    expect "$1" trusted yes
+    expect "$1" name_match yes
+}
+[ -f "$WORK/ftps.facts" ] && { expect ftps starttls ftp; expect ftps protocols "TLSv1.2,TLSv1.3";
+    expect ftps suites.TLSv1.2 "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA384";
+    expect ftps trusted yes; vs_sslscan ftps 20 2121 --starttls-ftp; }
+starttls_case smtp 21 2525 smtp
+vs_sslscan smtp 21 2525 --starttls-smtp
+starttls_case imap 22 2525 imap
+starttls_case pop3 23 2525 pop3
+# The same SMTP port asked for TLS from the first byte: the greeting is not TLS.
+PORT=2525
+run smtp-as-tls 21 --starttls none
+PORT=4433
+expect smtp-as-tls kinds "tls.unreachable"
 
 # Usage errors.
 "$RISKMAP" tls --tls medium 127.0.31.1 > /dev/null 2>&1

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "checks/tls_cert.h"
+#include "checks/tls_conn.h"
 #include "checks/tls_rules.h"
 #include "checks/tls_suites.h"
 #include "checks/tls_wire.h"
@@ -674,6 +675,27 @@ static void grade_and_profile(void **state)
     EVP_PKEY_free(lk);
 }
 
+static void starttls_names_and_ports(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"smtp", "imap", "pop3", "ftp", "ldap", "postgres"};
+    for (size_t i = 0; i < 6; i++) {
+        enum tls_starttls p;
+        assert_int_equal(tls_starttls_parse(names[i], &p), 0);
+        assert_string_equal(tls_starttls_name(p), names[i]);
+    }
+    enum tls_starttls p;
+    assert_int_equal(tls_starttls_parse("none", &p), 0);
+    assert_int_equal(p, STARTTLS_NONE);
+    assert_null(tls_starttls_name(STARTTLS_NONE));
+    assert_int_equal(tls_starttls_parse("smtps", &p), -1);
+    assert_int_equal(tls_starttls_for_port(587), STARTTLS_SMTP);
+    assert_int_equal(tls_starttls_for_port(143), STARTTLS_IMAP);
+    assert_int_equal(tls_starttls_for_port(5432), STARTTLS_POSTGRES);
+    assert_int_equal(tls_starttls_for_port(443), STARTTLS_NONE);
+    assert_int_equal(tls_starttls_for_port(993), STARTTLS_NONE); /* IMAPS: TLS first */
+}
+
 /* ---- documentation ----------------------------------------------------------------------- */
 
 static void every_tls_option_is_documented(void **state)
@@ -726,6 +748,7 @@ int main(void)
         cmocka_unit_test(cert_facts_of_a_bad_self_signed),
         cmocka_unit_test(cert_chain_verification),
         cmocka_unit_test(grade_and_profile),
+        cmocka_unit_test(starttls_names_and_ports),
         cmocka_unit_test(every_tls_option_is_documented),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
