@@ -48,6 +48,8 @@ enum {
     K_UNTRUSTED,
     K_INCOMPLETE,
     K_NOT_TLS,
+    K_HSTS_MISSING,
+    K_HSTS_SHORT,
 };
 
 static const struct finding_kind tls_kinds[] = {
@@ -80,6 +82,8 @@ static const struct finding_kind tls_kinds[] = {
     [K_MISMATCH] = {"tls.cert.hostname-mismatch", SEV_HIGH, "The certificate does not name the host it was reached as", false},
     [K_UNTRUSTED] = {"tls.cert.untrusted", SEV_HIGH, "The chain does not verify to a trusted root", false},
     [K_INCOMPLETE] = {"tls.cert.incomplete-chain", SEV_MEDIUM, "The server does not send the intermediate certificates", false},
+    [K_HSTS_MISSING] = {"tls.hsts.missing", SEV_LOW, "HTTPS without Strict-Transport-Security: a first plain-HTTP visit can be intercepted", false},
+    [K_HSTS_SHORT] = {"tls.hsts.short", SEV_LOW, "HSTS max-age under six months", false},
     [K_NOT_TLS] = {"tls.unreachable", SEV_INFO, "A service named as TLS could not be assessed", false},
 };
 
@@ -117,6 +121,24 @@ static bool tls_candidate(const struct service *s, enum tls_starttls *st)
             return true;
         }
     return false;
+}
+
+/* Ports where TLS carries something other than HTTP: no HSTS to ask for. */
+static bool non_http_port(uint16_t p)
+{
+    static const uint16_t ports[] = {465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 5061, 5223, 5671, 6697, 8883, 0};
+    for (size_t i = 0; ports[i]; i++)
+        if (ports[i] == p)
+            return true;
+    return false;
+}
+
+static bool http_inside(const struct service *s, enum tls_starttls st)
+{
+    if (st != STARTTLS_NONE || !s->name)
+        return false;
+    return strcmp(s->name, "https") == 0 || strncmp(s->name, "ssl/http", 8) == 0 ||
+           (strcmp(s->name, "ssl/unknown") == 0 && !non_http_port(s->port));
 }
 
 /* ---- emission ---------------------------------------------------------------------------- */
@@ -375,6 +397,7 @@ static void summary_finding(struct emitter *em)
     fact(em, f, "fallback_scsv", tri[r->fallback_scsv]);
     fact(em, f, "ocsp_stapling", r->ocsp_stapling == TRI_YES ? "yes" : "no");
     fact(em, f, "heartbeat", tri[r->heartbeat]);
+    fact(em, f, "hsts", r->hsts == TRI_YES ? r->hsts_value : tri[r->hsts]);
     snprintf(buf, sizeof buf, "%u", r->connections);
     fact(em, f, "connections", buf);
     if (v->have_cert) {
@@ -477,6 +500,18 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         emit(&em, K_COMPRESSION, "TLS compression enabled", NULL);
     if (r->fallback_scsv == TRI_NO)
         emit(&em, K_FALLBACK, "TLS_FALLBACK_SCSV not honoured", NULL);
+    if (r->hsts == TRI_NO) {
+        char st[16];
+        snprintf(st, sizeof st, "%d", r->http_status);
+        f = emit(&em, K_HSTS_MISSING, "No HSTS header", NULL);
+        fact(&em, f, "http_status", st);
+    } else if (r->hsts == TRI_YES && r->hsts_max_age < TLS_HSTS_MIN_AGE) {
+        char age[24];
+        snprintf(age, sizeof age, "%ld", r->hsts_max_age);
+        f = emit(&em, K_HSTS_SHORT, "HSTS max-age too short", NULL);
+        fact(&em, f, "max_age", age);
+        fact(&em, f, "hsts", r->hsts_value);
+    }
     cert_findings(&em, expiry_days);
     return em.oom ? -1 : 0;
 }
@@ -517,7 +552,8 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
             if (sv->state != PORT_OPEN || !tls_candidate(sv, &st))
                 continue;
             eps[i] = (struct tls_endpoint){.addr = res->hosts[h].addr, .port = sv->port,
-                                           .sni = res->hosts[h].hostname, .starttls = st};
+                                           .sni = res->hosts[h].hostname, .starttls = st,
+                                           .http = http_inside(sv, st)};
             hidx[i] = h;
             sidx[i] = s;
             i++;

@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,10 +163,100 @@ enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *
     return f->answer == TLS_A_NONE ? TX_SILENT : TX_ANSWER;
 }
 
-int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
-                      STACK_OF(X509) **chain, uint16_t *version)
+void tls_parse_http_head(const char *d, size_t n, struct tls_http *h)
 {
-    *chain = NULL;
+    memset(h, 0, sizeof *h);
+    if (n < 12 || strncmp(d, "HTTP/1.", 7) != 0 || d[8] != ' ')
+        return;
+    int st = 0;
+    for (size_t i = 9; i < 12; i++) {
+        if (d[i] < '0' || d[i] > '9')
+            return;
+        st = st * 10 + (d[i] - '0');
+    }
+    h->answered = true;
+    h->status = st;
+    static const char name[] = "strict-transport-security:";
+    for (size_t at = 0; at < n;) {
+        const char *nl = memchr(d + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - (d + at)) : n - at;
+        if (len == 0 || (len == 1 && d[at] == '\r'))
+            break; /* end of the head */
+        if (len > sizeof name - 1 && strncasecmp(d + at, name, sizeof name - 1) == 0 && !h->hsts) {
+            const char *v = d + at + sizeof name - 1;
+            size_t vl = len - (sizeof name - 1);
+            while (vl && (*v == ' ' || *v == '\t')) {
+                v++;
+                vl--;
+            }
+            while (vl && (v[vl - 1] == '\r' || v[vl - 1] == ' '))
+                vl--;
+            size_t k = 0;
+            for (size_t i = 0; i < vl && k + 1 < sizeof h->hsts_value; i++)
+                h->hsts_value[k++] = v[i] >= 0x20 && v[i] < 0x7f ? v[i] : '?';
+            h->hsts_value[k] = '\0';
+            h->hsts = true;
+        }
+        at += len + 1;
+    }
+}
+
+/* Waits for what OpenSSL asked for; false on deadline, cancel or a fatal error. */
+static bool ossl_wait(const struct tls_net *net, SSL *ssl, int fd, int r, double deadline)
+{
+    int err = SSL_get_error(ssl, r);
+    short ev = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
+    return ev && wait_fd(net, fd, ev, deadline) == 1;
+}
+
+static int http_get(const struct tls_endpoint *ep, const struct tls_net *net, SSL *ssl, int fd,
+                    double deadline, struct tls_http *http)
+{
+    char req[512], host[RM_ADDRSTRLEN + 2];
+    if (ep->sni) {
+        snprintf(host, sizeof host, "%s", ep->sni);
+    } else {
+        char a[RM_ADDRSTRLEN];
+        addr_str(&ep->addr, a, sizeof a);
+        snprintf(host, sizeof host, ep->addr.family == AF_INET6 ? "[%s]" : "%s", a);
+    }
+    int n = snprintf(req, sizeof req,
+                     "GET / HTTP/1.1\r\nHost: %s\r\nUser-Agent: riskmap\r\nAccept: */*\r\n"
+                     "Connection: close\r\n\r\n", host);
+    if (n <= 0 || (size_t)n >= sizeof req)
+        return -1;
+    for (;;) {
+        int w = SSL_write(ssl, req, n);
+        if (w == n)
+            break;
+        if (w > 0 || !ossl_wait(net, ssl, fd, w, deadline))
+            return -1;
+    }
+    char head[16384 + 1];
+    size_t got = 0;
+    while (got < sizeof head - 1) {
+        int r = SSL_read(ssl, head + got, (int)(sizeof head - 1 - got));
+        if (r > 0) {
+            got += (size_t)r;
+            head[got] = '\0';
+            if (strstr(head, "\r\n\r\n") || strstr(head, "\n\n"))
+                break;
+            continue;
+        }
+        if (!ossl_wait(net, ssl, fd, r, deadline))
+            break;
+    }
+    tls_parse_http_head(head, got, http);
+    return http->answered ? 0 : -1;
+}
+
+int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
+                      STACK_OF(X509) **chain, uint16_t *version, struct tls_http *http)
+{
+    if (chain)
+        *chain = NULL;
+    if (http)
+        memset(http, 0, sizeof *http);
     enum tls_xres why;
     int fd = connect_polite(ep, net, &why);
     if (fd < 0)
@@ -191,30 +282,33 @@ int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
         int r = SSL_connect(ssl);
         if (r == 1)
             break;
-        int err = SSL_get_error(ssl, r);
-        short ev = err == SSL_ERROR_WANT_READ ? POLLIN : err == SSL_ERROR_WANT_WRITE ? POLLOUT : 0;
-        if (!ev || wait_fd(net, fd, ev, deadline) != 1)
+        if (!ossl_wait(net, ssl, fd, r, deadline))
             goto out;
     }
-    STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
-    if (!peer || sk_X509_num(peer) == 0)
-        goto out;
-    STACK_OF(X509) *copy = sk_X509_new_null();
-    for (int i = 0; copy && i < sk_X509_num(peer); i++) {
-        X509 *x = sk_X509_value(peer, i);
-        if (X509_up_ref(x) != 1)
-            x = NULL;
-        if (!x || !sk_X509_push(copy, x)) {
-            X509_free(x);
-            sk_X509_pop_free(copy, X509_free);
-            copy = NULL;
+    if (chain) {
+        STACK_OF(X509) *peer = SSL_get_peer_cert_chain(ssl);
+        if (!peer || sk_X509_num(peer) == 0)
+            goto out;
+        STACK_OF(X509) *copy = sk_X509_new_null();
+        for (int i = 0; copy && i < sk_X509_num(peer); i++) {
+            X509 *x = sk_X509_value(peer, i);
+            if (X509_up_ref(x) != 1)
+                x = NULL;
+            if (!x || !sk_X509_push(copy, x)) {
+                X509_free(x);
+                sk_X509_pop_free(copy, X509_free);
+                copy = NULL;
+            }
         }
+        if (!copy)
+            goto out;
+        *chain = copy;
+        *version = (uint16_t)SSL_version(ssl);
     }
-    if (!copy)
-        goto out;
-    *chain = copy;
-    *version = (uint16_t)SSL_version(ssl);
-    rc = 0;
+    rc = http ? http_get(ep, net, ssl, fd, deadline, http) : 0;
+    if (rc < 0 && chain) {
+        rc = 0; /* the chain stands even when the HTTP part failed */
+    }
 out:
     ERR_clear_error();
     SSL_free(ssl);

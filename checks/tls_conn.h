@@ -37,6 +37,7 @@ struct tls_endpoint {
     uint16_t port;
     const char *sni; /* name for server_name, or NULL; borrowed */
     enum tls_starttls starttls;
+    bool http;       /* HTTP inside the TLS: worth asking for HSTS */
 };
 
 struct tls_net {
@@ -65,10 +66,23 @@ int tls_starttls_preamble(int fd, enum tls_starttls p, double deadline, atomic_i
 enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
                            const uint8_t *hello, size_t n, struct tls_flight *f);
 
-/* A full handshake by OpenSSL (any version it will speak, no verification) to read the
- * certificate chain. On success *chain is a new stack owned by the caller
- * (sk_X509_pop_free(chain, X509_free)) and *version is the negotiated version. */
-int tls_openssl_chain(const struct tls_endpoint *ep, const struct tls_net *net,
-                      STACK_OF(X509) **chain, uint16_t *version);
+/* What an HTTPS GET / said about HSTS. */
+struct tls_http {
+    bool answered;          /* an HTTP status line came back */
+    int status;             /* 200, 301, ... */
+    bool hsts;              /* a Strict-Transport-Security header */
+    char hsts_value[256];   /* its value, printable ASCII */
+};
+
+/* A full handshake by OpenSSL (any version it will speak, no verification). With chain, the
+ * certificate chain: a new stack owned by the caller (sk_X509_pop_free(chain, X509_free)),
+ * and *version the negotiated version. With http, then a GET / (Host: ep->sni or the
+ * address) and the response headers, read up to 16 KiB, for HSTS. Returns 0 when the
+ * handshake (and what was asked) succeeded, -1 otherwise. */
+int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
+                      STACK_OF(X509) **chain, uint16_t *version, struct tls_http *http);
+
+/* Parses an HTTP response head (bounded by n) into *h. Exposed for the tests. */
+void tls_parse_http_head(const char *d, size_t n, struct tls_http *h);
 
 #endif

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "checks/tls_suites.h"
@@ -498,6 +499,28 @@ static void run_phase(struct ep_job *j, struct task *tasks, size_t n)
         pthread_join(tid[i], NULL);
 }
 
+long tls_hsts_max_age(const char *v)
+{
+    for (const char *p = v; p && *p; p++) {
+        if (strncasecmp(p, "max-age", 7) != 0 || (p != v && p[-1] != ' ' && p[-1] != ';'))
+            continue;
+        const char *q = p + 7;
+        while (*q == ' ')
+            q++;
+        if (*q++ != '=')
+            continue;
+        while (*q == ' ' || *q == '"')
+            q++;
+        if (*q < '0' || *q > '9')
+            return -1;
+        long n = 0;
+        for (; *q >= '0' && *q <= '9'; q++)
+            n = n < 100000000000L ? n * 10 + (*q - '0') : n;
+        return n;
+    }
+    return -1;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -589,14 +612,19 @@ static void probe_endpoint(struct ep_job *j)
         if (r->proto[vi].server_order != TRI_YES)
             qsort(r->proto[vi].suites, r->proto[vi].n_suites, sizeof r->proto[vi].suites[0], cmp_u32);
 
-    /* Phase 3: the certificate, when no hand-made handshake carried one. */
+    /* Phase 3: one handshake by OpenSSL, for the certificate when no hand-made handshake
+     * carried one (a TLS 1.3-only server), and for HSTS on HTTP endpoints. */
     bool any = false;
     for (int vi = 0; vi < TLS_NVERS; vi++)
         any |= r->proto[vi].supported;
-    if (any && r->n_certs == 0) {
+    bool need_chain = any && r->n_certs == 0, want_http = any && r->ep.http;
+    r->hsts_max_age = -1;
+    if (need_chain || want_http) {
         STACK_OF(X509) *chain = NULL;
         uint16_t ver = 0;
-        if (tls_openssl_chain(&r->ep, &j->net, &chain, &ver) == 0) {
+        struct tls_http http;
+        if (tls_openssl_visit(&r->ep, &j->net, need_chain ? &chain : NULL, &ver,
+                              want_http ? &http : NULL) == 0 && chain) {
             int m = sk_X509_num(chain);
             r->certs = calloc((size_t)m, sizeof *r->certs);
             r->cert_lens = calloc((size_t)m, sizeof *r->cert_lens);
@@ -621,7 +649,13 @@ static void probe_endpoint(struct ep_job *j)
                 r->n_certs++;
             }
             r->cert_version = ver;
-            sk_X509_pop_free(chain, X509_free);
+        }
+        sk_X509_pop_free(chain, X509_free);
+        if (want_http && http.answered) {
+            r->http_status = http.status;
+            r->hsts = http.hsts ? TRI_YES : TRI_NO;
+            snprintf(r->hsts_value, sizeof r->hsts_value, "%s", http.hsts_value);
+            r->hsts_max_age = tls_hsts_max_age(http.hsts_value);
         }
     }
     if (!any && !r->error[0])

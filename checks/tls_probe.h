@@ -67,6 +67,10 @@ struct tls_report {
                                * the exposure check reports mail without STARTTLS) */
     struct tls_proto proto[TLS_NVERS];
     enum tls_tri secure_reneg, compression, fallback_scsv, ocsp_stapling, heartbeat;
+    enum tls_tri hsts;        /* HTTP endpoints: a Strict-Transport-Security header */
+    long hsts_max_age;        /* its max-age, -1 when none or unreadable */
+    char hsts_value[256];
+    int http_status;          /* of the GET / that asked, 0 when none */
     uint16_t dh_bits_min;     /* smallest DHE prime seen, 0 = no DHE */
     uint16_t ecdhe_groups[TLS_MAX_GROUPS]; /* TLS <= 1.2 ECDHE curves accepted (server order) */
     size_t n_ecdhe_groups;
@@ -87,6 +91,10 @@ struct tls_report {
 int tls_probe_all(const struct tls_endpoint *eps, size_t n, const struct tls_probe_opts *o,
                   struct tls_report **out, struct rm_err *e);
 void tls_reports_free(struct tls_report *r, size_t n);
+
+/* The max-age of a Strict-Transport-Security value ("max-age=31536000; includeSubDomains"),
+ * or -1 when it has none. */
+long tls_hsts_max_age(const char *value);
 
 /* Index of a version in tls_probe_versions, or -1. */
 int tls_version_index(uint16_t v);

@@ -299,6 +299,9 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
         cap_at(&c, "A-", "no TLS_FALLBACK_SCSV");
     if (!P[VI_TLS13].supported)
         cap_at(&c, "A-", "no TLSv1.3");
+    /* A+: an A with HSTS of at least six months (SSL Labs). */
+    if (c.worst == grade_index("A") && r->hsts == TRI_YES && r->hsts_max_age >= TLS_HSTS_MIN_AGE)
+        c.worst = grade_index("A+");
     snprintf(v->grade_if_trusted, sizeof v->grade_if_trusted, "%s", grades[c.worst]);
     snprintf(v->grade, sizeof v->grade, "%s", grades[c.worst]);
     /* Trust and name problems override the letter (SSL Labs' T and M). */

@@ -12,6 +12,7 @@
 #include "checks/tls_probe.h"
 
 #define TLS_DEF_EXPIRY_DAYS 30
+#define TLS_HSTS_MIN_AGE 15768000L /* six months: SSL Labs' A+ and the HSTS finding */
 
 struct tls_rules_opts {
     const char *ca_file; /* trust this PEM bundle instead of the system store; NULL = system */

@@ -147,6 +147,9 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
             "OCSP stapling %s; heartbeat extension %s\n",
         tri(r->secure_reneg), tri(r->compression), tri(r->fallback_scsv),
         r->ocsp_stapling == TRI_YES ? "yes" : "no", tri(r->heartbeat));
+    if (r->ep.http)
+        sbf(&b, "  HSTS: %s%s%s\n", r->hsts == TRI_YES ? r->hsts_value : tri(r->hsts),
+            r->hsts == TRI_UNKNOWN ? " (no HTTP answer)" : "", r->hsts == TRI_NO ? " (no header)" : "");
     if (v->have_cert) {
         const struct tls_cert_facts *c = &v->cert;
         sbf(&b, "  Certificate: %s\n", c->subject);

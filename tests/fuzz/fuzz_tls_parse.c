@@ -2,11 +2,15 @@
  * server's answer to a ClientHello. The sanitizers watch every read; the contract checked
  * here: the result is -1, 0 or 1, every certificate span lies inside the kept handshake
  * bytes, the counts stay within their arrays, and a prefix of an answer is never "done" with
- * a different hello than the whole. Seeds: answers recorded from openssl s_server. */
+ * a different hello than the whole. The bytes are also read as the head of an HTTPS answer
+ * (the HSTS header). Seeds: answers recorded from openssl s_server. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "checks/tls_conn.h"
+#include "checks/tls_probe.h"
 #include "checks/tls_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* What a prefix calls a ServerHello, the whole stream calls the same one. */
     if (pr >= 0 && part.answer == TLS_A_HELLO && rc >= 0 &&
         (whole.answer != TLS_A_HELLO || whole.suite != part.suite || whole.version != part.version))
+        abort();
+    /* The same bytes as the head of an HTTPS answer (HSTS). */
+    struct tls_http h;
+    tls_parse_http_head((const char *)data, size, &h);
+    if (h.hsts && (strnlen(h.hsts_value, sizeof h.hsts_value) >= sizeof h.hsts_value ||
+                   tls_hsts_max_age(h.hsts_value) < -1))
         abort();
     return 0;
 }

@@ -102,6 +102,7 @@ leaf rsa1024 good.test 1024 sha256 "-1 day" "+89 days"
 leaf sha1 good.test 2048 sha1 "-1 day" "+89 days"
 leaf wrongname other.test 2048 sha256 "-1 day" "+89 days"
 leaf ecdsa good.test ec sha256 "-1 day" "+89 days"
+cat "$PKI/good.pem" "$PKI/inter.pem" > "$PKI/goodchain.pem" # leaf and intermediate, one file
 
 serve 1 good chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
 serve 2 expired chain -min_protocol TLSv1.2 -cipher "$MODERN" -serverpref
@@ -190,7 +191,9 @@ cert_case() {
     expect "$1" grade "$4"
 }
 
-cert_case good 1 "tls.summary" A
+# s_server -www answers HTTP without Strict-Transport-Security: every s_server case has
+# tls.hsts.missing; the nginx cases below send the header.
+cert_case good 1 "tls.hsts.missing,tls.summary" A
 expect good mozilla_profile intermediate
 expect good trusted yes
 expect good name_match yes
@@ -198,6 +201,7 @@ expect good order.TLSv1.2 "ECDHE-RSA-AES128-GCM-SHA256,ECDHE-RSA-AES256-GCM-SHA3
 expect good fallback_scsv yes
 expect good secure_renegotiation yes
 expect good compression no
+expect good hsts no
 expect good ecdhe_curves "x25519,secp256r1,x448,secp521r1,secp384r1"
 expect good subject "CN=good.test"
 expect good issuer "CN=riskmap test intermediate"
@@ -206,19 +210,19 @@ check "good: the chain is kept as PEM evidence" \
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert sum(1 for e in d['evidence'] if e['media_type']=='application/x-pem-file' and e['data'].count('BEGIN CERTIFICATE')==2)==1" "$WORK/good.json"
 vs_sslscan good 1
 
-cert_case expired 2 "tls.cert.expired,tls.summary" T
+cert_case expired 2 "tls.cert.expired,tls.hsts.missing,tls.summary" T
 expect expired grade_if_trusted A
-cert_case notyet 3 "tls.cert.not-yet-valid,tls.summary" T
-cert_case expiring 4 "tls.cert.expiring,tls.summary" A
+cert_case notyet 3 "tls.cert.not-yet-valid,tls.hsts.missing,tls.summary" T
+cert_case expiring 4 "tls.cert.expiring,tls.hsts.missing,tls.summary" A
 expiring_days=$(fact expiring days_left)
 check "expiring: 4 or 5 days left (got $expiring_days)" test "$expiring_days" -ge 4 -a "$expiring_days" -le 5
-cert_case selfsigned 5 "tls.cert.self-signed,tls.summary" T
-cert_case rsa1024 6 "tls.cert.weak-key,tls.summary" C
+cert_case selfsigned 5 "tls.cert.self-signed,tls.hsts.missing,tls.summary" T
+cert_case rsa1024 6 "tls.cert.weak-key,tls.hsts.missing,tls.summary" C
 expect rsa1024 key_bits 1024
-cert_case sha1 7 "tls.cert.sha1,tls.summary" C
-cert_case wrongname 8 "tls.cert.hostname-mismatch,tls.summary" M
+cert_case sha1 7 "tls.cert.sha1,tls.hsts.missing,tls.summary" C
+cert_case wrongname 8 "tls.cert.hostname-mismatch,tls.hsts.missing,tls.summary" M
 # A client that does not fetch missing intermediates (most that are not browsers) fails.
-cert_case incomplete 9 "tls.cert.incomplete-chain,tls.summary" T
+cert_case incomplete 9 "tls.cert.incomplete-chain,tls.hsts.missing,tls.summary" T
 expect incomplete grade_if_trusted A
 
 # TLS 1.2 only, server order, one suite without forward secrecy.
@@ -226,7 +230,7 @@ run tls12 10
 expect tls12 protocols TLSv1.2
 expect tls12 order.TLSv1.2 "ECDHE-RSA-AES256-GCM-SHA384,AES128-SHA"
 expect tls12 server_order.TLSv1.2 server
-expect tls12 kinds "tls.cipher.no-pfs,tls.summary"
+expect tls12 kinds "tls.cipher.no-pfs,tls.hsts.missing,tls.summary"
 expect tls12 grade B
 expect tls12 mozilla_profile old
 vs_sslscan tls12 10
@@ -236,7 +240,7 @@ run tls13 11
 expect tls13 protocols TLSv1.3
 expect tls13 suites.TLSv1.3 "$GOOD_13"
 expect tls13 key_type EC
-expect tls13 kinds "tls.summary"
+expect tls13 kinds "tls.hsts.missing,tls.summary"
 expect tls13 mozilla_profile modern
 expect tls13 grade A
 vs_sslscan tls13 11
@@ -245,7 +249,7 @@ vs_sslscan tls13 11
 # the client's order.
 run legacy 12
 expect legacy protocols "TLSv1.0,TLSv1.1,TLSv1.2"
-expect legacy kinds "tls.cipher.anon,tls.cipher.client-order,tls.cipher.no-pfs,tls.cipher.null,tls.kex.dh-weak,tls.protocol.tls10,tls.protocol.tls11,tls.summary"
+expect legacy kinds "tls.cipher.anon,tls.cipher.client-order,tls.cipher.no-pfs,tls.cipher.null,tls.hsts.missing,tls.kex.dh-weak,tls.protocol.tls10,tls.protocol.tls11,tls.summary"
 expect legacy grade F
 expect legacy mozilla_profile none
 expect legacy server_order.TLSv1.2 client
@@ -280,11 +284,58 @@ check "three endpoints in one run: three summaries" \
 # Reached by address there is no name to match: no mismatch is claimed.
 check "by address: no name check" sh -c '! grep -q "tls.cert.hostname-mismatch" "$1"' sh "$WORK/many.json"
 
+# nginx with HSTS: two years (A+ when everything else is an A) and five minutes (too short).
+if [ -x /usr/sbin/nginx ]; then
+    for h in 24 25; do
+        age=63072000
+        [ $h = 25 ] && age=300
+        d=$WORK/nginx-$h
+        mkdir -p "$d/www" "$d/tmp"
+        echo riskmap > "$d/www/index.html"
+        cat > "$d/nginx.conf" <<CONF
+daemon off;
+pid $d/nginx-own.pid;
+error_log $d/error.log;
+worker_processes 1;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $d/tmp; proxy_temp_path $d/tmp;
+    fastcgi_temp_path $d/tmp; uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+    server {
+        listen $NET.$h:$PORT ssl;
+        root $d/www;
+        ssl_certificate $PKI/goodchain.pem;
+        ssl_certificate_key $PKI/good.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers $MODERN;
+        ssl_prefer_server_ciphers on;
+        add_header Strict-Transport-Security "max-age=$age; includeSubDomains" always;
+    }
+}
+CONF
+        srv_start "nginx-$h" "$NET.$h" "$PORT" -- /usr/sbin/nginx -c "$d/nginx.conf" -p "$d" ||
+            not_ok "$SRV_WHY"
+    done
+    run nginx 24
+    expect nginx protocols "TLSv1.2,TLSv1.3"
+    expect nginx suites.TLSv1.2 "$GOOD_12"
+    expect nginx kinds "tls.summary"
+    expect nginx hsts "max-age=63072000; includeSubDomains"
+    expect nginx grade A+
+    expect nginx mozilla_profile intermediate
+    vs_sslscan nginx 24
+    run nginx-short 25
+    expect nginx-short kinds "tls.hsts.short,tls.summary"
+    expect nginx-short grade A
+else
+    echo "skip - nginx is not installed"
+fi
+
 # STARTTLS. FTP: a real vsftpd with ssl_enable=YES (AUTH TLS). SMTP, IMAP and POP3: no such
 # server package is installed in the lab, so a few lines of Python play the plain-text part
 # (greeting, EHLO/CAPABILITY, STARTTLS/STLS) -- a stand-in -- and then hand the socket to
 # Python's ssl module, whose TLS side is the real OpenSSL.
-cat "$PKI/good.pem" "$PKI/inter.pem" > "$PKI/goodchain.pem" # leaf and intermediate, one file
 if [ -x /usr/sbin/vsftpd ] && [ "$(id -u)" = 0 ]; then
     mkdir -p "$WORK/ftp/empty"
     ftpuser=nobody

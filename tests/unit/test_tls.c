@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "checks/tls_cert.h"
+#include "checks/tls_probe.h"
 #include "checks/tls_conn.h"
 #include "checks/tls_rules.h"
 #include "checks/tls_suites.h"
@@ -675,6 +676,29 @@ static void grade_and_profile(void **state)
     EVP_PKEY_free(lk);
 }
 
+static void http_head_and_hsts(void **state)
+{
+    (void)state;
+    struct tls_http h;
+    const char *ok = "HTTP/1.1 301 Moved\r\nServer: x\r\nstrict-transport-security:  max-age=31536000 ; includeSubDomains\r\n\r\nStrict-Transport-Security: max-age=1\r\n";
+    tls_parse_http_head(ok, strlen(ok), &h);
+    assert_true(h.answered);
+    assert_int_equal(h.status, 301);
+    assert_true(h.hsts);
+    assert_string_equal(h.hsts_value, "max-age=31536000 ; includeSubDomains");
+    assert_int_equal(tls_hsts_max_age(h.hsts_value), 31536000);
+    const char *none = "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n";
+    tls_parse_http_head(none, strlen(none), &h);
+    assert_true(h.answered);
+    assert_false(h.hsts);
+    tls_parse_http_head("SSH-2.0-x\r\n", 11, &h);
+    assert_false(h.answered);
+    assert_int_equal(tls_hsts_max_age("includeSubDomains; max-age=\"600\""), 600);
+    assert_int_equal(tls_hsts_max_age("preload"), -1);
+    assert_int_equal(tls_hsts_max_age("xmax-age=5"), -1);
+    assert_int_equal(tls_hsts_max_age("max-age=abc"), -1);
+}
+
 static void starttls_names_and_ports(void **state)
 {
     (void)state;
@@ -748,6 +772,7 @@ int main(void)
         cmocka_unit_test(cert_facts_of_a_bad_self_signed),
         cmocka_unit_test(cert_chain_verification),
         cmocka_unit_test(grade_and_profile),
+        cmocka_unit_test(http_head_and_hsts),
         cmocka_unit_test(starttls_names_and_ports),
         cmocka_unit_test(every_tls_option_is_documented),
     };
