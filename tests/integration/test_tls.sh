@@ -332,6 +332,36 @@ else
     echo "skip - nginx is not installed"
 fi
 
+# What OpenSSL 3 cannot serve (SSLv2, SSLv3, RC4, 3DES, DES, export, compression, no secure
+# renegotiation, no TLS_FALLBACK_SCSV): tests/lab/tls_standin.py, a STAND-IN that answers the
+# first flight after the specifications and never completes a handshake (see its header). No
+# real server for these can be had on Debian 12.
+openssl x509 -in "$PKI/good.pem" -outform DER -out "$PKI/good.der"
+cat > "$WORK/standin.json" <<JSON
+{"versions": ["SSLv3", "TLSv1.0"], "suites": [5, 10, 3, 9, 22, 47], "sslv2": [65664, 458944],
+ "compression": true, "reneg": false, "fallback": false, "server_order": true, "dh_bits": 1024}
+JSON
+python3 "$ROOT/tests/lab/tls_standin.py" "$NET.26" "$PORT" "$PKI/good.der" "$WORK/standin.json" 120 \
+    > "$WORK/standin.out" 2>&1 < /dev/null &
+echo $! > "$WORK/standin.pid"
+LAB_PIDS="$LAB_PIDS $WORK/standin.pid"
+srv_wait_listen "$(cat "$WORK/standin.pid")" "$NET.26" "$PORT" || not_ok "the stand-in did not start"
+run standin 26
+expect standin protocols "SSLv2,SSLv3,TLSv1.0"
+expect standin suites.SSLv2 "DES-CBC3-MD5,RC4-MD5"
+expect standin order.TLSv1.0 "RC4-SHA,DES-CBC3-SHA,EXP-RC4-MD5,DES-CBC-SHA,EDH-RSA-DES-CBC3-SHA,AES128-SHA"
+expect standin order.SSLv3 "RC4-SHA,DES-CBC3-SHA,EXP-RC4-MD5,DES-CBC-SHA,EDH-RSA-DES-CBC3-SHA,AES128-SHA"
+expect standin server_order.TLSv1.0 server
+expect standin dh_bits 1024
+expect standin compression yes
+expect standin secure_renegotiation no
+expect standin fallback_scsv no
+expect standin kinds "tls.cert.incomplete-chain,tls.cipher.3des,tls.cipher.cbc-only,tls.cipher.des,tls.cipher.export,tls.cipher.no-pfs,tls.cipher.rc4,tls.compression,tls.fallback-scsv.missing,tls.kex.dh-weak,tls.protocol.no-modern,tls.protocol.sslv2,tls.protocol.sslv3,tls.protocol.tls10,tls.renegotiation.insecure,tls.summary"
+expect standin grade T
+expect standin grade_if_trusted F
+run standin-quick 26 --tls quick
+expect standin-quick protocols "SSLv2,SSLv3,TLSv1.0"
+
 # STARTTLS. FTP: a real vsftpd with ssl_enable=YES (AUTH TLS). SMTP, IMAP and POP3: no such
 # server package is installed in the lab, so a few lines of Python play the plain-text part
 # (greeting, EHLO/CAPABILITY, STARTTLS/STLS) -- a stand-in -- and then hand the socket to
