@@ -50,6 +50,7 @@ enum {
     K_NOT_TLS,
     K_HSTS_MISSING,
     K_HSTS_SHORT,
+    K_HEARTBLEED,
 };
 
 static const struct finding_kind tls_kinds[] = {
@@ -84,6 +85,7 @@ static const struct finding_kind tls_kinds[] = {
     [K_INCOMPLETE] = {"tls.cert.incomplete-chain", SEV_MEDIUM, "The server does not send the intermediate certificates", false},
     [K_HSTS_MISSING] = {"tls.hsts.missing", SEV_LOW, "HTTPS without Strict-Transport-Security: a first plain-HTTP visit can be intercepted", false},
     [K_HSTS_SHORT] = {"tls.hsts.short", SEV_LOW, "HSTS max-age under six months", false},
+    [K_HEARTBLEED] = {"tls.heartbleed", SEV_CRITICAL, "Heartbleed (CVE-2014-0160): the server returns its memory to anyone", false},
     [K_NOT_TLS] = {"tls.unreachable", SEV_INFO, "A service named as TLS could not be assessed", false},
 };
 
@@ -397,6 +399,7 @@ static void summary_finding(struct emitter *em)
     fact(em, f, "fallback_scsv", tri[r->fallback_scsv]);
     fact(em, f, "ocsp_stapling", r->ocsp_stapling == TRI_YES ? "yes" : "no");
     fact(em, f, "heartbeat", tri[r->heartbeat]);
+    fact(em, f, "heartbleed", tri[r->heartbleed]);
     fact(em, f, "hsts", r->hsts == TRI_YES ? r->hsts_value : tri[r->hsts]);
     snprintf(buf, sizeof buf, "%u", r->connections);
     fact(em, f, "connections", buf);
@@ -500,6 +503,11 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         emit(&em, K_COMPRESSION, "TLS compression enabled", NULL);
     if (r->fallback_scsv == TRI_NO)
         emit(&em, K_FALLBACK, "TLS_FALLBACK_SCSV not honoured", NULL);
+    if (r->heartbleed == TRI_YES) {
+        f = emit(&em, K_HEARTBLEED, "Vulnerable to Heartbleed", "A heartbeat request claiming more bytes than it carried was answered with the claimed length.");
+        if (f && finding_add_ref(f, "CVE-2014-0160") < 0)
+            em.oom = true;
+    }
     if (r->hsts == TRI_NO) {
         char st[16];
         snprintf(st, sizeof st, "%d", r->http_status);

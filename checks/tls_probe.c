@@ -32,7 +32,7 @@ int tls_version_index(uint16_t v)
     return -1;
 }
 
-enum task_kind { T_QUICK, T_ENUM, T_SSLV2, T_ORDER, T_FALLBACK, T_COMPRESS, T_CURVES, T_GROUPS13 };
+enum task_kind { T_QUICK, T_ENUM, T_SSLV2, T_ORDER, T_FALLBACK, T_COMPRESS, T_CURVES, T_GROUPS13, T_HEARTBLEED };
 
 struct task {
     enum task_kind kind;
@@ -434,6 +434,27 @@ static void task_groups(struct ep_job *j, const struct task *t, struct tls_fligh
     pthread_mutex_unlock(&j->mu);
 }
 
+/* Heartbleed, on a server that answered the heartbeat extension (tls_conn.h says how). */
+static void task_heartbleed(struct ep_job *j, struct tls_flight *f)
+{
+    int vi = highest(j->r, VI_TLS13);
+    if (vi < 0)
+        return;
+    uint16_t list[400];
+    size_t n = suites16(&j->r->proto[vi], list, 400);
+    struct tls_hello_opts h = hello_for(vi, list, n);
+    h.sni = j->r->name;
+    uint8_t hello[4096];
+    size_t len = tls_build_client_hello(&h, hello, sizeof hello);
+    bool vulnerable = false;
+    if (!len || tls_heartbleed_probe(&j->r->ep, &j->net, hello, len, f, &vulnerable) != TX_ANSWER ||
+        f->answer != TLS_A_HELLO)
+        return;
+    pthread_mutex_lock(&j->mu);
+    j->r->heartbleed = vulnerable ? TRI_YES : TRI_NO;
+    pthread_mutex_unlock(&j->mu);
+}
+
 static void *task_worker(void *arg)
 {
     struct ep_job *j = arg;
@@ -473,6 +494,9 @@ static void *task_worker(void *arg)
         case T_CURVES:
         case T_GROUPS13:
             task_groups(j, t, f);
+            break;
+        case T_HEARTBLEED:
+            task_heartbleed(j, f);
             break;
         }
     }
@@ -604,6 +628,8 @@ static void probe_endpoint(struct ep_job *j)
             tasks[n++] = (struct task){T_CURVES, hv, 0, 0};
         if (r->proto[VI_TLS13].supported)
             tasks[n++] = (struct task){T_GROUPS13, VI_TLS13, 0, 0};
+        if (r->heartbeat == TRI_YES)
+            tasks[n++] = (struct task){T_HEARTBLEED, 0, 0, 0};
         run_phase(j, tasks, n);
     }
 

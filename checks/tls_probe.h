@@ -67,6 +67,7 @@ struct tls_report {
                                * the exposure check reports mail without STARTTLS) */
     struct tls_proto proto[TLS_NVERS];
     enum tls_tri secure_reneg, compression, fallback_scsv, ocsp_stapling, heartbeat;
+    enum tls_tri heartbleed;  /* CVE-2014-0160, asked only when the heartbeat extension is on */
     enum tls_tri hsts;        /* HTTP endpoints: a Strict-Transport-Security header */
     long hsts_max_age;        /* its max-age, -1 when none or unreadable */
     char hsts_value[256];

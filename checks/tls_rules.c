@@ -252,6 +252,8 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
     const struct tls_proto *P = r->proto;
     if (P[VI_SSL2].supported)
         cap_at(&c, "F", "SSLv2 supported");
+    if (r->heartbleed == TRI_YES)
+        cap_at(&c, "F", "Heartbleed (CVE-2014-0160)");
     if (v->flags_any & TS_NULL)
         cap_at(&c, "F", "NULL (unencrypted) suites");
     if (v->flags_any & TS_ANON)
@@ -341,7 +343,7 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
     if (r->depth == TLS_QUICK)
         snprintf(v->not_tested, sizeof v->not_tested,
                  "full cipher enumeration (one suite per version), server order, "
-                 "TLS_FALLBACK_SCSV, compression, curves and groups");
+                 "TLS_FALLBACK_SCSV, compression, curves and groups, Heartbleed");
     return 0;
 }
 

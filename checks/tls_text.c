@@ -144,9 +144,9 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
     if (!r->n_tls13_groups)
         sbf(&b, " none seen");
     sbf(&b, "\n  Features: secure renegotiation %s; compression %s; TLS_FALLBACK_SCSV %s; "
-            "OCSP stapling %s; heartbeat extension %s\n",
+            "OCSP stapling %s; heartbeat extension %s; Heartbleed %s\n",
         tri(r->secure_reneg), tri(r->compression), tri(r->fallback_scsv),
-        r->ocsp_stapling == TRI_YES ? "yes" : "no", tri(r->heartbeat));
+        r->ocsp_stapling == TRI_YES ? "yes" : "no", tri(r->heartbeat), tri(r->heartbleed));
     if (r->ep.http)
         sbf(&b, "  HSTS: %s%s%s\n", r->hsts == TRI_YES ? r->hsts_value : tri(r->hsts),
             r->hsts == TRI_UNKNOWN ? " (no HTTP answer)" : "", r->hsts == TRI_NO ? " (no header)" : "");

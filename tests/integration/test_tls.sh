@@ -337,11 +337,12 @@ fi
 # first flight after the specifications and never completes a handshake (see its header). No
 # real server for these can be had on Debian 12.
 openssl x509 -in "$PKI/good.pem" -outform DER -out "$PKI/good.der"
-cat > "$WORK/standin.json" <<JSON
+cat > "$WORK/standin.cfg" <<JSON
 {"versions": ["SSLv3", "TLSv1.0"], "suites": [5, 10, 3, 9, 22, 47], "sslv2": [65664, 458944],
- "compression": true, "reneg": false, "fallback": false, "server_order": true, "dh_bits": 1024}
+ "compression": true, "reneg": false, "fallback": false, "server_order": true, "dh_bits": 1024,
+ "heartbeat": "vulnerable"}
 JSON
-python3 "$ROOT/tests/lab/tls_standin.py" "$NET.26" "$PORT" "$PKI/good.der" "$WORK/standin.json" 120 \
+python3 "$ROOT/tests/lab/tls_standin.py" "$NET.26" "$PORT" "$PKI/good.der" "$WORK/standin.cfg" 120 \
     > "$WORK/standin.out" 2>&1 < /dev/null &
 echo $! > "$WORK/standin.pid"
 LAB_PIDS="$LAB_PIDS $WORK/standin.pid"
@@ -356,11 +357,24 @@ expect standin dh_bits 1024
 expect standin compression yes
 expect standin secure_renegotiation no
 expect standin fallback_scsv no
-expect standin kinds "tls.cert.incomplete-chain,tls.cipher.3des,tls.cipher.cbc-only,tls.cipher.des,tls.cipher.export,tls.cipher.no-pfs,tls.cipher.rc4,tls.compression,tls.fallback-scsv.missing,tls.kex.dh-weak,tls.protocol.no-modern,tls.protocol.sslv2,tls.protocol.sslv3,tls.protocol.tls10,tls.renegotiation.insecure,tls.summary"
+expect standin heartbeat yes
+expect standin heartbleed yes
+expect standin kinds "tls.cert.incomplete-chain,tls.cipher.3des,tls.cipher.cbc-only,tls.cipher.des,tls.cipher.export,tls.cipher.no-pfs,tls.cipher.rc4,tls.compression,tls.fallback-scsv.missing,tls.heartbleed,tls.kex.dh-weak,tls.protocol.no-modern,tls.protocol.sslv2,tls.protocol.sslv3,tls.protocol.tls10,tls.renegotiation.insecure,tls.summary"
 expect standin grade T
 expect standin grade_if_trusted F
 run standin-quick 26 --tls quick
 expect standin-quick protocols "SSLv2,SSLv3,TLSv1.0"
+
+# The same stand-in with a patched heartbeat: extension on, over-long requests dropped.
+sed 's/"vulnerable"/"patched"/' "$WORK/standin.cfg" > "$WORK/standin-patched.cfg"
+python3 "$ROOT/tests/lab/tls_standin.py" "$NET.27" "$PORT" "$PKI/good.der" "$WORK/standin-patched.cfg" 120 \
+    > "$WORK/standin-patched.out" 2>&1 < /dev/null &
+echo $! > "$WORK/standin-patched.pid"
+LAB_PIDS="$LAB_PIDS $WORK/standin-patched.pid"
+srv_wait_listen "$(cat "$WORK/standin-patched.pid")" "$NET.27" "$PORT" || not_ok "the patched stand-in did not start"
+run standin-patched 27 --read-timeout 1500
+expect standin-patched heartbeat yes
+expect standin-patched heartbleed no
 
 # STARTTLS. FTP: a real vsftpd with ssl_enable=YES (AUTH TLS). SMTP, IMAP and POP3: no such
 # server package is installed in the lab, so a few lines of Python play the plain-text part

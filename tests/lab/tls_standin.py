@@ -11,7 +11,10 @@ TLS implementation: no key exchange ever completes. Tests that use it say so.
 usage: tls_standin.py ADDR PORT CERT.der CONFIG.json LIFETIME_SECONDS
 CONFIG: {"versions": ["SSLv3", "TLSv1.0", ...], "suites": [0x000a, ...] (server order),
          "sslv2": [0x0700c0, ...], "compression": false, "reneg": true, "fallback": true,
-         "server_order": true, "dh_bits": 1024}
+         "server_order": true, "dh_bits": 1024,
+         "heartbeat": "vulnerable" | "patched" | absent (no heartbeat extension)}
+A "vulnerable" stand-in answers a heartbeat request with as many bytes as the request claims,
+all of them random: it imitates the length of a Heartbleed answer, not its contents.
 """
 import json, os, socket, struct, sys, threading, time
 
@@ -87,6 +90,9 @@ def answer(c):
     ext = b""
     if cfg.get("reneg", True) and ver > 0x0300 and 0x00ff in offered:
         ext = struct.pack(">HHB", 0xff01, 1, 0)
+    hb = cfg.get("heartbeat")
+    if hb and ver > 0x0300:
+        ext += struct.pack(">HHB", 0x000f, 1, 1)
     sh = struct.pack(">H", ver) + os.urandom(32) + b"\x00" + struct.pack(">HB", pick, comp)
     if ext:
         sh += struct.pack(">H", len(ext)) + ext
@@ -100,6 +106,12 @@ def answer(c):
         flight += hs(12, b"\x03\x00\x17\x41\x04" + os.urandom(64) + b"\x00\x10" + os.urandom(16))
     flight += hs(14, b"")
     c.sendall(record(22, ver, flight))
+    if hb and ver > 0x0300:
+        head = read_exact(c, 5)
+        rec = read_exact(c, struct.unpack(">H", head[3:5])[0])
+        if head[0] == 24 and rec[0] == 1 and hb == "vulnerable":
+            claimed = struct.unpack(">H", rec[1:3])[0]
+            c.sendall(record(24, ver, bytes([2]) + struct.pack(">H", claimed) + os.urandom(claimed + 16)))
     time.sleep(0.05)
 
 s = socket.socket()
