@@ -403,6 +403,10 @@ static void summary_finding(struct emitter *em)
     fact(em, f, "hsts", r->hsts == TRI_YES ? r->hsts_value : tri[r->hsts]);
     snprintf(buf, sizeof buf, "%u", r->connections);
     fact(em, f, "connections", buf);
+    snprintf(buf, sizeof buf, "%u", r->max_parallel);
+    fact(em, f, "max_parallel_connections", buf);
+    snprintf(buf, sizeof buf, "%u", r->conn_failures);
+    fact(em, f, "connection_failures", buf);
     if (v->have_cert) {
         const struct tls_cert_facts *c = &v->cert;
         cert_facts(em, f, c);

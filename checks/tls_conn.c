@@ -54,6 +54,24 @@ static void pause_ms(const struct tls_net *net, double ms)
     }
 }
 
+/* Sockets open at once, and the most ever, for the politeness report. */
+static void track_open(const struct tls_net *net)
+{
+    if (!net->in_flight)
+        return;
+    unsigned now = atomic_fetch_add(net->in_flight, 1) + 1;
+    unsigned most = atomic_load(net->max_in_flight);
+    while (now > most && !atomic_compare_exchange_weak(net->max_in_flight, &most, now))
+        ;
+}
+
+static void close_sock(const struct tls_net *net, int fd)
+{
+    close(fd);
+    if (net->in_flight)
+        atomic_fetch_sub(net->in_flight, 1);
+}
+
 /* A connected socket, or -1 with *why set to TX_REFUSED, TX_TIMEOUT or TX_ERROR. */
 static int connect_once(const struct tls_endpoint *ep, const struct tls_net *net,
                         enum tls_xres *why)
@@ -67,13 +85,14 @@ static int connect_once(const struct tls_endpoint *ep, const struct tls_net *net
     }
     if (net->connections)
         atomic_fetch_add(net->connections, 1);
+    track_open(net);
     if (connect(fd, (struct sockaddr *)&ss, sl) == 0)
         return fd;
     int err = errno;
     if (err == EINPROGRESS) {
         int w = wait_fd(net, fd, POLLOUT, now_ms() + net->connect_ms);
         if (w != 1) {
-            close(fd);
+            close_sock(net, fd);
             *why = w == 0 && !cancelled(net) ? TX_TIMEOUT : TX_ERROR;
             return -1;
         }
@@ -83,7 +102,7 @@ static int connect_once(const struct tls_endpoint *ep, const struct tls_net *net
         if (err == 0)
             return fd;
     }
-    close(fd);
+    close_sock(net, fd);
     *why = err == ECONNREFUSED || err == ECONNRESET ? TX_REFUSED
            : err == ETIMEDOUT || err == EHOSTUNREACH ? TX_TIMEOUT : TX_ERROR;
     return -1;
@@ -135,7 +154,7 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
         return why;
     uint8_t *buf = malloc(READ_CAP);
     if (!buf) {
-        close(fd);
+        close_sock(net, fd);
         return TX_ERROR;
     }
     double deadline = now_ms() + net->read_ms;
@@ -143,7 +162,7 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
     int pr = 0;
     if (tls_starttls_preamble(fd, ep->starttls, deadline, net->cancel) < 0) {
         free(buf);
-        close(fd);
+        close_sock(net, fd);
         return cancelled(net) ? TX_ERROR : TX_NO_STARTTLS;
     }
     if (send_all(net, fd, hello, n, deadline)) {
@@ -186,7 +205,7 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
         }
     }
     free(buf);
-    close(fd);
+    close_sock(net, fd);
     if (cancelled(net))
         return TX_ERROR;
     return f->answer == TLS_A_NONE ? TX_SILENT : TX_ANSWER;
@@ -371,6 +390,6 @@ out:
     ERR_clear_error();
     SSL_free(ssl);
     SSL_CTX_free(ctx);
-    close(fd);
+    close_sock(net, fd);
     return rc;
 }

@@ -46,6 +46,8 @@ struct tls_net {
     unsigned retries;        /* connects repeated after a refusal or timeout, backing off */
     atomic_int *cancel;      /* may be NULL */
     atomic_uint *connections; /* counts every TCP connection attempted; may be NULL */
+    atomic_uint *in_flight;   /* sockets open now, and the most at once; both NULL or both set */
+    atomic_uint *max_in_flight;
 };
 
 enum tls_xres {

@@ -44,7 +44,7 @@ struct ep_job {
     struct tls_report *r;
     const struct tls_probe_opts *o;
     struct tls_net net;
-    atomic_uint conns;
+    atomic_uint conns, in_flight, max_in_flight;
     pthread_mutex_t mu;
     uint16_t offer[TLS_NVERS][420]; /* the suites offered per version, table order */
     size_t n_offer[TLS_NVERS];
@@ -145,6 +145,8 @@ static enum tls_xres exchange(struct ep_job *j, struct tls_hello_opts *h, struct
     enum tls_xres x = tls_exchange(&j->r->ep, &j->net, hello, n, f);
     pthread_mutex_lock(&j->mu);
     struct tls_report *r = j->r;
+    if ((x == TX_REFUSED || x == TX_TIMEOUT) && r->reachable)
+        r->conn_failures++;
     if (x == TX_ANSWER || x == TX_SILENT)
         r->reachable = true;
     if (x == TX_ANSWER && f->answer != TLS_A_JUNK)
@@ -164,6 +166,21 @@ static enum tls_xres exchange(struct ep_job *j, struct tls_hello_opts *h, struct
     }
     pthread_mutex_unlock(&j->mu);
     return x;
+}
+
+/* One hello, asked a second time after a pause when the connection itself failed: a server
+ * that refuses under load (a connection limit, a full backlog) is given room, and a suite is
+ * not called refused because a connect was. */
+static enum tls_xres exchange_patient(struct ep_job *j, struct tls_hello_opts *h, struct tls_flight *f)
+{
+    enum tls_xres x = exchange(j, h, f);
+    if (x != TX_REFUSED && x != TX_TIMEOUT)
+        return x;
+    for (int i = 0; i < 25 && !(j->o->cancel && atomic_load(j->o->cancel)); i++) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return exchange(j, h, f);
 }
 
 /* The suite the server accepted for version v, or -1. */
@@ -212,7 +229,7 @@ static void task_quick(struct ep_job *j, const struct task *t, struct tls_flight
         size_t n = j->n_offer[t->vi] - at < TLS_PROBE_CHUNK ? j->n_offer[t->vi] - at : TLS_PROBE_CHUNK;
         const uint16_t *offer = j->offer[t->vi] + at;
         struct tls_hello_opts h = hello_for(t->vi, offer, n);
-        enum tls_xres x = exchange(j, &h, f);
+        enum tls_xres x = exchange_patient(j, &h, f);
         long s = accepted(x, f, v, offer, n);
         if (s >= 0) {
             add_suite(j, t->vi, (uint16_t)s, at);
@@ -233,7 +250,7 @@ static void task_enum(struct ep_job *j, const struct task *t, struct tls_flight 
     memcpy(offer, j->offer[t->vi] + t->start, n * sizeof *offer);
     for (size_t round = 0; n > 0 && round <= t->len; round++) {
         struct tls_hello_opts h = hello_for(t->vi, offer, n);
-        long s = accepted(exchange(j, &h, f), f, v, offer, n);
+        long s = accepted(exchange_patient(j, &h, f), f, v, offer, n);
         if (s < 0)
             return;
         add_suite(j, t->vi, (uint16_t)s, t->start);
@@ -689,6 +706,7 @@ static void probe_endpoint(struct ep_job *j)
 out:
     free(f);
     r->connections = atomic_load(&j->conns);
+    r->max_parallel = atomic_load(&j->max_in_flight);
     r->elapsed_ms = now_ms() - t0;
 }
 
@@ -721,9 +739,12 @@ static void *endpoint_worker(void *arg)
         j->r = &p->reports[i];
         j->o = p->o;
         atomic_init(&j->conns, 0);
+        atomic_init(&j->in_flight, 0);
+        atomic_init(&j->max_in_flight, 0);
         j->net = (struct tls_net){.connect_ms = p->o->connect_ms, .read_ms = p->o->read_ms,
                                   .retries = p->o->retries, .cancel = p->o->cancel,
-                                  .connections = &j->conns};
+                                  .connections = &j->conns, .in_flight = &j->in_flight,
+                                  .max_in_flight = &j->max_in_flight};
         pthread_mutex_init(&j->mu, NULL);
         probe_endpoint(j);
         if (j->oom)

@@ -83,6 +83,9 @@ struct tls_report {
     size_t n_certs;
     uint16_t cert_version;    /* the version of the handshake it came from */
     unsigned connections;     /* TCP connections opened */
+    unsigned max_parallel;    /* the most open at once (at most conns_per_host) */
+    unsigned conn_failures;   /* connects refused or timed out after the first answer: the
+                               * sets may be incomplete when it is not 0 */
     double elapsed_ms;
 };
 

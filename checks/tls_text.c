@@ -167,6 +167,9 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
     } else {
         sbf(&b, "  Certificate: %s\n", v->cert_error);
     }
+    if (r->conn_failures)
+        sbf(&b, "  WARNING: %u connections were refused or timed out after the server had answered; "
+                "the sets above may be incomplete\n", r->conn_failures);
     if (v->caps[0])
         sbf(&b, "  Grade limited by: %s\n", v->caps);
     if (v->mozilla_gaps[0])

@@ -12,7 +12,8 @@ usage: tls_standin.py ADDR PORT CERT.der CONFIG.json LIFETIME_SECONDS
 CONFIG: {"versions": ["SSLv3", "TLSv1.0", ...], "suites": [0x000a, ...] (server order),
          "sslv2": [0x0700c0, ...], "compression": false, "reneg": true, "fallback": true,
          "server_order": true, "dh_bits": 1024,
-         "heartbeat": "vulnerable" | "patched" | absent (no heartbeat extension)}
+         "heartbeat": "vulnerable" | "patched" | absent (no heartbeat extension),
+         "stats": PATH (optional: "connections MAX-AT-ONCE" rewritten after each connection)}
 A "vulnerable" stand-in answers a heartbeat request with as many bytes as the request claims,
 all of them random: it imitates the length of a Heartbleed answer, not its contents.
 """
@@ -106,13 +107,12 @@ def answer(c):
         flight += hs(12, b"\x03\x00\x17\x41\x04" + os.urandom(64) + b"\x00\x10" + os.urandom(16))
     flight += hs(14, b"")
     c.sendall(record(22, ver, flight))
-    if hb and ver > 0x0300:
+    if hb and ver > 0x0300 and hb != "none":
         head = read_exact(c, 5)
         rec = read_exact(c, struct.unpack(">H", head[3:5])[0])
         if head[0] == 24 and rec[0] == 1 and hb == "vulnerable":
             claimed = struct.unpack(">H", rec[1:3])[0]
             c.sendall(record(24, ver, bytes([2]) + struct.pack(">H", claimed) + os.urandom(claimed + 16)))
-    time.sleep(0.05)
 
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -120,14 +120,26 @@ s.bind((addr, port))
 s.listen(32)
 s.settimeout(1)
 end = time.time() + life
+lock = threading.Lock()
+stats = {"total": 0, "now": 0, "max": 0}
 def serve(c):
     c.settimeout(5)
+    with lock:
+        stats["total"] += 1; stats["now"] += 1; stats["max"] = max(stats["max"], stats["now"])
     try:
         answer(c)
+        while c.recv(4096):  # until the client closes: the count of open connections is theirs
+            pass
     except Exception:
         pass
     finally:
         c.close()
+        with lock:
+            stats["now"] -= 1
+            if cfg.get("stats"):
+                with open(cfg["stats"] + ".tmp", "w") as f:
+                    f.write("%d %d\n" % (stats["total"], stats["max"]))
+                os.replace(cfg["stats"] + ".tmp", cfg["stats"])
 while time.time() < end:
     try:
         c, _ = s.accept()
