@@ -109,8 +109,17 @@ bool tls_service_is_tls(const struct service *s)
 static bool tls_candidate(const struct service *s, enum tls_starttls *st)
 {
     *st = STARTTLS_NONE;
+    /* Only services identified by their own answer (or named by the user): a port-number
+     * guess is no reason to talk to a port, and a scan run with --no-service-detection sends
+     * nothing beyond its connects from this module either. */
+    if (!s->method || strcmp(s->method, "port") == 0)
+        return false;
     if (tls_service_is_tls(s))
         return true;
+    /* SMTP: detection saw whether EHLO offers STARTTLS; not offered, nothing to ask. */
+    if (s->name && strcmp(s->name, "smtp") == 0 && strcmp(s->method, "user") != 0 &&
+        !(s->info && strstr(s->info, "STARTTLS offered")))
+        return false;
     static const struct {
         const char *name;
         enum tls_starttls st;
@@ -614,13 +623,13 @@ void tls_run_free(struct tls_run *run)
     memset(run, 0, sizeof *run);
 }
 
-/* As a scan's module: full depth, the scan's conversation timeout as the read deadline. */
+/* As a scan's module: full depth unless --tls quick, the scan's timeout as the read deadline. */
 static int tls_run_site(struct check_ctx *ctx, const struct host *host, const struct service *svc,
                         struct rm_err *e)
 {
     (void)host;
     (void)svc;
-    struct tls_check_opts o = {.depth = TLS_FULL, .read_ms = ctx->timeout_ms};
+    struct tls_check_opts o = {.depth = ctx->tls_quick ? TLS_QUICK : TLS_FULL, .read_ms = ctx->timeout_ms};
     return tls_check_services(ctx, &o, NULL, e);
 }
 

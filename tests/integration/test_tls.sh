@@ -520,6 +520,17 @@ run smtp-as-tls 21 --starttls none
 PORT=4433
 expect smtp-as-tls kinds "tls.unreachable"
 
+# Inside `riskmap scan`: service detection names the port https and the tls module runs on
+# it, at the depth --tls asks for.
+for depth in quick full; do
+    timeout 120 "$RISKMAP" scan "$NET.1" -p "$PORT" --checks tls --tls "$depth" -q -o "$WORK/scan-$depth" \
+        > /dev/null 2>&1
+    python3 "$WORK/facts.py" "$WORK/scan-$depth/scan.json" > "$WORK/scan-$depth.facts"
+    expect "scan-$depth" depth "$depth"
+    expect "scan-$depth" protocols "TLSv1.2,TLSv1.3"
+done
+expect scan-full suites.TLSv1.2 "$GOOD_12"
+
 # Usage errors.
 "$RISKMAP" tls --tls medium 127.0.31.1 > /dev/null 2>&1
 check "--tls medium is a usage error" test $? -eq 2

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/tls.h"
 #include "checks/tls_cert.h"
 #include "checks/tls_probe.h"
 #include "checks/tls_conn.h"
@@ -699,6 +700,37 @@ static void http_head_and_hsts(void **state)
     assert_int_equal(tls_hsts_max_age("max-age=abc"), -1);
 }
 
+/* The module talks only to services identified by their own answer: a port-table guess
+ * ("https" on 443 with method "port") gets no connection and no finding. 127.0.31.250 port 1
+ * is closed (this suite's loopback block), so the identified one is refused. */
+static void module_probes_only_identified_services(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct rm_addr a;
+    assert_int_equal(addr_parse("127.0.31.250", &a), 0);
+    struct host *h = scan_add_host(r, &a);
+    struct service *s = host_add_service(h, 1, PORT_OPEN, "https", "syn-ack", 0.1);
+    assert_int_equal(service_set(&s->method, "port"), 0);
+    struct check_ctx ctx = {.result = r};
+    struct tls_check_opts o = {.depth = TLS_QUICK, .connect_ms = 500, .read_ms = 500};
+    struct tls_run run;
+    struct rm_err e = {{0}};
+    assert_int_equal(tls_check_services(&ctx, &o, &run, &e), 0);
+    assert_int_equal(run.n, 0);
+    assert_int_equal(r->n_findings, 0);
+    tls_run_free(&run);
+    assert_int_equal(service_set(&h->services[0].method, "probe:http"), 0);
+    assert_int_equal(tls_check_services(&ctx, &o, &run, &e), 0);
+    assert_int_equal(run.n, 1);
+    assert_int_equal(r->n_findings, 1);
+    assert_string_equal(r->findings[0]->kind, "tls.unreachable");
+    assert_string_equal(finding_fact(r->findings[0], "reason"), "connection refused");
+    assert_int_equal(run.reports[0].connections, 2); /* one retry after a pause */
+    tls_run_free(&run);
+    scan_result_free(r);
+}
+
 static void starttls_names_and_ports(void **state)
 {
     (void)state;
@@ -773,6 +805,7 @@ int main(void)
         cmocka_unit_test(cert_chain_verification),
         cmocka_unit_test(grade_and_profile),
         cmocka_unit_test(http_head_and_hsts),
+        cmocka_unit_test(module_probes_only_identified_services),
         cmocka_unit_test(starttls_names_and_ports),
         cmocka_unit_test(every_tls_option_is_documented),
     };
