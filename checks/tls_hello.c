@@ -165,6 +165,16 @@ static void extensions(struct out *o, const struct tls_hello_opts *h)
         len_close(o, l, 2);
         len_close(o, e, 2);
     }
+    /* Some load balancers (F5 BIG-IP among them) hang on a ClientHello of 256 to 511 bytes;
+     * the padding extension (RFC 7685) lifts it to 512, as browsers do. The message starts at
+     * offset 0 of o. */
+    if (!o->bad && o->n >= 256 && o->n < 512) {
+        size_t pad = o->n + 4 < 512 ? 512 - o->n - 4 : 0; /* the header alone may be enough */
+        u16(o, 0x0015);
+        u16(o, (unsigned)pad);
+        for (size_t i = 0; i < pad; i++)
+            u8(o, 0);
+    }
     len_close(o, all, 2);
 }
 

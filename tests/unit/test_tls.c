@@ -224,6 +224,26 @@ static void hello_sslv3_fallback_deflate(void **state)
     assert_int_equal(tls_build_client_hello(&h, b, sizeof b), 0);
 }
 
+/* No hello is 256 to 511 bytes long (without the record header): the padding extension lifts
+ * those to 512. */
+static void hello_avoids_the_f5_lengths(void **state)
+{
+    (void)state;
+    static uint16_t suites[200];
+    for (size_t i = 0; i < 200; i++)
+        suites[i] = (uint16_t)(0xC000 + i);
+    for (size_t n = 1; n <= 200; n++) {
+        struct tls_hello_opts h = {.version = TLS_V12, .suites = suites, .n_suites = n, .sni = "a.test"};
+        uint8_t b[4096];
+        size_t len = tls_build_client_hello(&h, b, sizeof b);
+        assert_true(len > 5);
+        assert_false(len - 5 >= 256 && len - 5 < 512);
+        struct hello_view v;
+        view_hello(b, len, &v); /* still well-formed */
+        assert_int_equal(v.n_suites, n);
+    }
+}
+
 static void hello_long_offer_is_split_into_records(void **state)
 {
     (void)state;
@@ -794,6 +814,7 @@ int main(void)
         cmocka_unit_test(hello_tls12_carries_what_was_asked),
         cmocka_unit_test(hello_tls13_has_versions_and_key_share),
         cmocka_unit_test(hello_sslv3_fallback_deflate),
+        cmocka_unit_test(hello_avoids_the_f5_lengths),
         cmocka_unit_test(hello_long_offer_is_split_into_records),
         cmocka_unit_test(sslv2_hello_layout),
         cmocka_unit_test(parse_tls12_ecdhe_flight),
