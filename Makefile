@@ -28,7 +28,7 @@ else
 Q := @
 endif
 
-PKGS := libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8
+PKGS := libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8 libarchive
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -60,6 +60,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/fuzz/%)
 INTEG    := $(sort $(wildcard tests/integration/test_*.sh))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(O)/tools/%)
 
 ifeq ($(O),build)
 RISKMAP_BIN := riskmap
@@ -120,8 +122,15 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-integration: $(RISKMAP_BIN)
-	@set -e; for t in $(INTEG); do echo "== $$t"; RISKMAP=$(abspath $(RISKMAP_BIN)) sh $$t; done
+# Test tools (tests/tools/): helpers the integration tests run, such as a packet capture.
+$(O)/tools/%: tests/tools/%.c $(O)/libriskmap.a $(O)/.flags
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libriskmap.a $(LIBS)
+
+integration: $(RISKMAP_BIN) $(TOOL_BIN)
+	@set -e; for t in $(INTEG); do echo "== $$t"; RISKMAP=$(abspath $(RISKMAP_BIN)) \
+	    RISKMAP_TOOLS=$(abspath $(O)/tools) sh $$t; done
 
 # The suite one build runs: unit tests, then integration tests against that build's binary.
 check-core: unit integration
@@ -167,6 +176,7 @@ demo: deps
 bench: all
 	@bash bench/portscan.sh
 	@bash bench/synscan.sh
+	@bash bench/service.sh
 
 install: $(RISKMAP_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

@@ -17,8 +17,9 @@
 #
 # Phase 1 scans the whole /24, phase 2 the two firewalled hosts alone, each with
 #   nmap -sT -n -Pn -T4 --top-ports 1000 TARGET -oX FILE
-#   riskmap scan TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
-# (nmap -sT without -sV does no service detection either; that comparison is a separate one)
+#   riskmap scan -sT -Pn TARGET --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
+# (nmap -sT without -sV does no service detection either; that comparison is a separate one;
+# -sT and -Pn pin what riskmap does as root by default since discovery and -sS came).
 # alternating, RUNS times each, every run bounded by `timeout 300`. riskmap's default rate is
 # a polite 2000 connects/s for small-office networks; -T4 is nmap's aggressive template, so the
 # benchmark lifts riskmap's limit too (--rate 0). It prints median wall times, the ratio
@@ -28,83 +29,39 @@
 # 2-core machine anything else running skews the wall times (the CPU times much less).
 #
 # Environment: RUNS (5), SEED (2), RISKMAP (./riskmap of this checkout), NMAP (nmap),
-# RISKMAP_EXTRA (extra riskmap options, e.g. "--threads 2"), KEEP=1 keeps the work directory.
+# RISKMAP_EXTRA (extra riskmap options, e.g. "--threads 2"), KEEP=1 keeps the work directory,
+# BENCH_NET (127.0.30: the lab's /24, any 127.x.y; its nftables table is then named
+# riskmap_bench_127_x_y). The shared setup is bench/lib.sh.
 # Exit status: 0 when both tools found identical open sets equal to the lab's, 1 when not,
 # 2 when something needed is missing.
 set -eu
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-5}
-SEED=${SEED:-2}
-RISKMAP=${RISKMAP:-$root/riskmap}
-NMAP=${NMAP:-nmap}
-RISKMAP_EXTRA=${RISKMAP_EXTRA:-}
-NET=127.0.30
-LAB_HOSTS=20
-TABLE=riskmap_bench
-TOP=1000
 TIMEOUT=300
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
+bench_init riskmap-bench 5
+RISKMAP_EXTRA=${RISKMAP_EXTRA:-}
+bench_net 127.0.30
+LAB_HOSTS=20
+TABLE=riskmap_bench # another lab /24 (BENCH_NET) gets a table of its own
+[ "$NET" = 127.0.30 ] || TABLE=riskmap_bench_$(echo "$NET" | tr . _)
+TOP=1000
 LAB_LIFETIME=$((RUNS * 4 * TIMEOUT + 600)) # upper bound; stopped by PID long before
 
-die() { echo "bench: $*" >&2; exit 2; }
-
-case $RUNS in '' | *[!0-9]*) die "RUNS must be a positive number" ;; esac
-if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 100 ]; then die "RUNS must be 1..100"; fi
-[ -x "$RISKMAP" ] || die "$RISKMAP not built (run make)"
-for t in "$NMAP" python3 timeout ss; do
-    command -v "$t" >/dev/null 2>&1 || die "$t not found (contrib/install-deps.sh installs it)"
-done
-[ -x /usr/bin/time ] || die "/usr/bin/time not found (Debian package time; contrib/install-deps.sh)"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-bench.XXXXXX")
-lab_pid=""
-tool_pid=""
 table_made=0
-
-cleanup() {
-    trap - EXIT INT TERM HUP
-    if [ -n "$tool_pid" ]; then # a timed run in flight: timeout passes TERM to its group
-        kill -TERM "$tool_pid" 2>/dev/null || true
-        wait "$tool_pid" 2>/dev/null || true
-    fi
-    if [ -n "$lab_pid" ]; then
-        kill -TERM "$lab_pid" 2>/dev/null || true
-        wait "$lab_pid" 2>/dev/null || true
-        lab_pid=""
-    fi
+drop_table() {
     if [ "$table_made" = 1 ]; then
         nft delete table inet "$TABLE" 2>/dev/null || echo "bench: could not delete nftables table inet $TABLE" >&2
         table_made=0
     fi
-    if [ "${KEEP:-0}" = 1 ]; then
-        echo "bench: work directory kept: $work"
-    else
-        rm -rf "$work"
-    fi
 }
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM HUP
+bench_on_cleanup drop_table
 
 # ---- the lab ----------------------------------------------------------------------------
 # Nothing of ours may already be here: another bench run, or a leftover table.
-if ss -Hltn | awk '{print $4}' | grep -q "^$NET\."; then
-    die "something already listens in $NET.0/24 (another bench running?)"
-fi
-
-# nmap's top 1000 TCP ports, in riskmap's generated copy of nmap-services' order (the port
-# lists the two tools actually scanned are compared again after the runs).
-awk '/top_ports_by_freq\[\] = \{/ {on = 1; next} on && /\};/ {exit}
-     on { gsub(/[ ,]+/, " "); for (i = 1; i <= NF; i++) print $i }' \
-    "$root/scanner/top_ports.c" | head -n "$TOP" > "$work/top.txt"
-[ "$(wc -l < "$work/top.txt")" -eq "$TOP" ] || die "cannot read the top $TOP ports from scanner/top_ports.c"
-
-# Ports taken by someone else on a wildcard address or in our /24: a listener there would
-# collide with ours, or answer for every address.
-ss -Hltn | awk '{print $4}' | awk -v net="$NET." '
-    { p = $0; sub(/.*:/, "", p); a = $0; sub(/:[^:]*$/, "", a); gsub(/[][]/, "", a)
-      if (a == "0.0.0.0" || a == "*" || a == "::" || index(a, net) == 1) print p }' \
-    | sort -un > "$work/busy.txt"
+bench_net_free "$NET"
+bench_top_ports "$TOP"
+bench_busy_ports "$NET"
 
 fw=0
 if [ "$(id -u)" != 0 ]; then
@@ -140,44 +97,10 @@ if [ "$(id -u)" != 0 ]; then
     echo "bench: not root: the lab uses only ports from $low up"
 fi
 
-python3 - "$work" "$SEED" "$NET" "$LAB_HOSTS" "$low" "$fw" <<'EOF'
-import random, sys
-work, seed, net, nhosts, low = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-fw = sys.argv[6] == "1"
-top = [int(x) for x in open(f"{work}/top.txt")]
-busy = {int(x) for x in open(f"{work}/busy.txt") if x.strip()}
-pool = [p for p in top if p not in busy and p >= low]
-rng = random.Random(seed)
-lab, hidden = [], []
-for h in range(1, nhosts + 1):
-    for p in sorted(rng.sample(pool, rng.randint(1, 50))):
-        lab.append(f"{net}.{h}:{p}")
-for h in (201, 202):  # behind the nftables rules: must be found closed or filtered, never open
-    ports = sorted(rng.sample(pool, 5))  # drawn either way, so the lab does not depend on fw
-    if fw:
-        hidden.extend(f"{net}.{h}:{p}" for p in ports)
-open(f"{work}/lab.txt", "w").write("\n".join(lab) + "\n")
-open(f"{work}/endpoints.txt", "w").write("\n".join(lab + hidden) + "\n")
-EOF
+bench_port_lab "$NET" "$LAB_HOSTS" "$low" "$fw"
 n_lab=$(wc -l < "$work/lab.txt")
-
-# shellcheck disable=SC2046
-python3 "$root/tests/lab/listen.py" --pidfile "$work/lab.pid" --log "$work/lab.log" \
-    --lifetime "$LAB_LIFETIME" --backlog 1024 $(cat "$work/endpoints.txt") \
-    > "$work/listen.out" 2>&1 &
-lab_pid=$! # ours from here on: cleanup stops it
-i=0
-while [ ! -s "$work/lab.pid" ]; do
-    if ! kill -0 "$lab_pid" 2>/dev/null; then
-        cat "$work/listen.out" >&2
-        die "the lab listener failed to start"
-    fi
-    i=$((i + 1))
-    [ $i -le 200 ] || die "the lab listener did not start within 20 s"
-    sleep 0.1
-done
-[ "$(cat "$work/lab.pid")" = "$lab_pid" ] || die "the pidfile names $(cat "$work/lab.pid"), not our listener $lab_pid"
-n_listening=$(ss -Hltn | awk -v net="$NET." 'index($4, net) == 1' | wc -l)
+bench_listen "$work/endpoints.txt" "$LAB_LIFETIME"
+n_listening=$(bench_count_listening "$NET")
 n_endpoints=$(wc -l < "$work/endpoints.txt")
 [ "$n_listening" -eq "$n_endpoints" ] || die "$n_listening sockets listen in $NET.0/24, expected $n_endpoints"
 
@@ -185,35 +108,17 @@ n_endpoints=$(wc -l < "$work/endpoints.txt")
 # run TOOL PHASE N TARGET: one bounded run; wall seconds go to PHASE.TOOL.times, peak RSS
 # (KiB), user and system CPU seconds to PHASE.TOOL.rss.
 run() {
-    local tool=$1 ph=$2 n=$3 target=$4 out t0 t1 rc
+    local tool=$1 ph=$2 n=$3 target=$4 out
     out="$work/$ph.$tool.$n"
-    t0=$(date +%s.%N)
-    # In the background and waited for, so that Ctrl-C reaches our trap at once (timeout puts
-    # the tool in a process group of its own, which the terminal's SIGINT does not reach).
     if [ "$tool" = nmap ]; then
-        timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
-            "$NMAP" -sT -n -Pn -T4 --top-ports "$TOP" "$target" -oX "$out.xml" \
-            > "$out.stdout" 2>&1 &
+        bench_timed "$ph.$tool" "$n" "$tool" 8 "$tool run $n on $target" -- \
+            "$NMAP" -sT -n -Pn -T4 --top-ports "$TOP" "$target" -oX "$out.xml"
     else
         # shellcheck disable=SC2086
-        timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
-            "$RISKMAP" scan "$target" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
-            --no-service-detection $RISKMAP_EXTRA -q -o "$out.d" > "$out.stdout" 2>&1 &
+        bench_timed "$ph.$tool" "$n" "$tool" 8 "$tool run $n on $target" -- \
+            "$RISKMAP" scan -sT -Pn "$target" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
+            --no-service-detection $RISKMAP_EXTRA -q -o "$out.d"
     fi
-    tool_pid=$!
-    rc=0
-    wait "$tool_pid" || rc=$?
-    tool_pid=""
-    t1=$(date +%s.%N)
-    if [ $rc != 0 ]; then
-        echo "bench: $tool run $n on $target failed (exit $rc):" >&2
-        tail -n 5 "$out.stdout" >&2
-        [ $rc = 124 ] && echo "bench: (killed after ${TIMEOUT}s)" >&2
-        exit 1
-    fi
-    echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$work/$ph.$tool.times"
-    tail -n 1 "$out.rss" >> "$work/$ph.$tool.rss"
-    printf '  %-8s run %d: %6.2f s\n' "$tool" "$n" "$(tail -n 1 "$work/$ph.$tool.times")"
 }
 
 phase() {
@@ -227,10 +132,7 @@ phase() {
     done
 }
 
-echo "riskmap port-scan benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "machine: $(nproc) CPU(s), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "nmap: $("$NMAP" --version | head -n 1)"
-echo "riskmap: $("$RISKMAP" --version)"
+bench_banner "riskmap port-scan benchmark"
 echo "lab: $n_lab open ports on $NET.1-$LAB_HOSTS (seed $SEED), listener PID $lab_pid"
 echo "note: riskmap runs with --rate 0 (its default is a polite 2000/s) against nmap's aggressive -T4"
 [ -n "$RISKMAP_EXTRA" ] && echo "note: extra riskmap options: $RISKMAP_EXTRA"

@@ -9,42 +9,25 @@
 # else listens on (wildcard or in 127.0.30.0/24). No nftables hosts here.
 # Each round runs, in this order, bounded by `timeout 300`:
 #   nmap -sS -n -Pn -T4 --top-ports 1000 127.0.30.0/24 -oX FILE
-#   riskmap scan -sS 127.0.30.0/24 --top-ports 1000 --rate 0 --no-service-detection -q -o DIR
+#   riskmap scan -sS -Pn 127.0.30.0/24 --top-ports 1000 --rate 0 --no-service-detection -q -o DIR
 #   nmap -sT -n -Pn -T4 --top-ports 1000 127.0.30.0/24 -oX FILE
-#   riskmap scan -sT 127.0.30.0/24 --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
+#   riskmap scan -sT -Pn 127.0.30.0/24 --top-ports 1000 --rate 0 --max-concurrency 2048 --no-service-detection -q -o DIR
 # RUNS rounds (default 3). It prints median wall and CPU times, the ratios nmap/riskmap for
 # each scan type, whether all four found the identical open set (and the lab's), and the
 # tx_packets of every interface but lo before and after: raw packets must stay on lo, and the
 # benchmark fails if the other interfaces sent more than TX_MAX (300) packets meanwhile.
 #
-# Environment: RUNS (3), SEED (2), RISKMAP (./riskmap), NMAP (nmap), TX_MAX (300), KEEP=1.
+# Environment: RUNS (3), SEED (2), RISKMAP (./riskmap), NMAP (nmap), TX_MAX (300), KEEP=1,
+# BENCH_NET (127.0.30: the lab's /24, any 127.x.y). The shared setup is bench/lib.sh.
 # Exit: 0 when every open set equals the lab's and the tx check holds, 1 when not, 2 when
 # something needed is missing.
 set -eu
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-3}
-SEED=${SEED:-2}
-RISKMAP=${RISKMAP:-$root/riskmap}
-NMAP=${NMAP:-nmap}
-TX_MAX=${TX_MAX:-300}
-NET=127.0.30
-LAB_HOSTS=20
-TOP=1000
 TIMEOUT=300
-LAB_LIFETIME=$((RUNS * 4 * TIMEOUT + 600))
-
-die() { echo "bench: $*" >&2; exit 2; }
-
-case $RUNS in '' | *[!0-9]*) die "RUNS must be a positive number" ;; esac
-if [ "$RUNS" -lt 1 ] || [ "$RUNS" -gt 100 ]; then die "RUNS must be 1..100"; fi
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 [ "$(id -u)" = 0 ] || die "needs root (SYN scans use raw sockets)"
-[ -x "$RISKMAP" ] || die "$RISKMAP not built (run make)"
-for t in "$NMAP" python3 timeout ss; do
-    command -v "$t" >/dev/null 2>&1 || die "$t not found (contrib/install-deps.sh installs it)"
-done
-[ -x /usr/bin/time ] || die "/usr/bin/time not found (Debian package time)"
-
+TX_MAX=${TX_MAX:-300}
 tx_other() { # total tx_packets over every interface but lo
     local t=0 f dev
     for f in /sys/class/net/*/statistics/tx_packets; do
@@ -55,104 +38,43 @@ tx_other() { # total tx_packets over every interface but lo
     echo "$t"
 }
 TX0=$(tx_other)
+bench_init riskmap-synbench 3
+bench_net 127.0.30
+LAB_HOSTS=20
+TOP=1000
+LAB_LIFETIME=$((RUNS * 4 * TIMEOUT + 600))
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-synbench.XXXXXX")
-lab_pid=""
-tool_pid=""
-cleanup() {
-    trap - EXIT INT TERM HUP
-    if [ -n "$tool_pid" ]; then
-        kill -TERM "$tool_pid" 2>/dev/null || true
-        wait "$tool_pid" 2>/dev/null || true
-    fi
-    if [ -n "$lab_pid" ]; then
-        kill -TERM "$lab_pid" 2>/dev/null || true
-        wait "$lab_pid" 2>/dev/null || true
-    fi
-    if [ "${KEEP:-0}" = 1 ]; then echo "bench: work directory kept: $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM HUP
-
-# ---- the lab (as bench/portscan.sh) -------------------------------------------------------
-if ss -Hltn | awk '{print $4}' | grep -q "^$NET\."; then
-    die "something already listens in $NET.0/24 (another bench running?)"
-fi
-awk '/top_ports_by_freq\[\] = \{/ {on = 1; next} on && /\};/ {exit}
-     on { gsub(/[ ,]+/, " "); for (i = 1; i <= NF; i++) print $i }' \
-    "$root/scanner/top_ports.c" | head -n "$TOP" > "$work/top.txt"
-[ "$(wc -l < "$work/top.txt")" -eq "$TOP" ] || die "cannot read the top $TOP ports from scanner/top_ports.c"
-ss -Hltn | awk '{print $4}' | awk -v net="$NET." '
-    { p = $0; sub(/.*:/, "", p); a = $0; sub(/:[^:]*$/, "", a); gsub(/[][]/, "", a)
-      if (a == "0.0.0.0" || a == "*" || a == "::" || index(a, net) == 1) print p }' \
-    | sort -un > "$work/busy.txt"
-python3 - "$work" "$SEED" "$NET" "$LAB_HOSTS" <<'EOF'
-import random, sys
-work, seed, net, nhosts = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
-top = [int(x) for x in open(f"{work}/top.txt")]
-busy = {int(x) for x in open(f"{work}/busy.txt") if x.strip()}
-pool = [p for p in top if p not in busy]
-rng = random.Random(seed)
-lab = []
-for h in range(1, nhosts + 1):
-    for p in sorted(rng.sample(pool, rng.randint(1, 50))):
-        lab.append(f"{net}.{h}:{p}")
-open(f"{work}/lab.txt", "w").write("\n".join(lab) + "\n")
-EOF
+# ---- the lab (as bench/portscan.sh, without the firewalled hosts) -------------------------
+bench_net_free "$NET"
+bench_top_ports "$TOP"
+bench_busy_ports "$NET"
+bench_port_lab "$NET" "$LAB_HOSTS" 0 0
 n_lab=$(wc -l < "$work/lab.txt")
-# shellcheck disable=SC2046
-python3 "$root/tests/lab/listen.py" --pidfile "$work/lab.pid" --log "$work/lab.log" \
-    --lifetime "$LAB_LIFETIME" --backlog 1024 $(cat "$work/lab.txt") > "$work/listen.out" 2>&1 &
-lab_pid=$!
-i=0
-while [ ! -s "$work/lab.pid" ]; do
-    kill -0 "$lab_pid" 2>/dev/null || { cat "$work/listen.out" >&2; die "the lab listener failed to start"; }
-    i=$((i + 1)); [ $i -le 200 ] || die "the lab listener did not start within 20 s"
-    sleep 0.1
-done
-n_listening=$(ss -Hltn | awk -v net="$NET." 'index($4, net) == 1' | wc -l)
+bench_listen "$work/lab.txt" "$LAB_LIFETIME"
+n_listening=$(bench_count_listening "$NET")
 [ "$n_listening" -eq "$n_lab" ] || die "$n_listening sockets listen in $NET.0/24, expected $n_lab"
 
 # ---- the runs -----------------------------------------------------------------------------
 TARGET="$NET.0/24"
 run() { # run TOOL N: TOOL is nmap-sS, riskmap-sS, nmap-sT or riskmap-sT
-    local tool=$1 n=$2 out t0 t1 rc
+    local tool=$1 n=$2 out
     out="$work/$tool.$n"
-    t0=$(date +%s.%N)
     case $tool in
     nmap-sS | nmap-sT)
-        timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
-            "$NMAP" "${tool#nmap}" -n -Pn -T4 --top-ports "$TOP" "$TARGET" -oX "$out.xml" \
-            > "$out.stdout" 2>&1 & ;;
+        bench_timed "$tool" "$n" "$tool" 11 "$tool run $n" -- \
+            "$NMAP" "${tool#nmap}" -n -Pn -T4 --top-ports "$TOP" "$TARGET" -oX "$out.xml" ;;
     riskmap-sS)
-        timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
-            "$RISKMAP" scan -sS "$TARGET" --top-ports "$TOP" --rate 0 --no-service-detection \
-            -q -o "$out.d" > "$out.stdout" 2>&1 & ;;
+        bench_timed "$tool" "$n" "$tool" 11 "$tool run $n" -- \
+            "$RISKMAP" scan -sS -Pn "$TARGET" --top-ports "$TOP" --rate 0 --no-service-detection \
+            -q -o "$out.d" ;;
     riskmap-sT)
-        timeout "$TIMEOUT" /usr/bin/time -f "%M %U %S" -o "$out.rss" \
-            "$RISKMAP" scan -sT "$TARGET" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
-            --no-service-detection -q -o "$out.d" > "$out.stdout" 2>&1 & ;;
+        bench_timed "$tool" "$n" "$tool" 11 "$tool run $n" -- \
+            "$RISKMAP" scan -sT -Pn "$TARGET" --top-ports "$TOP" --rate 0 --max-concurrency 2048 \
+            --no-service-detection -q -o "$out.d" ;;
     esac
-    tool_pid=$!
-    rc=0
-    wait "$tool_pid" || rc=$?
-    tool_pid=""
-    t1=$(date +%s.%N)
-    if [ $rc != 0 ]; then
-        echo "bench: $tool run $n failed (exit $rc):" >&2
-        tail -n 5 "$out.stdout" >&2
-        exit 1
-    fi
-    echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >> "$work/$tool.times"
-    tail -n 1 "$out.rss" >> "$work/$tool.rss"
-    printf '  %-11s run %d: %6.2f s\n' "$tool" "$n" "$(tail -n 1 "$work/$tool.times")"
 }
 
-echo "riskmap SYN-scan benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "machine: $(nproc) CPU(s), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "nmap: $("$NMAP" --version | head -n 1)"
-echo "riskmap: $("$RISKMAP" --version)"
+bench_banner "riskmap SYN-scan benchmark"
 echo "lab: $n_lab open ports on $NET.1-$LAB_HOSTS (seed $SEED), listener PID $lab_pid"
 echo "== $TARGET, top $TOP ports, $RUNS rounds, alternating"
 n=1

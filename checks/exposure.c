@@ -3,7 +3,7 @@
  * caches reachable from the network, mail without STARTTLS, and ports outside an allow-list.
  *
  * Most judgements read what service detection already recorded (name, product, info and the
- * evidence bytes). SMB is judged from detection's evidence, its answers to an SMB2 NEGOTIATE
+ * evidence bytes), UDP services included (SNMP, DNS: scanner/udpprobe.h). SMB is judged from detection's evidence, its answers to an SMB2 NEGOTIATE
  * (signing required or not) and to an SMB1 NEGOTIATE (SMB1 accepted or not), parsed with
  * scanner/probe_proto.h; RDP findings carry whether detection saw NLA required. Two need a conversation of their own, each one connection with a deadline of
  * ctx->timeout_ms and at most EXPO_MAX_READ bytes read, recorded as new evidence:
@@ -51,6 +51,11 @@ enum {
     K_UNEXPECTED,
     K_SMB_V1,
     K_SMB_SIGNING,
+    K_MONGO_NOAUTH,
+    K_SNMP_PUBLIC,
+    K_LDAP_ANON_READ,
+    K_LDAP_ROOTDSE,
+    K_DNS_VERSION,
 };
 
 static const struct finding_kind exposure_kinds[] = {
@@ -84,6 +89,16 @@ static const struct finding_kind exposure_kinds[] = {
                   .summary = "SMB server accepts SMB1 (NT LM 0.12): the protocol of EternalBlue and WannaCry"},
     [K_SMB_SIGNING] = {.id = "svc.smb.signing-off", .severity = SEV_MEDIUM,
                        .summary = "SMB signing is not required: sessions can be relayed or tampered with"},
+    [K_MONGO_NOAUTH] = {.id = "svc.mongodb.noauth", .severity = SEV_CRITICAL,
+                        .summary = "MongoDB lists its databases without authentication"},
+    [K_SNMP_PUBLIC] = {.id = "svc.snmp.default-community", .severity = SEV_HIGH,
+                       .summary = "SNMP answers the default community \"public\" (UDP 161)"},
+    [K_LDAP_ANON_READ] = {.id = "svc.ldap.anonymous-read", .severity = SEV_LOW,
+                          .summary = "LDAP lets anonymous clients read the directory's entries"},
+    [K_LDAP_ROOTDSE] = {.id = "svc.ldap.rootdse", .severity = SEV_INFO,
+                        .summary = "LDAP root DSE readable without a bind (naming contexts, versions)"},
+    [K_DNS_VERSION] = {.id = "svc.dns.version-disclosed", .severity = SEV_LOW,
+                       .summary = "DNS server discloses its software and version (version.bind)"},
 };
 
 extern const struct check check_exposure;
@@ -136,8 +151,9 @@ static struct finding *emit(struct check_ctx *ctx, int k, const struct host *hos
         return NULL;
     char port[8];
     snprintf(port, sizeof port, "%u", (unsigned)svc->port);
-    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
-        finding_add_fact(f, "protocol", "tcp") < 0 ||
+    if ((svc->proto == SVC_UDP && finding_set_protocol(f, "udp") < 0) ||
+        finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
+        finding_add_fact(f, "protocol", svc_proto_name(svc->proto)) < 0 ||
         finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0)
         return NULL;
     if (svc->product && finding_add_fact(f, "product", svc->product) < 0)
@@ -665,7 +681,8 @@ static int simple(struct check_ctx *ctx, const struct host *host, const struct s
                   const char *v1, const char *key_fact, struct rm_err *e)
 {
     char title[200];
-    snprintf(title, sizeof title, "%s (port %u)", what, (unsigned)svc->port);
+    snprintf(title, sizeof title, "%s (%sport %u)", what, svc->proto == SVC_UDP ? "UDP " : "",
+             (unsigned)svc->port);
     struct finding *f = emit(ctx, kind, host, svc, title, detail);
     if (!f || (k1 && v1 && finding_add_fact(f, k1, v1) < 0) ||
         (key_fact && finding_set_key_fact(f, key_fact) < 0))
@@ -686,6 +703,108 @@ static const char *db_family(const struct service *svc)
         if (strcmp(svc->name, map[i][0]) == 0)
             return map[i][1];
     return NULL;
+}
+
+/* The text after `key` in info up to the next ';' (trimmed, bounded) into out; NULL if absent. */
+static const char *info_field(const char *info, const char *key, char *out, size_t cap)
+{
+    const char *p = info ? strstr(info, key) : NULL;
+    if (!p || cap == 0)
+        return NULL;
+    p += strlen(key);
+    size_t k = 0;
+    while (*p && *p != ';' && k + 1 < cap)
+        out[k++] = *p++;
+    out[k] = '\0';
+    return out;
+}
+
+/* MongoDB: reachable is a database exposure; detection's listDatabases, answered without
+ * credentials (info "authentication none"), is the data itself open to anyone. */
+static int check_mongodb(struct check_ctx *ctx, const struct host *host, const struct service *svc,
+                         struct rm_err *e)
+{
+    if (simple(ctx, host, svc, K_DB, "Database server reachable",
+               "A database accepts connections from this network, so its data is one "
+               "stolen or weak password away from being copied. Let only the "
+               "application servers that need it connect, through a firewall rule.",
+               "database", "MongoDB", "database", e) < 0)
+        return -1;
+    if (!has_ci(svc->info, "authentication none"))
+        return 0;
+    return simple(ctx, host, svc, K_MONGO_NOAUTH, "MongoDB open without authentication",
+                  "This MongoDB server lists its databases to anyone who connects, without a "
+                  "user or password: every document in it can be read, changed or deleted (and "
+                  "is routinely held to ransom). Enable authorization (security.authorization) "
+                  "and let only the application servers connect.",
+                  "authentication", "none", NULL, e);
+}
+
+/* SNMP: the UDP stage asked with the community "public"; an answer means it was accepted. */
+static int check_snmp(struct check_ctx *ctx, const struct host *host, const struct service *svc,
+                      struct rm_err *e)
+{
+    char comm[64], vers[16];
+    if (!info_field(svc->info, "community ", comm, sizeof comm) || strcmp(comm, "public") != 0)
+        return 0;
+    char title[200];
+    snprintf(title, sizeof title, "SNMP default community \"public\" accepted (UDP port %u)",
+             (unsigned)svc->port);
+    struct finding *f = emit(ctx, K_SNMP_PUBLIC, host, svc, title,
+                             "This device answers SNMP requests made with the factory-default "
+                             "community \"public\", which works like a published password: "
+                             "anyone on the network can read its configuration, interfaces, "
+                             "routes and often the software it runs, and a read-write default "
+                             "lets them change it. Change the community to a long secret, or "
+                             "better, use SNMPv3 with authentication, and allow only the "
+                             "monitoring server.");
+    if (!f || finding_add_fact(f, "community", "public") < 0 ||
+        (info_field(svc->info, "SNMP ", vers, sizeof vers) &&
+         finding_add_fact(f, "snmp_versions", vers) < 0) ||
+        finding_set_key_fact(f, "community") < 0)
+        return FAIL_OOM();
+    finding_fingerprint(f);
+    return 0;
+}
+
+/* LDAP: detection searched the root DSE anonymously, then the first naming context. */
+static int check_ldap(struct check_ctx *ctx, const struct host *host, const struct service *svc,
+                      struct rm_err *e)
+{
+    char naming[128], read[8], detail[640];
+    bool ctxs = info_field(svc->info, "naming context ", naming, sizeof naming) && naming[0];
+    if (ctxs && simple(ctx, host, svc, K_LDAP_ROOTDSE, "LDAP root DSE readable without a bind",
+                       "The directory's root entry answers anonymous clients with its naming "
+                       "contexts and supported versions. That is normal for LDAP and useful "
+                       "to an attacker mapping the network; it is recorded for the inventory.",
+                       "naming_context", naming, NULL, e) < 0)
+        return -1;
+    if (info_field(svc->info, "anonymous read ", read, sizeof read) && strcmp(read, "yes") == 0) {
+        snprintf(detail, sizeof detail,
+                 "Anyone who can reach this LDAP server can read the directory under %s without "
+                 "logging in: user names, groups and whatever else it holds, the first step of "
+                 "most password-guessing attacks. Require a bind for reads (e.g. \"olcRequires: "
+                 "authc\" or an access rule \"by anonymous auth\").", ctxs ? naming : "its base");
+        return simple(ctx, host, svc, K_LDAP_ANON_READ, "LDAP directory readable anonymously",
+                      detail, "naming_context", ctxs ? naming : NULL, NULL, e);
+    }
+    return 0;
+}
+
+/* DNS: detection asked version.bind (CHAOS TXT); an answer names the server software. */
+static int check_dns(struct check_ctx *ctx, const struct host *host, const struct service *svc,
+                     struct rm_err *e)
+{
+    char ver[128];
+    if (!info_field(svc->info, "version.bind: ", ver, sizeof ver) || !ver[0])
+        return 0;
+    char detail[400];
+    snprintf(detail, sizeof detail,
+             "This DNS server tells anyone who asks for version.bind that it runs \"%s\", which "
+             "lets an attacker pick the exploits for that exact version. Hide it (dnsmasq: "
+             "--no-ident; BIND: version \"none\"; Unbound: hide-version: yes).", ver);
+    return simple(ctx, host, svc, K_DNS_VERSION, "DNS server discloses its version", detail,
+                  "version_bind", ver, NULL, e);
 }
 
 /* SMB: judged from detection's evidence, the answer to SMB2 NEGOTIATE followed by the answer
@@ -742,7 +861,8 @@ static int exposure_run(struct check_ctx *ctx, const struct host *host, const st
     const struct evidence *ev = svc_evidence(ctx, svc);
     int rc = 0;
 
-    if (ctx->allowed_ports && !allowed(ctx, svc->port)) {
+    /* The allow-list is in -p syntax: TCP ports. UDP services have kinds of their own. */
+    if (ctx->allowed_ports && svc->proto == SVC_TCP && !allowed(ctx, svc->port)) {
         char detail[400];
         snprintf(detail, sizeof detail,
                  "Port %u (%s) is open but is not on the list of ports this network is meant to "
@@ -783,6 +903,16 @@ static int exposure_run(struct check_ctx *ctx, const struct host *host, const st
                     "gets in, through guessed or stolen passwords. Put it behind a VPN or a "
                     "remote-access gateway with multi-factor authentication.", "nla", nla, NULL,
                     e);
+    } else if (svc->proto == SVC_UDP) {
+        /* UDP services come from the UDP stage, identified by their own answer. */
+        if (strcmp(name, "snmp") == 0 && detected(svc))
+            rc = check_snmp(ctx, host, svc, e);
+        else if (strcmp(name, "domain") == 0 && detected(svc))
+            rc = check_dns(ctx, host, svc, e);
+    } else if (strcmp(name, "mongodb") == 0 && detected(svc)) {
+        rc = check_mongodb(ctx, host, svc, e);
+    } else if ((strcmp(name, "ldap") == 0 || strcmp(name, "ldaps") == 0) && detected(svc)) {
+        rc = check_ldap(ctx, host, svc, e);
     } else if (db_family(svc)) {
         if (!has_ci(svc->info, "connections from this address refused"))
             rc = simple(ctx, host, svc, K_DB, "Database server reachable",

@@ -98,6 +98,13 @@ int finding_set_hostname(struct finding *f, const char *hostname)
     return replace_str(&f->hostname, hostname);
 }
 
+int finding_set_protocol(struct finding *f, const char *protocol)
+{
+    if (!f->port)
+        return -1;
+    return replace_str(&f->protocol, protocol);
+}
+
 int finding_set_key_fact(struct finding *f, const char *key)
 {
     return replace_str(&f->key_fact, key);

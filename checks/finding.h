@@ -46,7 +46,7 @@ struct finding {
     struct rm_addr addr;
     char *hostname; /* may be NULL */
     uint16_t port;  /* 0 when the finding is about the host or the site */
-    char *protocol; /* "tcp", or NULL with port 0 */
+    char *protocol; /* "tcp" (finding_new's default) or "udp", or NULL with port 0 */
     struct fact *facts;
     size_t n_facts;
     char **refs;
@@ -65,6 +65,8 @@ void finding_free(struct finding *f);
 /* Setters copy; each returns 0 or -1 on allocation failure. */
 int finding_set_detail(struct finding *f, const char *detail);
 int finding_set_hostname(struct finding *f, const char *hostname);
+/* "tcp" or "udp"; only for a finding about a port. */
+int finding_set_protocol(struct finding *f, const char *protocol);
 int finding_add_fact(struct finding *f, const char *key, const char *value);
 int finding_add_ref(struct finding *f, const char *ref);
 int finding_add_evidence_id(struct finding *f, const char *id);

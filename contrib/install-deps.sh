@@ -20,7 +20,8 @@ sslscan"
 # starting).
 BENCH="nmap nftables time testssl.sh"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
-SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp"
+SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp slapd snmpd
+dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools"
 
 missing=""
 for p in $BUILD $TEST $BENCH $SERVERS; do
@@ -68,7 +69,10 @@ for p in $missing; do
     redis-server) svc=redis-server ;;
     memcached) svc=memcached ;;
     vsftpd) svc=vsftpd ;;
-    *) continue ;;
+    slapd) svc=slapd ;;
+    snmpd) svc=snmpd ;;
+    chrony) svc=chrony ;;
+    *) continue ;; # dnsmasq-base has no service of its own
     esac
     if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
         systemctl disable --now "$svc" >/dev/null 2>&1 || true

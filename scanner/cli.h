@@ -11,10 +11,12 @@ enum {
     EXIT_FINDINGS = 1,
     EXIT_USAGE = 2,
     EXIT_RUNTIME = 3,
+    EXIT_LOCKED = 4, /* another run holds the client's data directory (scanner/datadir.h) */
 };
 
 int cmd_scan(int argc, char **argv, struct rm_err *e);
 int cmd_checks(int argc, char **argv, struct rm_err *e);
+int cmd_evidence(int argc, char **argv, struct rm_err *e);
 int cmd_tls(int argc, char **argv, struct rm_err *e);
 
 #endif

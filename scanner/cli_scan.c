@@ -1,5 +1,6 @@
 /* `riskmap scan`: scope -> port scan -> checks -> scan result document. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -14,8 +15,11 @@
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
+#include "scanner/datadir.h"
 #include "scanner/detect.h"
+#include "scanner/discover.h"
 #include "scanner/help.h"
+#include "scanner/history.h"
 #include "scanner/ndjson.h"
 #include "scanner/options.h"
 #include "scanner/portscan.h"
@@ -23,8 +27,10 @@
 #include "scanner/ports.h"
 #include "scanner/progress.h"
 #include "scanner/result.h"
+#include "scanner/scanlog.h"
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
+#include "scanner/udpprobe.h"
 
 /* Set by the signal handler (a lock-free atomic store is async-signal-safe), read by every
  * worker thread. */
@@ -91,8 +97,8 @@ struct scan_ui {
     struct progress_line progress;
     const struct scope *scope;
     int verbose;
-    FILE *log; /* NULL with -q */
-    bool drop;        /* root running -sS: become --user once the raw sockets are open */
+    struct scanlog log;
+    bool drop;        /* running as root: become --user once the raw sockets are open */
     bool drop_failed; /* the drop was attempted and failed: stop, do nothing more */
     uid_t uid;        /* --user's ids, looked up before the scan */
     gid_t gid;
@@ -100,15 +106,19 @@ struct scan_ui {
     bool debug_privs; /* --debug-privs */
 };
 
+static void ui_say(struct scan_ui *ui, enum scanlog_level lv, const char *msg)
+{
+    pthread_mutex_lock(&ui->lock);
+    if (scanlog_plain(&ui->log))
+        progress_clear(&ui->progress);
+    scanlog_write(&ui->log, lv, msg);
+    pthread_mutex_unlock(&ui->lock);
+}
+
+/* The engines' decisions: shown with -v, always in an unattended log. */
 static void ui_log(const char *msg, void *arg)
 {
-    struct scan_ui *ui = arg;
-    if (!ui->log || !ui->verbose)
-        return;
-    pthread_mutex_lock(&ui->lock);
-    progress_clear(&ui->progress);
-    fprintf(ui->log, "riskmap: %s\n", msg);
-    pthread_mutex_unlock(&ui->lock);
+    ui_say(arg, SCANLOG_INFO, msg);
 }
 
 static void ui_host_up(const struct host *h, void *arg)
@@ -140,10 +150,10 @@ static void ui_port_open(const struct host *h, const struct service *s, void *ar
             ndjson_emit(ui->stream, "port_open", o);
         }
     }
-    if (ui->log && ui->verbose >= 2) {
+    if (ui->log.verbose >= 1) {
         char msg[96];
         snprintf(msg, sizeof msg, "open %s port %u (rtt %.3f ms)", addr, (unsigned)s->port, s->rtt_ms);
-        ui_log(msg, ui);
+        ui_say(ui, SCANLOG_DEBUG, msg);
     }
 }
 
@@ -155,7 +165,8 @@ static void ui_tick(const struct portscan_progress *p, void *arg)
     pthread_mutex_unlock(&ui->lock);
 }
 
-/* The SYN engine has opened its raw socket and capture: nothing has been sent or read yet. */
+/* Discovery and the SYN engine have opened their raw sockets and captures: nothing has been
+ * sent or read yet. */
 static int ui_opened(void *arg, struct rm_err *e)
 {
     struct scan_ui *ui = arg;
@@ -165,11 +176,18 @@ static int ui_opened(void *arg, struct rm_err *e)
             ui->drop_failed = true;
             return -1;
         }
-        snprintf(msg, sizeof msg, "raw socket and capture open; root dropped: now %s (uid %u, "
+        snprintf(msg, sizeof msg, "raw sockets and captures open; root dropped: now %s (uid %u, "
                  "gid %u), no supplementary groups, no capabilities", ui->user,
                  (unsigned)ui->uid, (unsigned)ui->gid);
-    } else
-        snprintf(msg, sizeof msg, "not running as root: --user %s has no effect", ui->user);
+    } else {
+        bool had = false;
+        if (privs_drop_caps(&had, e) < 0) {
+            ui->drop_failed = true;
+            return -1;
+        }
+        snprintf(msg, sizeof msg, "not running as root: --user %s has no effect%s", ui->user,
+                 had ? "; capabilities dropped once the raw sockets were open" : "");
+    }
     ui_log(msg, ui);
     if (ui->debug_privs && ui->stream) {
         char u[128], g[128], gr[128], cap[128];
@@ -193,6 +211,34 @@ static void ui_finding(const struct finding *f, size_t index, void *arg)
     struct scan_ui *ui = arg;
     if (ui->stream)
         ndjson_emit(ui->stream, "finding", result_finding_json(f, index));
+}
+
+/* The host with address a among the first n hosts, which are in ascending order. */
+static struct host *find_sorted(struct host *hosts, size_t n, const struct rm_addr *a)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = addr_cmp(&hosts[mid].addr, a);
+        if (c == 0)
+            return &hosts[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static bool scope_has_ipv6(const struct scope *s)
+{
+    struct scope_iter it;
+    struct rm_addr a;
+    scope_iter_init(&it, s);
+    while (scope_iter_next(&it, &a))
+        if (a.family == AF_INET6)
+            return true;
+    return false;
 }
 
 static int build_scope(const struct scan_opts *o, struct scope *s, struct rm_err *e)
@@ -295,11 +341,56 @@ static int fill_meta(struct scan_result *r, const struct scan_opts *o, const str
     st->max_timeout_ms = o->max_timeout_ms;
     st->seed = o->seed;
     st->scan_type = strdup(o->scan_type == SCAN_TYPE_SYN ? "syn" : "connect");
+    if (o->no_discovery)
+        st->discovery = strdup("off");
     return m->id && m->riskmap_version && m->started_utc && m->operator_name &&
                    m->scanner_host && m->command_line && st->ports_spec && st->ports_scanned ? 0 : -1;
 }
 
-static void print_summary(FILE *out, const struct scan_result *r)
+/* One line for logs and cron mail: hosts, open ports, findings by severity, what is new since
+ * the previous scan of the data directory, the run's duration, and completeness. */
+static void summary_line(const struct scan_result *r, const struct history *h, double secs,
+                         char *out, size_t cap)
+{
+    unsigned counts[SEV_CRITICAL + 1] = {0};
+    for (size_t i = 0; i < r->n_findings; i++)
+        counts[r->findings[i]->severity]++;
+    char news[64];
+    if (h->have)
+        snprintf(news, sizeof news, "%zu new since the last scan", history_count_new(h, r));
+    else
+        snprintf(news, sizeof news, "no earlier scan to compare");
+    snprintf(out, cap,
+             "summary: scan %s: %llu host(s) up of %llu address(es), %llu open port(s), %zu "
+             "finding(s) (critical %u, high %u, medium %u, low %u, info %u), %s, %.1f s, %s%s",
+             r->meta.id ? r->meta.id : "?", (unsigned long long)r->meta.stats.hosts_up,
+             (unsigned long long)r->meta.settings.address_count,
+             (unsigned long long)r->meta.stats.open, r->n_findings, counts[SEV_CRITICAL],
+             counts[SEV_HIGH], counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], news, secs,
+             r->meta.complete ? "complete" : "INCOMPLETE: ",
+             r->meta.complete ? "" : (r->meta.incomplete_reason ? r->meta.incomplete_reason : "?"));
+}
+
+/* Without root (or when the committer is not used): what the committer does after the rename. */
+static int publish_scan(const char *data_dir, const char *name, unsigned keep, struct scan_ui *ui,
+                        struct rm_err *e)
+{
+    int fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return rm_errf(e, "%s: %s", data_dir, strerror(errno));
+    unsigned pruned = 0;
+    int err_no;
+    int rc = datadir_publish(fd, name, keep, &pruned, &err_no, e);
+    close(fd);
+    if (rc == 0 && pruned) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "retention (--keep %u): removed %u older scan(s)", keep, pruned);
+        ui_say(ui, SCANLOG_INFO, msg);
+    }
+    return rc;
+}
+
+static void print_summary(FILE *out, const struct scan_result *r, const struct history *hist)
 {
     char addr[RM_ADDRSTRLEN];
     for (size_t i = 0; i < r->n_hosts; i++) {
@@ -311,7 +402,7 @@ static void print_summary(FILE *out, const struct scan_result *r)
         for (size_t k = 0; k < h->n_services; k++) {
             const struct service *s = &h->services[k];
             char port[16];
-            snprintf(port, sizeof port, "%u/tcp", (unsigned)s->port);
+            snprintf(port, sizeof port, "%u/%s", (unsigned)s->port, svc_proto_name(s->proto));
             fprintf(out, "  %-10s %-8s %-12s %s%s%s", port, port_state_name(s->state),
                     s->name ? s->name : "unknown", s->product ? s->product : "",
                     s->version ? " " : "", s->version ? s->version : "");
@@ -333,6 +424,9 @@ static void print_summary(FILE *out, const struct scan_result *r)
             (unsigned long long)st->open, (unsigned long long)st->closed,
             (unsigned long long)st->filtered, r->n_findings, counts[SEV_CRITICAL], counts[SEV_HIGH],
             counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], st->duration_s);
+    if (hist->have)
+        fprintf(out, "riskmap: %zu finding(s) new since the last scan (%s)\n",
+                history_count_new(hist, r), hist->scan_id ? hist->scan_id : "?");
 }
 
 static int dry_run(const struct scan_opts *o, const struct scope *s, const struct portlist *pl,
@@ -347,6 +441,13 @@ static int dry_run(const struct scan_opts *o, const struct scope *s, const struc
         printf("%s%s%s\n", addr_str(&a, buf, sizeof buf), name ? " " : "", name ? name : "");
     }
     uint64_t pairs = scope_count(s) * pl->n;
+    if (o->no_discovery)
+        printf("riskmap: dry run: no host discovery (-Pn): every address is port-scanned\n");
+    else
+        printf("riskmap: dry run: host discovery first (%s); only hosts that answer are "
+               "port-scanned, so the figures below are an upper bound\n",
+               geteuid() == 0 ? "ICMP echo and timestamp, TCP SYN 443 and ACK 80, ARP on the "
+                                "local segment" : "TCP connect pings to 80 and 443");
     if (o->scan_type == SCAN_TYPE_SYN)
         printf("riskmap: dry run: %llu address(es) x %zu port(s) = %llu SYN probes (raw socket, "
                "one thread) at %s; nothing sent\n",
@@ -385,6 +486,16 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scope *scope = scope_new();
     struct portlist pl = {0};
     struct portlist allowed = {0}; /* --allowed-ports */
+    struct portlist alive = {0};   /* --alive-ports */
+    struct discover *disc = NULL;
+    bool discovered = false;
+    struct discovery found = {0};
+    struct syn_prep *prep = NULL;
+    struct scope *alive_scope = NULL;
+    struct datadir_lock lock = {.fd = -1};
+    struct history hist = {0};
+    bool publish = false; /* the scan lives in --data-dir: move `latest` once committed */
+    double t_start = mono_ms();
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     struct privs_committer committer = {.sock = -1, .fd = -1};
@@ -410,6 +521,25 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         rm_errf(e, "option --allowed-ports: %s", msg);
         goto out;
     }
+    if (o.alive_ports) {
+        if (ports_parse(o.alive_ports, &alive, e) < 0) {
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            rm_errf(e, "option --alive-ports: %s", msg);
+            goto out;
+        }
+        if (alive.n > DISC_MAX_ALIVE_PORTS) {
+            rm_errf(e, "option --alive-ports: %zu ports; at most %u are probed during discovery",
+                    alive.n, DISC_MAX_ALIVE_PORTS);
+            goto out;
+        }
+    }
+    /* The SYN scan is the default for root: faster, half-open, and root has what it needs.
+     * It speaks IPv4 only, so a scope with IPv6 addresses keeps the connect scan. */
+    bool v6 = false;
+    if (o.scan_type == SCAN_TYPE_DEFAULT)
+        o.scan_type = geteuid() == 0 && !(v6 = scope_has_ipv6(scope)) ? SCAN_TYPE_SYN
+                                                                        : SCAN_TYPE_CONNECT;
     unsigned threads = o.threads ? o.threads : default_threads();
     if (!o.seed_set)
         o.seed = random64();
@@ -418,14 +548,74 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     }
 
-    /* Root running the SYN scan becomes --user once the raw sockets are open (ui_opened). */
+    /* Root becomes --user once the raw sockets are open (ui_opened), before anything is sent. */
     ui.user = o.user;
     ui.debug_privs = o.debug_privs;
-    ui.drop = o.scan_type == SCAN_TYPE_SYN && geteuid() == 0;
+    ui.drop = geteuid() == 0;
     if (ui.drop && privs_lookup(o.user, &ui.uid, &ui.gid, e) < 0)
         goto out;
 
+    if (o.keep && !o.data_dir) {
+        rm_errf(e, "option --keep: only with --data-dir (it prunes that directory's scans)");
+        goto out;
+    }
     rc = EXIT_RUNTIME;
+    /* The log first (into the data directory for --cron), so that even "another run holds
+     * the lock" is logged where the operator looks. */
+    const char *log_dest = o.log;
+    char logpath[PATH_MAX];
+    if (o.data_dir && datadir_prepare(o.data_dir, e) < 0)
+        goto out;
+    if (!log_dest && o.cron) {
+        if (o.data_dir) {
+            snprintf(logpath, sizeof logpath, "%s/logs/riskmap.log", o.data_dir);
+            log_dest = logpath;
+        } else
+            log_dest = "syslog";
+    }
+    if (scanlog_open(&ui.log, log_dest, o.quiet, o.verbose, e) < 0)
+        goto out;
+    ui.verbose = o.verbose;
+    ui.progress.out = (!o.quiet && !o.cron && isatty(STDERR_FILENO)) ? stderr : NULL;
+    if (o.data_dir) {
+        bool stale = false;
+        char prev[256];
+        int lr = datadir_lock(o.data_dir, &lock, &stale, prev, sizeof prev, e);
+        if (lr != 0) {
+            rc = lr == 1 ? EXIT_LOCKED : EXIT_RUNTIME;
+            goto out;
+        }
+        if (stale) {
+            char msg[400];
+            snprintf(msg, sizeof msg, "the lock of %s was left by a run that did not finish (%s); "
+                     "taken over", o.data_dir, prev);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
+        char prevscan[PATH_MAX];
+        struct rm_err he = {{0}};
+        /* Read before root is dropped: earlier results are root's, 0600. */
+        if (datadir_latest(o.data_dir, prevscan, sizeof prevscan) == 0 &&
+            history_load(&hist, prevscan, &he) < 0) {
+            char msg[sizeof he.msg + 64];
+            snprintf(msg, sizeof msg, "previous scan unreadable, every finding counts as new: %s",
+                     he.msg);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
+    }
+
+    r = scan_result_new();
+    if (!r || fill_meta(r, &o, scope, &pl, argc, argv, threads) < 0) {
+        rm_errf(e, "out of memory");
+        goto out;
+    }
+    char scandir[PATH_MAX], scan_name[DATADIR_NAME_MAX];
+    if (o.data_dir && !o.output_dir) {
+        if (datadir_new_scan(o.data_dir, r->meta.id, scan_name, e) < 0)
+            goto out;
+        snprintf(scandir, sizeof scandir, "%s/scans/%s", o.data_dir, scan_name);
+        o.output_dir = scandir;
+        publish = true;
+    }
     if (o.output_dir) {
         if ((size_t)snprintf(path, sizeof path, "%s/scan.json", o.output_dir) >= sizeof path) {
             rm_errf(e, "output directory path too long");
@@ -434,22 +624,16 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         if (make_dirs(o.output_dir, 0700, e) < 0)
             goto out;
         /* After the drop no name can be made in the directory root created: the temporary
-         * file is created now and a root helper renames it at the end (scanner/privs.h). */
-        if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600, e) < 0)
+         * file is created now and a root helper renames it at the end (scanner/privs.h),
+         * and moves the data directory's `latest` and prunes old scans, which need root too. */
+        struct privs_publish pub = {.data_dir = o.data_dir, .scan_name = scan_name, .keep = o.keep};
+        if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600,
+                                             publish ? &pub : NULL, e) < 0)
             goto out;
     }
     ui.scope = scope;
-    ui.verbose = o.verbose;
-    ui.log = o.quiet ? NULL : stderr;
-    ui.progress.out = (!o.quiet && isatty(STDERR_FILENO)) ? stderr : NULL;
     if (o.ndjson && !(ui.stream = ndjson_open(o.ndjson, e)))
         goto out;
-
-    r = scan_result_new();
-    if (!r || fill_meta(r, &o, scope, &pl, argc, argv, threads) < 0) {
-        rm_errf(e, "out of memory");
-        goto out;
-    }
     if (o.verbose) {
         char msg[200];
         snprintf(msg, sizeof msg, "%llu address(es) in scope, %zu port(s) each; rate %g/s%s; "
@@ -485,21 +669,102 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     };
     static struct portscan_progress prog;
     memset(&prog, 0, sizeof prog);
-    ui.progress.start_ms = mono_ms();
+    bool syn = o.scan_type == SCAN_TYPE_SYN;
+    struct discover_cfg dcfg = {
+        .scope = scope, .alive_ports = alive.ports, .n_alive_ports = alive.n, .rate = o.rate,
+        .retries = o.retries, .initial_timeout_ms = o.timeout_ms, .min_timeout_ms = o.min_timeout_ms,
+        .max_timeout_ms = o.max_timeout_ms, .max_concurrency = o.max_concurrency,
+        .threads = threads, .cancel = &cancelled,
+    };
+    /* Everything raw is opened first, then root is dropped, then packets flow. */
+    if (!o.no_discovery) {
+        const char *note = NULL;
+        if (!(disc = discover_open(&dcfg, &note, e)))
+            goto restore;
+        if (note) /* said once, also without -v: fewer probe kinds find fewer hosts */
+            ui_say(&ui, SCANLOG_WARNING, note);
+    }
+    if (syn && !(prep = synscan_prepare(scope, e)))
+        goto restore;
+    if (ui_opened(&ui, e) < 0)
+        goto restore; /* possibly still partly root: nothing more */
+
     /* From here on, a failure does not lose what was found: the document is still written,
      * marked incomplete with the reason, and the exit status says runtime failure. */
     struct rm_err failure = {{0}};
-    /* The connect scan stays the default until the SYN scan is the root default. */
-    bool syn = o.scan_type == SCAN_TYPE_SYN;
+    bool failed = false;
+    if (disc) {
+        struct portscan_progress dprog;
+        memset(&dprog, 0, sizeof dprog);
+        ui.progress.start_ms = mono_ms();
+        ui.progress.discovery = 1;
+        failed = discover_run(disc, &ev, &dprog, &found, &failure) < 0;
+        /* Its capture buffer is not needed any more: give the memory back now. */
+        discover_close(disc);
+        disc = NULL;
+        discovered = true;
+        progress_clear(&ui.progress);
+        ui.progress.discovery = 0;
+        r->meta.settings.discovery = strdup(found.method);
+        char msg[160];
+        snprintf(msg, sizeof msg, "host discovery: %zu of %llu host(s) up, %llu probe(s), %.2f s",
+                 found.n_hosts, (unsigned long long)found.hosts_total,
+                 (unsigned long long)found.probes_sent, found.duration_s);
+        ui_log(msg, &ui);
+        if (!failed && !cancelled && found.n_hosts && !(alive_scope = discovery_scope(&found, &failure)))
+            failed = true;
+    }
+    if (o.alive_ports)
+        r->meta.settings.alive_ports = ports_ranges(&alive);
+    ui.progress.start_ms = mono_ms();
     if (syn)
         ui_log("SYN scan (-sS): raw socket and libpcap; --threads and --max-concurrency do not "
                "apply", &ui);
-    bool failed = (syn ? synscan_run : portscan_run)(&cfg, &ev, &prog, r, &failure) < 0;
+    else if (v6)
+        ui_log("connect scan: IPv6 addresses in scope, and the SYN scan is IPv4 only", &ui);
+    cfg.scope = discovered ? alive_scope : scope;
+    if (!failed && !cancelled && cfg.scope) {
+        failed = (syn ? synscan_run_prepared(&cfg, prep, &ev, &prog, r, &failure)
+                      : portscan_run(&cfg, &ev, &prog, r, &failure)) < 0;
+    } else if (!failed && !cancelled) {
+        /* Nobody answered discovery: nothing to port-scan, and that is a complete answer. */
+        r->meta.complete = true;
+        r->meta.stats.duration_s = found.duration_s;
+    }
     progress_clear(&ui.progress);
-    if (ui.drop_failed) {
-        /* Possibly still partly root: no detection, no checks, no output; just stop. */
-        *e = failure;
-        goto restore;
+    if (discovered) {
+        /* A host is alive if discovery or the port scan says so; discovery says how. */
+        scan_sort_hosts(r);
+        size_t n0 = r->n_hosts;
+        for (size_t i = 0; i < found.n_hosts; i++) {
+            const struct discovered *x = &found.hosts[i];
+            struct host *h = find_sorted(r->hosts, n0, &x->addr);
+            bool added = !h;
+            if (!h && !(h = scan_add_host(r, &x->addr))) {
+                rm_errf(&failure, "out of memory");
+                failed = true;
+                break;
+            }
+            if (h->rtt_ms < 0 || h->n_open + h->n_closed == 0)
+                h->rtt_ms = x->rtt_ms;
+            service_set(&h->reason, x->reason);
+            if (x->has_mac) {
+                char mac[18];
+                snprintf(mac, sizeof mac, "%02x:%02x:%02x:%02x:%02x:%02x", x->mac[0], x->mac[1],
+                         x->mac[2], x->mac[3], x->mac[4], x->mac[5]);
+                service_set(&h->mac, mac);
+            }
+            if (added) {
+                /* Alive, but no port answered: every port scanned was silent (or, in an
+                 * interrupted scan, not decided; the document then says incomplete). The
+                 * stream has not seen the host yet. */
+                h->n_filtered = r->meta.stats.ports_done ? (uint32_t)pl.n : 0;
+                ui_host_up(h, &ui);
+            }
+        }
+        r->meta.stats.hosts_up = r->n_hosts;
+        r->meta.stats.probes_sent += found.probes_sent;
+        r->meta.stats.duration_s += found.duration_s;
     }
 
     scan_sort_hosts(r);
@@ -515,6 +780,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
             .max_bytes = DETECT_DEF_MAX_BYTES, .cancel = &cancelled,
         };
         if (detect_services(r, &dopt, &failure) < 0)
+            failed = true;
+    }
+    if (!o.no_service_detection && !o.no_udp && !cancelled && !failed) {
+        struct udp_opts uopt = {.retries = o.retries, .cancel = &cancelled};
+        char msg[128];
+        snprintf(msg, sizeof msg, "UDP stage: %s to %zu host(s) up (--no-udp skips it)",
+                 udp_probe_list(), r->n_hosts);
+        ui_log(msg, &ui);
+        if (udp_probe_hosts(r, &uopt, &failure) < 0)
             failed = true;
     }
 
@@ -548,8 +822,12 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         free(text);
         if (wr < 0)
             goto restore;
-    } else if (o.output_dir && result_write(r, path, e) < 0)
-        goto restore;
+    } else if (o.output_dir) {
+        if (result_write(r, path, e) < 0)
+            goto restore;
+        if (publish && publish_scan(o.data_dir, scan_name, o.keep, &ui, e) < 0)
+            goto restore;
+    }
     if (ui.stream) {
         cJSON *p = cJSON_CreateObject();
         cJSON_AddStringToObject(p, "scan_id", r->meta.id);
@@ -562,10 +840,15 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     }
     /* With --ndjson - standard output is the event stream: keep the summary out of it. */
     bool stdout_is_stream = o.ndjson && strcmp(o.ndjson, "-") == 0;
-    if (!stdout_is_stream)
-        print_summary(stdout, r);
+    char line[600];
+    summary_line(r, &hist, (mono_ms() - t_start) / 1000.0, line, sizeof line);
+    ui_say(&ui, SCANLOG_INFO, line);
+    if (o.cron) /* cron mails standard output: one line, the log has the rest */
+        printf("%s\n", line);
+    else if (!stdout_is_stream)
+        print_summary(stdout, r, &hist);
     else if (!o.quiet)
-        print_summary(stderr, r);
+        print_summary(stderr, r, &hist);
     if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {
@@ -586,7 +869,12 @@ restore:
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 out:
+    if (rc != EXIT_DONE && rc != EXIT_FINDINGS && e->msg[0] && ui.log.kind != SCANLOG_PLAIN)
+        scanlog_write(&ui.log, SCANLOG_ERROR, e->msg);
     privs_committer_abort(&committer);
+    datadir_unlock(&lock);
+    history_free(&hist);
+    scanlog_close(&ui.log);
     if (ndjson_close(ui.stream) < 0 && rc == EXIT_DONE) {
         rm_errf(e, "%s: writing the event stream failed", o.ndjson);
         rc = EXIT_RUNTIME;
@@ -594,6 +882,11 @@ out:
     scan_result_free(r);
     ports_free(&pl);
     ports_free(&allowed);
+    ports_free(&alive);
+    discover_close(disc);
+    discovery_free(&found);
+    synscan_prep_free(prep);
+    scope_free(alive_scope);
     scope_free(scope);
     scan_opts_free(&o);
     return rc;

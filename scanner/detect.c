@@ -17,14 +17,25 @@
 #include <openssl/ssl.h>
 
 #include "scanner/detect.h"
+#include "scanner/probe_dns.h"
+#include "scanner/probe_ldap.h"
+#include "scanner/probe_mongo.h"
+#include "scanner/probe_mssql.h"
 #include "scanner/probe_proto.h"
 
 /* ---- probe plans ------------------------------------------------------------------------- */
 
-enum probe { P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_SMB1, P_RDP_TLS };
-/* P_SMB1 and P_RDP_TLS are second conversations of the smb and rdp probes, never plan steps. */
-static const char *const probe_names[] = {"banner", "http",  "redis", "memcached", "postgres",
-                                          "smb",    "rdp",   "smb",   "rdp"};
+#define DNS_TCP_ID 0x524d /* "RM": the id of our version.bind query over TCP */
+
+enum probe {
+    P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_MSSQL, P_MONGO, P_LDAP,
+    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS,
+};
+/* P_SMB1, P_RDP_TLS and P_LDAP_BASE are second requests of the smb, rdp and ldap probes,
+ * never plan steps. */
+static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres",
+                                          "smb", "rdp", "mssql", "mongodb", "ldap",
+                                          "smb", "rdp", "ldap", "dns"};
 
 struct step {
     enum probe probe;
@@ -50,11 +61,17 @@ static const struct plan plan_memcached = {"memcached", {{P_MEMCACHED, false}}, 
 static const struct plan plan_postgres = {"postgres", {{P_POSTGRES, false}}, 1};
 static const struct plan plan_smb = {"smb", {{P_SMB, false}}, 1};
 static const struct plan plan_rdp = {"rdp", {{P_RDP, false}}, 1};
+static const struct plan plan_mssql = {"mssql", {{P_MSSQL, false}}, 1};
+static const struct plan plan_mongo = {"mongodb", {{P_MONGO, false}}, 1};
+static const struct plan plan_ldap = {"ldap", {{P_LDAP, false}}, 1};
+static const struct plan plan_ldaps = {"tls:ldap", {{P_LDAP, true}}, 1};
+/* DNS over TCP: the UDP stage's version.bind query with the two-byte length in front. */
+static const struct plan plan_dns = {"dns", {{P_DNS, false}}, 1};
 static const struct plan plan_unknown = {
     "banner,http,tls:http", {{P_BANNER, false}, {P_HTTP, false}, {P_HTTP, true}}, 3};
 
 static const uint16_t tls_http_ports[] = {443, 4443, 8443, 9443, 10443, 0};
-static const uint16_t tls_banner_ports[] = {465, 563, 636, 990, 992, 993, 995, 0};
+static const uint16_t tls_banner_ports[] = {465, 563, 990, 992, 993, 995, 0};
 static const uint16_t http_ports[] = {80,   81,   591,  3000, 5000, 5601, 7080, 8000, 8008,
                                       8080, 8081, 8088, 8888, 9000, 9090, 9200, 0};
 /* Servers that speak first: their banner says who they are. */
@@ -89,6 +106,16 @@ static const struct plan *plan_for(uint16_t port)
         return &plan_smb;
     if (port == 3389)
         return &plan_rdp;
+    if (port == 1433)
+        return &plan_mssql;
+    if (port == 27017 || port == 27018 || port == 27019)
+        return &plan_mongo;
+    if (port == 389)
+        return &plan_ldap;
+    if (port == 53)
+        return &plan_dns;
+    if (port == 636)
+        return &plan_ldaps;
     return &plan_unknown;
 }
 
@@ -144,6 +171,7 @@ struct conn {
     int fd;
     SSL *ssl;
     bool eof;
+    bool reset; /* the peer reset the connection (or the TLS layer failed) */
 };
 
 enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1 };
@@ -274,6 +302,7 @@ static ssize_t conn_read_some(struct conn *cn, unsigned char *buf, size_t cap, i
             return 0;
         }
         cn->eof = true;
+        cn->reset = err != SSL_ERROR_ZERO_RETURN;
         return -1;
     }
     ssize_t n = recv(cn->fd, buf, cap, 0);
@@ -282,6 +311,7 @@ static ssize_t conn_read_some(struct conn *cn, unsigned char *buf, size_t cap, i
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return 0;
     cn->eof = true;
+    cn->reset = n < 0;
     return -1;
 }
 
@@ -301,6 +331,16 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
         return tpkt_complete(d, n);
     case P_MEMCACHED:
         return n >= 2 && d[n - 2] == '\r' && d[n - 1] == '\n';
+    case P_MSSQL:
+        return tds_complete(d, n);
+    case P_MONGO:
+        return mongo_complete(d, n);
+    case P_LDAP:
+        return ldap_complete(d, n, 1);
+    case P_LDAP_BASE:
+        return ldap_complete(d, n, 2);
+    case P_DNS:
+        return n >= 2 && n >= 2 + ((size_t)d[0] << 8 | d[1]);
     case P_REDIS: {
         if (n < 2 || d[n - 2] != '\r' || d[n - 1] != '\n')
             return false;
@@ -380,6 +420,7 @@ struct job {
     unsigned char *ev; /* malloc'd response bytes, or NULL */
     size_t ev_len;
     bool oom;
+    char outcome[160]; /* why the last step named nothing: for an unidentified service */
 };
 
 static size_t build_probe(enum probe p, const struct job *j, char *out, size_t cap)
@@ -418,6 +459,22 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
         return rdp_request(RDP_PROTO_SSL | RDP_PROTO_HYBRID, (unsigned char *)out, cap);
     case P_RDP_TLS:
         return rdp_request(RDP_PROTO_SSL, (unsigned char *)out, cap);
+    case P_MSSQL:
+        return mssql_prelogin_request((unsigned char *)out, cap);
+    case P_MONGO:
+        return mongo_ismaster_request(1, (unsigned char *)out, cap);
+    case P_LDAP:
+        return ldap_search_request(1, "", (unsigned char *)out, cap);
+    case P_LDAP_BASE:
+        return 0; /* built by ldap_talk: its base comes from the first answer */
+    case P_DNS: {
+        size_t q = cap > 2 ? dns_version_query(DNS_TCP_ID, (unsigned char *)out + 2, cap - 2) : 0;
+        if (q == 0 || q > 0xffff)
+            return 0;
+        out[0] = (char)(q >> 8);
+        out[1] = (char)q;
+        return q + 2;
+    }
     }
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
@@ -627,6 +684,90 @@ static size_t vnc_details(const struct ctx *c, struct job *j, struct conn *cn,
     return n;
 }
 
+/* One more request on the same connection; its answer is appended to buf after n (its
+ * completeness judged on its own bytes). Returns the new length. */
+static size_t ask(const struct ctx *c, struct conn *cn, enum probe p, const unsigned char *req,
+                  size_t rl, unsigned char *buf, size_t n, double deadline, double grace)
+{
+    if (rl == 0 || n >= c->max_bytes || conn_write(c, cn, req, rl, deadline) != C_OK)
+        return n;
+    return n + conn_read(c, cn, p, buf + n, c->max_bytes - n, 0, deadline, grace);
+}
+
+/* MongoDB: after the isMaster answer (buf[0, n)), buildInfo for the version and
+ * listDatabases, whose refusal for want of authentication (or answer) says whether the
+ * server lets anyone in. OP_MSG for wire version 6 (3.6) and up, which 6.0 and later
+ * require; OP_QUERY below. Read-only commands: nothing changes on the server. */
+static size_t mongo_talk(const struct ctx *c, struct conn *cn, unsigned char *buf, size_t n,
+                         double deadline, double grace, char *text, size_t cap, size_t *tl)
+{
+    struct mongo_info mi;
+    *tl = 0;
+    if (!mongo_parse(buf, n, NULL, 0, NULL, 0, &mi))
+        return n;
+    bool op_msg = mi.max_wire >= 6;
+    unsigned char req[128];
+    size_t hn = n;
+    n = ask(c, cn, P_MONGO, req, mongo_command_request(2, "buildInfo", op_msg, req, sizeof req),
+            buf, n, deadline, grace);
+    size_t bn = n - hn;
+    n = ask(c, cn, P_MONGO, req,
+            mongo_command_request(3, "listDatabases", op_msg, req, sizeof req), buf, n,
+            deadline, grace);
+    size_t dn = n - hn - bn;
+    mongo_parse(buf, hn, buf + hn, bn, buf + hn + bn, dn, &mi);
+    *tl = mongo_describe(&mi, text, cap);
+    return n;
+}
+
+/* LDAP: the root DSE answer is in buf[0, n); when it names a naming context, a base search of
+ * that entry (no attributes) tells whether anonymous clients can read the directory. */
+static size_t ldap_talk(const struct ctx *c, struct conn *cn, unsigned char *buf, size_t n,
+                        double deadline, double grace, char *text, size_t cap, size_t *tl)
+{
+    struct ldap_search root, base;
+    *tl = 0;
+    if (!ldap_parse_search(buf, n, 1, &root))
+        return n;
+    bool asked = false;
+    if (root.done && root.n_naming > 0) {
+        unsigned char req[400];
+        size_t before = n;
+        n = ask(c, cn, P_LDAP_BASE, req, ldap_search_request(2, root.naming[0], req, sizeof req),
+                buf, n, deadline, grace);
+        asked = n > before && ldap_parse_search(buf + before, n - before, 2, &base);
+    }
+    *tl = ldap_describe(&root, asked ? &base : NULL, text, cap);
+    return n;
+}
+
+/* The binary protocols whose answers are parsed, then described as "key: value" text that the
+ * signature table matches (see the top of service-signatures.txt). Returns the new length of
+ * buf; *tl the length of the text (0: not that protocol). */
+static size_t decode_talk(const struct ctx *c, struct conn *cn, enum probe p, unsigned char *buf,
+                          size_t n, double deadline, double grace, char *text, size_t cap,
+                          size_t *tl)
+{
+    *tl = 0;
+    if (p == P_MSSQL) {
+        struct mssql_prelogin pl;
+        if (mssql_parse_prelogin(buf, n, &pl))
+            *tl = mssql_describe(&pl, text, cap);
+        return n;
+    }
+    if (p == P_MONGO)
+        return mongo_talk(c, cn, buf, n, deadline, grace, text, cap, tl);
+    if (p == P_LDAP)
+        return ldap_talk(c, cn, buf, n, deadline, grace, text, cap, tl);
+    if (p == P_DNS) {
+        struct dns_reply r;
+        if (n >= 2 && dns_parse_reply(buf + 2, n - 2, DNS_TCP_ID, &r) == 1)
+            *tl = dns_describe(&r, text, cap);
+        return n;
+    }
+    return n;
+}
+
 /* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, or C_FAIL. */
 static int run_step(const struct ctx *c, struct job *j, const struct step *st, bool known_port,
                     unsigned char *buf)
@@ -639,11 +780,19 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     if (grace > 500)
         grace = 500;
     struct conn cn;
+    const char *pname = probe_names[st->probe];
+    const char *over = st->tls ? " over TLS" : "";
     int rc = conn_open(c, &j->addr, j->port, deadline, &cn);
-    if (rc != C_OK)
+    if (rc != C_OK) {
+        snprintf(j->outcome, sizeof j->outcome, rc == C_REFUSED
+                 ? "connection refused (the port closed after the port scan)"
+                 : "no connection within %.0f ms", c->timeout_ms);
         return rc;
+    }
     if (st->tls) {
         if (conn_tls(c, &cn, j->sni, deadline) != C_OK) {
+            snprintf(j->outcome, sizeof j->outcome, "TLS handshake failed or did not finish "
+                     "within %.0f ms", c->timeout_ms);
             conn_close(&cn);
             return C_FAIL;
         }
@@ -652,6 +801,8 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     char req[512];
     size_t rl = build_probe(st->probe, j, req, sizeof req);
     if (rl && conn_write(c, &cn, req, rl, deadline) != C_OK) {
+        snprintf(j->outcome, sizeof j->outcome, "connection closed or reset while sending the "
+                 "%s probe%s", pname, over);
         conn_close(&cn);
         return C_FAIL;
     }
@@ -661,10 +812,20 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         read_deadline = start + c->timeout_ms / 2;
     size_t n = conn_read(c, &cn, st->probe, buf, c->max_bytes, 0, read_deadline, grace);
     if (n == 0) {
+        if (cancelled(c))
+            snprintf(j->outcome, sizeof j->outcome, "interrupted");
+        else if (cn.reset)
+            snprintf(j->outcome, sizeof j->outcome, "connection reset before any answer to "
+                     "the %s probe%s", pname, over);
+        else if (cn.eof)
+            snprintf(j->outcome, sizeof j->outcome, "connection closed without an answer to "
+                     "the %s probe%s", pname, over);
+        else
+            snprintf(j->outcome, sizeof j->outcome, "no answer to the %s probe%s within %.0f ms",
+                     pname, over, read_deadline - start);
         conn_close(&cn);
         return C_FAIL;
     }
-    const char *pname = probe_names[st->probe];
     struct sig_match m;
     int found = 0;
     unsigned iac = 0;
@@ -679,6 +840,12 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         n = telnet_talk(c, &cn, buf, n, deadline, grace, text, &tn, &iac);
         found = tn ? sigs_match(c->sigs, "telnet", text, tn, &m) : 0;
         free(text);
+    }
+    if (st->probe == P_MSSQL || st->probe == P_MONGO || st->probe == P_LDAP || st->probe == P_DNS) {
+        char text[1024];
+        size_t tl = 0;
+        n = decode_talk(c, &cn, st->probe, buf, n, deadline, grace, text, sizeof text, &tl);
+        found = tl ? sigs_match(c->sigs, pname, (const unsigned char *)text, tl, &m) : 0;
     }
     if (found == 0)
         found = sigs_match(c->sigs, pname, buf, n, &m);
@@ -716,8 +883,12 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         j->m = m;
         j->matched = true;
         keep_evidence(j, st->probe, st->tls, buf, n);
-    } else if (!j->ev) {
-        keep_evidence(j, st->probe, st->tls, buf, n);
+    } else {
+        if (!j->ev)
+            keep_evidence(j, st->probe, st->tls, buf, n);
+        snprintf(j->outcome, sizeof j->outcome, "%zu byte(s)%s in answer to the %s probe%s "
+                 "match no signature%s", n, n >= c->max_bytes ? " (the bound; more was sent)" : "",
+                 pname, over, cn.reset ? "; then the connection was reset" : "");
     }
     return C_OK;
 }
@@ -807,6 +978,8 @@ static int apply(struct scan_result *r, struct job *j)
     if (!j->matched) {
         if (s->name && !s->method && service_set(&s->method, "port") < 0)
             return -1;
+        if (j->outcome[0] && service_set(&s->detect_note, j->outcome) < 0)
+            return -1;
         return 0;
     }
     const char *name = j->m.service;
@@ -846,7 +1019,8 @@ int detect_services(struct scan_result *r, const struct detect_opts *o, struct r
     size_t n = 0;
     for (size_t h = 0; h < r->n_hosts; h++)
         for (size_t k = 0; k < r->hosts[h].n_services; k++)
-            n += r->hosts[h].services[k].state == PORT_OPEN;
+            n += r->hosts[h].services[k].state == PORT_OPEN &&
+                 r->hosts[h].services[k].proto == SVC_TCP;
     if (n == 0)
         return 0;
 
@@ -864,8 +1038,9 @@ int detect_services(struct scan_result *r, const struct detect_opts *o, struct r
     size_t i = 0;
     for (size_t h = 0; h < r->n_hosts; h++)
         for (size_t k = 0; k < r->hosts[h].n_services; k++) {
-            if (r->hosts[h].services[k].state != PORT_OPEN)
-                continue;
+            if (r->hosts[h].services[k].state != PORT_OPEN ||
+                r->hosts[h].services[k].proto != SVC_TCP)
+                continue; /* UDP services are identified by their own stage (udpprobe.h) */
             jobs[i] = (struct job){.host = h, .svc = k, .addr = r->hosts[h].addr,
                                    .port = r->hosts[h].services[k].port,
                                    .sni = r->hosts[h].hostname};

@@ -4,11 +4,14 @@
  * conversations, each on its own non-blocking socket with a deadline: read the banner of a
  * server that speaks first, or send protocol probes chosen by the port (HTTP GET with a Host
  * header, Redis PING + INFO server, memcached "version", PostgreSQL SSLRequest, SMB2 and
- * SMB1 NEGOTIATE, RDP X.224 connection request, ...), over TLS for the ports that speak it
+ * SMB1 NEGOTIATE, RDP X.224 connection request, MS SQL PRELOGIN, MongoDB isMaster + buildInfo
+ * + listDatabases, an anonymous LDAP root DSE search, ...), over TLS for the ports that speak it
  * (OpenSSL, no certificate verification: this identifies, it does not trust). Telnet option
  * negotiation is refused and stripped, VNC's RFB version is sent back to learn the security
- * types, and binary protocols are parsed by scanner/probe_proto.c. Responses are matched
- * against the embedded signature table (sigs.h).
+ * types, and binary protocols are parsed by scanner/probe_proto.c, probe_mssql.c, probe_mongo.c
+ * and probe_ldap.c. Responses are matched against the embedded signature table (sigs.h); the
+ * MS SQL, MongoDB and LDAP answers as the "key: value" text their parsers make of them. UDP
+ * services are found afterwards by their own stage (udpprobe.h); this module skips them.
  *
  * Workers only read the scan result; every finding of theirs is kept in a private record and
  * written into the result by the calling thread once all workers have joined, so no lock is

@@ -10,13 +10,16 @@ static const char overview[] =
     "\n"
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
+    "  riskmap tls [OPTIONS] HOST[:PORT]... assess TLS endpoints (protocols, suites, certificate, grade)\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
+    "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
-    "riskmap scans the hosts a scope names, finds the TCP services they expose, runs modular\n"
-    "checks on them and records every finding, with the raw evidence it rests on, in one\n"
-    "versioned JSON document (the scan result) that later stages read offline.\n"
+    "riskmap scans the hosts a scope names, finds the TCP services they expose (and DNS, NTP\n"
+    "and SNMP over UDP), runs modular checks on them and records every finding, with the raw\n"
+    "evidence it rests on, in one versioned JSON document (the scan result) that later stages\n"
+    "read offline.\n"
     "\n"
     "Scan only networks whose owner has authorised you to, in writing.\n"
     "\n"
@@ -25,6 +28,7 @@ static const char overview[] =
     "  1  findings at or above --fail-on SEVERITY\n"
     "  2  usage or input error (bad option, target, port list or file)\n"
     "  3  runtime failure (no sockets, cannot write output, a check failed)\n"
+    "  4  another scan of the same --data-dir is running (scan only)\n"
     "\n"
     "See riskmap help scan for targets, ports, timing and output; man riskmap for the manual.\n";
 
@@ -72,6 +76,40 @@ static const char checks_help[] =
     "\n"
     "Lists the registered check modules: id, what they apply to, and a summary. With --kinds,\n"
     "also every finding kind each module may emit, with its default severity.\n";
+
+static const char evidence_help[] =
+    "USAGE\n"
+    "  riskmap evidence export SCAN [-o BUNDLE] [--key FILE] [--operator NAME]\n"
+    "  riskmap evidence verify BUNDLE [--pubkey FILE]\n"
+    "  riskmap evidence key [--key FILE]\n"
+    "\n"
+    "export writes a tar.gz for auditors from SCAN (a scan.json, or the directory holding it):\n"
+    "the scan result byte for byte, the raw evidence behind every finding as files\n"
+    "(evidence/), an index from each finding to its evidence (index/findings.json), a README\n"
+    "with the commands that check the bundle without riskmap, and a MANIFEST with the SHA-256\n"
+    "and size of every file and chain-of-custody metadata (who exported it where and when, the\n"
+    "scan's id, operator, host and times), signed with Ed25519 (MANIFEST.sig, signer.pub.pem).\n"
+    "The bundle is written to a temporary name and renamed. Default BUNDLE:\n"
+    "riskmap-evidence-SCANID.tar.gz in the current directory.\n"
+    "\n"
+    "verify checks the signature and every file's size and SHA-256, and that the archive\n"
+    "holds nothing unlisted. With --pubkey the signature must be that key's; without it the\n"
+    "key inside the bundle is used, which proves integrity but not who signed: compare the\n"
+    "printed fingerprint with the one the assessor published. Exit status 1: does not verify.\n"
+    "\n"
+    "key prints the signing key's public half and fingerprint (to publish), creating the key\n"
+    "when it does not exist.\n"
+    "\n"
+    "OPTIONS\n"
+    "  -o, --output BUNDLE  where export writes the bundle\n"
+    "  --key FILE           Ed25519 private key (PEM). Default:\n"
+    "                       $RISKMAP_DATA_DIR/keys/evidence-ed25519.pem, else\n"
+    "                       /var/lib/riskmap/keys/evidence-ed25519.pem; the default key is\n"
+    "                       created on first use (mode 0600, directory 0700). A key readable\n"
+    "                       by others is refused.\n"
+    "  --pubkey FILE        the public key (PEM) a bundle must be signed with (verify)\n"
+    "  --operator NAME      who exports (default: the login name)\n"
+    "  -q, --quiet          print nothing on success\n";
 
 static const char tls_head[] =
     "USAGE\n"
@@ -155,8 +193,12 @@ int help_print(FILE *out, const char *command)
         fputs(checks_help, out);
         return 0;
     }
+    if (strcmp(command, "evidence") == 0) {
+        fputs(evidence_help, out);
+        return 0;
+    }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, evidence).\n", out);
         return 0;
     }
     return -1;

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
-            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, help)\n", argv[2]);
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, evidence, help)\n", argv[2]);
             return EXIT_USAGE;
         }
         return EXIT_DONE;
@@ -41,6 +41,8 @@ int main(int argc, char **argv)
         rc = cmd_scan(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "checks") == 0)
         rc = cmd_checks(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "evidence") == 0)
+        rc = cmd_evidence(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "tls") == 0)
         rc = cmd_tls(argc - 1, argv + 1, &e);
     else {

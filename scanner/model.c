@@ -29,6 +29,22 @@ int port_state_parse(const char *s, enum port_state *out)
     return -1;
 }
 
+const char *svc_proto_name(enum svc_proto p)
+{
+    return p == SVC_UDP ? "udp" : "tcp";
+}
+
+int svc_proto_parse(const char *s, enum svc_proto *out)
+{
+    if (strcmp(s, "tcp") == 0)
+        *out = SVC_TCP;
+    else if (strcmp(s, "udp") == 0)
+        *out = SVC_UDP;
+    else
+        return -1;
+    return 0;
+}
+
 /* Grows an array to hold at least need elements; doubling keeps appends amortised O(1). */
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
@@ -77,12 +93,14 @@ void service_clear(struct service *s)
     free(s->info);
     free(s->cpe);
     free(s->evidence_id);
+    free(s->detect_note);
 }
 
 static void host_clear(struct host *h)
 {
     free(h->hostname);
     free(h->reason);
+    free(h->mac);
     for (size_t i = 0; i < h->n_services; i++)
         service_clear(&h->services[i]);
     free(h->services);
@@ -109,6 +127,8 @@ void scan_result_free(struct scan_result *r)
     free(m->settings.ports_spec);
     free(m->settings.ports_scanned);
     free(m->settings.scan_type);
+    free(m->settings.discovery);
+    free(m->settings.alive_ports);
     for (size_t i = 0; i < r->n_hosts; i++)
         host_clear(&r->hosts[i]);
     free(r->hosts);
@@ -140,7 +160,9 @@ static int host_cmp(const void *a, const void *b)
 static int service_cmp(const void *a, const void *b)
 {
     const struct service *x = a, *y = b;
-    return (x->port > y->port) - (x->port < y->port);
+    if (x->port != y->port)
+        return (x->port > y->port) - (x->port < y->port);
+    return (x->proto > y->proto) - (x->proto < y->proto);
 }
 
 static bool hosts_sorted(const struct scan_result *r)

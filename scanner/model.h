@@ -27,8 +27,18 @@ enum port_state {
 const char *port_state_name(enum port_state s);
 int port_state_parse(const char *s, enum port_state *out);
 
+/* The transport a service answered on. TCP is zero: every service is TCP unless the UDP
+ * stage (scanner/udpprobe.h) says otherwise. */
+enum svc_proto {
+    SVC_TCP = 0,
+    SVC_UDP,
+};
+const char *svc_proto_name(enum svc_proto p); /* "tcp", "udp" */
+int svc_proto_parse(const char *s, enum svc_proto *out);
+
 struct service {
     uint16_t port;
+    enum svc_proto proto;
     enum port_state state;
     char *name;   /* guess from the port number until service detection knows better; may be NULL */
     char *reason; /* "syn-ack", "conn-refused", "no-response", ... */
@@ -40,6 +50,8 @@ struct service {
     char *info;        /* extra detail: "Debian 2+deb12u3", "protocol 2.0" */
     char *cpe;         /* "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*" */
     char *evidence_id; /* the raw bytes the identification rests on */
+    char *detect_note; /* why detection named nothing: "no answer to the banner probe within
+                        * 1500 ms", "connection reset ...", "N bytes ... match no signature" */
 };
 
 /* Replaces one of a service's string fields with a copy of value (NULL clears). 0 or -1. */
@@ -50,10 +62,13 @@ void service_clear(struct service *s);
 struct host {
     struct rm_addr addr;
     char *hostname; /* name it was resolved from, or NULL */
-    char *reason;   /* why it is considered up, e.g. "tcp-response" */
+    char *reason;   /* why it is considered up: its first answer to host discovery
+                     * ("echo-reply", "arp-response", ...) or, without discovery, to the port
+                     * scan ("syn-ack", "reset", "conn-refused") */
     double rtt_ms;  /* smoothed round trip measured against this host, -1 when none */
+    char *mac;      /* "02:00:5e:10:00:01" when ARP answered, else NULL */
     uint32_t n_open, n_closed, n_filtered;
-    struct service *services; /* open ports, ascending */
+    struct service *services; /* open ports, ascending by port, TCP before UDP */
     size_t n_services, cap_services;
 };
 
@@ -76,6 +91,8 @@ struct scan_settings {
     double max_timeout_ms;
     uint64_t seed;
     char *scan_type;        /* "connect" or "syn" */
+    char *discovery;        /* "raw", "connect", "raw+connect" or "off" (-Pn); NULL: unknown */
+    char *alive_ports;      /* --alive-ports as ranges, or NULL */
 };
 
 struct scan_stats {
@@ -124,7 +141,7 @@ void scan_result_free(struct scan_result *r);
 struct host *scan_add_host(struct scan_result *r, const struct rm_addr *addr);
 /* Finds a host by address (linear before scan_sort_hosts, binary search after). */
 struct host *scan_find_host(struct scan_result *r, const struct rm_addr *addr);
-/* Orders hosts by address and each host's services by port. */
+/* Orders hosts by address and each host's services by port, then protocol. */
 void scan_sort_hosts(struct scan_result *r);
 
 /* Appends a service to a host; name and reason are copied (may be NULL). */

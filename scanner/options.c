@@ -30,12 +30,19 @@ enum {
     OPT_DRY_RUN,
     OPT_NO_SVC_DETECT,
     OPT_SVC_TIMEOUT,
+    OPT_NO_UDP,
     OPT_SYN,
     OPT_CONNECT,
     OPT_INTRUSIVE,
     OPT_ALLOWED_PORTS,
     OPT_USER,
     OPT_DEBUG_PRIVS,
+    OPT_NO_DISCOVERY,
+    OPT_ALIVE_PORTS,
+    OPT_DATA_DIR,
+    OPT_KEEP,
+    OPT_CRON,
+    OPT_LOG,
     OPT_TLS_DEPTH,
 };
 
@@ -60,22 +67,49 @@ const struct optdef scan_optdefs[] = {
     {'o', "output", NULL, "DIR", NULL,
      "Write the scan result document to DIR/scan.json (DIR is created, mode 0700; the file is "
      "written to a temporary name and renamed)."},
+    {OPT_DATA_DIR, "data-dir", NULL, "DIR", NULL,
+     "The client's data directory (0700): each scan goes to DIR/scans/STAMP-ID/scan.json "
+     "(unless -o names another place), DIR/latest points at the newest committed scan, "
+     "DIR/lock keeps a second run for the same client from starting (it exits with status "
+     "4), and --cron logs to DIR/logs/riskmap.log. The summary counts findings new since "
+     "the previous scan."},
+    {OPT_KEEP, "keep", NULL, "N", "all",
+     "With --data-dir: keep the N newest scans and remove older ones, once the new scan is "
+     "committed (the one DIR/latest names is never removed)."},
+    {OPT_CRON, "cron", NULL, NULL, NULL,
+     "Unattended mode: no progress line and no per-host listing; a log with times and levels "
+     "(--log, default DIR/logs/riskmap.log with --data-dir, else syslog) and one summary line "
+     "on standard output at the end (hosts, open ports, findings by severity, new since the "
+     "last scan, duration)."},
+    {OPT_LOG, "log", NULL, "FILE|syslog|-", NULL,
+     "Where the log goes: a file (appended), syslog (facility daemon), or - for standard "
+     "error. With a destination every message is logged, as with -v."},
     {OPT_NDJSON, "ndjson", NULL, "FILE|-", NULL,
      "Also stream one JSON object per line as things happen (scan_start, host_up, port_open, "
      "finding, scan_end), appended to FILE or written to standard output."},
-    {OPT_SYN, "syn", "-sS", NULL, NULL,
-     "SYN scan (IPv4): half-open probes from a raw socket, answers read with libpcap and "
-     "recognised from a per-scan cookie; needs root or CAP_NET_RAW, and every target must "
-     "route through one interface. Ignores --threads and --max-concurrency."},
+    {OPT_NO_DISCOVERY, "no-discovery", "-Pn", NULL, NULL,
+     "Skip host discovery: port-scan every address in scope, as if all were alive. Without it "
+     "only hosts that answer discovery are port-scanned: as root ICMP echo and timestamp, TCP "
+     "SYN to 443 and ACK to 80, SYNs to --alive-ports, ARP on a directly attached Ethernet "
+     "segment; without root TCP connect pings to 80, 443 and --alive-ports."},
+    {OPT_ALIVE_PORTS, "alive-ports", NULL, "LIST", NULL,
+     "More TCP ports to probe during host discovery (in -p syntax, at most 64 ports), for "
+     "hosts that drop ICMP and ignore 80 and 443. Any answer, even a reset, means alive."},
+    {OPT_SYN, "syn", "-sS", NULL, "as root",
+     "SYN scan (IPv4), the default when run as root: half-open probes from a raw socket, "
+     "answers read with libpcap and recognised from a per-scan cookie; needs root or "
+     "CAP_NET_RAW, and every target must route through one interface. Ignores --threads and "
+     "--max-concurrency."},
     {OPT_USER, "user", NULL, "NAME", "nobody",
-     "Account the SYN scan becomes as soon as its raw socket and capture are open, when run "
-     "as root (supplementary groups cleared, no capability kept). Without root it has no "
-     "effect; the connect scan needs no root and keeps the identity it was started with."},
+     "Account riskmap becomes as soon as the raw sockets and captures of host discovery and "
+     "the SYN scan are open, when run as root, whatever the scan type (supplementary groups "
+     "cleared, no capability kept). Without root it has no effect."},
     {OPT_DEBUG_PRIVS, "debug-privs", NULL, NULL, NULL,
      "Diagnostic: after dropping root, put a privileges event (the Uid, Gid, Groups and CapEff "
      "lines of /proc/self/status) in the --ndjson stream."},
     {OPT_CONNECT, "connect", "-sT", NULL, NULL,
-     "Connect scan (the default): full TCP connects on event loops; needs no privileges."},
+     "Connect scan, the default without root: full TCP connects on event loops; needs no "
+     "privileges. As root it forces the connect scan instead of -sS."},
     {OPT_RATE, "rate", NULL, "N", STR(2000),
      "Connection attempts per second, over all workers (token bucket); 0 means unlimited."},
     {OPT_MAX_CONC, "max-concurrency", NULL, "N", STR(512),
@@ -97,6 +131,11 @@ const struct optdef scan_optdefs[] = {
      "reproducible order."},
     {OPT_NO_SVC_DETECT, "no-service-detection", NULL, NULL, NULL,
      "Skip service detection: open ports keep the name the port table guesses."},
+    {OPT_NO_UDP, "no-udp", NULL, NULL, NULL,
+     "Skip the UDP stage: by default every host that is up is also asked over UDP for DNS "
+     "(53, version.bind), NTP (123) and SNMP (161, community public, v2c and v1), and the "
+     "services that answer are recorded with protocol udp. Also skipped with "
+     "--no-service-detection."},
     {OPT_SVC_TIMEOUT, "service-timeout", NULL, "MS", STR(3000),
      "Time allowed to one service-detection conversation (connect, TLS, probe, answer)."},
     {OPT_CHECKS, "checks", NULL, "LIST", "all",
@@ -360,8 +399,30 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         case OPT_DRY_RUN:
             o->dry_run = true;
             break;
+        case OPT_NO_DISCOVERY:
+            o->no_discovery = true;
+            break;
+        case OPT_DATA_DIR:
+            o->data_dir = optarg;
+            break;
+        case OPT_KEEP:
+            if ((rc = uint_opt(c, optarg, 1, 100000, &o->keep, e)) < 0)
+                goto out;
+            break;
+        case OPT_CRON:
+            o->cron = true;
+            break;
+        case OPT_LOG:
+            o->log = optarg;
+            break;
+        case OPT_ALIVE_PORTS:
+            o->alive_ports = optarg;
+            break;
         case OPT_NO_SVC_DETECT:
             o->no_service_detection = true;
+            break;
+        case OPT_NO_UDP:
+            o->no_udp = true;
             break;
         case OPT_SVC_TIMEOUT:
             if ((rc = num(c, optarg, 1, 60000, &o->service_timeout_ms, e)) < 0)

@@ -33,7 +33,7 @@ extern const size_t scan_n_optdefs;
 
 /* Which port-scan engine runs. */
 enum scan_type {
-    SCAN_TYPE_DEFAULT, /* neither -sS nor -sT: the connect scan, for now (see cli_scan.c) */
+    SCAN_TYPE_DEFAULT, /* neither -sS nor -sT: SYN as root, connect otherwise (cli_scan.c) */
     SCAN_TYPE_SYN,     /* -sS, --syn: raw SYN probes (scanner/synscan.h) */
     SCAN_TYPE_CONNECT, /* -sT, --connect: full connects (scanner/portscan.h) */
 };
@@ -68,8 +68,15 @@ struct scan_opts {
     int fail_on;               /* enum severity, or -1 for never */
     const char *operator_name;
     bool dry_run;
+    bool no_discovery;         /* -Pn */
+    const char *data_dir;      /* --data-dir: the client's data directory (scanner/datadir.h) */
+    unsigned keep;             /* --keep: scans kept in the data directory, 0 = all */
+    bool cron;                 /* --cron: unattended */
+    const char *log;           /* --log FILE|syslog|-, NULL = default */
+    const char *alive_ports;   /* --alive-ports, in -p syntax; NULL = none */
     int scan_type;             /* enum scan_type: --syn / --connect, or default */
     bool no_service_detection;
+    bool no_udp;               /* --no-udp: no UDP stage (scanner/udpprobe.h) */
     double service_timeout_ms;
     bool quiet;
     int verbose;

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "scanner/datadir.h"
 
 int privs_lookup(const char *user, uid_t *uid, gid_t *gid, struct rm_err *e)
 {
@@ -120,23 +124,66 @@ int privs_drop(uid_t uid, gid_t gid, struct rm_err *e)
     return 0;
 }
 
-/* ---- the committer ---- */
-
-static int close_except(int a, int b)
+int privs_drop_caps(bool *had, struct rm_err *e)
 {
-    if (a > b) {
-        int t = a;
-        a = b;
-        b = t;
+    char u[128], g[128], gr[128], cap[128];
+    *had = false;
+    if (privs_status(u, g, gr, cap, sizeof u) < 0)
+        return rm_errf(e, "dropping capabilities: cannot read /proc/self/status");
+    char prm[128] = "";
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f) {
+        char line[256];
+        while (fgets(line, sizeof line, f))
+            if (strncmp(line, "CapPrm:", 7) == 0)
+                snprintf(prm, sizeof prm, "%.100s", line + 7);
+        fclose(f);
     }
-    if (a > 0 && close_range(0, (unsigned)a - 1, 0) < 0)
-        return -1;
-    if (b > a + 1 && close_range((unsigned)a + 1, (unsigned)b - 1, 0) < 0)
-        return -1;
-    return close_range((unsigned)b + 1, ~0u, 0);
+    prm[strcspn(prm, "\n")] = '\0';
+    char *p = prm;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (all_zero_hex(cap) && all_zero_hex(p))
+        return 0;
+    *had = true;
+    /* Ambient first (they would come back on exec), then the three sets, all at once. */
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capset, &hdr, data) < 0)
+        return rm_errf(e, "dropping capabilities: capset: %s", strerror(errno));
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+        return rm_errf(e, "dropping capabilities: PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+    if (privs_status(u, g, gr, cap, sizeof u) < 0 || !all_zero_hex(cap))
+        return rm_errf(e, "dropping capabilities: capabilities remain (CapEff %s)", cap);
+    return 0;
 }
 
-static void committer_main(int dirfd, int sock, const char *tmp, const char *final)
+/* ---- the committer ---- */
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every descriptor but the n in keep (-1 entries ignored). */
+static int close_except(int *keep, size_t n)
+{
+    qsort(keep, n, sizeof *keep, cmp_int);
+    unsigned next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i] < 0 || (unsigned)keep[i] < next)
+            continue;
+        if ((unsigned)keep[i] > next && close_range(next, (unsigned)keep[i] - 1, 0) < 0)
+            return -1;
+        next = (unsigned)keep[i] + 1;
+    }
+    return close_range(next, ~0u, 0);
+}
+
+static void committer_main(int dirfd, int sock, const char *tmp, const char *final, int ddfd,
+                           const char *scan_name, unsigned keep)
 {
     /* The scan handles interruptions itself and still writes a (partial) document: the
      * helper must outlive a Ctrl-C sent to the whole process group. */
@@ -146,7 +193,8 @@ static void committer_main(int dirfd, int sock, const char *tmp, const char *fin
     signal(SIGPIPE, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
     prctl(PR_SET_NAME, "riskmap-commit", 0, 0, 0);
-    if (close_except(dirfd, sock) < 0) {
+    int fds[3] = {dirfd, sock, ddfd};
+    if (close_except(fds, 3) < 0) {
         unlinkat(dirfd, tmp, 0);
         _exit(1);
     }
@@ -163,6 +211,10 @@ static void committer_main(int dirfd, int sock, const char *tmp, const char *fin
             err = errno;
         if (err)
             unlinkat(dirfd, tmp, 0);
+        else if (ddfd >= 0) {
+            unsigned pruned;
+            datadir_publish(ddfd, scan_name, keep, &pruned, &err, NULL);
+        }
         (void)!write(sock, &err, sizeof err);
         _exit(err ? 1 : 0);
     }
@@ -171,7 +223,7 @@ static void committer_main(int dirfd, int sock, const char *tmp, const char *fin
 }
 
 int privs_committer_start(struct privs_committer *c, const char *dir, const char *final,
-                          unsigned mode, struct rm_err *e)
+                          unsigned mode, const struct privs_publish *pub, struct rm_err *e)
 {
     memset(c, 0, sizeof *c);
     c->sock = c->fd = -1;
@@ -202,20 +254,31 @@ int privs_committer_start(struct privs_committer *c, const char *dir, const char
     }
     if (fchmod(c->fd, (mode_t)mode) < 0)
         goto fail;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    int ddfd = -1;
+    if (pub && (ddfd = open(pub->data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         goto fail;
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        if (ddfd >= 0)
+            close(ddfd);
+        goto fail;
+    }
     fflush(NULL); /* nothing buffered is written twice */
     pid_t pid = fork();
     if (pid < 0) {
         close(sv[0]);
         close(sv[1]);
+        if (ddfd >= 0)
+            close(ddfd);
         goto fail;
     }
     if (pid == 0)
-        committer_main(dirfd, sv[1], c->name, final);
+        committer_main(dirfd, sv[1], c->name, final, ddfd, pub ? pub->scan_name : NULL,
+                       pub ? pub->keep : 0);
     close(sv[1]);
     close(dirfd);
+    if (ddfd >= 0)
+        close(ddfd);
     c->sock = sv[0];
     c->pid = pid;
     return 0;

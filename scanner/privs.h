@@ -32,6 +32,11 @@ int privs_lookup(const char *user, uid_t *uid, gid_t *gid, struct rm_err *e);
  * /proc/self/status shows CapEff 0. 0, or -1 with e set (the caller must then stop). */
 int privs_drop(uid_t uid, gid_t gid, struct rm_err *e);
 
+/* Without root but with capabilities (CAP_NET_RAW from a systemd unit, or setcap): once the
+ * raw sockets are open, clears every capability (ambient, inheritable, permitted, effective)
+ * and sets PR_SET_NO_NEW_PRIVS; verifies CapEff 0. *had says whether there was any. */
+int privs_drop_caps(bool *had, struct rm_err *e);
+
 /* The "Uid:", "Gid:", "Groups:" and "CapEff:" values of /proc/self/status (tab-separated
  * numbers as the kernel prints them, trimmed), into the caller's buffers (each at least 128
  * bytes). 0 or -1. */
@@ -44,10 +49,18 @@ struct privs_committer {
     char name[64];
 };
 
+/* What the helper does after the rename when the scan lives in a client's data directory
+ * (scanner/datadir.h): point `latest` at it and apply the retention, as root. */
+struct privs_publish {
+    const char *data_dir;
+    const char *scan_name; /* the directory under DATA_DIR/scans holding `final` */
+    unsigned keep;         /* 0: keep everything */
+};
+
 /* As root, before the drop: opens dir, creates `final.tmp.XXXXXX` in it (mode, exclusive) and
- * forks the helper. 0 or -1 with e set (nothing left behind). */
+ * forks the helper. pub may be NULL. 0 or -1 with e set (nothing left behind). */
 int privs_committer_start(struct privs_committer *c, const char *dir, const char *final,
-                          unsigned mode, struct rm_err *e);
+                          unsigned mode, const struct privs_publish *pub, struct rm_err *e);
 
 /* Writes len bytes to the temporary file, fsyncs it and asks the helper to rename it over
  * the final name (and fsync the directory); waits for the helper. 0 or -1 with e set (the

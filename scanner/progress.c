@@ -23,6 +23,14 @@ void progress_draw(struct progress_line *pl, const struct portscan_progress *p, 
     double el = (now_ms - pl->start_ms) / 1000.0;
     double rate = el > 0 ? (double)probes / el : 0;
     double pair_rate = el > 0 ? (double)done / el : 0;
+    if (pl->discovery) {
+        fprintf(pl->out, "\r\033[Khost discovery: %llu of %llu hosts up, %llu probes sent, %.0f/s",
+                (unsigned long long)atomic_load(&p->hosts_up), (unsigned long long)p->hosts_total,
+                probes, rate);
+        fflush(pl->out);
+        pl->drawn = 1;
+        return;
+    }
     char eta[16];
     fmt_eta(eta, sizeof eta, pair_rate > 0 ? (double)(p->pairs_total - done) / pair_rate : -1);
     char hosts[48];

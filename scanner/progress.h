@@ -10,6 +10,7 @@ struct progress_line {
     FILE *out;        /* NULL: progress disabled */
     double start_ms;
     int drawn;        /* something is on the line and must be cleared */
+    int discovery;    /* host discovery is running: hosts up and probes, not ports */
 };
 
 void progress_draw(struct progress_line *pl, const struct portscan_progress *p, double now_ms);

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -32,6 +34,14 @@ struct rawsock {
 
 int rawsock_route(uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *src, struct rm_err *e)
 {
+    bool gw;
+    return rawsock_route_ex(dst, ifname, src, &gw, e);
+}
+
+int rawsock_route_ex(uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *src, bool *via_gateway,
+                     struct rm_err *e)
+{
+    *via_gateway = false;
     char dbuf[INET_ADDRSTRLEN];
     struct in_addr da = {htonl(dst)};
     inet_ntop(AF_INET, &da, dbuf, sizeof dbuf);
@@ -105,6 +115,8 @@ int rawsock_route(uint32_t dst, char ifname[IF_NAMESIZE], uint32_t *src, struct 
                     memcpy(&oif, body + a + RTA_LENGTH(0), 4);
                 else if (at.rta_type == RTA_PREFSRC && plen >= 4)
                     memcpy(&pref, body + a + RTA_LENGTH(0), 4);
+                else if (at.rta_type == RTA_GATEWAY)
+                    *via_gateway = true;
                 a += RTA_ALIGN(at.rta_len);
             }
             if (oif <= 0 || !if_indextoname((unsigned)oif, ifname))
@@ -197,6 +209,18 @@ const uint8_t *rawsock_strip_link(int dlt, const uint8_t *frame, size_t caplen, 
 struct rawsock *rawsock_open(const char *ifname, uint32_t src, uint16_t sport_lo,
                              uint16_t sport_hi, struct rm_err *e)
 {
+    char filter[256], sbuf[INET_ADDRSTRLEN];
+    struct in_addr sa = {htonl(src)};
+    inet_ntop(AF_INET, &sa, sbuf, sizeof sbuf);
+    snprintf(filter, sizeof filter,
+             "ip and tcp and dst host %s and dst portrange %u-%u and "
+             "(tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) and (tcp[tcpflags] & tcp-ack != 0)",
+             sbuf, (unsigned)sport_lo, (unsigned)sport_hi);
+    return rawsock_open_filter(ifname, filter, e);
+}
+
+struct rawsock *rawsock_open_filter(const char *ifname, const char *filter, struct rm_err *e)
+{
     struct rawsock *rs = calloc(1, sizeof *rs);
     if (!rs) {
         rm_errf(e, "out of memory");
@@ -228,13 +252,6 @@ struct rawsock *rawsock_open(const char *ifname, uint32_t src, uint16_t sport_lo
                 pcap_datalink_val_to_name(rs->dlt));
         goto fail;
     }
-    char filter[256], sbuf[INET_ADDRSTRLEN];
-    struct in_addr sa = {htonl(src)};
-    inet_ntop(AF_INET, &sa, sbuf, sizeof sbuf);
-    snprintf(filter, sizeof filter,
-             "ip and tcp and dst host %s and dst portrange %u-%u and "
-             "(tcp[tcpflags] & (tcp-syn|tcp-rst) != 0) and (tcp[tcpflags] & tcp-ack != 0)",
-             sbuf, (unsigned)sport_lo, (unsigned)sport_hi);
     struct bpf_program prog;
     if (pcap_compile(rs->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
         rm_errf(e, "pcap filter: %s", pcap_geterr(rs->pcap));
@@ -292,6 +309,33 @@ int rawsock_fd(const struct rawsock *rs)
     return rs->pfd;
 }
 
+int rawsock_dlt(const struct rawsock *rs)
+{
+    return rs->dlt;
+}
+
+int rawsock_ether_addr(const struct rawsock *rs, uint8_t mac[6])
+{
+    if (rs->dlt != DLT_EN10MB)
+        return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", rs->ifname);
+    if (ioctl(rs->fd, SIOCGIFHWADDR, &ifr) < 0 || ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+        return -1;
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+int rawsock_inject(struct rawsock *rs, const void *frame, size_t len, struct rm_err *e)
+{
+    if (pcap_inject(rs->pcap, frame, len) >= 0)
+        return 0;
+    if (errno == EAGAIN || errno == ENOBUFS)
+        return 1;
+    return rm_errf(e, "sending on %s: %s", rs->ifname, pcap_geterr(rs->pcap));
+}
+
 /* ---- send / receive ---- */
 
 int rawsock_send(struct rawsock *rs, const struct rawsock_pkt *pkts, unsigned n, struct rm_err *e)
@@ -334,6 +378,28 @@ int rawsock_recv(struct rawsock *rs, rawsock_rx_fn *fn, void *arg, int max, stru
 {
     struct rx_ctx c = {rs, fn, arg};
     int n = pcap_dispatch(rs->pcap, max > 0 ? max : -1, on_frame, (void *)&c);
+    if (n < 0)
+        return rm_errf(e, "capture on %s: %s", rs->ifname, pcap_geterr(rs->pcap));
+    return n;
+}
+
+struct frame_ctx {
+    struct rawsock *rs;
+    rawsock_frame_fn *fn;
+    void *arg;
+};
+
+static void on_raw_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct frame_ctx *c = (void *)user;
+    c->fn(c->rs->dlt, bytes, h->caplen, c->arg);
+}
+
+int rawsock_recv_frames(struct rawsock *rs, rawsock_frame_fn *fn, void *arg, int max,
+                        struct rm_err *e)
+{
+    struct frame_ctx c = {rs, fn, arg};
+    int n = pcap_dispatch(rs->pcap, max > 0 ? max : -1, on_raw_frame, (void *)&c);
     if (n < 0)
         return rm_errf(e, "capture on %s: %s", rs->ifname, pcap_geterr(rs->pcap));
     return n;

@@ -195,7 +195,9 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
             get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
             get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
             get_str(rd, set, "seed", sp, false, &seed) < 0 ||
-            get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0)
+            get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0 ||
+            get_str(rd, set, "discovery", sp, false, &s->discovery) < 0 ||
+            get_str(rd, set, "alive_ports", sp, false, &s->alive_ports) < 0)
             return -1;
         s->max_concurrency = (unsigned)conc;
         s->retries = (unsigned)retries;
@@ -231,14 +233,16 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
 static int read_service(struct rd *rd, const cJSON *o, const char *path, struct host *h)
 {
     double port = 0, rtt = -1;
-    char *state = NULL, *name = NULL, *reason = NULL;
+    char *state = NULL, *name = NULL, *reason = NULL, *proto = NULL;
     enum port_state ps = PORT_OPEN;
+    enum svc_proto pr = SVC_TCP;
     int rc = -1;
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
     if (get_num(rd, o, "port", path, true, 1, 65535, &port) < 0 ||
         get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0 ||
         get_str(rd, o, "state", path, true, &state) < 0 ||
+        get_str(rd, o, "protocol", path, false, &proto) < 0 ||
         get_str(rd, o, "name", path, false, &name) < 0 ||
         get_str(rd, o, "reason", path, false, &reason) < 0)
         goto out;
@@ -250,21 +254,29 @@ static int read_service(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, path, "state is not open, closed or filtered");
         goto out;
     }
+    /* Documents older than the UDP stage have no protocol: every service was TCP. */
+    if (proto && svc_proto_parse(proto, &pr) < 0) {
+        bad(rd, path, "protocol is not tcp or udp");
+        goto out;
+    }
     struct service *sv = host_add_service(h, (uint16_t)port, ps, name, reason, rtt);
     if (!sv) {
         bad(rd, path, "out of memory");
         goto out;
     }
+    sv->proto = pr;
     if (get_str(rd, o, "method", path, false, &sv->method) < 0 ||
         get_str(rd, o, "product", path, false, &sv->product) < 0 ||
         get_str(rd, o, "version", path, false, &sv->version) < 0 ||
         get_str(rd, o, "info", path, false, &sv->info) < 0 ||
         get_str(rd, o, "cpe", path, false, &sv->cpe) < 0 ||
-        get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0)
+        get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0 ||
+        get_str(rd, o, "detection_note", path, false, &sv->detect_note) < 0)
         goto out;
     rc = 0;
 out:
     free(state);
+    free(proto);
     free(name);
     free(reason);
     return rc;
@@ -284,6 +296,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
     double rtt = -1, n_open = 0, n_closed = 0, n_filt = 0;
     if (get_str(rd, o, "hostname", path, false, &h->hostname) < 0 ||
         get_str(rd, o, "reason", path, false, &h->reason) < 0 ||
+        get_str(rd, o, "mac", path, false, &h->mac) < 0 ||
         get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0)
         return -1;
     h->rtt_ms = rtt;
@@ -347,7 +360,18 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, path, "out of memory");
         goto out;
     }
-    char *fp = NULL;
+    char *fp = NULL, *proto = NULL;
+    if (f->protocol && get_str(rd, o, "protocol", path, false, &proto) < 0)
+        goto out;
+    if (proto) {
+        enum svc_proto pr;
+        int bad_proto = svc_proto_parse(proto, &pr) < 0 || finding_set_protocol(f, proto) < 0;
+        free(proto);
+        if (bad_proto) {
+            bad(rd, path, "protocol is not tcp or udp");
+            goto out;
+        }
+    }
     if (get_str(rd, asset, "hostname", where, false, &f->hostname) < 0 ||
         get_str(rd, o, "detail", path, false, &f->detail) < 0 ||
         get_str(rd, o, "key_fact", path, false, &f->key_fact) < 0 ||

@@ -74,7 +74,7 @@ cJSON *result_service_json(const struct service *s)
     if (!o)
         return NULL;
     add_num(&b, o, "port", s->port);
-    add_str(&b, o, "protocol", "tcp");
+    add_str(&b, o, "protocol", svc_proto_name(s->proto));
     add_str(&b, o, "state", port_state_name(s->state));
     add_str(&b, o, "name", s->name);
     add_str(&b, o, "reason", s->reason);
@@ -86,6 +86,7 @@ cJSON *result_service_json(const struct service *s)
     add_str(&b, o, "info", s->info);
     add_str(&b, o, "cpe", s->cpe);
     add_str(&b, o, "evidence", s->evidence_id);
+    add_str(&b, o, "detection_note", s->detect_note);
     if (b.failed) {
         cJSON_Delete(o);
         return NULL;
@@ -107,6 +108,7 @@ cJSON *result_host_json(const struct host *h, int with_services)
     add_str(&b, o, "reason", h->reason);
     if (h->rtt_ms >= 0)
         add_num(&b, o, "rtt_ms", ms3(h->rtt_ms));
+    add_str(&b, o, "mac", h->mac);
     cJSON *counts = cJSON_CreateObject();
     if (counts) {
         add_num(&b, counts, "open", h->n_open);
@@ -309,6 +311,8 @@ static cJSON *scan_json(struct jb *b, const struct scan_meta *m)
         snprintf(seed, sizeof seed, "%016llx", (unsigned long long)s->seed);
         add_str(b, set, "seed", seed);
         add_str(b, set, "scan_type", s->scan_type);
+        add_str(b, set, "discovery", s->discovery);
+        add_str(b, set, "alive_ports", s->alive_ports);
     }
     add_item(b, o, "settings", set);
 

@@ -530,7 +530,6 @@ static int check_routes(const struct scope *s, char ifname[IF_NAMESIZE], uint32_
 
 static void eng_free(struct eng *g)
 {
-    rawsock_close(g->rs);
     free(g->pr);
     free(g->free_idx);
     free(g->index);
@@ -540,8 +539,53 @@ static void eng_free(struct eng *g)
     free(g->done);
 }
 
+struct syn_prep {
+    struct rawsock *rs;
+    char ifname[IF_NAMESIZE];
+    uint32_t self;
+};
+
+struct syn_prep *synscan_prepare(const struct scope *scope, struct rm_err *e)
+{
+    struct syn_prep *p = calloc(1, sizeof *p);
+    if (!p) {
+        rm_errf(e, "out of memory");
+        return NULL;
+    }
+    if (check_routes(scope, p->ifname, &p->self, e) < 0 ||
+        !(p->rs = rawsock_open(p->ifname, p->self, SYN_SPORT_LO, SYN_SPORT_HI, e))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void synscan_prep_free(struct syn_prep *p)
+{
+    if (!p)
+        return;
+    rawsock_close(p->rs);
+    free(p);
+}
+
 int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,
                 struct portscan_progress *prog, struct scan_result *out, struct rm_err *e)
+{
+    struct syn_prep *p = synscan_prepare(cfg->scope, e);
+    if (!p)
+        return -1;
+    if (ev && ev->opened && ev->opened(ev->arg, e) < 0) {
+        synscan_prep_free(p);
+        return -1;
+    }
+    int rc = synscan_run_prepared(cfg, p, ev, prog, out, e);
+    synscan_prep_free(p);
+    return rc;
+}
+
+int synscan_run_prepared(const struct portscan_cfg *cfg, struct syn_prep *prep,
+                         const struct portscan_events *ev, struct portscan_progress *prog,
+                         struct scan_result *out, struct rm_err *e)
 {
     struct eng g = {.cfg = cfg, .ev = ev, .prog = prog};
     uint64_t raw_hosts = scope_raw_size(cfg->scope);
@@ -552,12 +596,10 @@ int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev
         return rm_errf(e, "scan space too large");
     g.n_pairs = raw_hosts * g.n_ports;
 
-    char ifname[IF_NAMESIZE];
-    if (check_routes(cfg->scope, ifname, &g.self, e) < 0)
-        return -1;
+    const char *ifname = prep->ifname;
+    g.self = prep->self;
     if (getrandom(&g.key, sizeof g.key, 0) != (ssize_t)sizeof g.key)
         return rm_errf(e, "no randomness for the SYN cookie key");
-
     permute_init(&g.perm, g.n_pairs, cfg->seed);
     prog->pairs_total = g.n_pairs;
     prog->hosts_total = scope_count(cfg->scope);
@@ -586,15 +628,7 @@ int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev
         g.free_idx[i] = g.cap - 1 - i;
     g.n_free = g.cap;
 
-    g.rs = rawsock_open(ifname, g.self, SYN_SPORT_LO, SYN_SPORT_HI, e);
-    if (!g.rs) {
-        eng_free(&g);
-        return -1;
-    }
-    if (ev && ev->opened && ev->opened(ev->arg, e) < 0) {
-        eng_free(&g);
-        return -1;
-    }
+    g.rs = prep->rs;
     char sbuf[RM_ADDRSTRLEN];
     struct rm_addr sa = addr_from_v4(g.self);
     eng_log(&g, "SYN scan on %s from %s, source ports %u-%u, %s", ifname,

@@ -71,4 +71,17 @@ enum syn_verdict syn_classify(const struct syn_key *k, uint32_t self, const uint
 int synscan_run(const struct portscan_cfg *cfg, const struct portscan_events *ev,
                 struct portscan_progress *prog, struct scan_result *out, struct rm_err *e);
 
+/* The raw socket and capture of a SYN scan, opened ahead of the scan so that a caller can open
+ * everything raw first and then drop root (scanner/privs.h) before anything is sent. */
+struct syn_prep;
+/* Checks the routes of every address in scope (one interface, one source, IPv4) and opens the
+ * socket and capture. NULL with e set. */
+struct syn_prep *synscan_prepare(const struct scope *scope, struct rm_err *e);
+void synscan_prep_free(struct syn_prep *p);
+/* As synscan_run, on a prepared socket (cfg->scope must be the prepared scope or a part of
+ * it); ev->opened is not called. The socket stays the caller's. */
+int synscan_run_prepared(const struct portscan_cfg *cfg, struct syn_prep *prep,
+                         const struct portscan_events *ev, struct portscan_progress *prog,
+                         struct scan_result *out, struct rm_err *e);
+
 #endif

@@ -48,7 +48,7 @@ lab_start excluded $EX_ENDPOINTS
 
 # 1. Exact open set, exclusions, duplicates, NDJSON.
 OUT="$WORK/out1"
-run_riskmap scan 127.0.20.0/24 127.0.20.1-3 -p "$PORTS" --exclude 127.0.20.200,127.0.20.210-211 \
+run_riskmap scan -sT -Pn 127.0.20.0/24 127.0.20.1-3 -p "$PORTS" --exclude 127.0.20.200,127.0.20.210-211 \
     --rate 0 --no-service-detection -q -o "$OUT" --ndjson "$OUT.ndjson" > "$WORK/out1.txt" 2> "$WORK/out1.err"
 rc=$?
 check "scan exits 0" [ "$rc" -eq 0 ]
@@ -101,7 +101,7 @@ check "excluded addresses received no connection" [ -f "$WORK/excluded.log" ] &&
 
 # 2. Fingerprints stay the same from scan to scan, whatever the scan order.
 OUT2="$WORK/out2"
-run_riskmap scan 127.0.20.1-12 -p "$PORTS" --rate 0 --seed 7 --no-service-detection -q -o "$OUT2" > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1-12 -p "$PORTS" --rate 0 --seed 7 --no-service-detection -q -o "$OUT2" > /dev/null 2>&1
 fp() { python3 -c 'import json,sys; print("\n".join(sorted(f["fingerprint"] for f in json.load(open(sys.argv[1]))["findings"])))' "$1"; }
 fp "$OUT/scan.json" > "$WORK/fp1.txt"; fp "$OUT2/scan.json" > "$WORK/fp2.txt"
 check "fingerprints are stable across scans" cmp -s "$WORK/fp1.txt" "$WORK/fp2.txt"
@@ -123,7 +123,7 @@ check "each lab port was connected to exactly once per scan" grep -qx ok "$WORK/
 # 3. The issue's acceptance command: top 100 ports over the /24, default rate, valid document.
 lab_start lab2 $ENDPOINTS
 OUT3="$WORK/out3"
-run_riskmap scan 127.0.20.0/24 --top-ports 100 -o "$OUT3" > "$WORK/out3.txt" 2>"$WORK/out3.err"
+run_riskmap scan -sT -Pn 127.0.20.0/24 --top-ports 100 -o "$OUT3" > "$WORK/out3.txt" 2>"$WORK/out3.err"
 check "top-100 scan exits 0" [ $? -eq 0 ]
 WILD=$(wildcard_ports | paste -sd' ' -)
 python3 - "$ROOT/docs/scan-result.schema.json" "$OUT3/scan.json" "$EXPECT" "$WILD" <<'PY' > "$WORK/v3.txt" 2>&1
@@ -150,28 +150,28 @@ lab_stop lab2
 
 # 4. Exit codes and messages.
 lab_start lab3 127.0.20.1:20001
-run_riskmap scan 127.0.20.1 -p 20001 -q --fail-on info > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1 -p 20001 -q --fail-on info > /dev/null 2>&1
 check "--fail-on info with an open port exits 1" [ $? -eq 1 ]
-run_riskmap scan 127.0.20.1 -p 20001 -q --fail-on high > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1 -p 20001 -q --fail-on high > /dev/null 2>&1
 check "--fail-on high with only info findings exits 0" [ $? -eq 0 ]
 lab_stop lab3
-msg=$(run_riskmap scan 192.0.2.300 2>&1); rc=$?
+msg=$(run_riskmap scan -sT -Pn 192.0.2.300 2>&1); rc=$?
 check "bad target exits 2" [ "$rc" -eq 2 ]
 check "bad target message names the token" [ "$msg" = 'riskmap: target "192.0.2.300": octet out of range' ]
-run_riskmap scan 127.0.20.1 -p 70000 > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1 -p 70000 > /dev/null 2>&1
 check "bad port list exits 2" [ $? -eq 2 ]
-run_riskmap scan 127.0.20.1 --bogus > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1 --bogus > /dev/null 2>&1
 check "unknown option exits 2" [ $? -eq 2 ]
 # 131,072 addresses, all in the benchmarking range 198.18.0.0/15; refused before anything is sent.
-run_riskmap scan 198.18-19.0-255.0-255 --dry-run > /dev/null 2>&1
+run_riskmap scan -sT -Pn 198.18-19.0-255.0-255 --dry-run > /dev/null 2>&1
 check "more than 65536 addresses refused without --allow-large (exit 2, nothing sent: dry run)" [ $? -eq 2 ]
-run_riskmap scan 127.0.20.1 -p 20001 -q -o /proc/riskmap-cannot-write > /dev/null 2>&1
+run_riskmap scan -sT -Pn 127.0.20.1 -p 20001 -q -o /proc/riskmap-cannot-write > /dev/null 2>&1
 check "unwritable output directory exits 3" [ $? -eq 3 ]
 run_riskmap --version | grep -q '^riskmap [0-9]'
 check "--version" [ $? -eq 0 ]
 run_riskmap help scan | grep -q -- '--max-concurrency'
 check "help scan documents the options" [ $? -eq 0 ]
-n=$(run_riskmap scan 127.0.20.0/30 --exclude 127.0.20.1 --dry-run | grep -c '^127\.')
+n=$(run_riskmap scan -sT -Pn 127.0.20.0/30 --exclude 127.0.20.1 --dry-run | grep -c '^127\.')
 check "dry run lists the in-scope addresses (4 - 1 excluded)" [ "$n" -eq 3 ]
 
 # 4b. Engine edge cases.
@@ -180,7 +180,7 @@ RST_EPS=""; p=21000
 while [ $p -lt 21200 ]; do is_busy $p || RST_EPS="$RST_EPS 127.0.20.7:$p"; p=$((p + 1)); done
 lab_start resetter --reset $RST_EPS
 n_rst=$(echo $RST_EPS | wc -w)
-got=$(run_riskmap scan 127.0.20.7 -p 21000-21199 --rate 0 --max-concurrency 2048 -q | grep -c '/tcp *open')
+got=$(run_riskmap scan -sT -Pn 127.0.20.7 -p 21000-21199 --rate 0 --max-concurrency 2048 -q | grep -c '/tcp *open')
 check "accept-then-reset services are open ($got of $n_rst)" [ "$got" -eq "$n_rst" ]
 lab_stop resetter
 # Connecting to a local port in the ephemeral range can meet itself (TCP simultaneous open):
@@ -191,11 +191,11 @@ LISTENING=$(ss -Hltn 2>/dev/null | awk -v lo="$eph_lo" -v hi="$eph_hi" '{addr = 
     if ((host == "0.0.0.0" || host == "*" || host == "127.0.0.1" || host == "[::]") && port >= lo && port <= hi) print port}' | sort -un)
 self_ok=1
 for run in 1 2 3; do
-    found=$(run_riskmap scan 127.0.0.1 -p "$eph_lo-$eph_hi" --rate 0 --max-concurrency 2048 -q | awk '/\/tcp *open/ {split($1, a, "/"); print a[1]}' | sort -un)
+    found=$(run_riskmap scan -sT -Pn 127.0.0.1 -p "$eph_lo-$eph_hi" --rate 0 --max-concurrency 2048 -q | awk '/\/tcp *open/ {split($1, a, "/"); print a[1]}' | sort -un)
     [ "$found" = "$LISTENING" ] || { self_ok=0; echo "   run $run: found [$found] expected [$LISTENING]"; }
 done
 check "no phantom open ports from self-connects over the ephemeral range (3 runs)" [ "$self_ok" -eq 1 ]
-out=$(run_riskmap scan 127.0.20.1 -p 20001-20010 --max-concurrency 1 -v 2>&1 >/dev/null)
+out=$(run_riskmap scan -sT -Pn 127.0.20.1 -p 20001-20010 --max-concurrency 1 -v 2>&1 >/dev/null)
 echo "$out" | grep -q "1 worker(s), 1 connects in flight each"
 check "--max-concurrency 1 is honoured" [ $? -eq 0 ]
 # An interrupted scan keeps what it found, marked incomplete, and exits 3.
@@ -203,7 +203,7 @@ OUT4="$WORK/out4"
 # Started directly, not through a shell function: $! must be riskmap itself, since a
 # background subshell ignores SIGINT.
 # shellcheck disable=SC2086
-${RISKMAP_WRAPPER:-} "$RISKMAP" scan 127.0.20.0/24 -p 1-100 --rate 500 -q -o "$OUT4" > /dev/null 2>&1 &
+${RISKMAP_WRAPPER:-} "$RISKMAP" scan -sT -Pn 127.0.20.0/24 -p 1-100 --rate 500 -q -o "$OUT4" > /dev/null 2>&1 &
 spid=$!
 sleep 1
 kill -INT $spid
@@ -220,11 +220,11 @@ check "interrupted scan.json says complete=false, interrupted, and why" grep -qx
 # With --ndjson - standard output carries only JSON lines, and a closed pipe does not lose
 # the scan result.
 OUT6="$WORK/out6"
-run_riskmap scan 127.0.20.1 -p 20001-20003 --ndjson - -q -o "$OUT6" | python3 -c '
+run_riskmap scan -sT -Pn 127.0.20.1 -p 20001-20003 --ndjson - -q -o "$OUT6" | python3 -c '
 import json, sys
 for line in sys.stdin: json.loads(line)' 
 check "--ndjson - writes only JSON to standard output" [ $? -eq 0 ]
-run_riskmap scan 127.0.20.0/28 -p 1-200 --rate 0 --ndjson - -q -o "$OUT6" | head -1 > /dev/null
+run_riskmap scan -sT -Pn 127.0.20.0/28 -p 1-200 --rate 0 --ndjson - -q -o "$OUT6" | head -1 > /dev/null
 check "a closed pipe on the stream still leaves scan.json" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT6/scan.json"
 
 # 5. Dropped and rejected ports (nftables on lo; root only). The table is ours and removed.
@@ -242,7 +242,7 @@ table inet $T {
 NFT
     OUT5="$WORK/out5"
     start=$(date +%s)
-    run_riskmap scan 127.0.20.250-251 -p 20001-20003 --rate 0 -q -o "$OUT5" > "$WORK/out5.txt" 2>&1
+    run_riskmap scan -sT -Pn 127.0.20.250-251 -p 20001-20003 --rate 0 -q -o "$OUT5" > "$WORK/out5.txt" 2>&1
     rc=$?
     end=$(date +%s)
     nft delete table inet "$T"
@@ -266,7 +266,7 @@ fi
 # 6. IPv6 on ::1 (when the loopback has it).
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
     lab_start lab6 '[::1]:20004'
-    out=$(run_riskmap scan ::1 -p 20003-20004 --rate 0 -q 2>&1)
+    out=$(run_riskmap scan -sT -Pn ::1 -p 20003-20004 --rate 0 -q 2>&1)
     echo "$out" | grep -q '20004/tcp *open'
     check "IPv6: open port on ::1 found" [ $? -eq 0 ]
     lab_stop lab6

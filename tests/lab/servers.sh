@@ -1,7 +1,9 @@
 # Real servers for riskmap's tests and demo, each on a chosen loopback address with its own
 # configuration, keys, pid and log files in a work directory: sshd (root only), nginx,
 # redis-server, memcached, vsftpd (root only), `openssl s_server`, Samba's smbd (root only,
-# port 445) and xrdp (root only). Sourced, not run.
+# port 445), xrdp (root only), OpenLDAP's slapd, TigerVNC's Xvnc, snmpd, dnsmasq and chronyd
+# (UDP; root only for ports below 1024), and replay.py stand-ins for servers Debian does not
+# package. Sourced, not run.
 #
 #   . tests/lab/servers.sh
 #   srv_init "$WORK"                      # where configurations, logs and pid files go
@@ -35,7 +37,8 @@ srv_loopback() { # srv_loopback ADDR
 srv_wait_listen() { # srv_wait_listen PID ADDR PORT
     i=0
     while [ $i -lt 100 ]; do
-        if ss -Hltn "src $2:$3" 2>/dev/null | grep -q LISTEN; then return 0; fi
+        # TCP listeners are LISTEN; bound UDP sockets (snmpd, dnsmasq, chronyd) are UNCONN.
+        if ss -Hltun "src $2:$3" 2>/dev/null | grep -qE 'LISTEN|UNCONN'; then return 0; fi
         kill -0 "$1" 2>/dev/null || return 1
         sleep 0.05
         i=$((i + 1))
@@ -222,4 +225,107 @@ srv_xrdp() { # srv_xrdp ADDR PORT [SECURITY_LAYER: negotiate (default), tls, rdp
         -e 's|^LogFile=.*|LogFile=/dev/null|' -e 's|^EnableSyslog=.*|EnableSyslog=false|' \
         /etc/xrdp/xrdp.ini > "$d/xrdp.ini"
     srv_start "xrdp-$1-$2" "$1" "$2" -- setsid $SRV_SBIN/xrdp --nodaemon --config "$d/xrdp.ini"
+}
+
+srv_slapd() { # srv_slapd ADDR PORT [open|closed, default open]: OpenLDAP with one database,
+    # suffix dc=example,dc=org, holding only its base entry. open: slapd's default access (anyone
+    # reads); closed: only bound users read the database (the root DSE stays readable).
+    [ -x $SRV_SBIN/slapd ] || { SRV_WHY="slapd: not installed (contrib/install-deps.sh)"; return 1; }
+    suffix=dc=example,dc=org
+    acl=""
+    [ "${3:-open}" = closed ] && acl="access to * by users read by anonymous auth"
+    d=$SRV_WORK/slapd-$1-$2
+    rm -rf "$d"
+    mkdir -p "$d/db"
+    cat > "$d/slapd.conf" <<EOF2
+include /etc/ldap/schema/core.schema
+pidfile $d/slapd-own.pid
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+suffix "$suffix"
+directory $d/db
+maxsize 10485760
+$acl
+EOF2
+    dc=$(echo "$suffix" | sed -n 's/^dc=\([^,]*\).*/\1/p')
+    printf 'dn: %s\nobjectClass: dcObject\nobjectClass: organization\ndc: %s\no: riskmap lab\n' \
+        "$suffix" "$dc" > "$d/base.ldif"
+    if ! $SRV_SBIN/slapadd -f "$d/slapd.conf" -l "$d/base.ldif" > "$d/slapadd.out" 2>&1; then
+        SRV_WHY="slapd: slapadd failed: $(tail -c 200 "$d/slapadd.out" | tr '\n' ' ')"
+        return 1
+    fi
+    # -d 0: stay in the foreground (our pid is slapd's), log nothing.
+    srv_start "slapd-$1-$2" "$1" "$2" -- $SRV_SBIN/slapd -d 0 -f "$d/slapd.conf" -h "ldap://$1:$2/"
+}
+
+srv_replay() { # srv_replay NAME ADDR PORT tds|mongo FILE: tests/lab/replay.py, a stand-in that
+    # plays back recorded answers, for servers Debian 12 does not package (MS SQL, MongoDB).
+    # It ends by itself after SRV_REPLAY_LIFETIME seconds (default 300).
+    srv_start "replay-$1-$2-$3" "$2" "$3" -- python3 "${ROOT:-.}/tests/lab/replay.py" \
+        --framing "$4" --pidfile "$SRV_WORK/replay-$1-$2-$3.own.pid" \
+        --lifetime "${SRV_REPLAY_LIFETIME:-300}" "$2:$3" "$5"
+}
+
+srv_snmpd() { # srv_snmpd ADDR [PORT, default 161] [COMMUNITY, default public]: Net-SNMP's
+    # agent on ADDR:PORT/udp only, read-only community COMMUNITY, no other configuration read.
+    [ -x $SRV_SBIN/snmpd ] || { SRV_WHY="snmpd: not installed (contrib/install-deps.sh)"; return 1; }
+    p=${2:-161}
+    d=$SRV_WORK/snmpd-$1-$p
+    mkdir -p "$d/persist"
+    printf 'agentAddress udp:%s:%s\nrocommunity %s default\nsysLocation riskmap lab\n' \
+        "$1" "$p" "${3:-public}" > "$d/snmpd.conf"
+    # -C: this file only; -f: foreground; -Lf: log to a file; persistent state in $d.
+    SNMP_PERSISTENT_DIR="$d/persist" srv_start "snmpd-$1-$p" "$1" "$p" -- $SRV_SBIN/snmpd -f -C \
+        -c "$d/snmpd.conf" -Lf "$d/snmpd.log" -p "$d/snmpd-own.pid"
+}
+
+srv_dnsmasq() { # srv_dnsmasq ADDR [PORT, default 53]: dnsmasq (from dnsmasq-base: no service,
+    # no system configuration) answering on ADDR:PORT only, no upstream, no hosts file.
+    command -v dnsmasq > /dev/null 2>&1 || { SRV_WHY="dnsmasq: not installed (contrib/install-deps.sh)"; return 1; }
+    p=${2:-53}
+    d=$SRV_WORK/dnsmasq-$1-$p
+    mkdir -p "$d"
+    # --bind-dynamic: bind exactly ADDR (never the wildcard, which would answer on every 127/8
+    # address of every other test); ADDR need not be configured on lo.
+    srv_start "dnsmasq-$1-$p" "$1" "$p" -- dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --listen-address="$1" --bind-dynamic --port="$p" --no-resolv --no-hosts --no-poll \
+        --pid-file="$d/dnsmasq-own.pid" --user=nobody --group=nogroup --log-facility="$d/log"
+}
+
+srv_chronyd() { # srv_chronyd ADDR: chrony as an NTP server on ADDR:123/udp only, serving its own
+    # clock at stratum 8 ("local stratum 8"), never setting the system clock (-x).
+    [ "$(id -u)" = 0 ] || { SRV_WHY="chronyd: needs root (port 123)"; return 1; }
+    [ -x $SRV_SBIN/chronyd ] || { SRV_WHY="chronyd: chrony not installed (contrib/install-deps.sh)"; return 1; }
+    d=$SRV_WORK/chronyd-$1
+    mkdir -p "$d"
+    chmod 755 "$d"
+    cat > "$d/chrony.conf" <<EOF2
+bindaddress $1
+port 123
+allow 127.0.0.0/8
+local stratum 8
+cmdport 0
+pidfile $d/chronyd-own.pid
+EOF2
+    srv_start "chronyd-$1" "$1" 123 -- $SRV_SBIN/chronyd -d -x -f "$d/chrony.conf"
+}
+
+srv_xvnc() { # srv_xvnc ADDR PORT DISPLAY [None|VncAuth, default None]: TigerVNC's Xvnc, a
+    # headless X server with a VNC server, on ADDR:PORT only (no X TCP listener; its X socket
+    # is /tmp/.X11-unix/XDISPLAY). VncAuth uses a password file made here.
+    [ -x /usr/bin/Xvnc ] || { SRV_WHY="Xvnc: tigervnc-standalone-server not installed (contrib/install-deps.sh)"; return 1; }
+    [ -e "/tmp/.X$3-lock" ] && { SRV_WHY="Xvnc: display :$3 is in use"; return 1; }
+    d=$SRV_WORK/xvnc-$1-$2
+    mkdir -p "$d"
+    sec=${4:-None}
+    pw=""
+    if [ "$sec" = VncAuth ]; then
+        echo "riskmap-lab-$$" | vncpasswd -f > "$d/passwd" 2> /dev/null ||
+            { SRV_WHY="Xvnc: vncpasswd (tigervnc-tools) failed"; return 1; }
+        chmod 600 "$d/passwd"
+        pw="-PasswordFile=$d/passwd"
+    fi
+    srv_start "xvnc-$1-$2" "$1" "$2" -- /usr/bin/Xvnc ":$3" -interface "$1" -rfbport "$2" \
+        -SecurityTypes "$sec" $pw -nolisten tcp -geometry 640x480 -depth 16
 }

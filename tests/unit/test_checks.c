@@ -422,6 +422,89 @@ static void exposure_smb(void **state)
     scan_result_free(r);
 }
 
+/* The services the new probes name, as detection and the UDP stage record them (their info
+ * exactly as the signature lines give it for the captured and synthetic answers, see
+ * tests/unit/test_probe_db.c and test_probe_udp.c). */
+static void exposure_db_directory_and_udp(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct rm_addr a;
+    assert_int_equal(addr_parse("127.0.28.200", &a), 0);
+    struct host *h = scan_add_host(r, &a);
+    size_t n;
+    unsigned char *d = fixture("synthetic-mssql-2019.mssql", &n);
+    svc_as_detected(r, h, 1433, "ms-sql-s", "probe:mssql", "Microsoft SQL Server", "15.0.2000",
+                    "SQL Server 2019; encryption off", d, n);
+    free(d);
+    d = fixture("synthetic-mongodb-auth.mongodb", &n);
+    svc_as_detected(r, h, 27017, "mongodb", "probe:mongodb", "MongoDB", "6.0.5",
+                    "wire version 17; authentication required", d, n);
+    free(d);
+    d = fixture("synthetic-mongodb-noauth.mongodb", &n);
+    svc_as_detected(r, h, 27018, "mongodb", "probe:mongodb", "MongoDB", "6.0.5",
+                    "wire version 17; authentication none", d, n);
+    free(d);
+    d = fixture("slapd-rootdse.ldap", &n);
+    svc_as_detected(r, h, 389, "ldap", "probe:ldap", "OpenLDAP", NULL,
+                    "LDAP versions 3; naming context dc=example,dc=org; anonymous read yes", d, n);
+    svc_as_detected(r, h, 1389, "ldap", "probe:ldap", "OpenLDAP", NULL,
+                    "LDAP versions 3; naming context dc=example,dc=org; anonymous read no", d, n);
+    free(d);
+    struct service *s;
+    d = fixture("snmpd-public.snmp", &n);
+    s = svc_as_detected(r, h, 161, "snmp", "probe:snmp", "net-snmp", NULL,
+                        "SNMP 1,2c; community public; sysDescr Linux vm", d, n);
+    s->proto = SVC_UDP;
+    free(d);
+    d = fixture("dnsmasq-version.dns", &n);
+    s = svc_as_detected(r, h, 53, "domain", "probe:dns", "dnsmasq", "2.90",
+                        "version.bind: dnsmasq-2.90", d, n);
+    s->proto = SVC_UDP;
+    s = svc_as_detected(r, h, 5353, "domain", "probe:dns", NULL, NULL,
+                        "version.bind not answered (REFUSED)", d, n);
+    s->proto = SVC_UDP;
+    free(d);
+    /* A TCP DNS server on 53 too: no version asked there, nothing judged. */
+    svc_as_detected(r, h, 53, "domain", "port", NULL, NULL, NULL, NULL, 0);
+    scan_sort_hosts(r);
+    /* The allow-list is TCP: UDP services are judged by their own kinds only. */
+    static const uint16_t allowed[] = {53, 389, 1389, 1433, 27017, 27018};
+    struct checkrun_opts o = {.only = "exposure", .timeout_ms = 500, .allowed_ports = allowed,
+                              .n_allowed_ports = 6};
+    struct rm_err e = {{0}};
+    assert_int_equal(checkrun(r, &o, &e), 0);
+    assert_int_equal(r->n_findings, 9);
+    const struct finding *f = only_finding(r, "svc.db.exposed", 1433);
+    assert_string_equal(finding_fact(f, "database"), "Microsoft SQL Server");
+    assert_string_equal(finding_fact(f, "version"), "15.0.2000");
+    f = only_finding(r, "svc.db.exposed", 27017);
+    assert_string_equal(finding_fact(f, "database"), "MongoDB");
+    only_finding(r, "svc.db.exposed", 27018);
+    f = only_finding(r, "svc.mongodb.noauth", 27018);
+    assert_int_equal(f->severity, SEV_CRITICAL);
+    assert_string_equal(finding_fact(f, "authentication"), "none");
+    f = only_finding(r, "svc.ldap.rootdse", 389);
+    assert_int_equal(f->severity, SEV_INFO);
+    assert_string_equal(finding_fact(f, "naming_context"), "dc=example,dc=org");
+    only_finding(r, "svc.ldap.rootdse", 1389);
+    f = only_finding(r, "svc.ldap.anonymous-read", 389);
+    assert_int_equal(f->severity, SEV_LOW);
+    f = only_finding(r, "svc.snmp.default-community", 161);
+    assert_int_equal(f->severity, SEV_HIGH);
+    assert_string_equal(f->protocol, "udp");
+    assert_string_equal(finding_fact(f, "protocol"), "udp");
+    assert_string_equal(finding_fact(f, "community"), "public");
+    assert_string_equal(finding_fact(f, "snmp_versions"), "1,2c");
+    assert_string_equal(f->title, "SNMP default community \"public\" accepted (UDP port 161)");
+    f = only_finding(r, "svc.dns.version-disclosed", 53);
+    assert_int_equal(f->severity, SEV_LOW);
+    assert_string_equal(f->protocol, "udp");
+    assert_string_equal(finding_fact(f, "version_bind"), "dnsmasq-2.90");
+    assert_string_equal(f->title, "DNS server discloses its version (UDP port 53)");
+    scan_result_free(r);
+}
+
 static void exposure_allow_list(void **state)
 {
     (void)state;
@@ -731,6 +814,7 @@ int main(void)
         cmocka_unit_test(exposure_judges_what_detection_recorded),
         cmocka_unit_test(exposure_allow_list),
         cmocka_unit_test(exposure_smb),
+        cmocka_unit_test(exposure_db_directory_and_udp),
         cmocka_unit_test(exposure_ftp_feat_and_intrusive_login),
         cmocka_unit_test(exposure_vnc_security_types),
     };

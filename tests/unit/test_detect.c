@@ -304,6 +304,10 @@ static void plans_follow_the_port(void **state)
     assert_string_equal(detect_plan_str(40000), "banner,http,tls:http");
     assert_string_equal(detect_plan_str(445), "smb");
     assert_string_equal(detect_plan_str(3389), "rdp");
+    assert_string_equal(detect_plan_str(1433), "mssql");
+    assert_string_equal(detect_plan_str(27017), "mongodb");
+    assert_string_equal(detect_plan_str(389), "ldap");
+    assert_string_equal(detect_plan_str(636), "tls:ldap");
 }
 
 static unsigned char *load(const char *file, size_t *len)

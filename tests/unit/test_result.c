@@ -73,6 +73,8 @@ static struct scan_result *sample(void)
     service_set(&sv->cpe, "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
     service_set(&sv->evidence_id, "E1");
     host_add_service(h, 80, PORT_OPEN, "http", "syn-ack", 0.5);
+    sv = host_add_service(h, 161, PORT_OPEN, "snmp", "udp-response", 0.75);
+    sv->proto = SVC_UDP;
     h = scan_add_host(r, &b);
     h->hostname = strdup("localhost");
     h->reason = strdup("conn-refused");
@@ -92,6 +94,11 @@ static struct scan_result *sample(void)
     finding_add_evidence_id(f, ev2->id);
     finding_set_detail(f, "detail with \"quotes\" and \\ and \n newline and ünïcödé");
     finding_set_key_fact(f, "port");
+    finding_fingerprint(f);
+    scan_add_finding(r, f);
+    f = finding_new("svc.open", "services", SEV_INFO, "Open UDP port 161 (snmp)", &a, 161);
+    finding_set_protocol(f, "udp");
+    finding_add_fact(f, "port", "161");
     finding_fingerprint(f);
     scan_add_finding(r, f);
     f = finding_new("site.note", "services", SEV_HIGH, "Site-wide", &b, 0);
@@ -114,8 +121,13 @@ static void round_trip_is_identical(void **state)
 
     /* Spot-check typed fields survived, not only the text. */
     assert_int_equal(back->n_hosts, 2);
-    assert_int_equal(back->hosts[0].n_services, 2);
+    assert_int_equal(back->hosts[0].n_services, 3);
     assert_int_equal(back->hosts[0].services[1].port, 80);
+    assert_int_equal(back->hosts[0].services[1].proto, SVC_TCP);
+    assert_int_equal(back->hosts[0].services[2].proto, SVC_UDP);
+    assert_string_equal(back->findings[1]->protocol, "udp");
+    /* The same port over another protocol is another finding. */
+    assert_string_not_equal(back->findings[1]->fingerprint, r->findings[0]->fingerprint);
     assert_string_equal(back->hosts[1].hostname, "localhost");
     assert_string_equal(back->hosts[0].services[0].product, "OpenSSH");
     assert_string_equal(back->hosts[0].services[0].cpe, "cpe:2.3:a:openbsd:openssh:9.2p1:*:*:*:*:*:*:*");
@@ -127,7 +139,7 @@ static void round_trip_is_identical(void **state)
     assert_memory_equal(back->evidence[1]->data, r->evidence[1]->data, 7);
     assert_string_equal(back->findings[0]->fingerprint, r->findings[0]->fingerprint);
     assert_string_equal(finding_fact(back->findings[0], "service"), "ssh");
-    assert_int_equal(back->findings[1]->severity, SEV_HIGH);
+    assert_int_equal(back->findings[2]->severity, SEV_HIGH);
     free(one);
     free(two);
     scan_result_free(back);
@@ -183,6 +195,8 @@ static void reader_refuses_bad_documents(void **state)
     mutated("\"127.0.20.1\"", "\"127.0.20.300\"", "hosts[0].address: not an IP address");
     mutated("\"port\":\t22", "\"port\":\t70000", "hosts[0].services[0].port: out of range");
     mutated("\"state\":\t\"open\"", "\"state\":\t\"ajar\"", "hosts[0].services[0]: state is not open");
+    mutated("\"protocol\":\t\"tcp\",\n\t\t\t\t\t\"state\"", "\"protocol\":\t\"sctp\",\n\t\t\t\t\t\"state\"",
+            "hosts[0].services[0]: protocol is not tcp or udp");
     mutated("\"severity\":\t\"info\"", "\"severity\":\t\"dire\"", "findings[0].severity");
     mutated("\"fingerprint\":\t\"", "\"fingerprint\":\t\"zz", "findings[0].fingerprint: not a SHA-256");
     mutated("\"FgMBAAD/AA==\"", "\"FgMBAAD/AQ==\"", "evidence[1].sha256: does not match");
@@ -269,7 +283,7 @@ static void write_is_atomic_and_private(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     struct scan_result *back = NULL;
     assert_int_equal(result_load(path, &back, &e), 0);
-    assert_int_equal(back->n_findings, 2);
+    assert_int_equal(back->n_findings, 3);
     /* A failed write (directory gone) leaves no partial file behind and says why. */
     char bad[300];
     snprintf(bad, sizeof bad, "%s/missing/scan.json", dir);
