@@ -520,6 +520,31 @@ run smtp-as-tls 21 --starttls none
 PORT=4433
 expect smtp-as-tls kinds "tls.unreachable"
 
+# Hostile endpoints (tests/lab/hostile.py): record lengths that lie, a 10 MB certificate chain,
+# resets mid-handshake, random bytes. One run over all four ends within its deadlines, exits
+# 0, and names each endpoint in a finding.
+python3 "$ROOT/tests/lab/hostile.py" --pidfile "$WORK/hostile.pid" --lifetime 120 \
+    tlslie@$NET.60:$PORT bigcert@$NET.61:$PORT reset@$NET.62:$PORT random@$NET.63:$PORT \
+    2> "$WORK/hostile.err" &
+LAB_PIDS="$LAB_PIDS $WORK/hostile.pid"
+i=0
+while [ ! -f "$WORK/hostile.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 0.3
+t0=$(date +%s)
+timeout 120 "$RISKMAP" tls --json --read-timeout 1000 --connect-timeout 1000 \
+    "$NET.60:$PORT" "$NET.61:$PORT" "$NET.62:$PORT" "$NET.63:$PORT" > "$WORK/hostile.json" 2> "$WORK/hostile-run.err"
+rc=$?
+t1=$(date +%s)
+check "hostile: riskmap tls exits 0 (got $rc)" test "$rc" -eq 0
+check "hostile: done in under 30 s ($((t1 - t0)) s)" test $((t1 - t0)) -lt 30
+check "hostile: every endpoint is named in a finding" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+ports = {(f["asset"]["address"], f["port"]) for f in d["findings"] if f["kind"] in ("tls.summary", "tls.unreachable")}
+want = {("127.0.31.%d" % h, 4433) for h in (60, 61, 62, 63)}
+assert ports == want, ports
+' "$WORK/hostile.json"
+
 # Inside `riskmap scan`: service detection names the port https and the tls module runs on
 # it, at the depth --tls asks for.
 for depth in quick full; do
