@@ -565,6 +565,42 @@ else
     echo "skip - slapd is not installed"
 fi
 
+# PostgreSQL (SSLRequest): a real postgres, run as the postgres account (root only), its own
+# postmaster.pid tells the PID to stop.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | tail -1)
+if [ "$(id -u)" = 0 ] && [ -n "$PGBIN" ] && getent passwd postgres > /dev/null; then
+    pg=$WORK/pg
+    mkdir -p "$pg"
+    chmod 755 "$WORK"
+    cp "$PKI/goodchain.pem" "$PKI/good.key" "$pg/"
+    chown -R postgres "$pg"
+    chmod 600 "$pg/good.key"
+    if (cd / && runuser -u postgres -- "$PGBIN/initdb" -D "$pg/data" -A trust -U postgres) > "$WORK/initdb.out" 2>&1; then
+        (cd / && runuser -u postgres -- "$PGBIN/postgres" -D "$pg/data" -h "$NET.30" -p 5433 -k "$pg" \
+            -c ssl=on -c ssl_cert_file="$pg/goodchain.pem" -c ssl_key_file="$pg/good.key") \
+            > "$WORK/pg.out" 2>&1 < /dev/null &
+        i=0
+        while [ ! -s "$pg/data/postmaster.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        head -1 "$pg/data/postmaster.pid" > "$WORK/pg.pid" 2> /dev/null
+        LAB_PIDS="$LAB_PIDS $WORK/pg.pid"
+        if srv_wait_listen "$(cat "$WORK/pg.pid")" "$NET.30" 5433; then
+            PORT=5433
+            run postgres 30 --starttls postgres
+            PORT=4433
+            expect postgres starttls postgres
+            expect postgres protocols "TLSv1.2,TLSv1.3"
+            expect postgres trusted yes
+            vs_sslscan postgres 30 5433 --starttls-psql
+        else
+            not_ok "postgres did not start: $(tail -c 300 "$WORK/pg.out")"
+        fi
+    else
+        not_ok "initdb failed: $(tail -c 300 "$WORK/initdb.out")"
+    fi
+else
+    echo "skip - PostgreSQL needs root, the postgresql package and its account"
+fi
+
 # The same SMTP port asked for TLS from the first byte: the greeting is not TLS.
 PORT=2525
 run smtp-as-tls 21 --starttls none
