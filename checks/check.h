@@ -46,6 +46,7 @@ struct check_ctx {
                                      * a volatile sig_atomic_t, which threads may not share) */
     bool intrusive;                 /* --intrusive: checks that change state on the target
                                      * (log-in attempts, anonymous FTP) may run */
+    bool tls_quick;                 /* --tls quick: the tls module's monitoring depth */
     const uint16_t *allowed_ports;  /* --allowed-ports, ascending; NULL = no allow-list given.
                                      * Borrowed from the caller for the whole run. */
     size_t n_allowed_ports;

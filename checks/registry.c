@@ -7,12 +7,14 @@ extern const struct check check_services;
 extern const struct check check_exposure;
 extern const struct check check_patch;
 extern const struct check check_backup;
+extern const struct check check_tls;
 
 const struct check *const check_registry[] = {
     &check_services,
     &check_exposure,
     &check_patch,
     &check_backup,
+    &check_tls,
     NULL,
 };
 

@@ -14,13 +14,15 @@ libpcre2-dev libarchive-dev"
 # Test: unit test framework, libFuzzer (clang), sanitizer runtimes, valgrind, openssl CLI,
 # python3 for loopback listeners, iproute2 for namespaces, rpm (its rpm.vercmp() is the
 # reference the RPM version comparison is tested against; a tool, no service), oscap to
-# validate XCCDF exports.
+# validate XCCDF exports, sslscan (the TLS test compares its protocol and suite sets with
+# riskmap's).
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm
-openscap-scanner"
+openscap-scanner sslscan"
 # The backup check's integration test makes real repositories with these (no daemons).
 BACKUP="restic borgbackup"
-# Benchmarks compare against these anchors on the same lab.
-BENCH="nmap nftables time"
+# Benchmarks compare against these anchors on the same lab (clients only: nothing to keep from
+# starting).
+BENCH="nmap nftables time testssl.sh"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
 SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp slapd snmpd
 dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools"

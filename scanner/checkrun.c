@@ -55,7 +55,8 @@ int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err
         if (!selected(o->only, chk->id))
             continue;
         struct check_ctx ctx = {.result = r, .timeout_ms = o->timeout_ms, .cancel = o->cancel,
-                                .intrusive = o->intrusive, .allowed_ports = o->allowed_ports,
+                                .intrusive = o->intrusive, .tls_quick = o->tls_quick,
+                                .allowed_ports = o->allowed_ports,
                                 .n_allowed_ports = o->n_allowed_ports, .backup = o->backup};
         struct rm_err ce = {{0}};
         if (chk->init && chk->init(&ctx, &ce) < 0) {

@@ -17,6 +17,7 @@ struct checkrun_opts {
     double timeout_ms;
     atomic_int *cancel;
     bool intrusive;                /* --intrusive: let checks that change target state run */
+    bool tls_quick;                /* --tls quick */
     const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
     size_t n_allowed_ports;
     const struct backup_config *backup; /* borrowed; NULL = no backup sources */

@@ -20,5 +20,6 @@ int cmd_policy(int argc, char **argv, struct rm_err *e);
 int cmd_backup(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
 int cmd_feed(int argc, char **argv, struct rm_err *e);
+int cmd_tls(int argc, char **argv, struct rm_err *e);
 
 #endif

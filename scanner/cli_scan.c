@@ -803,7 +803,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     /* Checks run on whatever was found, also in a partial scan: an open port seen is seen. */
     struct checkrun_opts co = {
         .only = o.checks, .timeout_ms = o.max_timeout_ms, .cancel = &cancelled,
-        .intrusive = o.intrusive, .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
+        .intrusive = o.intrusive, .tls_quick = o.tls_quick,
+        .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
         .n_allowed_ports = allowed.n, .backup = &backup,
         .on_finding = ui_finding, .cb_arg = &ui,
     };

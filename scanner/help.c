@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "scanner/cli_tls.h"
 #include "scanner/options.h"
 
 static const char overview[] =
@@ -9,6 +10,7 @@ static const char overview[] =
     "\n"
     "USAGE\n"
     "  riskmap scan [OPTIONS] TARGET...   scan hosts, run checks, write the scan result\n"
+    "  riskmap tls [OPTIONS] HOST[:PORT]... assess TLS endpoints (protocols, suites, certificate, grade)\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
     "  riskmap policy eval|validate|show|list  compliance: findings against policies (XML)\n"
     "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
@@ -191,10 +193,33 @@ static const char feed_help[] =
     "  --feed-db PATH   the feed store. Default: $RISKMAP_DATA_DIR/feed.db, else\n"
     "                   /var/lib/riskmap/feed.db (created 0600, its directory 0700).\n";
 
-static void print_options(FILE *out)
+static const char tls_head[] =
+    "USAGE\n"
+    "  riskmap tls [OPTIONS] HOST[:PORT]...\n"
+    "\n"
+    "Runs the tls check alone against the named endpoints (port 443 when none is given; IPv6\n"
+    "as [ADDRESS]:PORT): protocol versions SSLv2 to TLSv1.3 from hand-built hellos, every\n"
+    "accepted cipher suite and the server's order, key exchange, renegotiation, compression,\n"
+    "TLS_FALLBACK_SCSV, the certificate chain (trust, name, validity, key, signature), a\n"
+    "letter grade and the Mozilla profile met (docs/tls-grading.md). A name is resolved once\n"
+    "and checked against the certificate. Prints a summary per endpoint, then the findings.\n"
+    "\n"
+    "OPTIONS\n";
+
+static const char tls_tail[] =
+    "\n"
+    "EXIT STATUS\n"
+    "  0 done; 1 findings at or above --fail-on; 2 usage error; 3 runtime failure.\n"
+    "\n"
+    "EXAMPLES\n"
+    "  riskmap tls portal.example                 full assessment of portal.example:443\n"
+    "  riskmap tls --tls quick 192.0.2.10:993      protocols, one suite each, certificate\n"
+    "  riskmap tls --json mail.example:465 > tls.json\n";
+
+static void print_options(FILE *out, const struct optdef *defs, size_t n_defs)
 {
-    for (size_t i = 0; i < scan_n_optdefs; i++) {
-        const struct optdef *d = &scan_optdefs[i];
+    for (size_t i = 0; i < n_defs; i++) {
+        const struct optdef *d = &defs[i];
         char head[80];
         int n;
         if (d->id < 256)
@@ -236,8 +261,14 @@ int help_print(FILE *out, const char *command)
     }
     if (strcmp(command, "scan") == 0) {
         fputs(scan_head, out);
-        print_options(out);
+        print_options(out, scan_optdefs, scan_n_optdefs);
         fputs(scan_tail, out);
+        return 0;
+    }
+    if (strcmp(command, "tls") == 0) {
+        fputs(tls_head, out);
+        print_options(out, tls_optdefs, tls_n_optdefs);
+        fputs(tls_tail, out);
         return 0;
     }
     if (strcmp(command, "checks") == 0) {
@@ -261,7 +292,7 @@ int help_print(FILE *out, const char *command)
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, checks, feed, policy, backup, evidence).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, feed, policy, backup, evidence).\n", out);
         return 0;
     }
     return -1;

@@ -32,7 +32,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
-            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, checks, feed, policy, backup, evidence, help)\n", argv[2]);
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, feed, policy, backup, evidence, help)\n", argv[2]);
             return EXIT_USAGE;
         }
         return EXIT_DONE;
@@ -49,6 +49,8 @@ int main(int argc, char **argv)
         rc = cmd_evidence(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "feed") == 0)
         rc = cmd_feed(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "tls") == 0)
+        rc = cmd_tls(argc - 1, argv + 1, &e);
     else {
         fprintf(stderr, "riskmap: unknown command \"%s\" (see riskmap --help)\n", cmd);
         return EXIT_USAGE;

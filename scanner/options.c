@@ -44,6 +44,7 @@ enum {
     OPT_KEEP,
     OPT_CRON,
     OPT_LOG,
+    OPT_TLS_DEPTH,
 };
 
 #define STR_(x) #x
@@ -157,6 +158,11 @@ const struct optdef scan_optdefs[] = {
      "Who ran the scan, recorded in the scan result."},
     {OPT_DRY_RUN, "dry-run", NULL, NULL, NULL,
      "Print the addresses in scope and the scan's size, rate and ports, and send nothing."},
+    {OPT_TLS_DEPTH, "tls", NULL, "quick|full", "full",
+     "Depth of the tls check: quick asks each protocol version for one suite and reads the "
+     "certificate and HSTS (a handful of handshakes per endpoint, for nightly scans); full "
+     "also enumerates every suite, the server's order, curves and groups, TLS_FALLBACK_SCSV, "
+     "compression and Heartbleed (audits)."},
     {'q', "quiet", NULL, NULL, NULL, "No progress or messages on standard error, only errors."},
     {'v', "verbose", NULL, NULL, NULL, "Log decisions (defaults in force, adaptive timeouts). Repeatable."},
     {'h', "help", NULL, NULL, NULL, "Show this help."},
@@ -369,6 +375,13 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_DEBUG_PRIVS:
             o->debug_privs = true;
+            break;
+        case OPT_TLS_DEPTH:
+            if (strcmp(optarg, "quick") != 0 && strcmp(optarg, "full") != 0) {
+                rc = rm_errf(e, "option --tls: \"%s\" is not quick or full", optarg);
+                goto out;
+            }
+            o->tls_quick = strcmp(optarg, "quick") == 0;
             break;
         case OPT_FAIL_ON: {
             enum severity s;

@@ -64,6 +64,7 @@ struct scan_opts {
     size_t n_backups;
     const char *allowed_ports; /* --allowed-ports, in -p syntax; NULL = no allow-list */
     bool intrusive;            /* --intrusive */
+    bool tls_quick;            /* --tls quick: the tls check's monitoring depth */
     const char *user;          /* --user: who the SYN scan becomes after opening raw sockets */
     bool debug_privs;          /* --debug-privs: a privileges event in the NDJSON stream */
     int fail_on;               /* enum severity, or -1 for never */

@@ -1,0 +1,177 @@
+#!/bin/bash
+# TLS benchmark: riskmap tls against sslscan and testssl.sh on the same loopback endpoints.
+#
+#   bench/tls.sh                  (root for the connection counts; everything else runs without)
+#   SKIP_TESTSSL=1 bench/tls.sh   without testssl.sh (about two minutes per endpoint)
+#
+# The lab, all inside 127.0.32.0/24 (nothing is ever sent anywhere else): `openssl s_server`
+# instances with a certificate made here,
+#   127.0.32.1  modern:  TLS 1.2 + 1.3, three ECDHE-GCM/ChaCha suites, server order
+#   127.0.32.2  default: s_server's defaults (TLS 1.2 + 1.3, OpenSSL's default suites)
+#   127.0.32.3  legacy:  TLS 1.0 to 1.2, ALL:COMPLEMENTOFALL:@SECLEVEL=0 (NULL, anonymous...)
+#   127.0.32.4  tls13:   TLS 1.3 only
+#   127.0.32.11-30: twenty more "default" servers for the parallel run.
+# For each of the first four, one run of each tool, bounded by `timeout 600`:
+#   riskmap tls --json ENDPOINT                                  (full depth, the default)
+#   sslscan --no-colour ENDPOINT                                 (its default checks)
+#   testssl --quiet --color 0 -p -E --jsonfile F ENDPOINT        (protocols, suites per protocol)
+# and prints the wall time, the TCP connections each opened (SYNs to the endpoint counted by
+# an nftables rule in a table of its own, inet riskmap_bench_tls, deleted on exit), and the
+# differences between the protocol and suite sets each reported. Then riskmap on one
+# "default" endpoint and on twenty at once.
+# Exit status: 0 when riskmap and sslscan report the same sets everywhere, 1 when not, 2 when
+# something needed is missing.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+RISKMAP=${RISKMAP:-$root/riskmap}
+NET=127.0.32
+PORT=4433
+for t in "$RISKMAP" openssl sslscan python3; do
+    command -v "$t" > /dev/null || { echo "bench/tls.sh: $t is missing (contrib/install-deps.sh)"; exit 2; }
+done
+TESTSSL=$(command -v testssl || command -v testssl.sh || true)
+[ -n "${SKIP_TESTSSL:-}" ] && TESTSSL=""
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-bench-tls.XXXXXX")
+PIDS=""
+NFT=0
+cleanup() {
+    for p in $PIDS; do kill "$p" 2> /dev/null; done
+    [ "$NFT" = 1 ] && nft delete table inet riskmap_bench_tls 2> /dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/k.pem" -out "$WORK/c.pem" -days 30 \
+    -subj /CN=bench.test > /dev/null 2>&1 || { echo "no certificate"; exit 2; }
+serve() { # serve HOSTNUM S_SERVER-OPTIONS...
+    h=$1
+    shift
+    openssl s_server -accept "$NET.$h:$PORT" -cert "$WORK/c.pem" -key "$WORK/k.pem" -www -quiet "$@" \
+        > /dev/null 2>&1 < /dev/null &
+    PIDS="$PIDS $!"
+}
+serve 1 -min_protocol TLSv1.2 -cipher ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305 -serverpref
+serve 2
+serve 3 -min_protocol TLSv1 -max_protocol TLSv1.2 -cipher "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+serve 4 -tls1_3
+for h in $(seq 11 30); do serve "$h"; done
+for h in 1 2 3 4 $(seq 11 30); do
+    i=0
+    until ss -Hltn "src $NET.$h:$PORT" | grep -q LISTEN; do
+        sleep 0.05; i=$((i + 1)); [ $i -gt 100 ] && { echo "server $NET.$h did not start"; exit 2; }
+    done
+done
+
+if [ "$(id -u)" = 0 ] && command -v nft > /dev/null; then
+    nft -f - << NFT && NFT=1
+table inet riskmap_bench_tls {
+    chain out {
+        type filter hook output priority 0; policy accept;
+        ip daddr $NET.0/24 tcp dport $PORT tcp flags & (syn | ack) == syn counter
+    }
+}
+NFT
+fi
+syns() { # the SYNs counted so far, or "n/a"
+    [ "$NFT" = 1 ] || { echo n/a; return; }
+    nft list table inet riskmap_bench_tls | awk '/counter packets/ { for (i = 1; i <= NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.0fx", b / a; else print "-" }'; }
+
+# The sets, one "VERSION SUITE" line each, sorted; the protocol list as "protocols: ...".
+sets_riskmap() {
+    python3 - "$1" << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    if f["kind"] != "tls.summary": continue
+    facts = dict((x["key"], x["value"]) for x in f["facts"]) if isinstance(f["facts"], list) else f["facts"]
+    print("protocols: " + facts.get("protocols", ""))
+    for k, v in facts.items():
+        if k.startswith("suites."):
+            for s in filter(None, v.split(",")): print(k[7:], s)
+PY
+}
+sets_sslscan() {
+    awk '$2 == "enabled" { p = p (p ? "," : "") $1 } ($1 == "Accepted" || $1 == "Preferred") { print $2, $5 }
+         END { print "protocols: " p }' "$1"
+}
+sets_testssl() {
+    python3 - "$1" << 'PY'
+import json, sys
+names = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS1": "TLSv1.0", "TLS1_1": "TLSv1.1", "TLS1_2": "TLSv1.2", "TLS1_3": "TLSv1.3"}
+d = json.load(open(sys.argv[1]))
+prot = [names[e["id"]] for e in d if e["id"] in names and e["finding"].startswith("offered")]
+print("protocols: " + ",".join(prot))
+for e in d:
+    if e["id"].startswith("cipher-tls") or e["id"].startswith("cipher-ssl"):
+        t = e["finding"].split()
+        v = {"1.0": "TLSv1.0", "1": "TLSv1.0", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}.get(t[1], t[0] + t[1])
+        print(v, t[3])
+PY
+}
+
+status=0
+printf '%-8s %9s %9s %9s %8s %8s  %-22s %s\n' endpoint riskmap sslscan testssl "x ssl" "x test" "connections r/s/t" "sets"
+for e in 1:modern 2:default 3:legacy 4:tls13; do
+    h=${e%%:*} name=${e#*:} ep="$NET.$h:$PORT"
+    c0=$(syns); t0=$(now)
+    timeout 600 "$RISKMAP" tls --json "$ep" > "$WORK/$name.r.json" 2> /dev/null
+    t1=$(now); c1=$(syns)
+    timeout 600 sslscan --no-colour "$ep" > "$WORK/$name.s.txt" 2>&1
+    t2=$(now); c2=$(syns)
+    tt="-" ct="-" xt="-"
+    if [ -n "$TESTSSL" ]; then
+        rm -f "$WORK/$name.t.json"
+        timeout 600 "$TESTSSL" --quiet --color 0 --warnings batch -p -E --jsonfile "$WORK/$name.t.json" "$ep" > /dev/null 2>&1
+        t3=$(now); c3=$(syns)
+        tt=$(elapsed "$t2" "$t3")
+        [ "$c3" != n/a ] && ct=$((c3 - c2))
+    fi
+    tr=$(elapsed "$t0" "$t1") ts=$(elapsed "$t1" "$t2")
+    cr=n/a cs=n/a
+    [ "$c1" != n/a ] && cr=$((c1 - c0)) && cs=$((c2 - c1))
+    sets_riskmap "$WORK/$name.r.json" | sort > "$WORK/$name.r.sets"
+    sets_sslscan "$WORK/$name.s.txt" | sort > "$WORK/$name.s.sets"
+    verdict="same as sslscan"
+    if ! cmp -s "$WORK/$name.r.sets" "$WORK/$name.s.sets"; then
+        verdict="DIFFERS from sslscan"; status=1
+    fi
+    if [ -n "$TESTSSL" ] && [ -s "$WORK/$name.t.json" ]; then
+        sets_testssl "$WORK/$name.t.json" | sort > "$WORK/$name.t.sets"
+        if cmp -s "$WORK/$name.r.sets" "$WORK/$name.t.sets"; then verdict="$verdict, same as testssl"
+        else verdict="$verdict, differs from testssl"; fi
+        xt=$(ratio "$tr" "$tt")
+    fi
+    xs=$(ratio "$tr" "$ts")
+    printf '%-8s %8ss %8ss %8ss %8s %8s  %-22s %s\n' "$name" "$tr" "$ts" "$tt" "$xs" "$xt" "$cr/$cs/$ct" "$verdict"
+    for other in s t; do
+        [ -f "$WORK/$name.$other.sets" ] || continue
+        diff "$WORK/$name.r.sets" "$WORK/$name.$other.sets" | sed -n "s/^</    only riskmap:/p; s/^>/    only $([ $other = s ] && echo sslscan || echo testssl):/p" | head -20
+    done
+done
+
+# Parallel: one endpoint, then twenty at once.
+t0=$(now)
+"$RISKMAP" tls --json "$NET.11:$PORT" > /dev/null
+t1=$(now)
+eps=""
+for h in $(seq 11 30); do eps="$eps $NET.$h:$PORT"; done
+# shellcheck disable=SC2086
+if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%U %S" -o "$WORK/many.cpu" "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/many.json"
+else
+    "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/many.json"
+fi
+t2=$(now)
+one=$(elapsed "$t0" "$t1") many=$(elapsed "$t1" "$t2")
+cpu=""
+[ -s "$WORK/many.cpu" ] && cpu=$(awk '{ printf "; riskmap CPU %.2fs (user+sys)", $1 + $2 }' "$WORK/many.cpu")
+# On one small machine the twenty s_server processes share its cores with riskmap: their
+# handshake work (a key share and a signature per ServerHello) sets the pace, hence the
+# CPU figure, which tells riskmap's own cost apart.
+echo "parallel: 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one)$cpu; load $(cut -d' ' -f1-3 /proc/loadavg)"
+exit $status

@@ -1,0 +1,52 @@
+/* Certificate facts from the DER a server sent (the Certificate message, or OpenSSL's copy for
+ * TLS 1.3): names, validity, key, signature, chain verification against the system CA store
+ * or a given bundle, and the host name match. Uses OpenSSL 3; the input is untrusted DER.
+ */
+#ifndef RISKMAP_TLS_CERT_H
+#define RISKMAP_TLS_CERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "scanner/err.h"
+
+struct tls_cert_facts {
+    char subject[256];
+    char issuer[256];
+    char serial[96];       /* hex */
+    char sans[1024];       /* "DNS:a.example, IP:192.0.2.1", "" when none (truncated with ...) */
+    char not_before[32];   /* "2026-11-22T10:00:00Z" */
+    char not_after[32];
+    time_t nb, na;
+    long days_left;        /* until not_after, negative once expired */
+    bool expired, not_yet_valid;
+    char key_type[16];     /* "RSA", "EC", "DSA", "ED25519", ... */
+    int key_bits;
+    char curve[32];        /* EC keys: "prime256v1" */
+    char sig_alg[64];      /* "sha256WithRSAEncryption" */
+    bool sig_md5, sig_sha1;   /* the leaf or an intermediate is signed with MD5 / SHA-1 */
+    char weak_sig_subject[256]; /* which one, when not the leaf */
+    bool self_signed;      /* the leaf is its own issuer */
+    bool name_checked;     /* a name (or address) was given to match */
+    bool name_match;
+    char matched_name[256];
+    bool verified;         /* the chain verifies to a trusted root (time not checked here) */
+    bool incomplete_chain; /* the served chain stops short of a root and its issuer is unknown */
+    int verify_code;       /* OpenSSL's X509_V_ERR_*, 0 when verified */
+    char verify_error[160];
+    size_t chain_len;      /* certificates served */
+    char *pem;             /* the chain as served, PEM, owned (tls_cert_facts_free) */
+    size_t pem_len;
+};
+
+/* Analyses a served chain (leaf first). name: the host name (or IP literal) the endpoint was
+ * asked for, NULL when none; ca_file: a PEM bundle to trust instead of the system store, or
+ * NULL. now: the time to judge validity at. Returns 0, or -1 with e set when the leaf cannot
+ * be decoded. */
+int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t n,
+                     const char *name, const char *ca_file, time_t now,
+                     struct tls_cert_facts *out, struct rm_err *e);
+void tls_cert_facts_free(struct tls_cert_facts *f);
+
+#endif
