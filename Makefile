@@ -19,7 +19,7 @@ O         ?= build
 SAN       ?=
 CC        ?= cc
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 8
+FUZZ_SMOKE_SECONDS ?= 5
 
 # V=1 shows the full compiler command lines.
 ifeq ($(V),1)

@@ -392,7 +392,8 @@ static int publish_scan(const char *data_dir, const char *name, unsigned keep, s
     return rc;
 }
 
-static void print_summary(FILE *out, const struct scan_result *r, const struct history *hist)
+static void print_summary(FILE *out, const struct scan_result *r, const struct history *hist,
+                          double run_s)
 {
     char addr[RM_ADDRSTRLEN];
     for (size_t i = 0; i < r->n_hosts; i++) {
@@ -420,12 +421,12 @@ static void print_summary(FILE *out, const struct scan_result *r, const struct h
     fprintf(out,
             "riskmap: %llu address(es) x %llu port(s): %llu host(s) up, %llu open, %llu closed, "
             "%llu filtered; %zu finding(s) (critical %u, high %u, medium %u, low %u, info %u); "
-            "%.2f s\n",
+            "discovery and port scan %.2f s, in all %.2f s\n",
             (unsigned long long)r->meta.settings.address_count,
             (unsigned long long)r->meta.settings.port_count, (unsigned long long)st->hosts_up,
             (unsigned long long)st->open, (unsigned long long)st->closed,
             (unsigned long long)st->filtered, r->n_findings, counts[SEV_CRITICAL], counts[SEV_HIGH],
-            counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], st->duration_s);
+            counts[SEV_MEDIUM], counts[SEV_LOW], counts[SEV_INFO], st->duration_s, run_s);
     if (hist->have)
         fprintf(out, "riskmap: %zu finding(s) new since the last scan (%s)\n",
                 history_count_new(hist, r), hist->scan_id ? hist->scan_id : "?");
@@ -855,9 +856,9 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     if (o.cron) /* cron mails standard output: one line, the log has the rest */
         printf("%s\n", line);
     else if (!stdout_is_stream)
-        print_summary(stdout, r, &hist);
+        print_summary(stdout, r, &hist, (mono_ms() - t_start) / 1000.0);
     else if (!o.quiet)
-        print_summary(stderr, r, &hist);
+        print_summary(stderr, r, &hist, (mono_ms() - t_start) / 1000.0);
     if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {

@@ -87,8 +87,8 @@ else
 fi
 # Displays :2840 and :2841: X sockets /tmp/.X11-unix/X2840-1 while the test runs.
 if srv_xvnc 127.0.28.40 5900 2840 None && srv_xvnc 127.0.28.41 5900 2841 VncAuth; then
-    echo "127.0.28.40 5900 tcp vnc - 3.8 $(u protocol 3.8\; security: None)" >> "$EXPECT"
-    echo "127.0.28.41 5900 tcp vnc - 3.8 $(u protocol 3.8\; security: VNC Authentication)" >> "$EXPECT"
+    echo "127.0.28.40 5900 tcp vnc VNC - $(u protocol 3.8\; security: None)" >> "$EXPECT"
+    echo "127.0.28.41 5900 tcp vnc VNC - $(u protocol 3.8\; security: VNC Authentication)" >> "$EXPECT"
     printf '%s\n' "svc.open 127.0.28.40 5900 tcp info" "svc.vnc.noauth 127.0.28.40 5900 tcp critical" \
         "svc.open 127.0.28.41 5900 tcp info" >> "$FEXPECT"
     TARGETS="$TARGETS 127.0.28.40-41"
@@ -126,7 +126,7 @@ else
         skip "$SRV_WHY"
     fi
     if srv_chronyd 127.0.29.3; then
-        echo "127.0.29.3 123 udp ntp - - $(u NTPv4\; stratum 8\; refid 127.127.1.1)" >> "$EXPECT"
+        echo "127.0.29.3 123 udp ntp NTP - $(u NTPv4\; stratum 8\; refid 127.127.1.1)" >> "$EXPECT"
         echo "svc.open 127.0.29.3 123 udp info" >> "$FEXPECT"
         TARGETS="$TARGETS 127.0.29.3"
     else

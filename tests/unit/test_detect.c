@@ -476,7 +476,8 @@ static void telnet_vnc_http_details(void **state)
     static const char rfb[] = "RFB 003.008\n";
     assert_int_equal(sigs_match(builtin, "banner", (const unsigned char *)rfb, sizeof rfb - 1, &m), 1);
     assert_string_equal(m.service, "vnc");
-    assert_string_equal(m.version, "3.8");
+    assert_string_equal(m.product, "VNC");
+    assert_null(m.version); /* the protocol's version is not the server's */
     assert_string_equal(m.info, "protocol 3.8");
     sig_match_clear(&m);
 
@@ -705,7 +706,8 @@ static void engine_telnet_and_http(void **state)
     assert_string_equal(s->info, "title: Admin; redirect: /login");
     s = &h->services[2];
     assert_string_equal(s->name, "vnc");
-    assert_string_equal(s->version, "3.8");
+    assert_string_equal(s->product, "VNC");
+    assert_null(s->version);
     assert_string_equal(s->info, "protocol 3.8; security: None, VNC Authentication");
     scan_result_free(r);
     listener_stop(&tl);

@@ -144,7 +144,7 @@ static void ntp_request_and_answer(void **state)
     char text[128];
     ntp_describe(&r, text, sizeof text);
     assert_string_equal(text, "NTP\nversion: 4\nmode: 4\nstratum: 8\nleap: 0\nrefid: 127.127.1.1\n");
-    expect_match("ntp", text, "ntp", NULL, NULL, "NTPv4; stratum 8; refid 127.127.1.1");
+    expect_match("ntp", text, "ntp", "NTP", NULL, "NTPv4; stratum 8; refid 127.127.1.1");
     assert_int_equal(ntp_parse_reply(d, n, nonce + 1, &r), 0); /* not our request */
     assert_int_equal(ntp_parse_reply(d, 47, nonce, &r), 0);
     assert_int_equal(ntp_parse_reply(q, 48, 0x0102030405060708ull, &r), 0); /* mode 3 */
