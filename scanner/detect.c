@@ -1,6 +1,7 @@
 /* Service detection engine: a bounded pool of workers, one conversation at a time each, every
  * socket non-blocking with a deadline, every read bounded. */
 #include <errno.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -183,6 +184,7 @@ static int conn_open(const struct ctx *c, const struct rm_addr *addr, uint16_t p
     socklen_t sl = addr_sockaddr(addr, port, &ss);
     cn->ssl = NULL;
     cn->eof = false;
+    cn->reset = false;
     cn->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (cn->fd < 0)
         return C_FAIL;
@@ -420,8 +422,25 @@ struct job {
     unsigned char *ev; /* malloc'd response bytes, or NULL */
     size_t ev_len;
     bool oom;
-    char outcome[160]; /* why the last step named nothing: for an unidentified service */
+    char outcome[160]; /* why no step named it: for an unidentified service */
+    int outcome_rank;  /* how telling that reason is; a step keeps the most telling one */
 };
+
+/* Reasons, least telling first: a later step's silence must not hide an earlier reset. */
+enum { O_NOCONN = 1, O_SILENT, O_TLS, O_CLOSED, O_RESET, O_BYTES, O_REFUSED };
+
+static void set_outcome(struct job *j, int rank, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_outcome(struct job *j, int rank, const char *fmt, ...)
+{
+    if (rank < j->outcome_rank)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->outcome, sizeof j->outcome, fmt, ap);
+    va_end(ap);
+    j->outcome_rank = rank;
+}
 
 static size_t build_probe(enum probe p, const struct job *j, char *out, size_t cap)
 {
@@ -784,15 +803,16 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     const char *over = st->tls ? " over TLS" : "";
     int rc = conn_open(c, &j->addr, j->port, deadline, &cn);
     if (rc != C_OK) {
-        snprintf(j->outcome, sizeof j->outcome, rc == C_REFUSED
-                 ? "connection refused (the port closed after the port scan)"
-                 : "no connection within %.0f ms", c->timeout_ms);
+        if (rc == C_REFUSED)
+            set_outcome(j, O_REFUSED, "connection refused (the port closed after the port scan)");
+        else
+            set_outcome(j, O_NOCONN, "no connection within %.0f ms", c->timeout_ms);
         return rc;
     }
     if (st->tls) {
         if (conn_tls(c, &cn, j->sni, deadline) != C_OK) {
-            snprintf(j->outcome, sizeof j->outcome, "TLS handshake failed or did not finish "
-                     "within %.0f ms", c->timeout_ms);
+            set_outcome(j, O_TLS, "TLS handshake failed or did not finish within %.0f ms",
+                        c->timeout_ms);
             conn_close(&cn);
             return C_FAIL;
         }
@@ -801,8 +821,8 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     char req[512];
     size_t rl = build_probe(st->probe, j, req, sizeof req);
     if (rl && conn_write(c, &cn, req, rl, deadline) != C_OK) {
-        snprintf(j->outcome, sizeof j->outcome, "connection closed or reset while sending the "
-                 "%s probe%s", pname, over);
+        set_outcome(j, O_RESET, "connection closed or reset while sending the %s probe%s", pname,
+                    over);
         conn_close(&cn);
         return C_FAIL;
     }
@@ -813,16 +833,16 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     size_t n = conn_read(c, &cn, st->probe, buf, c->max_bytes, 0, read_deadline, grace);
     if (n == 0) {
         if (cancelled(c))
-            snprintf(j->outcome, sizeof j->outcome, "interrupted");
+            set_outcome(j, O_REFUSED, "interrupted");
         else if (cn.reset)
-            snprintf(j->outcome, sizeof j->outcome, "connection reset before any answer to "
-                     "the %s probe%s", pname, over);
+            set_outcome(j, O_RESET, "connection reset before any answer to the %s probe%s", pname,
+                        over);
         else if (cn.eof)
-            snprintf(j->outcome, sizeof j->outcome, "connection closed without an answer to "
-                     "the %s probe%s", pname, over);
+            set_outcome(j, O_CLOSED, "connection closed without an answer to the %s probe%s",
+                        pname, over);
         else
-            snprintf(j->outcome, sizeof j->outcome, "no answer to the %s probe%s within %.0f ms",
-                     pname, over, read_deadline - start);
+            set_outcome(j, O_SILENT, "no answer to the %s probe%s within %.0f ms", pname, over,
+                        read_deadline - start);
         conn_close(&cn);
         return C_FAIL;
     }
@@ -886,9 +906,9 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     } else {
         if (!j->ev)
             keep_evidence(j, st->probe, st->tls, buf, n);
-        snprintf(j->outcome, sizeof j->outcome, "%zu byte(s)%s in answer to the %s probe%s "
-                 "match no signature%s", n, n >= c->max_bytes ? " (the bound; more was sent)" : "",
-                 pname, over, cn.reset ? "; then the connection was reset" : "");
+        set_outcome(j, O_BYTES, "%zu byte(s)%s in answer to the %s probe%s match no signature%s",
+                    n, n >= c->max_bytes ? " (the bound; more was sent)" : "", pname, over,
+                    cn.reset ? "; then the connection was reset" : "");
     }
     return C_OK;
 }

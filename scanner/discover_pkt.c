@@ -2,38 +2,16 @@
 
 #include <string.h>
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
+#include "scanner/byteorder.h"
 
 static uint64_t cookie(const struct syn_key *k, uint32_t src, uint32_t dst, enum disc_kind kind,
                        uint16_t port)
 {
     uint8_t in[11];
-    put32(in, src);
-    put32(in + 4, dst);
+    be_put32(in, src);
+    be_put32(in + 4, dst);
     in[8] = (uint8_t)kind;
-    put16(in + 9, port);
+    be_put16(in + 9, port);
     return syn_siphash(k, in, sizeof in);
 }
 
@@ -65,14 +43,14 @@ static void ip_header(uint8_t *ip, size_t total, uint8_t proto, uint32_t src, ui
                       uint16_t ip_id)
 {
     ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)total);
-    put16(ip + 4, ip_id);
-    put16(ip + 6, 0x4000); /* DF */
+    be_put16(ip + 2, (uint16_t)total);
+    be_put16(ip + 4, ip_id);
+    be_put16(ip + 6, 0x4000); /* DF */
     ip[8] = 64;
     ip[9] = proto;
-    put32(ip + 12, src);
-    put32(ip + 16, dst);
-    put16(ip + 10, (uint16_t)~syn_csum_fold(syn_csum_add(0, ip, 20)));
+    be_put32(ip + 12, src);
+    be_put32(ip + 16, dst);
+    be_put16(ip + 10, (uint16_t)~syn_csum_fold(syn_csum_add(0, ip, 20)));
 }
 
 size_t disc_build(const struct syn_key *k, enum disc_kind kind, uint8_t *buf, uint32_t src,
@@ -86,36 +64,36 @@ size_t disc_build(const struct syn_key *k, enum disc_kind kind, uint8_t *buf, ui
         len = kind == DISC_ECHO ? DISC_ICMP_LEN : DISC_TSTAMP_LEN;
         ip_header(buf, len, 1, src, dst, ip_id);
         l4[0] = kind == DISC_ECHO ? 8 : 13;
-        put16(l4 + 4, (uint16_t)h);         /* identifier */
-        put16(l4 + 6, (uint16_t)(h >> 16)); /* sequence */
+        be_put16(l4 + 4, (uint16_t)h);         /* identifier */
+        be_put16(l4 + 6, (uint16_t)(h >> 16)); /* sequence */
         /* A timestamp request's originate time would be ms since midnight UT; the reply's
          * receive and transmit times are not used, so zero is as good as any. */
-        put16(l4 + 2, (uint16_t)~syn_csum_fold(syn_csum_add(0, l4, len - 20)));
+        be_put16(l4 + 2, (uint16_t)~syn_csum_fold(syn_csum_add(0, l4, len - 20)));
         return len;
     }
     len = DISC_TCP_LEN;
     ip_header(buf, len, 6, src, dst, ip_id);
-    put16(l4, cookie_sport(h));
-    put16(l4 + 2, port);
+    be_put16(l4, cookie_sport(h));
+    be_put16(l4 + 2, port);
     if (kind == DISC_SYN) {
-        put32(l4 + 4, (uint32_t)h);
+        be_put32(l4 + 4, (uint32_t)h);
         l4[13] = 0x02;
     } else {
         /* The RST answering an ACK takes its sequence number from our acknowledgement. */
-        put32(l4 + 4, (uint32_t)(h >> 16));
-        put32(l4 + 8, (uint32_t)h);
+        be_put32(l4 + 4, (uint32_t)(h >> 16));
+        be_put32(l4 + 8, (uint32_t)h);
         l4[13] = 0x10;
     }
     l4[12] = 5 << 4;
-    put16(l4 + 14, 1024);
+    be_put16(l4 + 14, 1024);
     uint8_t pseudo[12];
-    put32(pseudo, src);
-    put32(pseudo + 4, dst);
+    be_put32(pseudo, src);
+    be_put32(pseudo + 4, dst);
     pseudo[8] = 0;
     pseudo[9] = 6;
-    put16(pseudo + 10, (uint16_t)(len - 20));
+    be_put16(pseudo + 10, (uint16_t)(len - 20));
     uint32_t sum = syn_csum_add(syn_csum_add(0, pseudo, sizeof pseudo), l4, len - 20);
-    put16(l4 + 16, (uint16_t)~syn_csum_fold(sum));
+    be_put16(l4 + 16, (uint16_t)~syn_csum_fold(sum));
     return len;
 }
 
@@ -124,16 +102,16 @@ size_t disc_build_arp(uint8_t *buf, const uint8_t our_mac[6], uint32_t src, uint
     memset(buf, 0, DISC_ARP_LEN);
     memset(buf, 0xff, 6);
     memcpy(buf + 6, our_mac, 6);
-    put16(buf + 12, 0x0806);
+    be_put16(buf + 12, 0x0806);
     uint8_t *a = buf + 14;
-    put16(a, 1);      /* Ethernet */
-    put16(a + 2, 0x0800);
+    be_put16(a, 1);      /* Ethernet */
+    be_put16(a + 2, 0x0800);
     a[4] = 6;
     a[5] = 4;
-    put16(a + 6, 1);  /* request */
+    be_put16(a + 6, 1);  /* request */
     memcpy(a + 8, our_mac, 6);
-    put32(a + 14, src);
-    put32(a + 24, dst);
+    be_put32(a + 14, src);
+    be_put32(a + 24, dst);
     return DISC_ARP_LEN;
 }
 
@@ -143,10 +121,10 @@ enum disc_kind disc_classify(const struct syn_key *k, uint32_t self, const uint8
     if (len < 20 || (ip[0] >> 4) != 4)
         return DISC_NONE;
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
-    if (ihl < 20 || len < ihl + 8 || (get16(ip + 6) & 0x1fff))
+    if (ihl < 20 || len < ihl + 8 || (be_get16(ip + 6) & 0x1fff))
         return DISC_NONE;
-    uint32_t from = get32(ip + 12);
-    if (get32(ip + 16) != self)
+    uint32_t from = be_get32(ip + 12);
+    if (be_get32(ip + 16) != self)
         return DISC_NONE;
     const uint8_t *l4 = ip + ihl;
     memset(a, 0, sizeof *a);
@@ -156,14 +134,14 @@ enum disc_kind disc_classify(const struct syn_key *k, uint32_t self, const uint8
         if (kind == DISC_NONE || l4[1] != 0)
             return DISC_NONE;
         uint64_t h = cookie(k, self, from, kind, 0);
-        if (get16(l4 + 4) != (uint16_t)h || get16(l4 + 6) != (uint16_t)(h >> 16))
+        if (be_get16(l4 + 4) != (uint16_t)h || be_get16(l4 + 6) != (uint16_t)(h >> 16))
             return DISC_NONE;
         return a->kind = kind;
     }
     if (ip[9] != 6 || len < ihl + 20)
         return DISC_NONE;
-    uint16_t sp = get16(l4), dp = get16(l4 + 2);
-    uint32_t seq = get32(l4 + 4), ack = get32(l4 + 8);
+    uint16_t sp = be_get16(l4), dp = be_get16(l4 + 2);
+    uint32_t seq = be_get32(l4 + 4), ack = be_get32(l4 + 8);
     int fl = l4[13];
     a->port = sp;
     a->tcp_flags = fl;
@@ -179,15 +157,15 @@ enum disc_kind disc_classify(const struct syn_key *k, uint32_t self, const uint8
 enum disc_kind disc_classify_arp(uint32_t self, const uint8_t *frame, size_t len,
                                  struct disc_answer *a)
 {
-    if (len < DISC_ARP_LEN || get16(frame + 12) != 0x0806)
+    if (len < DISC_ARP_LEN || be_get16(frame + 12) != 0x0806)
         return DISC_NONE;
     const uint8_t *p = frame + 14;
-    if (get16(p) != 1 || get16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4 || get16(p + 6) != 2)
+    if (be_get16(p) != 1 || be_get16(p + 2) != 0x0800 || p[4] != 6 || p[5] != 4 || be_get16(p + 6) != 2)
         return DISC_NONE;
-    if (get32(p + 24) != self)
+    if (be_get32(p + 24) != self)
         return DISC_NONE;
     memset(a, 0, sizeof *a);
-    a->from = get32(p + 14);
+    a->from = be_get32(p + 14);
     memcpy(a->mac, p + 8, 6);
     return a->kind = DISC_ARP;
 }

@@ -13,6 +13,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "scanner/byteorder.h"
 #include "scanner/hosttab.h"
 #include "scanner/permute.h"
 #include "scanner/ratelimit.h"
@@ -100,62 +101,38 @@ uint16_t syn_csum_fold(uint32_t sum)
     return (uint16_t)sum;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 size_t syn_build(uint8_t *buf, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport,
                  uint32_t isn, uint16_t ip_id)
 {
     uint8_t *ip = buf, *tcp = buf + 20;
     memset(buf, 0, SYN_PKT_LEN);
     ip[0] = 0x45;
-    put16(ip + 2, SYN_PKT_LEN);
-    put16(ip + 4, ip_id);
-    put16(ip + 6, 0x4000); /* DF */
+    be_put16(ip + 2, SYN_PKT_LEN);
+    be_put16(ip + 4, ip_id);
+    be_put16(ip + 6, 0x4000); /* DF */
     ip[8] = 64;
     ip[9] = 6; /* TCP */
-    put32(ip + 12, src);
-    put32(ip + 16, dst);
-    put16(ip + 10, (uint16_t)~syn_csum_fold(syn_csum_add(0, ip, 20)));
+    be_put32(ip + 12, src);
+    be_put32(ip + 16, dst);
+    be_put16(ip + 10, (uint16_t)~syn_csum_fold(syn_csum_add(0, ip, 20)));
 
-    put16(tcp + 0, sport);
-    put16(tcp + 2, dport);
-    put32(tcp + 4, isn);
+    be_put16(tcp + 0, sport);
+    be_put16(tcp + 2, dport);
+    be_put32(tcp + 4, isn);
     tcp[12] = 6 << 4; /* data offset: 24 bytes */
     tcp[13] = 0x02;   /* SYN */
-    put16(tcp + 14, 1024);
+    be_put16(tcp + 14, 1024);
     tcp[20] = 2; /* MSS */
     tcp[21] = 4;
-    put16(tcp + 22, 1460);
+    be_put16(tcp + 22, 1460);
     uint8_t pseudo[12];
-    put32(pseudo, src);
-    put32(pseudo + 4, dst);
+    be_put32(pseudo, src);
+    be_put32(pseudo + 4, dst);
     pseudo[8] = 0;
     pseudo[9] = 6;
-    put16(pseudo + 10, SYN_PKT_LEN - 20);
+    be_put16(pseudo + 10, SYN_PKT_LEN - 20);
     uint32_t sum = syn_csum_add(syn_csum_add(0, pseudo, sizeof pseudo), tcp, SYN_PKT_LEN - 20);
-    put16(tcp + 16, (uint16_t)~syn_csum_fold(sum));
+    be_put16(tcp + 16, (uint16_t)~syn_csum_fold(sum));
     return SYN_PKT_LEN;
 }
 
@@ -167,14 +144,14 @@ enum syn_verdict syn_classify(const struct syn_key *k, uint32_t self, const uint
     size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
     if (ihl < 20 || len < ihl + 20 || ip[9] != 6)
         return SYN_IGNORE;
-    if (get16(ip + 6) & 0x1fff) /* a later fragment */
+    if (be_get16(ip + 6) & 0x1fff) /* a later fragment */
         return SYN_IGNORE;
-    uint32_t from = get32(ip + 12), to = get32(ip + 16);
+    uint32_t from = be_get32(ip + 12), to = be_get32(ip + 16);
     if (to != self)
         return SYN_IGNORE;
     const uint8_t *tcp = ip + ihl;
-    uint16_t sp = get16(tcp), dp = get16(tcp + 2);
-    uint32_t ack = get32(tcp + 8);
+    uint16_t sp = be_get16(tcp), dp = be_get16(tcp + 2);
+    uint32_t ack = be_get32(tcp + 8);
     uint8_t fl = tcp[13];
     if (!(fl & 0x10)) /* ACK: our kernel's RST for a SYN-ACK has none */
         return SYN_IGNORE;
