@@ -19,53 +19,7 @@
 #include "scanner/probe_mssql.h"
 #include "scanner/sigs.h"
 
-static struct sig_table *builtin;
-
-static int setup(void **state)
-{
-    (void)state;
-    struct rm_err e = {{0}};
-    return sigs_load_builtin(&builtin, &e);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sigs_free(builtin);
-    return 0;
-}
-
-static unsigned char *load(const char *file, size_t *len)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", file);
-    char *data = NULL;
-    struct rm_err e = {{0}};
-    if (read_file_bounded(path, 1 << 20, &data, len, &e) < 0)
-        fail_msg("%s", e.msg);
-    return (unsigned char *)data;
-}
-
-static void expect_match(const char *probe, const char *text, const char *service,
-                         const char *product, const char *version, const char *info)
-{
-    struct sig_match m;
-    assert_int_equal(sigs_match(builtin, probe, (const unsigned char *)text, strlen(text), &m), 1);
-    assert_string_equal(m.service, service);
-    if (product)
-        assert_string_equal(m.product, product);
-    else
-        assert_null(m.product);
-    if (version)
-        assert_string_equal(m.version, version);
-    else
-        assert_null(m.version);
-    if (info)
-        assert_string_equal(m.info, info);
-    else
-        assert_null(m.info);
-    sig_match_clear(&m);
-}
+#include "sigs_fixture.h"
 
 /* ---- MS SQL ---------------------------------------------------------------------------- */
 
