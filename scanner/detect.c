@@ -30,13 +30,13 @@
 
 enum probe {
     P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_MSSQL, P_MONGO, P_LDAP,
-    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS,
+    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS, P_HTTP_BARE, P_LINES,
 };
 /* P_SMB1, P_RDP_TLS and P_LDAP_BASE are second requests of the smb, rdp and ldap probes,
  * never plan steps. */
 static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres",
                                           "smb", "rdp", "mssql", "mongodb", "ldap",
-                                          "smb", "rdp", "ldap", "dns"};
+                                          "smb", "rdp", "ldap", "dns", "http", "lines"};
 
 struct step {
     enum probe probe;
@@ -68,8 +68,12 @@ static const struct plan plan_ldap = {"ldap", {{P_LDAP, false}}, 1};
 static const struct plan plan_ldaps = {"tls:ldap", {{P_LDAP, true}}, 1};
 /* DNS over TCP: the UDP stage's version.bind query with the two-byte length in front. */
 static const struct plan plan_dns = {"dns", {{P_DNS, false}}, 1};
+/* On a port of no known use the HTTP request carries no Host header (as nmap's GetRequest):
+ * Redis 7 drops a connection that sends one (its guard against cross-protocol attacks), and
+ * what Redis or memcached answer to a bare GET names them; their own probe then follows. */
 static const struct plan plan_unknown = {
-    "banner,http,tls:http", {{P_BANNER, false}, {P_HTTP, false}, {P_HTTP, true}}, 3};
+    "banner,http,tls:http,lines",
+    {{P_BANNER, false}, {P_HTTP_BARE, false}, {P_HTTP, true}, {P_LINES, false}}, 4};
 
 static const uint16_t tls_http_ports[] = {443, 4443, 8443, 9443, 10443, 0};
 static const uint16_t tls_banner_ports[] = {465, 563, 990, 992, 993, 995, 0};
@@ -361,6 +365,8 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
         return i + 2 + len + 2 <= n;
     }
     case P_HTTP:
+    case P_HTTP_BARE:
+    case P_LINES:
         return false; /* Connection: close: the server ends it */
     case P_BANNER:
         /* MySQL-style binary packet: 3-byte length, sequence number, payload. */
@@ -458,6 +464,12 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
                      j->sni ? j->sni : addr,
                      j->sni ? "" : (j->addr.family == AF_INET6 ? "]" : ""), (unsigned)j->port,
                      RISKMAP_VERSION);
+        break;
+    case P_HTTP_BARE:
+        n = snprintf(out, cap, "GET / HTTP/1.0\r\n\r\n");
+        break;
+    case P_LINES: /* two empty lines: text protocols answer with an error that names them */
+        n = snprintf(out, cap, "\r\n\r\n");
         break;
     case P_REDIS:
         n = snprintf(out, cap, "*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n");
@@ -895,7 +907,7 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
             n = smb_details(c, j, &m, buf, n);
         else if (st->probe == P_RDP && strcmp(m.service, "ms-wbt-server") == 0)
             n = rdp_details(c, j, &m, buf, n);
-        else if (st->probe == P_HTTP && strcmp(m.service, "http") == 0)
+        else if ((st->probe == P_HTTP || st->probe == P_HTTP_BARE) && strcmp(m.service, "http") == 0)
             http_details(j, &m, buf, n);
     }
     if (found) {
@@ -921,6 +933,16 @@ static void run_job(const struct ctx *c, struct job *j, unsigned char *buf)
         int rc = run_step(c, j, &pl->steps[i], known, buf);
         if (rc == C_REFUSED)
             break; /* the port closed since the port scan: nothing more to learn */
+    }
+    /* Named by another probe's answer on an unusual port: ask it in its own protocol too, for
+     * the version and for what the checks read (Redis INFO tells whether it needs a password).
+     * A match replaces the first; no match keeps it. */
+    static const struct step redis_step = {P_REDIS, false}, memcached_step = {P_MEMCACHED, false};
+    if (j->matched && !j->oom && !cancelled(c) && j->probe != P_REDIS && j->probe != P_MEMCACHED) {
+        if (strcmp(j->m.service, "redis") == 0)
+            run_step(c, j, &redis_step, true, buf);
+        else if (strcmp(j->m.service, "memcached") == 0)
+            run_step(c, j, &memcached_step, true, buf);
     }
 }
 

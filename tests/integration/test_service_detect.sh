@@ -50,6 +50,20 @@ if srv_memcached 127.0.24.4 11211; then
 else
     skip "$SRV_WHY"
 fi
+# The same two on ports of no known use: found by their answer to a bare GET, then asked in
+# their own protocol (the version, and for Redis the INFO the exposure check reads).
+if srv_redis 127.0.24.3 16380; then
+    v=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
+    echo "127.0.24.3 16380 redis Redis_key-value_store $v" >> "$EXPECT"
+else
+    skip "$SRV_WHY"
+fi
+if srv_memcached 127.0.24.4 11212; then
+    v=$(memcached -V | sed -n 's/^memcached \([0-9.]*\).*/\1/p')
+    echo "127.0.24.4 11212 memcached memcached $v" >> "$EXPECT"
+else
+    skip "$SRV_WHY"
+fi
 if srv_vsftpd 127.0.24.5 2121; then
     # vsftpd -v writes its version to file descriptor 0.
     v=$(/usr/sbin/vsftpd -v 0>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p')

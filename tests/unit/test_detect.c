@@ -301,7 +301,7 @@ static void plans_follow_the_port(void **state)
     assert_string_equal(detect_plan_str(6379), "redis,banner");
     assert_string_equal(detect_plan_str(11211), "memcached");
     assert_string_equal(detect_plan_str(5432), "postgres");
-    assert_string_equal(detect_plan_str(40000), "banner,http,tls:http");
+    assert_string_equal(detect_plan_str(40000), "banner,http,tls:http,lines");
     assert_string_equal(detect_plan_str(445), "smb");
     assert_string_equal(detect_plan_str(3389), "rdp");
     assert_string_equal(detect_plan_str(1433), "mssql");
