@@ -227,18 +227,8 @@ static void borg_sizes(const struct backup_source *s, struct backup_listing *l)
 
 int backup_borg_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e)
 {
-    char *buf;
-    size_t len;
-    if (s->saved) {
-        int r = backup_slurp(s->saved, l, &buf, &len);
-        if (r != 0)
-            return r < 0 ? rm_errf(e, "out of memory") : 0;
-        int rc = backup_listing_keep_raw(l, "application/json", buf, len);
-        if (rc == 0)
-            rc = backup_borg_parse(s, buf, len, l);
-        free(buf);
-        return rc < 0 ? rm_errf(e, "out of memory") : 0;
-    }
+    if (s->saved)
+        return backup_read_saved(s, l, backup_borg_parse, e);
     if (backup_password_file_ok(s, l) != 0)
         return 0;
     char *argv[] = {s->tool ? s->tool : (char *)"borg", (char *)"--log-json", (char *)"list",

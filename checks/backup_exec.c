@@ -192,6 +192,21 @@ int backup_run(char *const argv[], char *const env_add[], int keep_fd, unsigned 
     return 0;
 }
 
+int backup_read_saved(const struct backup_source *s, struct backup_listing *l,
+                      backup_parse_fn *parse, struct rm_err *e)
+{
+    char *buf;
+    size_t len;
+    int r = backup_slurp(s->saved, l, &buf, &len);
+    if (r != 0)
+        return r < 0 ? rm_errf(e, "out of memory") : 0;
+    int rc = backup_listing_keep_raw(l, "application/json", buf, len);
+    if (rc == 0)
+        rc = parse(s, buf, len, l);
+    free(buf);
+    return rc < 0 ? rm_errf(e, "out of memory") : 0;
+}
+
 int backup_slurp(const char *path, struct backup_listing *l, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);

@@ -36,6 +36,13 @@ void backup_run_free(struct backup_run *r);
  * and returns 1; 0 when read (*out owned by the caller), -1 for allocation failure. */
 int backup_slurp(const char *path, struct backup_listing *l, char **out, size_t *len);
 
+/* The saved=FILE form of a tool source (restic, borg): reads FILE, keeps it as the listing's
+ * raw evidence and parses it with parse. 0 (l's state says how it went) or -1 with e set. */
+typedef int backup_parse_fn(const struct backup_source *s, const char *json, size_t len,
+                            struct backup_listing *l);
+int backup_read_saved(const struct backup_source *s, struct backup_listing *l,
+                      backup_parse_fn *parse, struct rm_err *e);
+
 /* 0 when the source names no password file or a readable one; otherwise 1 with l's state
  * set (the tool would only prompt, or say something vaguer). */
 int backup_password_file_ok(const struct backup_source *s, struct backup_listing *l);
