@@ -1,48 +1,17 @@
-/* Risks: what the register tracks, the roadmap plans and the reports show.
- *
- * A risk is one finding (keyed by its fingerprint, stable from scan to scan) that an
- * evaluation found failing at least one control, scored once, the same way everywhere. The
- * scoring method is written down in docs/risk-scoring.md and implemented only here
- * (risk_score.c): likelihood x impact on 1-5 scales from the policy rule, impact adjusted by
- * the asset's criticality, CVE findings raised by their CVSS score and the KEV flag.
- *
- * A struct risk carries both what the scan says (kind, asset, controls, scores, remediation)
- * and the register's state (status, owner, due date, treatment, first/last seen). Scoring a
- * scan fills the first part and sets the state a new risk has; the register (SQLite, in
- * scanner/) keeps the second part across scans and fills it when it hands risks out.
- *
- * Ownership: a struct risk owns every string and array it points to; a struct risk_set owns
- * its risks. risk_set_free() releases everything.
+/* Risk scoring: failing findings of an evaluation become risks (scanner/risk_model.h),
+ * scored once, the same way everywhere (register, roadmap, reports). The method is written
+ * down in docs/risk-scoring.md and implemented only here (risk_score.c): likelihood x impact
+ * on 1-5 scales from the policy rule, impact adjusted by the asset's criticality, CVE findings
+ * raised by their CVSS score and the KEV flag.
  */
 #ifndef RISKMAP_RISK_H
 #define RISKMAP_RISK_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include "checks/finding.h"
 #include "policies/eval.h"
-#include "policies/policy.h"
 #include "policies/profile.h"
 #include "scanner/err.h"
 #include "scanner/model.h"
-
-enum risk_status {
-    RISK_OPEN = 0,
-    RISK_REOPENED,   /* was resolved, came back */
-    RISK_MITIGATING, /* treatment under way: counts, at a reduced likelihood */
-    RISK_ACCEPTED,   /* accepted until a date (register or profile): visible, not counted */
-    RISK_EXCEPTION,  /* false positive or compensating control: visible with its reason,
-                      * out of every score */
-    RISK_RESOLVED,   /* the last scan no longer found it */
-};
-#define RISK_STATUS_COUNT 6
-/* "open", "reopened", "mitigating", "accepted", "exception", "resolved". */
-const char *risk_status_name(enum risk_status s);
-int risk_status_parse(const char *s, enum risk_status *out);
-/* Open, reopened and mitigating risks count in the headline figures. */
-bool risk_status_counts(enum risk_status s);
+#include "scanner/risk_model.h"
 
 /* Qualitative level of a 1-25 score (NIST SP 800-30 style bands). */
 enum risk_level {
@@ -56,86 +25,11 @@ enum risk_level risk_level_of(int score);
 /* "very low", "low", "moderate", "high", "very high". */
 const char *risk_level_name(enum risk_level l);
 
-/* One framework item a risk's controls reference: framework id and the framework's own
- * identifier ("hipaa", "164.312(e)(1)"). */
-struct risk_ref {
-    char *framework;
-    char *id;
-};
-
-struct risk {
-    char fingerprint[FINGERPRINT_HEX_LEN + 1]; /* the register key */
-    char *kind;
-    char *title;
-    char *asset;     /* the host's name when the scan resolved one, else its address */
-    char *address;   /* the host's address, text */
-    uint16_t port;   /* 0: about the host */
-    enum severity severity;    /* the finding's, raised to the scoring rule's when higher */
-    enum criticality criticality; /* of the asset, from the profile (medium without one) */
-
-    /* The rule that gave the highest score; every control any failing rule maps to. */
-    char *policy_id, *rule_id;
-    char **controls; /* "POLICY:CONTROL", sorted, unique */
-    size_t n_controls;
-    struct risk_ref *refs; /* sorted by framework then id, unique */
-    size_t n_refs;
-
-    int rule_likelihood, rule_impact; /* as the policy rule says, 1..5 */
-    int likelihood, impact;           /* after adjustment, 1..5 */
-    int inherent;                     /* likelihood x impact, 1..25 */
-    int residual;                     /* after treatment (see risk_residual()), 0..25 */
-    double cvss;                      /* highest CVSS of a CVE finding, -1 when none */
-    bool kev;                         /* a CVE of it is in CISA's KEV catalog */
-
-    /* Remediation of the scoring rule (initiative NULL when the rule names none). */
-    char *remediation;
-    char *initiative_id, *initiative_title;
-    double effort_hours;
-    enum cost_band cost;
-
-    /* Register state. Scoring sets status OPEN (ACCEPTED when the profile accepts every
-     * failing rule of it, with accept_* filled) and first_seen = last_seen = the scan date. */
-    enum risk_status status;
-    char *owner;       /* may be NULL */
-    char *due;         /* YYYY-MM-DD or NULL */
-    char *treatment;   /* what is being done / why accepted; may be NULL */
-    char *accept_expires; /* YYYY-MM-DD, for ACCEPTED; may be NULL */
-    char first_seen[11], last_seen[11]; /* YYYY-MM-DD */
-};
-
-struct risk_set {
-    char scan_id[64];
-    char date[11];  /* the scan's date, YYYY-MM-DD */
-    struct risk *v;
-    size_t n, cap;
-};
-
 /* Scores every finding that fails a control of ev (rules of severity "info" and expired
  * acceptances aside) into out, which must be zeroed; risks are sorted by residual score,
  * highest first, then fingerprint. prof may be NULL. On failure -1 with e set and out
  * emptied. */
 int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
                     const struct profile *prof, struct risk_set *out, struct rm_err *e);
-
-/* The residual score for r's status: open and reopened keep the inherent score; mitigating
- * lowers likelihood by 2 (not below 1); accepted keeps the inherent score (the risk remains,
- * it is only not counted); exception and resolved are 0. */
-int risk_residual(const struct risk *r);
-
-/* The two headline figures: the worst single residual score and the total of the residual
- * scores of every risk whose status counts. */
-struct risk_headline {
-    int worst;
-    long total;
-    size_t n_counted;
-    size_t worst_index; /* into the set; meaningless when n_counted is 0 */
-};
-struct risk_headline risk_headline(const struct risk_set *s);
-
-/* Appends an empty risk (zeroed, cvss -1) and returns it (borrowed until the next append);
- * NULL on allocation failure. For the register reading rows back. */
-struct risk *risk_set_add(struct risk_set *s);
-void risk_clear(struct risk *r);
-void risk_set_free(struct risk_set *s);
 
 #endif

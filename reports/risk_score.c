@@ -7,30 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const status_names[RISK_STATUS_COUNT] = {
-    "open", "reopened", "mitigating", "accepted", "exception", "resolved",
-};
-
-const char *risk_status_name(enum risk_status s)
-{
-    return (unsigned)s < RISK_STATUS_COUNT ? status_names[s] : "?";
-}
-
-int risk_status_parse(const char *s, enum risk_status *out)
-{
-    for (int i = 0; s && i < RISK_STATUS_COUNT; i++)
-        if (strcmp(s, status_names[i]) == 0) {
-            *out = (enum risk_status)i;
-            return 0;
-        }
-    return -1;
-}
-
-bool risk_status_counts(enum risk_status s)
-{
-    return s == RISK_OPEN || s == RISK_REOPENED || s == RISK_MITIGATING;
-}
-
 enum risk_level risk_level_of(int score)
 {
     return score >= 20 ? LEVEL_VERY_HIGH
@@ -49,90 +25,6 @@ const char *risk_level_name(enum risk_level l)
 static int clamp5(int v)
 {
     return v < 1 ? 1 : v > 5 ? 5 : v;
-}
-
-int risk_residual(const struct risk *r)
-{
-    switch (r->status) {
-    case RISK_OPEN:
-    case RISK_REOPENED:
-    case RISK_ACCEPTED:
-        return r->inherent;
-    case RISK_MITIGATING:
-        return clamp5(r->likelihood - 2) * r->impact;
-    case RISK_EXCEPTION:
-    case RISK_RESOLVED:
-        break;
-    }
-    return 0;
-}
-
-struct risk_headline risk_headline(const struct risk_set *s)
-{
-    struct risk_headline h = {0};
-    for (size_t i = 0; i < s->n; i++) {
-        const struct risk *r = &s->v[i];
-        if (!risk_status_counts(r->status))
-            continue;
-        h.total += r->residual;
-        if (!h.n_counted || r->residual > h.worst) {
-            h.worst = r->residual;
-            h.worst_index = i;
-        }
-        h.n_counted++;
-    }
-    return h;
-}
-
-struct risk *risk_set_add(struct risk_set *s)
-{
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 32;
-        struct risk *v = realloc(s->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        s->v = v;
-        s->cap = cap;
-    }
-    struct risk *r = &s->v[s->n++];
-    memset(r, 0, sizeof *r);
-    r->cvss = -1;
-    r->criticality = CRIT_MEDIUM;
-    return r;
-}
-
-void risk_clear(struct risk *r)
-{
-    free(r->kind);
-    free(r->title);
-    free(r->asset);
-    free(r->address);
-    free(r->policy_id);
-    free(r->rule_id);
-    for (size_t i = 0; i < r->n_controls; i++)
-        free(r->controls[i]);
-    free(r->controls);
-    for (size_t i = 0; i < r->n_refs; i++) {
-        free(r->refs[i].framework);
-        free(r->refs[i].id);
-    }
-    free(r->refs);
-    free(r->remediation);
-    free(r->initiative_id);
-    free(r->initiative_title);
-    free(r->owner);
-    free(r->due);
-    free(r->treatment);
-    free(r->accept_expires);
-    memset(r, 0, sizeof *r);
-}
-
-void risk_set_free(struct risk_set *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        risk_clear(&s->v[i]);
-    free(s->v);
-    memset(s, 0, sizeof *s);
 }
 
 /* The adjusted likelihood and impact of finding f under rule r on an asset of criticality c. */
