@@ -8,12 +8,18 @@
  *   evidence/ID.EXT        each evidence item's raw bytes (.txt, .pem or .bin by media type)
  *   index/findings.json    every finding: kind, severity, asset, fingerprint, and its evidence
  *                          files with their SHA-256
+ *   policy-results.json    the policy results (the scan's own evaluation, or one made for the
+ *                          export), when there are any
+ *   index/framework-ID.json  with a framework: each of its items, its status, and the findings
+ *                          and evidence files that contradict or support it (evidence_index.h)
+ *   other files the caller adds (the register snapshot, reports), under their own names
  *   README.txt             what is here and the commands that verify it without riskmap
  *   MANIFEST, MANIFEST.sig (64 raw bytes), signer.pub.pem
  */
 #ifndef RISKMAP_EVIDENCE_H
 #define RISKMAP_EVIDENCE_H
 
+#include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,6 +33,18 @@ struct evidence_export_opts {
     const struct sign_key *key;
     const char *exported_by; /* the operator exporting */
     const char *exported_on; /* this host's name */
+    const cJSON *evaluation; /* policy results to include; NULL: the scan result's own, if any */
+    const char *framework;   /* a framework id for index/framework-ID.json, or NULL */
+    const struct evidence_extra *extra; /* more files for the bundle, borrowed */
+    size_t n_extra;
+};
+
+/* A file the caller adds: path relative to the bundle's top ([A-Za-z0-9._/-], no "..", not
+ * one of the bundle's own names). */
+struct evidence_extra {
+    const char *path;
+    const void *data;
+    size_t len;
 };
 
 /* Writes the bundle. On success *n_files is the number of files listed in the MANIFEST and

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "checks/finding.h"
+#include "reports/evidence_index.h"
 #include "reports/manifest.h"
 #include "scanner/atomic.h"
 #include "scanner/result.h"
@@ -65,94 +66,60 @@ static int cmp_path(const void *a, const void *b)
     return strcmp(((const struct bfile *)a)->path, ((const struct bfile *)b)->path);
 }
 
-static const char *ext_for(const char *media_type)
+/* A framework id as a file name part: [A-Za-z0-9._-], not starting with a dot. */
+static int safe_component(const char *s)
 {
-    if (!media_type)
-        return "bin";
-    if (strcmp(media_type, "application/x-pem-file") == 0)
-        return "pem";
-    if (strncmp(media_type, "text/", 5) == 0)
-        return "txt";
-    if (strcmp(media_type, "application/json") == 0)
-        return "json";
-    return "bin";
-}
-
-/* Evidence ids come from the (untrusted) scan result: only [A-Za-z0-9_-] make a file name. */
-static int evidence_file(const struct evidence *ev, char *out, size_t cap)
-{
-    size_t n = strlen(ev->id);
-    if (n == 0 || n > 64)
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || s[0] == '.')
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        char c = ev->id[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' || s[i] == '.'))
             return -1;
-    }
-    snprintf(out, cap, "evidence/%s.%s", ev->id, ext_for(ev->media_type));
     return 0;
 }
 
-static int cmp_ev(const void *a, const void *b)
+/* A caller's file: relative, components safe, none of the bundle's own names. */
+static int safe_path(const char *p)
 {
-    return strcmp((*(struct evidence *const *)a)->id, (*(struct evidence *const *)b)->id);
-}
-
-/* by_id: the scan's evidence sorted by id. */
-static const struct evidence *find_evidence(struct evidence **by_id, size_t n, const char *id)
-{
-    struct evidence key = {.id = (char *)id}, *kp = &key;
-    struct evidence **hit = bsearch(&kp, by_id, n, sizeof *by_id, cmp_ev);
-    return hit ? *hit : NULL;
-}
-
-static char *findings_index(const struct scan_result *r)
-{
-    struct evidence **by_id = malloc((r->n_evidence ? r->n_evidence : 1) * sizeof *by_id);
-    if (!by_id)
-        return NULL;
-    memcpy(by_id, r->evidence, r->n_evidence * sizeof *by_id);
-    qsort(by_id, r->n_evidence, sizeof *by_id, cmp_ev);
-    cJSON *arr = cJSON_CreateArray();
-    char addr[RM_ADDRSTRLEN], file[128];
-    for (size_t i = 0; arr && i < r->n_findings; i++) {
-        const struct finding *f = r->findings[i];
-        cJSON *o = cJSON_CreateObject();
-        if (!o)
-            break;
-        char id[32];
-        snprintf(id, sizeof id, "F%zu", i + 1);
-        cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddStringToObject(o, "kind", f->kind);
-        cJSON_AddStringToObject(o, "severity", severity_name(f->severity));
-        cJSON_AddStringToObject(o, "title", f->title ? f->title : "");
-        if (f->addr.family)
-            cJSON_AddStringToObject(o, "address", addr_str(&f->addr, addr, sizeof addr));
-        if (f->port)
-            cJSON_AddNumberToObject(o, "port", f->port);
-        cJSON_AddStringToObject(o, "fingerprint", f->fingerprint);
-        cJSON *evs = cJSON_AddArrayToObject(o, "evidence");
-        for (size_t k = 0; evs && k < f->n_evidence; k++) {
-            const struct evidence *ev = find_evidence(by_id, r->n_evidence, f->evidence_ids[k]);
-            cJSON *x = cJSON_CreateObject();
-            if (!x)
-                break;
-            cJSON_AddStringToObject(x, "id", f->evidence_ids[k]);
-            if (ev && evidence_file(ev, file, sizeof file) == 0) {
-                cJSON_AddStringToObject(x, "file", file);
-                cJSON_AddStringToObject(x, "sha256", ev->sha256);
-                cJSON_AddStringToObject(x, "description", ev->description ? ev->description : "");
-            } else
-                cJSON_AddStringToObject(x, "missing", "not in the scan result");
-            cJSON_AddItemToArray(evs, x);
-        }
-        cJSON_AddItemToArray(arr, o);
+    static const char *const own[] = {"scan.json", "README.txt", "MANIFEST", "MANIFEST.sig",
+                                      "signer.pub.pem", "policy-results.json"};
+    if (strlen(p) > MANIFEST_PATH_MAX || strncmp(p, "evidence/", 9) == 0 ||
+        strncmp(p, "index/", 6) == 0)
+        return -1;
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (strcmp(p, own[i]) == 0)
+            return -1;
+    char part[MANIFEST_PATH_MAX + 1];
+    for (const char *s = p;;) {
+        const char *slash = strchr(s, '/');
+        size_t n = slash ? (size_t)(slash - s) : strlen(s);
+        memcpy(part, s, n);
+        part[n] = 0;
+        if (safe_component(part) < 0)
+            return -1;
+        if (!slash)
+            return 0;
+        s = slash + 1;
     }
-    char *s = arr ? cJSON_Print(arr) : NULL;
-    cJSON_Delete(arr);
-    free(by_id);
-    return s;
+}
+
+/* What the scan says of the advisory feed its patch check used (patch.feed findings). */
+static void feed_line(const struct scan_result *r, char *out, size_t cap)
+{
+    snprintf(out, cap, "none recorded in this scan result (the patch check did not run)");
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const struct finding *f = r->findings[i];
+        if (strcmp(f->kind, "patch.feed") == 0) {
+            const char *newest = finding_fact(f, "feed_newest"), *age = finding_fact(f, "feed_age_days"),
+                       *recs = finding_fact(f, "feed_records");
+            snprintf(out, cap, "%s records, newest advisory %s, %s days before the scan",
+                     recs ? recs : "?", newest ? newest : "?", age ? age : "?");
+            return;
+        }
+        if (strcmp(f->kind, "patch.feed.missing") == 0)
+            snprintf(out, cap, "none: the scan had no advisory feed (patch levels not assessed)");
+    }
 }
 
 static const char README_FMT[] =
@@ -238,9 +205,9 @@ static char *build_manifest(const struct scan_result *r, const struct evidence_e
     snprintf(count, sizeof count, "%zu hosts, %zu findings, %zu evidence items", r->n_hosts,
              r->n_findings, r->n_evidence);
     meta(&b, &len, &cap, "scan_contents", count);
-    /* The advisory feed's age enters the scan result with the patch check; until a scan
-     * records one, say so rather than leave the auditor guessing. */
-    meta(&b, &len, &cap, "advisory_feed", "none recorded in this scan result");
+    char feed[200];
+    feed_line(r, feed, sizeof feed);
+    meta(&b, &len, &cap, "advisory_feed", feed);
     char fpv[SIGN_FP_HEX_LEN + 8];
     snprintf(fpv, sizeof fpv, "sha256:%s", fp);
     meta(&b, &len, &cap, "signer_fingerprint", fpv);
@@ -360,16 +327,48 @@ int evidence_export(const struct evidence_export_opts *o, size_t *n_files, char 
     char path[MANIFEST_PATH_MAX + 1];
     for (size_t i = 0; i < r->n_evidence; i++) {
         const struct evidence *ev = r->evidence[i];
-        if (evidence_file(ev, path, sizeof path) < 0) {
+        if (evidence_file_name(ev, path, sizeof path) < 0) {
             rm_errf(e, "%s: evidence id \"%.40s\" cannot name a file", o->scan_path, ev->id);
             goto out;
         }
         if (add_file(&l, path, ev->data, ev->len, false) < 0)
             goto oom;
     }
-    char *idx = findings_index(r);
+    char *idx = evidence_findings_index(r);
     if (!idx || add_file(&l, "index/findings.json", idx, strlen(idx), true) < 0)
         goto oom;
+    const cJSON *evaluation = o->evaluation ? o->evaluation : r->evaluation;
+    if (evaluation) {
+        char *pr = cJSON_Print(evaluation);
+        if (!pr || add_file(&l, "policy-results.json", pr, strlen(pr), true) < 0)
+            goto oom;
+    }
+    if (o->framework) {
+        if (!evaluation) {
+            rm_errf(e, "%s holds no policy results to index by framework: scan with policies "
+                       "(the default), or name them (--policy, --client)", o->scan_path);
+            goto out;
+        }
+        if (safe_component(o->framework) < 0) {
+            rm_errf(e, "framework id \"%.60s\" cannot name a file", o->framework);
+            goto out;
+        }
+        char *fi = evidence_framework_index(r, evaluation, o->framework, e);
+        if (!fi)
+            goto out;
+        snprintf(path, sizeof path, "index/framework-%s.json", o->framework);
+        if (add_file(&l, path, fi, strlen(fi), true) < 0)
+            goto oom;
+    }
+    for (size_t i = 0; i < o->n_extra; i++) {
+        const struct evidence_extra *x = &o->extra[i];
+        if (safe_path(x->path) < 0) {
+            rm_errf(e, "\"%.100s\" cannot be a file of the bundle", x->path);
+            goto out;
+        }
+        if (add_file(&l, x->path, x->data, x->len, false) < 0)
+            goto oom;
+    }
     size_t rlen = sizeof README_FMT + 200;
     char *readme = malloc(rlen);
     if (!readme)

@@ -19,6 +19,8 @@ int cmd_checks(int argc, char **argv, struct rm_err *e);
 int cmd_policy(int argc, char **argv, struct rm_err *e);
 int cmd_backup(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
+/* `riskmap keygen`: makes (or shows) the evidence signing key, as `evidence key`. */
+int cmd_keygen(int argc, char **argv, struct rm_err *e);
 int cmd_feed(int argc, char **argv, struct rm_err *e);
 int cmd_tls(int argc, char **argv, struct rm_err *e);
 

@@ -9,11 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "policies/eval.h"
+#include "policies/policy_set.h"
 #include "reports/evidence.h"
 #include "reports/sign.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
+#include "scanner/datadir.h"
 #include "scanner/help.h"
+#include "scanner/result.h"
 
 #define PUBKEY_MAX 16384
 
@@ -47,16 +51,21 @@ static int scan_file(const char *arg, char *out, size_t n, struct rm_err *e)
     return 0;
 }
 
-enum { OPT_KEY = 256, OPT_PUBKEY, OPT_OPERATOR };
+enum { OPT_KEY = 256, OPT_PUBKEY, OPT_OPERATOR, OPT_FRAMEWORK, OPT_POLICY, OPT_CLIENT, OPT_DATA_DIR };
 
 static const struct option longs[] = {
     {"output", required_argument, NULL, 'o'}, {"key", required_argument, NULL, OPT_KEY},
     {"pubkey", required_argument, NULL, OPT_PUBKEY}, {"operator", required_argument, NULL, OPT_OPERATOR},
+    {"framework", required_argument, NULL, OPT_FRAMEWORK}, {"policy", required_argument, NULL, OPT_POLICY},
+    {"client", required_argument, NULL, OPT_CLIENT}, {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 };
 
 struct ev_opts {
     const char *out, *key, *pubkey, *operator_name;
+    const char *framework, *client, *data_dir;
+    const char *policies[POLICY_SET_MAX];
+    size_t n_policies;
     bool quiet, help;
 };
 
@@ -72,6 +81,14 @@ static int parse(int argc, char **argv, struct ev_opts *o, struct rm_err *e)
         case OPT_KEY: o->key = optarg; break;
         case OPT_PUBKEY: o->pubkey = optarg; break;
         case OPT_OPERATOR: o->operator_name = optarg; break;
+        case OPT_FRAMEWORK: o->framework = optarg; break;
+        case OPT_CLIENT: o->client = optarg; break;
+        case OPT_DATA_DIR: o->data_dir = optarg; break;
+        case OPT_POLICY:
+            if (o->n_policies == POLICY_SET_MAX)
+                return rm_errf(e, "at most %d --policy", POLICY_SET_MAX);
+            o->policies[o->n_policies++] = optarg;
+            break;
         case 'q': o->quiet = true; break;
         case 'h': o->help = true; break;
         case ':': return rm_errf(e, "option %s needs an argument", argv[optind - 1]);
@@ -79,6 +96,34 @@ static int parse(int argc, char **argv, struct ev_opts *o, struct rm_err *e)
         }
     }
     return 0;
+}
+
+/* The scan at path evaluated against the policies (and profile) of o, as policy results. */
+static int export_evaluation(const char *path, const struct ev_opts *o, cJSON **out,
+                             struct rm_err *e)
+{
+    struct diags d = {0};
+    struct policy_set ps;
+    struct scan_result *r = NULL;
+    struct evaluation *ev = NULL;
+    int rc = -1;
+    if (policy_set_load(&ps, o->policies, o->n_policies, o->client, "evidence export", &d, e) < 0)
+        goto out;
+    if (result_load(path, &r, e) < 0 || evaluate(r, ps.pols, ps.n, ps.prof, NULL, &ev, e) < 0)
+        goto out;
+    if (!(*out = evaluation_json(ev, r, ps.prof, ps.pols, ps.n))) {
+        rm_errf(e, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "riskmap: %s\n", d.msg[i]);
+    diags_free(&d);
+    evaluation_free(ev);
+    scan_result_free(r);
+    policy_set_free(&ps);
+    return rc;
 }
 
 static int do_export(int argc, char **argv, struct rm_err *e)
@@ -90,12 +135,22 @@ static int do_export(int argc, char **argv, struct rm_err *e)
         help_print(stdout, "evidence");
         return EXIT_DONE;
     }
-    if (optind != argc - 1) {
-        rm_errf(e, "evidence export takes one scan (a scan.json or its directory)");
+    char scan[PATH_MAX], keypath[PATH_MAX], out[PATH_MAX], host[256] = "unknown";
+    if (optind == argc && o.data_dir) {
+        if (datadir_latest(o.data_dir, scan, sizeof scan) < 0) {
+            rm_errf(e, "%s: no committed scan (DIR/latest) to export", o.data_dir);
+            return EXIT_USAGE;
+        }
+    } else if (optind != argc - 1) {
+        rm_errf(e, "evidence export takes one scan (a scan.json or its directory; none: the "
+                   "latest of --data-dir)");
+        return EXIT_USAGE;
+    } else if (scan_file(argv[optind], scan, sizeof scan, e) < 0) {
         return EXIT_USAGE;
     }
-    char scan[PATH_MAX], keypath[PATH_MAX], out[PATH_MAX], host[256] = "unknown";
-    if (scan_file(argv[optind], scan, sizeof scan, e) < 0)
+    /* Policies named here are evaluated now; else the scan's own results are used. */
+    cJSON *evaluation = NULL;
+    if ((o.n_policies || o.client) && export_evaluation(scan, &o, &evaluation, e) < 0)
         return EXIT_USAGE;
     if (o.key)
         snprintf(keypath, sizeof keypath, "%s", o.key);
@@ -104,12 +159,15 @@ static int do_export(int argc, char **argv, struct rm_err *e)
     bool created = false;
     /* A named key must exist; the default one is made on first use. */
     struct sign_key *k = sign_key_load(keypath, !o.key, &created, e);
-    if (!k)
+    if (!k) {
+        cJSON_Delete(evaluation);
         return EXIT_RUNTIME;
+    }
     gethostname(host, sizeof host - 1);
     struct evidence_export_opts eo = {
         .scan_path = scan, .key = k, .exported_on = host,
         .exported_by = o.operator_name ? o.operator_name : login_name(),
+        .evaluation = evaluation, .framework = o.framework,
     };
     char fp[SIGN_FP_HEX_LEN + 1] = "";
     sign_fingerprint(k, fp);
@@ -126,6 +184,7 @@ static int do_export(int argc, char **argv, struct rm_err *e)
         }
     }
     sign_key_free(k);
+    cJSON_Delete(evaluation);
     return rc;
 }
 
@@ -210,6 +269,11 @@ static int do_key(int argc, char **argv, struct rm_err *e)
     free(pem);
     sign_key_free(k);
     return EXIT_DONE;
+}
+
+int cmd_keygen(int argc, char **argv, struct rm_err *e)
+{
+    return do_key(argc, argv, e);
 }
 
 int cmd_evidence(int argc, char **argv, struct rm_err *e)

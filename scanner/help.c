@@ -141,9 +141,10 @@ static const char backup_help[] =
 
 static const char evidence_help[] =
     "USAGE\n"
-    "  riskmap evidence export SCAN [-o BUNDLE] [--key FILE] [--operator NAME]\n"
+    "  riskmap evidence export [SCAN] [-o BUNDLE] [--framework ID] [--policy P]... [--client\n"
+    "                          PROFILE] [--data-dir DIR] [--key FILE] [--operator NAME]\n"
     "  riskmap evidence verify BUNDLE [--pubkey FILE]\n"
-    "  riskmap evidence key [--key FILE]\n"
+    "  riskmap evidence key [--key FILE]      (also: riskmap keygen [--key FILE])\n"
     "\n"
     "export writes a tar.gz for auditors from SCAN (a scan.json, or the directory holding it):\n"
     "the scan result byte for byte, the raw evidence behind every finding as files\n"
@@ -152,7 +153,15 @@ static const char evidence_help[] =
     "and size of every file and chain-of-custody metadata (who exported it where and when, the\n"
     "scan's id, operator, host and times), signed with Ed25519 (MANIFEST.sig, signer.pub.pem).\n"
     "The bundle is written to a temporary name and renamed. Default BUNDLE:\n"
-    "riskmap-evidence-SCANID.tar.gz in the current directory.\n"
+    "riskmap-evidence-SCANID.tar.gz in the current directory. Without SCAN, --data-dir's latest\n"
+    "scan is exported.\n"
+    "\n"
+    "The policy results go in as policy-results.json: the scan's own (riskmap scan evaluates\n"
+    "at its end), or, with --policy or --client, an evaluation made for the export. With\n"
+    "--framework ID (hipaa, cis-v8, nist-csf, iso27001, pci-dss...), index/framework-ID.json\n"
+    "maps each item of that framework to its status, its controls, and the findings and\n"
+    "evidence files that contradict it (failing), that it was accepted despite, and that\n"
+    "support it, with the profile's answers to manual controls and their evidence hashes.\n"
     "\n"
     "verify checks the signature and every file's size and SHA-256, and that the archive\n"
     "holds nothing unlisted. With --pubkey the signature must be that key's; without it the\n"
@@ -171,6 +180,10 @@ static const char evidence_help[] =
     "                       by others is refused.\n"
     "  --pubkey FILE        the public key (PEM) a bundle must be signed with (verify)\n"
     "  --operator NAME      who exports (default: the login name)\n"
+    "  --framework ID       add the per-framework index (export)\n"
+    "  --policy ID|FILE     evaluate against this policy for the export (repeatable)\n"
+    "  --client PROFILE     evaluate with this client profile's policies and tailoring\n"
+    "  --data-dir DIR       the client's data directory: export its latest scan\n"
     "  -q, --quiet          print nothing on success\n";
 
 static const char feed_help[] =

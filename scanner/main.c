@@ -47,6 +47,8 @@ int main(int argc, char **argv)
         rc = cmd_backup(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "evidence") == 0)
         rc = cmd_evidence(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "keygen") == 0)
+        rc = cmd_keygen(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "feed") == 0)
         rc = cmd_feed(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "tls") == 0)

@@ -124,6 +124,44 @@ check "a bundle re-signed by another key is self-consistent (exit 0 without --pu
 "$RISKMAP" evidence verify "$WORK/t5.tar.gz" --pubkey "$WORK/pub.pem" > "$WORK/t5.out" 2>&1
 check "... but fails against the pinned signer (exit 1)" sh -c '[ $1 -eq 1 ] && grep -q "does not match the given public key" "$2"' _ $? "$WORK/t5.out"
 
+# Policy results and the per-framework index: the scan evaluated itself (baseline); the
+# export can evaluate against HIPAA and index its items to the findings and evidence files.
+check "the bundle holds the scan's own policy results" [ "$(python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["evaluation"]; b = json.load(open(sys.argv[2]))
+print(a == b and a["policies"][0]["id"] == "baseline")' "$WORK/scan/scan.json" "$D/policy-results.json")" = True ]
+check "MANIFEST says what advisory feed the scan used" grep -q "^advisory_feed: " "$D/MANIFEST"
+"$RISKMAP" evidence export "$WORK/scan" -o "$WORK/h.tar.gz" --policy hipaa --framework hipaa \
+    > /dev/null 2> "$WORK/h.err"
+check "export --policy hipaa --framework hipaa exits 0" [ $? -eq 0 ]
+"$RISKMAP" evidence verify "$WORK/h.tar.gz" > /dev/null 2>&1
+check "... and verifies" [ $? -eq 0 ]
+mkdir "$WORK/h"; tar xzf "$WORK/h.tar.gz" -C "$WORK/h"
+H="$WORK/h/$(ls "$WORK/h")"
+check "the HIPAA index maps a failing item to the Redis finding and its evidence file" [ "$(python3 -c '
+import hashlib, json, os, sys
+top = sys.argv[1]
+ix = json.load(open(os.path.join(top, "index/framework-hipaa.json")))
+ok = False
+for it in ix["items"]:
+    for f in it["contradicting"]:
+        if it["status"] == "fail" and f["kind"] == "svc.redis.noauth" and f["evidence"]:
+            ev = f["evidence"][0]
+            data = open(os.path.join(top, ev["file"]), "rb").read()
+            ok = ok or (hashlib.sha256(data).hexdigest() == ev["sha256"] and b"redis_version" in data)
+print(ok and ix["framework"] == "hipaa" and ix["items"] and all(i["controls"] for i in ix["items"]))' "$H")" = True ]
+check "... and the bundle's policy results are HIPAA's" \
+    [ "$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["policies"][0]["id"])' "$H/policy-results.json")" = hipaa ]
+"$RISKMAP" evidence export "$WORK/scan" -o "$WORK/n.tar.gz" --framework nosuch > /dev/null 2> "$WORK/n.err"
+check "an unknown framework is refused, naming the ones there are, nothing written" \
+    sh -c '[ $1 -ne 0 ] && grep -q "\"nosuch\" is not among the policy results" "$2" && [ ! -e "$3" ]' \
+    _ $? "$WORK/n.err" "$WORK/n.tar.gz"
+"$RISKMAP" keygen > "$WORK/kg.out"
+check "riskmap keygen shows the same key" grep -qx "fingerprint sha256:$FP" "$WORK/kg.out"
+mkdir -p "$WORK/dd/scans/s1"; cp "$WORK/scan/scan.json" "$WORK/dd/scans/s1/"; ln -s scans/s1 "$WORK/dd/latest"
+"$RISKMAP" evidence export --data-dir "$WORK/dd" -o "$WORK/dd.tar.gz" > /dev/null 2>&1
+check "without SCAN, --data-dir's latest scan is exported" [ -s "$WORK/dd.tar.gz" ]
+
 # A key readable by others is refused; a missing named key is an error, not created.
 cp "$WORK/data/keys/evidence-ed25519.pem" "$WORK/loose.pem"; chmod 644 "$WORK/loose.pem"
 "$RISKMAP" evidence export "$WORK/scan" -o "$WORK/c.tar.gz" --key "$WORK/loose.pem" > /dev/null 2> "$WORK/loose.err"

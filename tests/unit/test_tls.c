@@ -530,7 +530,7 @@ static void cert_facts_of_a_bad_self_signed(void **state)
     assert_string_equal(f.sans, "DNS:old.test");
     assert_true(f.expired);
     assert_false(f.not_yet_valid);
-    assert_int_equal(f.days_left, -5);
+    assert_true(f.days_left == -5 || f.days_left == -6); /* a second may pass between the two */
     assert_string_equal(f.key_type, "RSA");
     assert_int_equal(f.key_bits, 1024);
     assert_true(f.sig_sha1);
