@@ -80,7 +80,7 @@ static const struct expect fixtures[] = {
     {"memcached.memcached", "memcached", "memcached", "1.6.18", NULL,
      "cpe:2.3:a:memcached:memcached:1.6.18:*:*:*:*:*:*:*"},
     {"vsftpd.banner", "ftp", "vsftpd", "3.0.3", NULL, "cpe:2.3:a:beasts:vsftpd:3.0.3:*:*:*:*:*:*:*"},
-    {"openssl-s_server-tls.http", "http", "OpenSSL s_server", NULL, NULL,
+    {"openssl-s_server-tls.http", "http", "OpenSSL s_server -www httpd", NULL, NULL,
      "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*"},
     {"synthetic-openssh-ubuntu.banner", "ssh", "OpenSSH", "8.9p1",
      "Ubuntu 3ubuntu0.6; protocol 2.0", "cpe:2.3:a:openbsd:openssh:8.9p1:*:*:*:*:*:*:*"},
@@ -109,6 +109,15 @@ static const struct expect fixtures[] = {
     {"samba-signing.smb", "microsoft-ds", NULL, NULL, NULL, NULL},
     {"xrdp-negotiate.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
     {"xrdp-rdp-security.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
+    /* The further requests that name the product: Samba's SMB1 answer (accepting it, with its
+     * workgroup and host; refusing it, with "no dialect"), xrdp's answer to a bare
+     * ClientHello. */
+    {"samba-nt1.smb1", "microsoft-ds", "Samba smbd", NULL, "workgroup: WORKGROUP; host: VM",
+     "cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"},
+    {"samba-default.smb1", "microsoft-ds", "Samba smbd", NULL, NULL,
+     "cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"},
+    {"xrdp-negotiate.rdp-hello", "ms-wbt-server", "xrdp", NULL, NULL,
+     "cpe:2.3:a:neutrinolabs:xrdp:*:*:*:*:*:*:*:*"},
 };
 
 static void assert_str_or_null(const char *got, const char *want, const char *what,
@@ -425,6 +434,26 @@ static void rdp_confirm_parsed(void **state)
     assert_int_equal(rdp_parse_cc(hybrid, sizeof hybrid, &cc), 1);
     assert_int_equal(cc.kind, RDP_CC_SELECTED);
     assert_int_equal(cc.value, RDP_PROTO_HYBRID);
+    /* Windows 8.1 and later (flags 0x1f) are named by the confirm alone; xrdp's (flags 0 or
+     * 1, fixtures above) names no product and leads to the bare ClientHello. */
+    struct sig_match wm;
+    assert_int_equal(sigs_match(builtin, "rdp", hybrid, sizeof hybrid, &wm), 1);
+    assert_string_equal(wm.product, "Microsoft Terminal Services");
+    sig_match_clear(&wm);
+    /* The ClientHello: a TLS handshake record holding exactly one ClientHello, TLS 1.2, no
+     * TPKT around it (its first byte is what xrdp trips over). */
+    unsigned char hello[128];
+    size_t hl = rdp_tls_hello(hello, sizeof hello);
+    assert_true(hl > 9);
+    assert_int_equal(rdp_tls_hello(hello, hl - 1), 0);
+    assert_int_equal(hello[0], 0x16);
+    assert_int_equal((size_t)(hello[3] << 8 | hello[4]), hl - 5);
+    assert_int_equal(hello[5], 0x01);
+    assert_int_equal((size_t)(hello[6] << 16 | hello[7] << 8 | hello[8]), hl - 9);
+    assert_int_equal(hello[9], 0x03);
+    assert_int_equal(hello[10], 0x03);
+    assert_int_equal(hello[hl - 2], 0x01); /* one compression method, null */
+    assert_int_equal(hello[hl - 1], 0x00);
     static const unsigned char fail5[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34,
                                           0x00, 0x03, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00};
     assert_int_equal(rdp_parse_cc(fail5, sizeof fail5, &cc), 1);
@@ -785,9 +814,11 @@ static void engine_rdp_nla_required(void **state)
     assert_string_equal(s->name, "ms-wbt-server");
     assert_string_equal(s->method, "probe:rdp");
     assert_string_equal(s->info, "RDP; NLA required");
-    /* Evidence: both Connection Confirms, one after the other. */
+    /* Evidence: both Connection Confirms, then the one this server (which names no product)
+     * sends to the bare ClientHello too, one after the other. */
     assert_int_equal(r->n_evidence, 1);
-    assert_int_equal(r->evidence[0]->len, 38);
+    assert_int_equal(r->evidence[0]->len, 57);
+    assert_null(s->product);
     scan_result_free(r);
     sv.stop = 1;
     pthread_join(sv.tid, NULL);
