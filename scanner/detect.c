@@ -179,7 +179,7 @@ struct conn {
     bool reset; /* the peer reset the connection (or the TLS layer failed) */
 };
 
-enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1 };
+enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1, C_SILENT = -3 /* connected, asked, no word */ };
 
 static int conn_open(const struct ctx *c, const struct rm_addr *addr, uint16_t port,
                      double deadline, struct conn *cn)
@@ -853,7 +853,8 @@ static size_t decode_talk(const struct ctx *c, struct conn *cn, enum probe p, un
     return n;
 }
 
-/* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, or C_FAIL. */
+/* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, C_SILENT (the
+ * probe went out and nothing came back, not even a close), or C_FAIL. */
 static int run_step(const struct ctx *c, struct job *j, const struct step *st, bool known_port,
                     bool speaks_first, unsigned char *buf)
 {
@@ -914,8 +915,9 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         else
             set_outcome(j, O_SILENT, "no answer to the %s probe%s within %.0f ms", pname, over,
                         read_deadline - start);
+        bool silent = !cancelled(c) && !cn.reset && !cn.eof;
         conn_close(&cn);
-        return C_FAIL;
+        return silent ? C_SILENT : C_FAIL;
     }
     struct sig_match m;
     int found = 0;
@@ -993,6 +995,11 @@ static void run_job(const struct ctx *c, struct job *j, unsigned char *buf)
         int rc = run_step(c, j, &pl->steps[i], known, speaks_first, buf);
         if (rc == C_REFUSED)
             break; /* the port closed since the port scan: nothing more to learn */
+        /* Silent to its banner wait and to a plain GET for a whole timeout: a TLS server
+         * answers plain text at once (an alert, a close), and a text protocol that ignores
+         * a request line ignores empty lines too. The rest of the plan would only wait. */
+        if (rc == C_SILENT && pl->steps[i].probe == P_HTTP_BARE)
+            break;
     }
     /* Named by another probe's answer on an unusual port: ask it in its own protocol too, for
      * the version and for what the checks read (Redis INFO tells whether it needs a password).

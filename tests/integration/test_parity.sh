@@ -140,5 +140,22 @@ svcs = [s for h in d["hosts"] for s in h["services"] if s["state"] == "open"]
 sys.exit(len(svcs) != 2 or any(s.get("product") or
          not (s.get("detection_note") or "").startswith("no answer to the") for s in svcs))' "$OUT2/scan.json"
 
+# 3. A port of no known use that accepts and never speaks: after its banner wait (1.5 s) and
+#    a plain GET met with silence (3 s), TLS and empty lines would only wait too (3 s each).
+tarpit silent9999 $NET.16:9999
+OUT3="$WORK/out3"
+T0=$(date +%s)
+timeout 60 "$RISKMAP" scan $NET.16 -Pn -p 9999 --no-udp --rate 0 -q -o "$OUT3" > /dev/null 2> "$WORK/scan3.err"
+rc=$?
+T1=$(date +%s)
+check "silent-port scan exits 0" [ "$rc" -eq 0 ]
+check "a silent port of no known use is given up after the banner wait and a GET: under 7 s ($((T1 - T0)) s; all four steps took 10.5 s)" \
+    [ $((T1 - T0)) -lt 7 ]
+check "its note says the GET went unanswered" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [s for h in d["hosts"] for s in h["services"] if s["port"] == 9999][0]
+sys.exit(s.get("product") is not None or s.get("detection_note") != "no answer to the http probe within 3000 ms")' "$OUT3/scan.json"
+
 echo "# $SKIPS skip(s)"
 finish
