@@ -555,6 +555,9 @@ struct listener {
     size_t repeat;                /* payload sent this many times */
     const char *reply;            /* sent once whenever the client has said something */
     size_t reply_len;             /* of reply; 0 = strlen(reply) */
+    unsigned delay_ms;            /* before the payload */
+    size_t chunk;                 /* payload sent this many bytes at a time; 0 = whole */
+    unsigned interval_ms;         /* between chunks */
     volatile int stop;
     pthread_t tid;
 };
@@ -570,7 +573,16 @@ static void *serve(void *arg)
         int c = accept(l->fd, NULL, NULL);
         if (c < 0)
             continue;
-        for (size_t i = 0; l->payload && i < l->repeat; i++)
+        if (l->delay_ms)
+            usleep(l->delay_ms * 1000u);
+        for (size_t off = 0; l->chunk && l->payload && off < l->len; off += l->chunk) {
+            if (off)
+                usleep(l->interval_ms * 1000u);
+            size_t k = l->len - off < l->chunk ? l->len - off : l->chunk;
+            if (send(c, l->payload + off, k, MSG_NOSIGNAL) < 0)
+                break;
+        }
+        for (size_t i = 0; !l->chunk && l->payload && i < l->repeat; i++)
             if (send(c, l->payload, l->len, MSG_NOSIGNAL) < 0)
                 break;
         /* Hold the connection until the client closes it or the test ends. */
@@ -600,6 +612,25 @@ static void listener_start(struct listener *l)
     getsockname(l->fd, (struct sockaddr *)&a, &sl);
     l->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&l->tid, NULL, serve, l), 0);
+}
+
+/* On a given loopback address and port (one the engine's plans know); false when it cannot
+ * be bound (taken, or not allowed). */
+static bool listener_start_at(struct listener *l, const char *addr, uint16_t port)
+{
+    l->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(l->fd >= 0);
+    int one = 1;
+    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, addr, &a.sin_addr);
+    if (bind(l->fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(l->fd, 16) < 0) {
+        close(l->fd);
+        return false;
+    }
+    l->port = port;
+    assert_int_equal(pthread_create(&l->tid, NULL, serve, l), 0);
+    return true;
 }
 
 static void listener_stop(struct listener *l)
@@ -698,6 +729,52 @@ static void engine_smtp_ehlo(void **state)
     assert_non_null(memmem(r->evidence[0]->data, r->evidence[0]->len, "250 8BITMIME", 12));
     scan_result_free(r);
     listener_stop(&l);
+}
+
+/* Servers that make a scanner wait, on 2121 (a port whose server speaks first) with a 1 s
+ * timeout: a greeting after 1.5 s (inside the 2 x timeout banner wait) and one trickled in
+ * 5-byte pieces every 200 ms (each gap longer than the 100 ms quiet gap that ends a read).
+ * Both must be read whole and named; in-process stand-ins for tests/lab/tarpit.py, which
+ * test_parity.sh runs against, so that this holds without root too. */
+static void engine_slow_and_trickled_banners(void **state)
+{
+    (void)state;
+    static const unsigned char ftp[] = "220 (vsFTPd 3.0.3)\r\n";
+    struct listener late = {.payload = ftp, .len = sizeof ftp - 1, .repeat = 1, .delay_ms = 1500};
+    struct listener drip = {.payload = ftp, .len = sizeof ftp - 1, .chunk = 5, .interval_ms = 200};
+    if (!listener_start_at(&late, "127.0.70.62", 2121))
+        skip();
+    if (!listener_start_at(&drip, "127.0.70.63", 2121)) {
+        listener_stop(&late);
+        skip();
+    }
+    struct scan_result *r = scan_result_new();
+    const char *addrs[] = {"127.0.70.62", "127.0.70.63"};
+    struct host *hs[2];
+    for (int i = 0; i < 2; i++) {
+        hs[i] = scan_add_host(r, &(struct rm_addr){0});
+        assert_int_equal(addr_parse(addrs[i], &hs[i]->addr), 0);
+        host_add_service(hs[i], 2121, PORT_OPEN, "ftp", "syn-ack", 0.1);
+    }
+    struct detect_opts o = {.timeout_ms = 1000};
+    struct rm_err e = {{0}};
+    double t0 = now_ms();
+    assert_int_equal(detect_services(r, &o, &e), 0);
+    assert_true(now_ms() - t0 < 2500); /* in parallel, each within its banner wait */
+    for (int i = 0; i < 2; i++) {
+        struct service *s = &hs[i]->services[0];
+        if (!s->product || strcmp(s->product, "vsftpd") != 0)
+            fail_msg("%s:2121: product %s (%s)", addrs[i], s->product ? s->product : "(none)",
+                     s->detect_note ? s->detect_note : "");
+        assert_string_equal(s->version, "3.0.3");
+        assert_string_equal(s->method, "banner");
+    }
+    assert_int_equal(r->n_evidence, 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(r->evidence[i]->len, sizeof ftp - 1);
+    scan_result_free(r);
+    listener_stop(&late);
+    listener_stop(&drip);
 }
 
 /* Telnet: options refused, the greeting read after them, IAC stripped before matching. HTTP:
@@ -857,6 +934,7 @@ int main(void)
         cmocka_unit_test(plans_follow_the_port),
         cmocka_unit_test(engine_identifies_and_bounds),
         cmocka_unit_test(engine_smtp_ehlo),
+        cmocka_unit_test(engine_slow_and_trickled_banners),
         cmocka_unit_test(engine_honours_cancel),
         cmocka_unit_test(smb_negotiate_parsed),
         cmocka_unit_test(smb_requests_are_well_formed),
