@@ -36,8 +36,9 @@
 # equal the lab's), and a table per port: what nmap names (service, product, version), what
 # riskmap names, and whether riskmap identified what nmap did. A port agrees when nmap names
 # no product, or riskmap names the same product (case aside) and nmap's version is riskmap's,
-# or riskmap's version followed by a detail riskmap's info field carries (OpenSSH's "9.2p1"
-# + "Debian 2+deb12u3"). Below the table, every port that does not agree with the bytes
+# or none (riskmap names one nmap did not), or riskmap's version followed by a space or a
+# slash and a detail riskmap's info field carries (OpenSSH's "9.2p1" + "Debian 2+deb12u3",
+# Sendmail's "8.17.1.9" + "8.17.1.9/Debian-2"). Below the table, every port that does not agree with the bytes
 # riskmap kept as evidence: what a signature would have to match.
 #
 # Environment: RUNS (3), RISKMAP (./riskmap), NMAP (nmap), BENCH_NET (127.0.33), KEEP=1.

@@ -72,7 +72,11 @@ def agree(n, r):
     nv, rv = n["version"], r["version"]
     if nv == rv:
         return "yes", True
-    if rv and nv.startswith(rv + " ") and nv[len(rv) + 1:] in r["info"]:
+    if not nv:
+        return "yes (only riskmap names the version)", True
+    # nmap's version may run on past the release with a detail riskmap keeps in info:
+    # OpenSSH's "9.2p1 Debian 2+deb12u10", Sendmail's "8.17.1.9/8.17.1.9/Debian-2".
+    if rv and any(nv.startswith(rv + sep) and nv[len(rv) + 1:] in r["info"] for sep in " /"):
         return "yes (detail in info)", True
     return ("NO: no version" if not rv else "NO: version differs"), False
 

@@ -76,12 +76,16 @@ for p in $missing; do
     slapd) svc=slapd ;;
     snmpd) svc=snmpd ;;
     chrony) svc=chrony ;;
+    samba) svc="smbd nmbd samba-ad-dc" ;; # smbd listens on 0.0.0.0:445 and :139
+    xrdp) svc="xrdp xrdp-sesman" ;;       # xrdp listens on 0.0.0.0:3389
     *) continue ;; # dnsmasq-base has no service of its own
     esac
-    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-        systemctl disable --now "$svc" >/dev/null 2>&1 || true
-    elif command -v update-rc.d >/dev/null 2>&1; then
-        update-rc.d "$svc" disable >/dev/null 2>&1 || true
-    fi
+    for s in $svc; do
+        if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+            systemctl disable --now "$s" >/dev/null 2>&1 || true
+        elif command -v update-rc.d >/dev/null 2>&1; then
+            update-rc.d "$s" disable >/dev/null 2>&1 || true
+        fi
+    done
 done
 echo "install-deps: done"

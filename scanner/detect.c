@@ -30,13 +30,13 @@
 
 enum probe {
     P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_MSSQL, P_MONGO, P_LDAP,
-    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS, P_HTTP_BARE, P_LINES,
+    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS, P_HTTP_BARE, P_LINES, P_RDP_HELLO,
 };
-/* P_SMB1, P_RDP_TLS and P_LDAP_BASE are second requests of the smb, rdp and ldap probes,
- * never plan steps. */
+/* P_SMB1, P_RDP_TLS, P_RDP_HELLO and P_LDAP_BASE are further requests of the smb, rdp and
+ * ldap probes, never plan steps. */
 static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres",
                                           "smb", "rdp", "mssql", "mongodb", "ldap",
-                                          "smb", "rdp", "ldap", "dns", "http", "lines"};
+                                          "smb", "rdp", "ldap", "dns", "http", "lines", "rdp"};
 
 struct step {
     enum probe probe;
@@ -179,7 +179,7 @@ struct conn {
     bool reset; /* the peer reset the connection (or the TLS layer failed) */
 };
 
-enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1 };
+enum { C_OK = 0, C_REFUSED = -2, C_FAIL = -1, C_SILENT = -3 /* connected, asked, no word */ };
 
 static int conn_open(const struct ctx *c, const struct rm_addr *addr, uint16_t port,
                      double deadline, struct conn *cn)
@@ -334,6 +334,7 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
         return nbss_complete(d, n);
     case P_RDP:
     case P_RDP_TLS:
+    case P_RDP_HELLO:
         return tpkt_complete(d, n);
     case P_MEMCACHED:
         return n >= 2 && d[n - 2] == '\r' && d[n - 1] == '\n';
@@ -383,8 +384,21 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
     return false;
 }
 
+/* A text banner cut mid-line (printable bytes, no line end yet): a server that trickles its
+ * greeting is still talking, so a quiet gap must not end the read; the deadline does. */
+static bool text_unfinished(const unsigned char *d, size_t n)
+{
+    if (n == 0 || d[n - 1] == '\n')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if ((d[i] < 0x20 && d[i] != '\r' && d[i] != '\t') || d[i] >= 0x7f)
+            return false; /* binary: no line to wait for */
+    return true;
+}
+
 /* Reads into buf (cap bytes) until the response is complete, the peer closes, the buffer is
- * full, the deadline passes, or, once some bytes came, a quiet gap of `grace` ms. */
+ * full, the deadline passes, or, once some bytes came, a quiet gap of `grace` ms (not while a
+ * banner's text line is unfinished). */
 static size_t conn_read(const struct ctx *c, struct conn *cn, enum probe p, unsigned char *buf,
                         size_t cap, size_t have, double deadline, double grace)
 {
@@ -403,7 +417,8 @@ static size_t conn_read(const struct ctx *c, struct conn *cn, enum probe p, unsi
         if (cn->ssl && SSL_pending(cn->ssl) > 0)
             continue;
         double until = deadline;
-        if (n > have && now_ms() + grace < until)
+        if (n > have && now_ms() + grace < until &&
+            !(p == P_BANNER && text_unfinished(buf + have, n - have)))
             until = now_ms() + grace;
         if (wait_fd(c, cn->fd, ww ? POLLOUT : POLLIN, until) != 1)
             break;
@@ -490,6 +505,8 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
         return rdp_request(RDP_PROTO_SSL | RDP_PROTO_HYBRID, (unsigned char *)out, cap);
     case P_RDP_TLS:
         return rdp_request(RDP_PROTO_SSL, (unsigned char *)out, cap);
+    case P_RDP_HELLO:
+        return rdp_tls_hello((unsigned char *)out, cap);
     case P_MSSQL:
         return mssql_prelogin_request((unsigned char *)out, cap);
     case P_MONGO:
@@ -561,6 +578,32 @@ static int add_info(struct sig_match *m, const char *text)
     return 0;
 }
 
+/* A later answer named by sigs probe `name` (d, n): when the first match named no product,
+ * its product, version and CPE are taken from this one; its info is appended either way. */
+static void adopt_match(const struct ctx *c, struct job *j, struct sig_match *m,
+                        const char *name, const unsigned char *d, size_t n)
+{
+    struct sig_match x;
+    int found = n ? sigs_match(c->sigs, name, d, n, &x) : 0;
+    if (found < 0)
+        j->oom = true;
+    if (found <= 0)
+        return;
+    if (!m->product && x.product) {
+        m->product = x.product;
+        x.product = NULL;
+        free(m->version);
+        m->version = x.version;
+        x.version = NULL;
+        free(m->cpe);
+        m->cpe = x.cpe;
+        x.cpe = NULL;
+    }
+    if (x.info && add_info(m, x.info) < 0)
+        j->oom = true;
+    sig_match_clear(&x);
+}
+
 /* A second, short conversation on the same port with probe p (its own deadline); its answer
  * is appended to buf after n (bounded by cap; its completeness judged on its own bytes).
  * Returns the new length; *sent tells whether the request went out. */
@@ -605,11 +648,16 @@ static size_t smb_details(const struct ctx *c, struct job *j, struct sig_match *
      * the connection closed, as Samba and Windows do with SMB1 off). */
     if (sent && add_info(m, v1 ? "SMB1 accepted" : "SMB1 refused") < 0)
         j->oom = true;
+    /* Who answered SMB1, and how, names the product (Samba's flags; its workgroup and host
+     * name in the answer without extended security, which is what riskmap asks for). */
+    adopt_match(c, j, m, "smb1", buf + before, n - before);
     return n;
 }
 
 /* RDP: the security protocol the server selected for SSL|HYBRID; when it chose CredSSP, a
- * second request offering TLS alone tells whether NLA is required. */
+ * second request offering TLS alone tells whether NLA is required. When the Connection
+ * Confirm named no product (xrdp's is the one Windows sends), a TLS ClientHello without
+ * X.224 does: each server refuses it in its own way. */
 static size_t rdp_details(const struct ctx *c, struct job *j, struct sig_match *m,
                           unsigned char *buf, size_t n)
 {
@@ -648,6 +696,12 @@ static size_t rdp_details(const struct ctx *c, struct job *j, struct sig_match *
     }
     if (add_info(m, text) < 0)
         j->oom = true;
+    if (!m->product) {
+        size_t before = n;
+        bool sent;
+        n = second_talk(c, j, P_RDP_HELLO, buf, n, c->max_bytes, &sent);
+        adopt_match(c, j, m, "rdp-hello", buf + before, n - before);
+    }
     return n;
 }
 
@@ -799,12 +853,16 @@ static size_t decode_talk(const struct ctx *c, struct conn *cn, enum probe p, un
     return n;
 }
 
-/* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, or C_FAIL. */
+/* One conversation. Returns C_OK (done with it, matched or not), C_REFUSED, C_SILENT (the
+ * probe went out and nothing came back, not even a close), or C_FAIL. */
 static int run_step(const struct ctx *c, struct job *j, const struct step *st, bool known_port,
-                    unsigned char *buf)
+                    bool speaks_first, unsigned char *buf)
 {
     double start = now_ms();
-    double deadline = start + c->timeout_ms;
+    /* A port whose server speaks first may greet late on purpose (sendmail's greet_pause):
+     * its banner gets a longer wait, which costs only this worker's time. */
+    bool slow_ok = st->probe == P_BANNER && speaks_first;
+    double deadline = start + c->timeout_ms * (slow_ok ? DETECT_BANNER_WAIT_FACTOR : 1.0);
     double grace = c->timeout_ms / 10;
     if (grace < 50)
         grace = 50;
@@ -843,6 +901,8 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     if (st->probe == P_BANNER && !known_port)
         read_deadline = start + c->timeout_ms / 2;
     size_t n = conn_read(c, &cn, st->probe, buf, c->max_bytes, 0, read_deadline, grace);
+    if (slow_ok && n > 0 && deadline - now_ms() < c->timeout_ms / 2)
+        deadline = now_ms() + c->timeout_ms / 2; /* a late greeting still gets its EHLO */
     if (n == 0) {
         if (cancelled(c))
             set_outcome(j, O_REFUSED, "interrupted");
@@ -855,8 +915,9 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
         else
             set_outcome(j, O_SILENT, "no answer to the %s probe%s within %.0f ms", pname, over,
                         read_deadline - start);
+        bool silent = !cancelled(c) && !cn.reset && !cn.eof;
         conn_close(&cn);
-        return C_FAIL;
+        return silent ? C_SILENT : C_FAIL;
     }
     struct sig_match m;
     int found = 0;
@@ -929,10 +990,16 @@ static void run_job(const struct ctx *c, struct job *j, unsigned char *buf)
 {
     const struct plan *pl = plan_for(j->port);
     bool known = pl != &plan_unknown;
+    bool speaks_first = pl == &plan_banner || pl == &plan_tls_banner;
     for (unsigned i = 0; i < pl->n && !j->matched && !j->oom && !cancelled(c); i++) {
-        int rc = run_step(c, j, &pl->steps[i], known, buf);
+        int rc = run_step(c, j, &pl->steps[i], known, speaks_first, buf);
         if (rc == C_REFUSED)
             break; /* the port closed since the port scan: nothing more to learn */
+        /* Silent to its banner wait and to a plain GET for a whole timeout: a TLS server
+         * answers plain text at once (an alert, a close), and a text protocol that ignores
+         * a request line ignores empty lines too. The rest of the plan would only wait. */
+        if (rc == C_SILENT && pl->steps[i].probe == P_HTTP_BARE)
+            break;
     }
     /* Named by another probe's answer on an unusual port: ask it in its own protocol too, for
      * the version and for what the checks read (Redis INFO tells whether it needs a password).
@@ -940,9 +1007,9 @@ static void run_job(const struct ctx *c, struct job *j, unsigned char *buf)
     static const struct step redis_step = {P_REDIS, false}, memcached_step = {P_MEMCACHED, false};
     if (j->matched && !j->oom && !cancelled(c) && j->probe != P_REDIS && j->probe != P_MEMCACHED) {
         if (strcmp(j->m.service, "redis") == 0)
-            run_step(c, j, &redis_step, true, buf);
+            run_step(c, j, &redis_step, true, false, buf);
         else if (strcmp(j->m.service, "memcached") == 0)
-            run_step(c, j, &memcached_step, true, buf);
+            run_step(c, j, &memcached_step, true, false, buf);
     }
 }
 

@@ -29,13 +29,18 @@
 #include "scanner/sigs.h"
 
 #define DETECT_DEF_TIMEOUT_MS 3000.0 /* per conversation: a loaded small-office box answers in 3 s */
+/* Ports whose server speaks first (FTP, SSH, SMTP, POP3, IMAP, ...) wait this many timeouts
+ * for the banner: 6 s by default, as nmap's NULL probe, so that a greeting delayed on purpose
+ * (sendmail's greet_pause, often 5 s) is still read. Only that conversation waits longer. */
+#define DETECT_BANNER_WAIT_FACTOR 2.0
 #define DETECT_DEF_CONCURRENCY 64u   /* conversations at once: each is a thread and a socket */
 #define DETECT_MAX_CONCURRENCY 512u
 #define DETECT_DEF_MAX_BYTES 4096u   /* bytes kept per response, and stored as evidence */
 #define DETECT_MAX_BYTES (1024u * 1024u)
 
 struct detect_opts {
-    double timeout_ms;              /* per conversation (connect + TLS + send + read); 0 = default */
+    double timeout_ms;              /* per conversation (connect + TLS + send + read); 0 = default;
+                                     * banners of speak-first ports: DETECT_BANNER_WAIT_FACTOR x */
     unsigned max_concurrency;       /* conversations at once; 0 = default */
     size_t max_bytes;               /* per response; 0 = default */
     atomic_int *cancel;             /* may be NULL; checked at least every 100 ms */

@@ -176,6 +176,43 @@ size_t rdp_request(uint32_t protocols, unsigned char *out, size_t cap)
     return sizeof head + 4;
 }
 
+size_t rdp_tls_hello(unsigned char *out, size_t cap)
+{
+    /* A plain TLS 1.2 ClientHello: record header, handshake header, version, a fixed random
+     * (identification needs no secrecy), no session id, five common suites plus the
+     * renegotiation SCSV, null compression, no extensions. */
+    static const uint16_t suites[] = {0xc02f, 0xc030, 0x009c, 0x002f, 0x0035, 0x00ff};
+    size_t ns = sizeof suites / sizeof suites[0];
+    size_t body = 2 + 32 + 1 + 2 + 2 * ns + 2; /* ClientHello body */
+    size_t len = 5 + 4 + body;
+    if (cap < len)
+        return 0;
+    unsigned char *p = out;
+    *p++ = 0x16; /* handshake record */
+    *p++ = 0x03;
+    *p++ = 0x01;
+    *p++ = (unsigned char)((4 + body) >> 8);
+    *p++ = (unsigned char)(4 + body);
+    *p++ = 0x01; /* ClientHello */
+    *p++ = 0x00;
+    *p++ = (unsigned char)(body >> 8);
+    *p++ = (unsigned char)body;
+    *p++ = 0x03;
+    *p++ = 0x03;
+    memcpy(p, "riskmap-rdp-identification-00001", 32);
+    p += 32;
+    *p++ = 0x00; /* session id length */
+    *p++ = (unsigned char)((2 * ns) >> 8);
+    *p++ = (unsigned char)(2 * ns);
+    for (size_t i = 0; i < ns; i++) {
+        *p++ = (unsigned char)(suites[i] >> 8);
+        *p++ = (unsigned char)suites[i];
+    }
+    *p++ = 0x01; /* one compression method: null */
+    *p++ = 0x00;
+    return (size_t)(p - out);
+}
+
 bool tpkt_complete(const unsigned char *d, size_t n)
 {
     if (n < 4 || d[0] != 0x03)

@@ -49,6 +49,10 @@ const char *smb2_dialect_str(uint16_t dialect);
 
 /* X.224 Connection Request carrying an RDP_NEG_REQ for `protocols`. Returns its length. */
 size_t rdp_request(uint32_t protocols, unsigned char *out, size_t cap);
+/* A TLS 1.2 ClientHello sent as the first bytes, without X.224 around it: Windows closes such
+ * a connection, xrdp answers with an MCS Disconnect Provider Ultimatum in a TPKT. Returns
+ * its length, 0 if cap is too small. */
+size_t rdp_tls_hello(unsigned char *out, size_t cap);
 /* A whole TPKT packet is in d? */
 bool tpkt_complete(const unsigned char *d, size_t n);
 

@@ -26,7 +26,8 @@ static void check_field(const char *s)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct sig_table *t;
-    static const char *const probes[] = {"banner", "http", "redis", "memcached", "postgres"};
+    static const char *const probes[] = {"banner", "http",  "redis", "memcached", "postgres",
+                                         "smb",    "smb1",  "rdp",   "rdp-hello"};
     if (!t) {
         struct rm_err e;
         if (sigs_load_builtin(&t, &e) < 0)
@@ -34,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size == 0)
         return 0;
-    const char *probe = probes[data[0] % 5];
+    const char *probe = probes[data[0] % (sizeof probes / sizeof probes[0])];
     struct sig_match m;
     int rc = sigs_match(t, probe, data + 1, size - 1, &m);
     if (rc == 1) {

@@ -80,7 +80,7 @@ static const struct expect fixtures[] = {
     {"memcached.memcached", "memcached", "memcached", "1.6.18", NULL,
      "cpe:2.3:a:memcached:memcached:1.6.18:*:*:*:*:*:*:*"},
     {"vsftpd.banner", "ftp", "vsftpd", "3.0.3", NULL, "cpe:2.3:a:beasts:vsftpd:3.0.3:*:*:*:*:*:*:*"},
-    {"openssl-s_server-tls.http", "http", "OpenSSL s_server", NULL, NULL,
+    {"openssl-s_server-tls.http", "http", "OpenSSL s_server -www httpd", NULL, NULL,
      "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*"},
     {"synthetic-openssh-ubuntu.banner", "ssh", "OpenSSH", "8.9p1",
      "Ubuntu 3ubuntu0.6; protocol 2.0", "cpe:2.3:a:openbsd:openssh:8.9p1:*:*:*:*:*:*:*"},
@@ -109,6 +109,15 @@ static const struct expect fixtures[] = {
     {"samba-signing.smb", "microsoft-ds", NULL, NULL, NULL, NULL},
     {"xrdp-negotiate.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
     {"xrdp-rdp-security.rdp", "ms-wbt-server", NULL, NULL, NULL, NULL},
+    /* The further requests that name the product: Samba's SMB1 answer (accepting it, with its
+     * workgroup and host; refusing it, with "no dialect"), xrdp's answer to a bare
+     * ClientHello. */
+    {"samba-nt1.smb1", "microsoft-ds", "Samba smbd", NULL, "workgroup: WORKGROUP; host: VM",
+     "cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"},
+    {"samba-default.smb1", "microsoft-ds", "Samba smbd", NULL, NULL,
+     "cpe:2.3:a:samba:samba:*:*:*:*:*:*:*:*"},
+    {"xrdp-negotiate.rdp-hello", "ms-wbt-server", "xrdp", NULL, NULL,
+     "cpe:2.3:a:neutrinolabs:xrdp:*:*:*:*:*:*:*:*"},
 };
 
 static void assert_str_or_null(const char *got, const char *want, const char *what,
@@ -425,6 +434,26 @@ static void rdp_confirm_parsed(void **state)
     assert_int_equal(rdp_parse_cc(hybrid, sizeof hybrid, &cc), 1);
     assert_int_equal(cc.kind, RDP_CC_SELECTED);
     assert_int_equal(cc.value, RDP_PROTO_HYBRID);
+    /* Windows 8.1 and later (flags 0x1f) are named by the confirm alone; xrdp's (flags 0 or
+     * 1, fixtures above) names no product and leads to the bare ClientHello. */
+    struct sig_match wm;
+    assert_int_equal(sigs_match(builtin, "rdp", hybrid, sizeof hybrid, &wm), 1);
+    assert_string_equal(wm.product, "Microsoft Terminal Services");
+    sig_match_clear(&wm);
+    /* The ClientHello: a TLS handshake record holding exactly one ClientHello, TLS 1.2, no
+     * TPKT around it (its first byte is what xrdp trips over). */
+    unsigned char hello[128];
+    size_t hl = rdp_tls_hello(hello, sizeof hello);
+    assert_true(hl > 9);
+    assert_int_equal(rdp_tls_hello(hello, hl - 1), 0);
+    assert_int_equal(hello[0], 0x16);
+    assert_int_equal((size_t)(hello[3] << 8 | hello[4]), hl - 5);
+    assert_int_equal(hello[5], 0x01);
+    assert_int_equal((size_t)(hello[6] << 16 | hello[7] << 8 | hello[8]), hl - 9);
+    assert_int_equal(hello[9], 0x03);
+    assert_int_equal(hello[10], 0x03);
+    assert_int_equal(hello[hl - 2], 0x01); /* one compression method, null */
+    assert_int_equal(hello[hl - 1], 0x00);
     static const unsigned char fail5[] = {0x03, 0x00, 0x00, 0x13, 0x0e, 0xd0, 0x00, 0x00, 0x12, 0x34,
                                           0x00, 0x03, 0x00, 0x08, 0x00, 0x05, 0x00, 0x00, 0x00};
     assert_int_equal(rdp_parse_cc(fail5, sizeof fail5, &cc), 1);
@@ -526,6 +555,9 @@ struct listener {
     size_t repeat;                /* payload sent this many times */
     const char *reply;            /* sent once whenever the client has said something */
     size_t reply_len;             /* of reply; 0 = strlen(reply) */
+    unsigned delay_ms;            /* before the payload */
+    size_t chunk;                 /* payload sent this many bytes at a time; 0 = whole */
+    unsigned interval_ms;         /* between chunks */
     volatile int stop;
     pthread_t tid;
 };
@@ -541,7 +573,16 @@ static void *serve(void *arg)
         int c = accept(l->fd, NULL, NULL);
         if (c < 0)
             continue;
-        for (size_t i = 0; l->payload && i < l->repeat; i++)
+        if (l->delay_ms)
+            usleep(l->delay_ms * 1000u);
+        for (size_t off = 0; l->chunk && l->payload && off < l->len; off += l->chunk) {
+            if (off)
+                usleep(l->interval_ms * 1000u);
+            size_t k = l->len - off < l->chunk ? l->len - off : l->chunk;
+            if (send(c, l->payload + off, k, MSG_NOSIGNAL) < 0)
+                break;
+        }
+        for (size_t i = 0; !l->chunk && l->payload && i < l->repeat; i++)
             if (send(c, l->payload, l->len, MSG_NOSIGNAL) < 0)
                 break;
         /* Hold the connection until the client closes it or the test ends. */
@@ -571,6 +612,25 @@ static void listener_start(struct listener *l)
     getsockname(l->fd, (struct sockaddr *)&a, &sl);
     l->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(&l->tid, NULL, serve, l), 0);
+}
+
+/* On a given loopback address and port (one the engine's plans know); false when it cannot
+ * be bound (taken, or not allowed). */
+static bool listener_start_at(struct listener *l, const char *addr, uint16_t port)
+{
+    l->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(l->fd >= 0);
+    int one = 1;
+    setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, addr, &a.sin_addr);
+    if (bind(l->fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(l->fd, 16) < 0) {
+        close(l->fd);
+        return false;
+    }
+    l->port = port;
+    assert_int_equal(pthread_create(&l->tid, NULL, serve, l), 0);
+    return true;
 }
 
 static void listener_stop(struct listener *l)
@@ -669,6 +729,52 @@ static void engine_smtp_ehlo(void **state)
     assert_non_null(memmem(r->evidence[0]->data, r->evidence[0]->len, "250 8BITMIME", 12));
     scan_result_free(r);
     listener_stop(&l);
+}
+
+/* Servers that make a scanner wait, on 2121 (a port whose server speaks first) with a 1 s
+ * timeout: a greeting after 1.5 s (inside the 2 x timeout banner wait) and one trickled in
+ * 5-byte pieces every 200 ms (each gap longer than the 100 ms quiet gap that ends a read).
+ * Both must be read whole and named; in-process stand-ins for tests/lab/tarpit.py, which
+ * test_parity.sh runs against, so that this holds without root too. */
+static void engine_slow_and_trickled_banners(void **state)
+{
+    (void)state;
+    static const unsigned char ftp[] = "220 (vsFTPd 3.0.3)\r\n";
+    struct listener late = {.payload = ftp, .len = sizeof ftp - 1, .repeat = 1, .delay_ms = 1500};
+    struct listener drip = {.payload = ftp, .len = sizeof ftp - 1, .chunk = 5, .interval_ms = 200};
+    if (!listener_start_at(&late, "127.0.70.62", 2121))
+        skip();
+    if (!listener_start_at(&drip, "127.0.70.63", 2121)) {
+        listener_stop(&late);
+        skip();
+    }
+    struct scan_result *r = scan_result_new();
+    const char *addrs[] = {"127.0.70.62", "127.0.70.63"};
+    struct host *hs[2];
+    for (int i = 0; i < 2; i++) {
+        hs[i] = scan_add_host(r, &(struct rm_addr){0});
+        assert_int_equal(addr_parse(addrs[i], &hs[i]->addr), 0);
+        host_add_service(hs[i], 2121, PORT_OPEN, "ftp", "syn-ack", 0.1);
+    }
+    struct detect_opts o = {.timeout_ms = 1000};
+    struct rm_err e = {{0}};
+    double t0 = now_ms();
+    assert_int_equal(detect_services(r, &o, &e), 0);
+    assert_true(now_ms() - t0 < 2500); /* in parallel, each within its banner wait */
+    for (int i = 0; i < 2; i++) {
+        struct service *s = &hs[i]->services[0];
+        if (!s->product || strcmp(s->product, "vsftpd") != 0)
+            fail_msg("%s:2121: product %s (%s)", addrs[i], s->product ? s->product : "(none)",
+                     s->detect_note ? s->detect_note : "");
+        assert_string_equal(s->version, "3.0.3");
+        assert_string_equal(s->method, "banner");
+    }
+    assert_int_equal(r->n_evidence, 2);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(r->evidence[i]->len, sizeof ftp - 1);
+    scan_result_free(r);
+    listener_stop(&late);
+    listener_stop(&drip);
 }
 
 /* Telnet: options refused, the greeting read after them, IAC stripped before matching. HTTP:
@@ -785,9 +891,11 @@ static void engine_rdp_nla_required(void **state)
     assert_string_equal(s->name, "ms-wbt-server");
     assert_string_equal(s->method, "probe:rdp");
     assert_string_equal(s->info, "RDP; NLA required");
-    /* Evidence: both Connection Confirms, one after the other. */
+    /* Evidence: both Connection Confirms, then the one this server (which names no product)
+     * sends to the bare ClientHello too, one after the other. */
     assert_int_equal(r->n_evidence, 1);
-    assert_int_equal(r->evidence[0]->len, 38);
+    assert_int_equal(r->evidence[0]->len, 57);
+    assert_null(s->product);
     scan_result_free(r);
     sv.stop = 1;
     pthread_join(sv.tid, NULL);
@@ -826,6 +934,7 @@ int main(void)
         cmocka_unit_test(plans_follow_the_port),
         cmocka_unit_test(engine_identifies_and_bounds),
         cmocka_unit_test(engine_smtp_ehlo),
+        cmocka_unit_test(engine_slow_and_trickled_banners),
         cmocka_unit_test(engine_honours_cancel),
         cmocka_unit_test(smb_negotiate_parsed),
         cmocka_unit_test(smb_requests_are_well_formed),
