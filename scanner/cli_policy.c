@@ -11,6 +11,7 @@
 #include "policies/xccdf.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
+#include "scanner/cli_load.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
 
@@ -284,7 +285,6 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
 {
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
     const char *out_path = NULL, *xccdf_path = NULL, *arf_path = NULL;
-    char prof_refs[MAX_POLICIES][4096];
     size_t n_refs = 0;
     int json = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
@@ -332,31 +332,15 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
 
     int rc = EXIT_USAGE;
     struct diags d = {0};
-    struct profile *prof = NULL;
-    struct policy *pols[MAX_POLICIES];
-    size_t n = 0;
+    struct cli_policies lp = {0};
     struct scan_result *scan = NULL;
     struct evaluation *ev = NULL;
     double t0 = now_ms();
-    if (profile_path && profile_load_file(profile_path, &prof, &d) < 0) {
-        rm_errf(e, "policy eval: %s is not a valid client profile", profile_path);
+    if (cli_load_policies("policy eval", refs, n_refs, profile_path, &lp, &d, e) < 0)
         goto out;
-    }
-    /* Policies named on the command line win; else the profile's; else the baseline. */
-    if (!n_refs && prof)
-        for (size_t i = 0; i < prof->n_policies && n_refs < MAX_POLICIES; i++) {
-            refs[n_refs] = profile_policy_ref(prof, i, prof_refs[n_refs], sizeof prof_refs[0]);
-            n_refs++;
-        }
-    if (!n_refs)
-        refs[n_refs++] = "baseline";
-    for (size_t i = 0; i < n_refs; i++) {
-        if (policy_load_ref(refs[i], &pols[n], &d) < 0) {
-            rm_errf(e, "policy eval: policy %s does not load", refs[i]);
-            goto out;
-        }
-        n++;
-    }
+    struct profile *prof = lp.prof;
+    struct policy *const *pols = lp.pols;
+    size_t n = lp.n;
     double t1 = now_ms();
     if (result_load(scan_path, &scan, e) < 0)
         goto out;
@@ -416,9 +400,7 @@ out:
     diags_free(&d);
     evaluation_free(ev);
     scan_result_free(scan);
-    for (size_t i = 0; i < n; i++)
-        policy_free(pols[i]);
-    profile_free(prof);
+    cli_policies_free(&lp);
     return rc;
 }
 
