@@ -188,15 +188,20 @@ static int cmp_risk_fp(const void *x, const void *y)
                   (*(const struct risk *const *)y)->fingerprint);
 }
 
-/* Resolves every risk the register holds open (any status but resolved and exception) that
- * the scan did not find. */
-static int resolve_missing(struct apply *a, const struct risk **fps, size_t n)
+/* Risks the register holds (any status but resolved and exception) that the scan did not
+ * find: a complete scan resolves them; an incomplete one only lets acceptances whose date
+ * has passed expire (it cannot tell the risk is gone, but the date has passed all the same). */
+static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bool complete)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(a->db->db, "SELECT fingerprint FROM risk WHERE status NOT IN "
-                                      "('resolved', 'exception') ORDER BY fingerprint",
-                           -1, &s, NULL) != SQLITE_OK)
+    const char *sql = complete ? "SELECT fingerprint FROM risk WHERE status NOT IN "
+                                 "('resolved', 'exception') ORDER BY fingerprint"
+                               : "SELECT fingerprint FROM risk WHERE status = 'accepted' AND "
+                                 "accept_expires < ?1 ORDER BY fingerprint";
+    if (sqlite3_prepare_v2(a->db->db, sql, -1, &s, NULL) != SQLITE_OK)
         return reg_fail(a->db, "prepare", a->e);
+    if (!complete)
+        sqlite3_bind_text(s, 1, a->s->date, -1, SQLITE_TRANSIENT);
     char **gone = NULL;
     size_t n_gone = 0, cap = 0;
     int rc;
@@ -225,14 +230,18 @@ static int resolve_missing(struct apply *a, const struct risk **fps, size_t n)
         int g = reg_get(a->db, gone[i], &r, a->e);
         if (g != 0) {
             out = g < 0 ? -1 : rm_errf(a->e, "register: %s vanished mid-update", gone[i]);
+        } else if (complete) {
+            out = set_status(a, &r, RISK_RESOLVED, "not found by scan");
+            a->d->n_resolved++;
         } else {
-            if (set_status(a, &r, RISK_RESOLVED, "not found by scan") < 0) {
-                out = -1;
-            } else {
-                r.residual = risk_residual(&r);
-                out = reg_put(a->db, &r, a->e);
-                a->d->n_resolved++;
-            }
+            char note[64];
+            snprintf(note, sizeof note, "acceptance expired on %s", r.accept_expires);
+            out = set_status(a, &r, RISK_OPEN, note);
+            a->d->n_expired++;
+        }
+        if (out == 0) {
+            r.residual = risk_residual(&r);
+            out = reg_put(a->db, &r, a->e);
         }
         risk_clear(&r);
     }
@@ -371,7 +380,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
                    "register only moves forward", s->scan_id, s->date, newest);
         goto fail;
     }
-    if (complete && resolve_missing(&a, fps, s->n) < 0)
+    if (handle_missing(&a, fps, s->n, complete) < 0)
         goto fail;
     for (size_t i = 0; i < s->n; i++) {
         const struct risk *scored = fps[i];
