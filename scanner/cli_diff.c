@@ -94,8 +94,10 @@ static void print_items(const char *head, const struct diff_item *v, size_t n, b
                      severity_name(v[i].b->severity));
         else
             snprintf(sev, sizeof sev, "%s", severity_name(f->severity));
-        printf("  %-18s %-24s %s:%-5u %.12s  %s\n", sev, f->kind,
-               addr_str(&f->addr, addr, sizeof addr), (unsigned)f->port, f->fingerprint,
+        char where[RM_ADDRSTRLEN + 8];
+        snprintf(where, sizeof where, "%s:%u", addr_str(&f->addr, addr, sizeof addr),
+                 (unsigned)f->port);
+        printf("  %-18s %-24s %-21s %.12s  %s\n", sev, f->kind, where, f->fingerprint,
                f->title ? f->title : "");
     }
 }
@@ -159,7 +161,8 @@ int cmd_diff(int argc, char **argv, struct rm_err *e)
             printf("Scan B is incomplete: a finding missing from it may not have been looked "
                    "for.\n");
         print_items("NEW", d.added, d.n_added, false);
-        print_items("RESOLVED", d.resolved, d.n_resolved, false);
+        print_items(b->meta.complete ? "RESOLVED" : "NOT FOUND IN B (an incomplete scan)",
+                    d.resolved, d.n_resolved, false);
         print_items("CHANGED SEVERITY", d.changed, d.n_changed, true);
     }
     rc = EXIT_DONE;

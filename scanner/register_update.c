@@ -167,7 +167,8 @@ static int apply_new(struct apply *a, const struct risk *scored)
         return -1;
     if (scored->status == RISK_ACCEPTED &&
         (hist(a, scored->fingerprint, "owner", NULL, scored->owner, note) < 0 ||
-         hist(a, scored->fingerprint, "accept_expires", NULL, scored->accept_expires, note) < 0))
+         hist(a, scored->fingerprint, "accept_expires", NULL, scored->accept_expires, note) < 0 ||
+         hist(a, scored->fingerprint, "treatment", NULL, scored->treatment, note) < 0))
         return -1;
     struct risk r = *scored;
     memcpy(r.first_seen, a->s->date, sizeof r.first_seen);
