@@ -164,37 +164,38 @@ static void print_delta(long now, long before)
 }
 
 /* The two headline figures of the whole register, with their movement since the scan before
- * the newest one. */
-static int print_headline(struct register_db *db, struct rm_err *e)
+ * the newest one; with counts, the count per status. */
+static int print_headline(struct register_db *db, bool counts, struct rm_err *e)
 {
-    struct risk_set all = {0};
+    struct register_figures fg;
     struct trend t = {0};
-    if (register_load(db, NULL, &all, e) < 0)
+    if (register_figures(db, &fg, e) < 0 || register_trend(db, &t, e) < 0)
         return -1;
-    if (register_trend(db, &t, e) < 0) {
-        risk_set_free(&all);
-        return -1;
-    }
-    struct risk_headline h = risk_headline(&all);
+    const struct risk_headline *h = &fg.h;
     if (t.n)
         printf("Register after scan %.12s of %s: %zu risks, %zu counted\n", t.v[t.n - 1].scan_id,
-               t.v[t.n - 1].date, all.n, h.n_counted);
+               t.v[t.n - 1].date, fg.n_risks, h->n_counted);
     else
         printf("Register: no scan recorded yet\n");
-    printf("Worst single risk: %d (%s)", h.worst, h.n_counted ? risk_level_name(risk_level_of(h.worst)) : "none");
-    if (h.n_counted)
-        printf(", %.12s %s on %s", all.v[h.worst_index].fingerprint,
-               all.v[h.worst_index].kind, all.v[h.worst_index].asset);
+    printf("Worst single risk: %d (%s)", h->worst,
+           h->n_counted ? risk_level_name(risk_level_of(h->worst)) : "none");
+    if (h->n_counted)
+        printf(", %.12s %s on %s", fg.worst_fp, fg.worst_kind, fg.worst_asset);
     if (t.n >= 2)
-        print_delta(h.worst, t.v[t.n - 2].worst);
-    printf("\nTotal risk: %ld", h.total);
+        print_delta(h->worst, t.v[t.n - 2].worst);
+    printf("\nTotal risk: %ld", h->total);
     if (t.n >= 2)
-        print_delta(h.total, t.v[t.n - 2].total);
+        print_delta(h->total, t.v[t.n - 2].total);
     else if (t.n == 1)
         printf(" (first scan recorded)");
     printf("\n");
+    if (counts) {
+        printf("By status:");
+        for (int i = 0; i < RISK_STATUS_COUNT; i++)
+            printf(" %s %zu%s", risk_status_name((enum risk_status)i), fg.by_status[i],
+                   i + 1 < RISK_STATUS_COUNT ? "," : "\n");
+    }
     trend_free(&t);
-    risk_set_free(&all);
     return 0;
 }
 
@@ -229,7 +230,7 @@ static int cmd_list(struct args *a, bool with_rows, struct rm_err *e)
         return EXIT_RUNTIME;
     int rc = EXIT_RUNTIME;
     struct risk_set s = {0};
-    if (print_headline(db, e) < 0)
+    if (print_headline(db, !with_rows, e) < 0)
         goto out;
     if (with_rows) {
         if (register_load(db, &f, &s, e) < 0)
@@ -237,16 +238,6 @@ static int cmd_list(struct args *a, bool with_rows, struct rm_err *e)
         printf("\n");
         print_rows(&s);
         printf("(%zu risks)\n", s.n);
-    } else {
-        if (register_load(db, NULL, &s, e) < 0)
-            goto out;
-        size_t by[RISK_STATUS_COUNT] = {0};
-        for (size_t i = 0; i < s.n; i++)
-            by[s.v[i].status]++;
-        printf("By status:");
-        for (int i = 0; i < RISK_STATUS_COUNT; i++)
-            printf(" %s %zu%s", risk_status_name((enum risk_status)i), by[i],
-                   i + 1 < RISK_STATUS_COUNT ? "," : "\n");
     }
     rc = EXIT_DONE;
 out:
@@ -488,7 +479,7 @@ static int cmd_update(struct args *a, struct rm_err *e)
     struct register_db *db = NULL;
     if (register_open(a->db_path, false, &db, e) < 0)
         goto out;
-    int h = print_headline(db, e);
+    int h = print_headline(db, false, e);
     register_close(db);
     if (h < 0)
         goto out;

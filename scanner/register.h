@@ -96,6 +96,18 @@ struct register_filter {
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e);
 
+/* The register as it stands, in figures: the headline (worst and total residual score of the
+ * counted risks: open, reopened, mitigating), the worst one, and the count per status.
+ * Computed by SQLite, without reading every risk. */
+struct register_figures {
+    struct risk_headline h; /* worst_index unused */
+    size_t n_risks;
+    size_t by_status[RISK_STATUS_COUNT];
+    char worst_fp[FINGERPRINT_HEX_LEN + 1]; /* "" when nothing counts */
+    char worst_kind[64], worst_asset[256];
+};
+int register_figures(struct register_db *db, struct register_figures *out, struct rm_err *e);
+
 /* Every recorded scan, oldest first. */
 int register_trend(struct register_db *db, struct trend *out, struct rm_err *e);
 

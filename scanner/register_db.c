@@ -187,7 +187,10 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         prepare(db, "INSERT OR REPLACE INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &db->put, e) < 0 ||
         prepare(db, "INSERT INTO history(fingerprint, at, who, field, old, new, note) "
-                    "VALUES(?,?,?,?,?,?,?)", &db->hist, e) < 0)
+                    "VALUES(?,?,?,?,?,?,?)", &db->hist, e) < 0 ||
+        prepare(db, "SELECT status, inherent, severity, owner, due, treatment, accept_expires, "
+                    "exception_kind, first_seen FROM risk WHERE fingerprint = ?",
+                &db->state, e) < 0)
         goto fail;
     *out = db;
     return 0;
@@ -203,6 +206,7 @@ void register_close(struct register_db *db)
     sqlite3_finalize(db->get);
     sqlite3_finalize(db->put);
     sqlite3_finalize(db->hist);
+    sqlite3_finalize(db->state);
     sqlite3_close(db->db);
     free(db);
 }
@@ -513,6 +517,45 @@ int register_load(struct register_db *db, const struct register_filter *f,
         return reg_fail(db, "read", e);
     }
     return 0;
+}
+
+int register_figures(struct register_db *db, struct register_figures *out, struct rm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *s = NULL;
+    if (prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk "
+                    "GROUP BY status", &s, e) < 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        enum risk_status st;
+        if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &st) < 0)
+            continue;
+        size_t n = (size_t)sqlite3_column_int64(s, 1);
+        out->by_status[st] = n;
+        out->n_risks += n;
+        if (risk_status_counts(st)) {
+            out->h.n_counted += n;
+            out->h.total += (long)sqlite3_column_int64(s, 2);
+        }
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return reg_fail(db, "read", e);
+    /* The same order as register_load: the first counted risk of it is the worst. */
+    if (prepare(db, "SELECT fingerprint, kind, asset, residual FROM risk WHERE status IN "
+                    "('open', 'reopened', 'mitigating') ORDER BY residual DESC, inherent DESC, "
+                    "fingerprint LIMIT 1", &s, e) < 0)
+        return -1;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        snprintf(out->worst_fp, sizeof out->worst_fp, "%s", sqlite3_column_text(s, 0));
+        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 1));
+        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 2));
+        out->h.worst = sqlite3_column_int(s, 3);
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
 }
 
 int register_trend(struct register_db *db, struct trend *out, struct rm_err *e)

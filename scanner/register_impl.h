@@ -10,6 +10,7 @@
 struct register_db {
     sqlite3 *db;
     sqlite3_stmt *get, *put, *hist; /* prepared once, reused for every row */
+    sqlite3_stmt *state;            /* the register's own fields of one risk (update) */
 };
 
 int reg_fail(struct register_db *db, const char *what, struct rm_err *e);

@@ -9,6 +9,7 @@
 
 struct apply {
     struct register_db *db;
+    sqlite3_stmt *state; /* the held state of one fingerprint */
     const struct risk_set *s;
     const char *at, *who;
     struct register_delta *d;
@@ -61,80 +62,84 @@ static int profile_accept(struct apply *a, struct risk *r, const struct risk *sc
     return 0;
 }
 
-/* Replaces what dst says of the scan (everything but the register's own state) with a deep
- * copy of src's. 0 or -1 (out of memory: dst keeps what was copied, all of it owned). */
-static int copy_scan_fields(struct risk *dst, const struct risk *src)
+/* The register's own state of a risk it holds: what a scan never overwrites, and what it
+ * compares against. Strings owned. */
+struct held {
+    enum risk_status status;
+    int inherent;
+    enum severity severity;
+    char *owner, *due, *treatment, *accept_expires, *exception_kind;
+    char first_seen[11];
+};
+
+static void held_free(struct held *h)
 {
-    for (size_t i = 0; i < dst->n_controls; i++)
-        free(dst->controls[i]);
-    free(dst->controls);
-    dst->controls = NULL;
-    dst->n_controls = 0;
-    for (size_t i = 0; i < dst->n_refs; i++) {
-        free(dst->refs[i].framework);
-        free(dst->refs[i].id);
-    }
-    free(dst->refs);
-    dst->refs = NULL;
-    dst->n_refs = 0;
-    if (reg_set_str(&dst->kind, src->kind) < 0 || reg_set_str(&dst->title, src->title) < 0 ||
-        reg_set_str(&dst->asset, src->asset) < 0 || reg_set_str(&dst->address, src->address) < 0 ||
-        reg_set_str(&dst->policy_id, src->policy_id) < 0 ||
-        reg_set_str(&dst->rule_id, src->rule_id) < 0 ||
-        reg_set_str(&dst->remediation, src->remediation) < 0 ||
-        reg_set_str(&dst->initiative_id, src->initiative_id) < 0 ||
-        reg_set_str(&dst->initiative_title, src->initiative_title) < 0)
-        return -1;
-    dst->controls = calloc(src->n_controls ? src->n_controls : 1, sizeof *dst->controls);
-    dst->refs = calloc(src->n_refs ? src->n_refs : 1, sizeof *dst->refs);
-    if (!dst->controls || !dst->refs)
-        return -1;
-    for (size_t i = 0; i < src->n_controls; i++, dst->n_controls++)
-        if (!(dst->controls[i] = rm_strdup(src->controls[i])))
-            return -1;
-    for (size_t i = 0; i < src->n_refs; i++) {
-        dst->refs[i].framework = rm_strdup(src->refs[i].framework);
-        dst->refs[i].id = rm_strdup(src->refs[i].id);
-        dst->n_refs++;
-        if (!dst->refs[i].framework || !dst->refs[i].id)
-            return -1;
-    }
-    dst->port = src->port;
-    dst->severity = src->severity;
-    dst->criticality = src->criticality;
-    dst->rule_likelihood = src->rule_likelihood;
-    dst->rule_impact = src->rule_impact;
-    dst->likelihood = src->likelihood;
-    dst->impact = src->impact;
-    dst->inherent = src->inherent;
-    dst->cvss = src->cvss;
-    dst->kev = src->kev;
-    dst->effort_hours = src->effort_hours;
-    dst->cost = src->cost;
-    return 0;
+    free(h->owner);
+    free(h->due);
+    free(h->treatment);
+    free(h->accept_expires);
+    free(h->exception_kind);
 }
 
-/* A risk the scan found that the register already holds. */
-static int apply_present(struct apply *a, struct risk *r, const struct risk *scored)
+static char *col_dup(sqlite3_stmt *s, int i, bool *oom)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    char *c = t ? rm_strdup((const char *)t) : NULL;
+    if (t && !c)
+        *oom = true;
+    return c;
+}
+
+/* 0 held (h filled), 1 not in the register, -1 error. */
+static int read_held(struct apply *a, const char *fp, struct held *h)
+{
+    sqlite3_stmt *s = a->state;
+    memset(h, 0, sizeof *h);
+    sqlite3_bind_text(s, 1, fp, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), out = 1;
+    if (rc == SQLITE_ROW) {
+        bool oom = false;
+        if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &h->status) < 0)
+            h->status = RISK_OPEN;
+        h->inherent = sqlite3_column_int(s, 1);
+        if (severity_parse((const char *)sqlite3_column_text(s, 2), &h->severity) < 0)
+            h->severity = SEV_MEDIUM;
+        h->owner = col_dup(s, 3, &oom);
+        h->due = col_dup(s, 4, &oom);
+        h->treatment = col_dup(s, 5, &oom);
+        h->accept_expires = col_dup(s, 6, &oom);
+        h->exception_kind = col_dup(s, 7, &oom);
+        const unsigned char *fs = sqlite3_column_text(s, 8);
+        snprintf(h->first_seen, sizeof h->first_seen, "%s", fs ? (const char *)fs : "");
+        out = oom ? rm_errf(a->e, "register: out of memory") : 0;
+    } else if (rc != SQLITE_DONE) {
+        out = reg_fail(a->db, "read", a->e);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (out < 0)
+        held_free(h);
+    return out;
+}
+
+/* A risk the scan found that the register already holds: r is the scored risk (its scan
+ * fields borrowed from the scored set) carrying the held state, which the rules change. */
+static int apply_present(struct apply *a, struct risk *r, const struct held *h,
+                         const struct risk *scored)
 {
     const char *date = a->s->date;
-    char old_inh[16], new_inh[16];
-    snprintf(old_inh, sizeof old_inh, "%d", r->inherent);
-    snprintf(new_inh, sizeof new_inh, "%d", scored->inherent);
-    if (r->inherent != scored->inherent) {
+    if (h->inherent != scored->inherent) {
+        char old_inh[16], new_inh[16];
+        snprintf(old_inh, sizeof old_inh, "%d", h->inherent);
+        snprintf(new_inh, sizeof new_inh, "%d", scored->inherent);
         if (hist(a, r->fingerprint, "inherent", old_inh, new_inh, "rescored by scan") < 0)
             return -1;
         a->d->n_rescored++;
     }
-    if (r->severity != scored->severity &&
-        hist(a, r->fingerprint, "severity", severity_name(r->severity),
+    if (h->severity != scored->severity &&
+        hist(a, r->fingerprint, "severity", severity_name(h->severity),
              severity_name(scored->severity), "rescored by scan") < 0)
         return -1;
-    /* The scan's view of the risk replaces the stored one. */
-    if (copy_scan_fields(r, scored) < 0)
-        return rm_errf(a->e, "register: out of memory");
-    memcpy(r->last_seen, date, sizeof r->last_seen);
-
     switch (r->status) {
     case RISK_RESOLVED:
         if (set_status(a, r, RISK_REOPENED, "found again by scan") < 0)
@@ -353,7 +358,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         when_utc = now;
     }
     snprintf(who, sizeof who, "scan %s", s->scan_id);
-    struct apply a = {.db = db, .s = s, .at = when_utc, .who = who, .d = out, .e = e};
+    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .who = who, .d = out, .e = e};
     /* The scan's risks by fingerprint: to tell what is missing, and to apply each
      * fingerprint once (two findings of one scan may share one). */
     const struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
@@ -387,18 +392,37 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         const struct risk *scored = fps[i];
         if (i && strcmp(scored->fingerprint, fps[i - 1]->fingerprint) == 0)
             continue;
-        struct risk r = {0};
-        int g = reg_get(db, scored->fingerprint, &r, e);
-        int rc = g < 0 ? -1 : g == 1 ? apply_new(&a, scored) : 0;
-        if (g == 0) {
-            out->n_still++;
-            rc = apply_present(&a, &r, scored);
-            if (rc == 0) {
-                r.residual = risk_residual(&r);
-                rc = reg_put(db, &r, e);
-            }
+        struct held h;
+        int g = read_held(&a, scored->fingerprint, &h);
+        if (g < 0)
+            goto fail;
+        if (g == 1) {
+            if (apply_new(&a, scored) < 0)
+                goto fail;
+            continue;
         }
-        risk_clear(&r);
+        out->n_still++;
+        /* The scan's view of the risk with the register's state: the scan fields are
+         * borrowed from the scored set, the state fields are h's (moved in, freed below). */
+        struct risk r = *scored;
+        r.status = h.status;
+        r.owner = h.owner;
+        r.due = h.due;
+        r.treatment = h.treatment;
+        r.accept_expires = h.accept_expires;
+        r.exception_kind = h.exception_kind;
+        memcpy(r.first_seen, h.first_seen, sizeof r.first_seen);
+        memcpy(r.last_seen, s->date, sizeof r.last_seen);
+        int rc = apply_present(&a, &r, &h, scored);
+        if (rc == 0) {
+            r.residual = risk_residual(&r);
+            rc = reg_put(db, &r, e);
+        }
+        free(r.owner);
+        free(r.due);
+        free(r.treatment);
+        free(r.accept_expires);
+        free(r.exception_kind);
         if (rc < 0)
             goto fail;
     }

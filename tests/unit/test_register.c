@@ -344,6 +344,21 @@ static void sequence(void **state)
     assert_int_equal(hl.total, 40);
     risk_set_free(&got);
 
+    /* The same figures from SQL, with the worst risk and the count per status. */
+    struct register_figures fg;
+    assert_int_equal(register_figures(db, &fg, &e), 0);
+    assert_int_equal(fg.h.worst, 20);
+    assert_int_equal(fg.h.total, 40);
+    assert_int_equal(fg.h.n_counted, 2);
+    assert_int_equal(fg.n_risks, 5);
+    assert_int_equal(fg.by_status[RISK_OPEN], 1);
+    assert_int_equal(fg.by_status[RISK_REOPENED], 1);
+    assert_int_equal(fg.by_status[RISK_ACCEPTED], 1);
+    assert_int_equal(fg.by_status[RISK_EXCEPTION], 1);
+    assert_int_equal(fg.by_status[RISK_RESOLVED], 1);
+    assert_int_equal(fg.worst_fp[0], 'a'); /* a and d tie at 20: fingerprint order */
+    assert_string_equal(fg.worst_asset, "192.0.2.10");
+
     /* Trend: one point per scan applied, in order, with the framework counts. */
     struct trend t;
     assert_int_equal(register_trend(db, &t, &e), 0);
