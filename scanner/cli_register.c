@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "policies/eval.h"
@@ -19,7 +20,7 @@
 enum opt {
     O_DATADIR, O_DB, O_STATUS, O_MINSCORE, O_ASSET, O_FRAMEWORK, O_OWNER, O_KIND,
     O_DUE, O_UNTIL, O_REASON, O_NOTE, O_BY, O_FORMAT, O_OUTPUT, O_BOM, O_JSON, O_POLICY,
-    O_CLIENT, O_COUNT
+    O_CLIENT, O_STATS, O_COUNT
 };
 
 static const struct {
@@ -35,7 +36,7 @@ static const struct {
     [O_BY] = {"--by", true},            [O_FORMAT] = {"--format", true},
     [O_OUTPUT] = {"--output", true},    [O_BOM] = {"--bom", false},
     [O_JSON] = {"--json", false},       [O_POLICY] = {"--policy", true},
-    [O_CLIENT] = {"--client", true},
+    [O_CLIENT] = {"--client", true},   [O_STATS] = {"--stats", false},
 };
 
 #define BIT(o) (1u << (o))
@@ -103,6 +104,13 @@ static int parse(int argc, char **argv, unsigned allowed, int min_pos, int max_p
         return 0;
     }
     return rm_errf(e, "register %s: name the register with --data-dir DIR or --db PATH", a->sub);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
 static const char *who(const struct args *a)
@@ -464,14 +472,20 @@ static int cmd_update(struct args *a, struct rm_err *e)
     struct cli_policies lp = {0};
     struct scan_result *scan = NULL;
     int rc = EXIT_USAGE;
+    double t0 = now_ms();
     if (cli_load_policies("register update", a->policies, a->n_policies, a->val[O_CLIENT], &lp,
                           &d, e) < 0 ||
         result_load(a->pos[0], &scan, e) < 0)
         goto out;
     rc = EXIT_RUNTIME;
+    double t1 = now_ms();
     struct register_delta delta;
     if (register_record_scan(a->db_path, scan, lp.pols, lp.n, lp.prof, &delta, e) < 0)
         goto out;
+    if (a->val[O_STATS])
+        fprintf(stderr, "stats: policies, profile and scan result load %.1f ms (%zu hosts, %zu "
+                        "findings); evaluate, score and apply %.1f ms\n",
+                t1 - t0, scan->n_hosts, scan->n_findings, now_ms() - t1);
     char line[256];
     register_delta_line(&delta, line, sizeof line);
     printf("%s%s\n", line, scan->meta.complete || delta.already ? ""
@@ -517,7 +531,7 @@ static const struct {
     {"exception", S_EXCEPTION, DB_OPTS | BIT(O_REASON) | BIT(O_BY), 1, 1},
     {"export", S_EXPORT, DB_OPTS | FILTER_OPTS | BIT(O_FORMAT) | BIT(O_OUTPUT) | BIT(O_BOM), 0, 0},
     {"trend", S_TREND, DB_OPTS | BIT(O_JSON), 0, 0},
-    {"update", S_UPDATE, DB_OPTS | BIT(O_POLICY) | BIT(O_CLIENT), 1, 1},
+    {"update", S_UPDATE, DB_OPTS | BIT(O_POLICY) | BIT(O_CLIENT) | BIT(O_STATS), 1, 1},
 };
 
 int cmd_register(int argc, char **argv, struct rm_err *e)

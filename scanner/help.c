@@ -220,7 +220,7 @@ static const char tls_tail[] =
 
 static const char register_help[] =
     "USAGE\n"
-    "  riskmap register update SCAN.json [-p POLICY]... [-c PROFILE]   (--data-dir DIR | --db PATH)\n"
+    "  riskmap register update SCAN.json [-p POLICY]... [-c PROFILE] [--stats]\n"
     "  riskmap register list [--status S] [--min-score N] [--asset A] [--framework F]\n"
     "                        [--owner O] [--kind K]\n"
     "  riskmap register summary\n"
@@ -288,6 +288,8 @@ static const char register_help[] =
     "  export    CSV (RFC 4180, CRLF, UTF-8; --bom for Excel) or JSON, to -o FILE (written\n"
     "            atomically, 0600) or standard output. In CSV, a text field starting with\n"
     "            = + - @ is prefixed with ' so a spreadsheet does not run it as a formula\n"
+    "  update    --stats: the time to load the inputs and to evaluate, score and apply, on\n"
+    "            standard error\n"
     "  trend     one line per scan: worst, total, risks counted, new, resolved, reopened, and\n"
     "            per framework the items that pass/fail/are partial/were not checked\n"
     "\n"
