@@ -1,8 +1,8 @@
-/* The register as CSV (reports/register_export.h). */
+/* The register as CSV (reports/register_csv.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/register_export.h"
+#include "reports/register_csv.h"
 #include "reports/risk.h"
 
 static const char *const header[] = {

@@ -1,7 +1,7 @@
-/* The register as JSON (reports/register_export.h). */
+/* The register as JSON (reports/register_json.h). */
 #include <string.h>
 
-#include "reports/register_export.h"
+#include "reports/register_json.h"
 #include "reports/risk.h"
 
 static void add_str(cJSON *o, const char *k, const char *v)

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include "policies/eval.h"
-#include "reports/register_export.h"
+#include "reports/register_csv.h"
+#include "reports/register_json.h"
 #include "reports/risk.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"

@@ -90,12 +90,12 @@ static int apply(struct edit_ctx *c, struct risk *r)
             change(c, r, "accept_expires", &r->accept_expires, ed->until, NULL) < 0 ||
             change(c, r, "treatment", &r->treatment, ed->reason, NULL) < 0)
             return -1;
-        return reg_set_str(&r->exception_kind, NULL);
+        return change(c, r, "exception_kind", &r->exception_kind, NULL, NULL);
     case REG_MITIGATE:
         if (change_status(c, r, RISK_MITIGATING, ed->note) < 0 ||
             change(c, r, "treatment", &r->treatment, ed->note, NULL) < 0)
             return -1;
-        return reg_set_str(&r->exception_kind, NULL);
+        return change(c, r, "exception_kind", &r->exception_kind, NULL, NULL);
     case REG_NOTE:
         return reg_history_add(c->db, r->fingerprint, c->at, ed->who, "note", NULL, NULL,
                                ed->note, c->e);

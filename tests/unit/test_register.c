@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "reports/register_export.h"
+#include "reports/register_csv.h"
+#include "reports/register_json.h"
 #include "reports/scan_diff.h"
 #include "scanner/register.h"
 #include "scanner/register_record.h"
