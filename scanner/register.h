@@ -48,6 +48,7 @@ struct register_delta {
  *   present, resolved                  -> reopened
  *   present or not, exception          -> stays an exception
  *   missing, complete scan             -> resolved
+ *   missing, incomplete scan           -> unchanged, but for acceptances whose date passed
  * A scan older than the newest one recorded is refused. Every change is a history row by
  * "scan SCANID". */
 int register_update(struct register_db *db, const struct risk_set *s, bool complete,

@@ -1,6 +1,5 @@
-/* The register store: schema, opening, one risk row in and out, and the readers (risks,
- * history, trend, prefix lookup). The scan update is register_update.c, people's edits
- * register_edit.c. */
+/* The register store: schema, opening, one risk row in and out, history rows. The readers
+ * are register_read.c, the scan update register_update.c, people's edits register_edit.c. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -133,7 +132,7 @@ static int make_parent_dir(const char *path, struct rm_err *e)
     return 0;
 }
 
-static int prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struct rm_err *e)
+int reg_prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struct rm_err *e)
 {
     if (sqlite3_prepare_v2(db->db, sql, -1, s, NULL) != SQLITE_OK)
         return reg_fail(db, "prepare", e);
@@ -174,7 +173,7 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         reg_exec(db, schema_sql, e) < 0)
         goto fail;
     sqlite3_stmt *v = NULL;
-    if (prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'", &v, e) < 0)
+    if (reg_prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'", &v, e) < 0)
         goto fail;
     int ok = sqlite3_step(v) == SQLITE_ROW &&
              strcmp((const char *)sqlite3_column_text(v, 0), "1") == 0;
@@ -183,12 +182,12 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         rm_errf(e, "register: %s has a schema version this riskmap does not know", path);
         goto fail;
     }
-    if (prepare(db, "SELECT " REG_COLUMNS " FROM risk WHERE fingerprint = ?", &db->get, e) < 0 ||
-        prepare(db, "INSERT OR REPLACE INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
+    if (reg_prepare(db, "SELECT " REG_COLUMNS " FROM risk WHERE fingerprint = ?", &db->get, e) < 0 ||
+        reg_prepare(db, "INSERT OR REPLACE INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &db->put, e) < 0 ||
-        prepare(db, "INSERT INTO history(fingerprint, at, who, field, old, new, note) "
+        reg_prepare(db, "INSERT INTO history(fingerprint, at, who, field, old, new, note) "
                     "VALUES(?,?,?,?,?,?,?)", &db->hist, e) < 0 ||
-        prepare(db, "SELECT status, inherent, severity, owner, due, treatment, accept_expires, "
+        reg_prepare(db, "SELECT status, inherent, severity, owner, due, treatment, accept_expires, "
                     "exception_kind, first_seen FROM risk WHERE fingerprint = ?",
                 &db->state, e) < 0)
         goto fail;
@@ -213,7 +212,7 @@ void register_close(struct register_db *db)
 
 /* ---- one row ----------------------------------------------------------------------------- */
 
-static void bind_text(sqlite3_stmt *s, int i, const char *v)
+void reg_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
@@ -221,7 +220,7 @@ static void bind_text(sqlite3_stmt *s, int i, const char *v)
         sqlite3_bind_null(s, i);
 }
 
-static char *col_str(sqlite3_stmt *s, int i)
+char *reg_col_str(sqlite3_stmt *s, int i)
 {
     const unsigned char *t = sqlite3_column_text(s, i);
     return t ? rm_strdup((const char *)t) : NULL;
@@ -298,7 +297,7 @@ static int cost_parse(const char *s, enum cost_band *out)
     return -1;
 }
 
-static void copy_date(char out[11], const unsigned char *t)
+void reg_copy_date(char out[11], const unsigned char *t)
 {
     snprintf(out, 11, "%s", t ? (const char *)t : "");
 }
@@ -307,13 +306,13 @@ int reg_row(sqlite3_stmt *s, struct risk *r)
 {
     const unsigned char *fp = sqlite3_column_text(s, 0);
     snprintf(r->fingerprint, sizeof r->fingerprint, "%s", fp ? (const char *)fp : "");
-    r->kind = col_str(s, 1);
-    r->title = col_str(s, 2);
-    r->asset = col_str(s, 3);
-    r->address = col_str(s, 4);
+    r->kind = reg_col_str(s, 1);
+    r->title = reg_col_str(s, 2);
+    r->asset = reg_col_str(s, 3);
+    r->address = reg_col_str(s, 4);
     r->port = (uint16_t)sqlite3_column_int(s, 5);
-    r->policy_id = col_str(s, 6);
-    r->rule_id = col_str(s, 7);
+    r->policy_id = reg_col_str(s, 6);
+    r->rule_id = reg_col_str(s, 7);
     if (parse_lists(r, (const char *)sqlite3_column_text(s, 8),
                     (const char *)sqlite3_column_text(s, 9)) < 0)
         return -1;
@@ -329,21 +328,21 @@ int reg_row(sqlite3_stmt *s, struct risk *r)
         r->severity = SEV_MEDIUM;
     if (criticality_parse((const char *)sqlite3_column_text(s, 19), &r->criticality) < 0)
         r->criticality = CRIT_MEDIUM;
-    r->remediation = col_str(s, 20);
-    r->initiative_id = col_str(s, 21);
-    r->initiative_title = col_str(s, 22);
+    r->remediation = reg_col_str(s, 20);
+    r->initiative_id = reg_col_str(s, 21);
+    r->initiative_title = reg_col_str(s, 22);
     r->effort_hours = sqlite3_column_double(s, 23);
     if (cost_parse((const char *)sqlite3_column_text(s, 24), &r->cost) < 0)
         r->cost = COST_MINIMAL;
     if (risk_status_parse((const char *)sqlite3_column_text(s, 25), &r->status) < 0)
         r->status = RISK_OPEN;
-    r->owner = col_str(s, 26);
-    r->due = col_str(s, 27);
-    r->treatment = col_str(s, 28);
-    r->accept_expires = col_str(s, 29);
-    r->exception_kind = col_str(s, 30);
-    copy_date(r->first_seen, sqlite3_column_text(s, 31));
-    copy_date(r->last_seen, sqlite3_column_text(s, 32));
+    r->owner = reg_col_str(s, 26);
+    r->due = reg_col_str(s, 27);
+    r->treatment = reg_col_str(s, 28);
+    r->accept_expires = reg_col_str(s, 29);
+    r->exception_kind = reg_col_str(s, 30);
+    reg_copy_date(r->first_seen, sqlite3_column_text(s, 31));
+    reg_copy_date(r->last_seen, sqlite3_column_text(s, 32));
     return r->kind && r->title && r->asset && r->address ? 0 : -1;
 }
 
@@ -374,16 +373,16 @@ int reg_put(struct register_db *db, const struct risk *r, struct rm_err *e)
         return rm_errf(e, "register: out of memory");
     }
     int i = 1;
-    bind_text(s, i++, r->fingerprint);
-    bind_text(s, i++, r->kind);
-    bind_text(s, i++, r->title);
-    bind_text(s, i++, r->asset);
-    bind_text(s, i++, r->address);
+    reg_bind_text(s, i++, r->fingerprint);
+    reg_bind_text(s, i++, r->kind);
+    reg_bind_text(s, i++, r->title);
+    reg_bind_text(s, i++, r->asset);
+    reg_bind_text(s, i++, r->address);
     sqlite3_bind_int(s, i++, r->port);
-    bind_text(s, i++, r->policy_id);
-    bind_text(s, i++, r->rule_id);
-    bind_text(s, i++, controls);
-    bind_text(s, i++, refs);
+    reg_bind_text(s, i++, r->policy_id);
+    reg_bind_text(s, i++, r->rule_id);
+    reg_bind_text(s, i++, controls);
+    reg_bind_text(s, i++, refs);
     sqlite3_bind_int(s, i++, r->rule_likelihood);
     sqlite3_bind_int(s, i++, r->rule_impact);
     sqlite3_bind_int(s, i++, r->likelihood);
@@ -395,21 +394,21 @@ int reg_put(struct register_db *db, const struct risk *r, struct rm_err *e)
     else
         sqlite3_bind_null(s, i++);
     sqlite3_bind_int(s, i++, r->kev);
-    bind_text(s, i++, severity_name(r->severity));
-    bind_text(s, i++, criticality_name(r->criticality));
-    bind_text(s, i++, r->remediation);
-    bind_text(s, i++, r->initiative_id);
-    bind_text(s, i++, r->initiative_title);
+    reg_bind_text(s, i++, severity_name(r->severity));
+    reg_bind_text(s, i++, criticality_name(r->criticality));
+    reg_bind_text(s, i++, r->remediation);
+    reg_bind_text(s, i++, r->initiative_id);
+    reg_bind_text(s, i++, r->initiative_title);
     sqlite3_bind_double(s, i++, r->effort_hours);
-    bind_text(s, i++, cost_band_name(r->cost));
-    bind_text(s, i++, risk_status_name(r->status));
-    bind_text(s, i++, r->owner);
-    bind_text(s, i++, r->due);
-    bind_text(s, i++, r->treatment);
-    bind_text(s, i++, r->accept_expires);
-    bind_text(s, i++, r->exception_kind);
-    bind_text(s, i++, r->first_seen);
-    bind_text(s, i++, r->last_seen);
+    reg_bind_text(s, i++, cost_band_name(r->cost));
+    reg_bind_text(s, i++, risk_status_name(r->status));
+    reg_bind_text(s, i++, r->owner);
+    reg_bind_text(s, i++, r->due);
+    reg_bind_text(s, i++, r->treatment);
+    reg_bind_text(s, i++, r->accept_expires);
+    reg_bind_text(s, i++, r->exception_kind);
+    reg_bind_text(s, i++, r->first_seen);
+    reg_bind_text(s, i++, r->last_seen);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
@@ -423,290 +422,15 @@ int reg_history_add(struct register_db *db, const char *fp, const char *at, cons
                     const char *note, struct rm_err *e)
 {
     sqlite3_stmt *s = db->hist;
-    bind_text(s, 1, fp);
-    bind_text(s, 2, at);
-    bind_text(s, 3, who);
-    bind_text(s, 4, field);
-    bind_text(s, 5, old_value);
-    bind_text(s, 6, new_value);
-    bind_text(s, 7, note);
+    reg_bind_text(s, 1, fp);
+    reg_bind_text(s, 2, at);
+    reg_bind_text(s, 3, who);
+    reg_bind_text(s, 4, field);
+    reg_bind_text(s, 5, old_value);
+    reg_bind_text(s, 6, new_value);
+    reg_bind_text(s, 7, note);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc == SQLITE_DONE ? 0 : reg_fail(db, "history", e);
-}
-
-/* ---- readers ----------------------------------------------------------------------------- */
-
-static int latest_scan(struct register_db *db, struct risk_set *out, struct rm_err *e)
-{
-    sqlite3_stmt *s = NULL;
-    if (prepare(db, "SELECT scan_id, date FROM scan ORDER BY id DESC LIMIT 1", &s, e) < 0)
-        return -1;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(out->scan_id, sizeof out->scan_id, "%s", sqlite3_column_text(s, 0));
-        copy_date(out->date, sqlite3_column_text(s, 1));
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
-}
-
-int register_load(struct register_db *db, const struct register_filter *f,
-                  struct risk_set *out, struct rm_err *e)
-{
-    char sql[1024];
-    int n = snprintf(sql, sizeof sql, "SELECT " REG_COLUMNS " FROM risk WHERE 1");
-    static const struct register_filter none = {0};
-    if (!f)
-        f = &none;
-    /* Parameters are numbered by filter, so an unused one is simply never referenced. */
-    if (f->fingerprint)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND fingerprint = ?1");
-    if (f->status)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND status = ?2");
-    if (f->min_score > 0)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND residual >= ?3");
-    if (f->asset)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (asset = ?4 OR address = ?4)");
-    if (f->framework)
-        n += snprintf(sql + n, sizeof sql - (size_t)n,
-                      " AND EXISTS (SELECT 1 FROM json_each(risk.refs) "
-                      "WHERE json_extract(json_each.value, '$[0]') = ?5)");
-    if (f->owner)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND owner = ?6");
-    if (f->kind) {
-        size_t kl = strlen(f->kind);
-        if (kl && f->kind[kl - 1] == '.')
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND substr(kind, 1, %zu) = ?7", kl);
-        else
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND kind = ?7");
-    }
-    snprintf(sql + n, sizeof sql - (size_t)n,
-             " ORDER BY residual DESC, inherent DESC, fingerprint");
-
-    sqlite3_stmt *s = NULL;
-    if (latest_scan(db, out, e) < 0 || prepare(db, sql, &s, e) < 0)
-        return -1;
-    if (f->fingerprint)
-        bind_text(s, 1, f->fingerprint);
-    if (f->status)
-        bind_text(s, 2, risk_status_name(*f->status));
-    if (f->min_score > 0)
-        sqlite3_bind_int(s, 3, f->min_score);
-    if (f->asset)
-        bind_text(s, 4, f->asset);
-    if (f->framework)
-        bind_text(s, 5, f->framework);
-    if (f->owner)
-        bind_text(s, 6, f->owner);
-    if (f->kind)
-        bind_text(s, 7, f->kind);
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        struct risk *r = risk_set_add(out);
-        if (!r || reg_row(s, r) < 0) {
-            sqlite3_finalize(s);
-            risk_set_free(out);
-            return rm_errf(e, "register: out of memory or a damaged row");
-        }
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        risk_set_free(out);
-        return reg_fail(db, "read", e);
-    }
-    return 0;
-}
-
-int register_figures(struct register_db *db, struct register_figures *out, struct rm_err *e)
-{
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = NULL;
-    if (prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk "
-                    "GROUP BY status", &s, e) < 0)
-        return -1;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        enum risk_status st;
-        if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &st) < 0)
-            continue;
-        size_t n = (size_t)sqlite3_column_int64(s, 1);
-        out->by_status[st] = n;
-        out->n_risks += n;
-        if (risk_status_counts(st)) {
-            out->h.n_counted += n;
-            out->h.total += (long)sqlite3_column_int64(s, 2);
-        }
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE)
-        return reg_fail(db, "read", e);
-    /* The same order as register_load: the first counted risk of it is the worst. */
-    if (prepare(db, "SELECT fingerprint, kind, asset, residual FROM risk WHERE status IN "
-                    "('open', 'reopened', 'mitigating') ORDER BY residual DESC, inherent DESC, "
-                    "fingerprint LIMIT 1", &s, e) < 0)
-        return -1;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        snprintf(out->worst_fp, sizeof out->worst_fp, "%s", sqlite3_column_text(s, 0));
-        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 1));
-        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 2));
-        out->h.worst = sqlite3_column_int(s, 3);
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
-}
-
-int register_trend(struct register_db *db, struct trend *out, struct rm_err *e)
-{
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = NULL, *f = NULL;
-    if (prepare(db, "SELECT id, scan_id, date, worst, total, counted, new, resolved, reopened "
-                    "FROM scan ORDER BY id", &s, e) < 0 ||
-        prepare(db, "SELECT framework, pass, fail, partial, not_checked FROM scan_framework "
-                    "WHERE scan = ? ORDER BY framework", &f, e) < 0) {
-        sqlite3_finalize(s);
-        return -1;
-    }
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct trend_point *v = realloc(out->v, cap * sizeof *v);
-            if (!v)
-                goto oom;
-            out->v = v;
-        }
-        struct trend_point *p = &out->v[out->n++];
-        memset(p, 0, sizeof *p);
-        snprintf(p->scan_id, sizeof p->scan_id, "%s", sqlite3_column_text(s, 1));
-        copy_date(p->date, sqlite3_column_text(s, 2));
-        p->worst = sqlite3_column_int(s, 3);
-        p->total = (long)sqlite3_column_int64(s, 4);
-        p->n_counted = (unsigned)sqlite3_column_int(s, 5);
-        p->n_new = (unsigned)sqlite3_column_int(s, 6);
-        p->n_resolved = (unsigned)sqlite3_column_int(s, 7);
-        p->n_reopened = (unsigned)sqlite3_column_int(s, 8);
-        sqlite3_bind_int64(f, 1, sqlite3_column_int64(s, 0));
-        size_t fcap = 0;
-        while (sqlite3_step(f) == SQLITE_ROW) {
-            if (p->n_fw == fcap) {
-                fcap = fcap ? fcap * 2 : 8;
-                struct trend_framework *v = realloc(p->fw, fcap * sizeof *v);
-                if (!v) {
-                    sqlite3_reset(f);
-                    goto oom;
-                }
-                p->fw = v;
-            }
-            struct trend_framework *w = &p->fw[p->n_fw++];
-            memset(w, 0, sizeof *w);
-            snprintf(w->id, sizeof w->id, "%s", sqlite3_column_text(f, 0));
-            w->pass = (unsigned)sqlite3_column_int(f, 1);
-            w->fail = (unsigned)sqlite3_column_int(f, 2);
-            w->partial = (unsigned)sqlite3_column_int(f, 3);
-            w->not_checked = (unsigned)sqlite3_column_int(f, 4);
-        }
-        sqlite3_reset(f);
-    }
-    sqlite3_finalize(s);
-    sqlite3_finalize(f);
-    if (rc != SQLITE_DONE) {
-        trend_free(out);
-        return reg_fail(db, "read", e);
-    }
-    return 0;
-oom:
-    sqlite3_finalize(s);
-    sqlite3_finalize(f);
-    trend_free(out);
-    return rm_errf(e, "register: out of memory");
-}
-
-int register_history(struct register_db *db, const char *fingerprint,
-                     struct register_history *out, struct rm_err *e)
-{
-    memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = NULL;
-    if (prepare(db, "SELECT at, who, field, old, new, note FROM history WHERE fingerprint = ? "
-                    "ORDER BY id", &s, e) < 0)
-        return -1;
-    bind_text(s, 1, fingerprint);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            struct register_change *v = realloc(out->v, cap * sizeof *v);
-            if (!v)
-                goto oom;
-            out->v = v;
-        }
-        struct register_change *c = &out->v[out->n++];
-        c->at = col_str(s, 0);
-        c->who = col_str(s, 1);
-        c->field = col_str(s, 2);
-        c->old_value = col_str(s, 3);
-        c->new_value = col_str(s, 4);
-        c->note = col_str(s, 5);
-        if (!c->at || !c->who || !c->field)
-            goto oom;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) {
-        register_history_free(out);
-        return reg_fail(db, "read", e);
-    }
-    return 0;
-oom:
-    sqlite3_finalize(s);
-    register_history_free(out);
-    return rm_errf(e, "register: out of memory");
-}
-
-void register_history_free(struct register_history *h)
-{
-    for (size_t i = 0; i < h->n; i++) {
-        struct register_change *c = &h->v[i];
-        free(c->at);
-        free(c->who);
-        free(c->field);
-        free(c->old_value);
-        free(c->new_value);
-        free(c->note);
-    }
-    free(h->v);
-    h->v = NULL;
-    h->n = 0;
-}
-
-int register_resolve_prefix(struct register_db *db, const char *prefix,
-                            char fp[FINGERPRINT_HEX_LEN + 1], struct rm_err *e)
-{
-    size_t n = strlen(prefix);
-    if (n < 4 || n > FINGERPRINT_HEX_LEN || strspn(prefix, "0123456789abcdef") != n)
-        return rm_errf(e, "register: \"%s\" is not a fingerprint prefix (4 to 64 lower-case hex "
-                          "digits)", prefix);
-    sqlite3_stmt *s = NULL;
-    if (prepare(db, "SELECT fingerprint FROM risk WHERE substr(fingerprint, 1, ?2) = ?1 "
-                    "ORDER BY fingerprint LIMIT 4", &s, e) < 0)
-        return -1;
-    bind_text(s, 1, prefix);
-    sqlite3_bind_int(s, 2, (int)n);
-    char found[4][FINGERPRINT_HEX_LEN + 1];
-    int k = 0, rc;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < 4)
-        snprintf(found[k++], sizeof found[0], "%s", sqlite3_column_text(s, 0));
-    sqlite3_finalize(s);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return reg_fail(db, "read", e);
-    if (k == 0)
-        return rm_errf(e, "register: no risk with fingerprint %s...", prefix);
-    if (k > 1)
-        return rm_errf(e, "register: %s... is ambiguous: %.12s, %.12s%s (give more digits)",
-                       prefix, found[0], found[1], k > 2 ? ", ..." : "");
-    memcpy(fp, found[0], FINGERPRINT_HEX_LEN + 1);
-    return 0;
 }

@@ -33,6 +33,14 @@ int reg_row(sqlite3_stmt *s, struct risk *r);
     "severity, criticality, remediation, initiative_id, initiative_title, effort_hours, cost, " \
     "status, owner, due, treatment, accept_expires, exception_kind, first_seen, last_seen"
 
+int reg_prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struct rm_err *e);
+/* Binds v, or NULL when v is NULL. */
+void reg_bind_text(sqlite3_stmt *s, int i, const char *v);
+/* A copy of column i's text, NULL for NULL (and on ENOMEM). */
+char *reg_col_str(sqlite3_stmt *s, int i);
+/* Column text as a YYYY-MM-DD date into out ("" for NULL). */
+void reg_copy_date(char out[11], const unsigned char *t);
+
 int reg_history_add(struct register_db *db, const char *fp, const char *at, const char *who,
                     const char *field, const char *old_value, const char *new_value,
                     const char *note, struct rm_err *e);
