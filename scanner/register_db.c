@@ -182,7 +182,8 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         rm_errf(e, "register: %s has a schema version this riskmap does not know", path);
         goto fail;
     }
-    if (reg_prepare(db, "SELECT " REG_COLUMNS " FROM risk WHERE fingerprint = ?", &db->get, e) < 0 ||
+    if (reg_prepare(db, "SELECT " REG_COLUMNS " FROM risk WHERE fingerprint = ?", &db->get,
+                    e) < 0 ||
         reg_prepare(db, "INSERT OR REPLACE INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &db->put, e) < 0 ||
         reg_prepare(db, "INSERT INTO history(fingerprint, at, who, field, old, new, note) "

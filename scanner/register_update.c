@@ -358,7 +358,8 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         when_utc = now;
     }
     snprintf(who, sizeof who, "scan %s", s->scan_id);
-    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .who = who, .d = out, .e = e};
+    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .who = who,
+                      .d = out, .e = e};
     /* The scan's risks by fingerprint: to tell what is missing, and to apply each
      * fingerprint once (two findings of one scan may share one). */
     const struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
