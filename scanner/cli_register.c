@@ -537,6 +537,17 @@ static const struct {
 
 int cmd_register(int argc, char **argv, struct rm_err *e)
 {
+    /* `register --data-dir DIR list` as well as `register list --data-dir DIR`: the register
+     * named first, then the subcommand. */
+    char *moved[3];
+    if (argc > 3 && (strcmp(argv[1], "--data-dir") == 0 || strcmp(argv[1], "--db") == 0)) {
+        moved[0] = argv[1];
+        moved[1] = argv[2];
+        moved[2] = argv[3];
+        argv[1] = moved[2];
+        argv[2] = moved[0];
+        argv[3] = moved[1];
+    }
     const char *sub = argc > 1 ? argv[1] : NULL;
     if (!sub || strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
         help_print(sub ? stdout : stderr, "register");

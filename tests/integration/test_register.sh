@@ -98,6 +98,8 @@ check "list --framework cis-v8 (telnet and backup controls)" [ "$(rows --framewo
 check "list --owner alice" [ "$(rows --owner alice)" = "$(sorted $F1)" ]
 check "list --kind tls." [ "$(rows --kind tls.)" = "$(sorted $F3 $F5 $F7)" ]
 check "list --kind tls.protocol.ssl3 --status open" [ "$(rows --kind tls.protocol.ssl3 --status open)" = "$(sorted $F7)" ]
+check "the register may be named before the subcommand" \
+    [ "$(run_riskmap register --data-dir "$DIR" list --owner alice | awk '/^FINGERPRINT/ {getline; print $1}')" = "$F1" ]
 reg list --status bogus > /dev/null 2>&1
 check "list --status bogus is a usage error (2)" [ $? -eq 2 ]
 
@@ -213,6 +215,7 @@ reg summary > "$WORK/sum.out" 2>&1
 check "the register still reads: summary after the kill" grep -q "^Total risk: 47, unchanged since the previous scan$" "$WORK/sum.out"
 reg update "$WORK/big.json" -p "$POL" > "$WORK/big.out" 2>&1
 check "the killed update, run again, completes: 60000 new, 4 resolved (F1 F2 F4 F7)" \
-    grep -q "^register: 60000 new, 4 resolved, 0 reopened, 0 still present; worst 16, total 960000 (60000 risks counted)$" "$WORK/big.out"
+    grep -q "^register: 60000 new, 4 resolved, 0 reopened, 0 still present; worst 16, total 960000 (60000 risks counted)$" "$WORK/big.out" ||
+    cat "$WORK/big.out"
 
 finish
