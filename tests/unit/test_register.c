@@ -412,6 +412,66 @@ static void ambiguous_prefix(void **state)
     register_close(db);
 }
 
+/* Mitigating and compensating-control exceptions across a scan; treating a resolved risk is
+ * refused. */
+static void edits(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/edits.db", tmpdir);
+    struct register_db *db = NULL;
+    struct rm_err e;
+    assert_int_equal(register_open(path, true, &db, &e), 0);
+    struct risk_set s;
+    struct register_delta d;
+    new_set(&s, "e1", "2026-01-01");
+    add_risk(&s, 'a', "svc.telnet.open", "192.0.2.1", 4, 5, NULL, NULL); /* 20 */
+    add_risk(&s, 'b', "svc.telnet.open", "192.0.2.2", 3, 4, NULL, NULL); /* 12 */
+    add_risk(&s, 'c', "svc.telnet.open", "192.0.2.3", 2, 2, NULL, NULL); /* 4 */
+    apply(db, &s, true, "2026-01-01T00:00:00Z", &d);
+    edit(db, REG_MITIGATE, 'a', NULL, NULL, NULL, NULL, "firewall rule in place, replacing");
+    edit(db, REG_EXCEPTION, 'b', NULL, NULL, NULL, "jump host only, MFA in front", NULL);
+    struct risk r = get(db, 'a');
+    assert_int_equal(r.status, RISK_MITIGATING);
+    assert_int_equal(r.residual, (4 - 2) * 5);
+    assert_string_equal(r.treatment, "firewall rule in place, replacing");
+    risk_clear(&r);
+    r = get(db, 'b');
+    assert_int_equal(r.status, RISK_EXCEPTION);
+    assert_string_equal(r.exception_kind, "compensating-control");
+    assert_int_equal(r.residual, 0);
+    risk_clear(&r);
+
+    /* Next complete scan: a still there (stays mitigating), b and c gone: c resolves, b stays
+     * an exception. */
+    new_set(&s, "e2", "2026-01-08");
+    add_risk(&s, 'a', "svc.telnet.open", "192.0.2.1", 4, 5, NULL, NULL);
+    apply(db, &s, true, "2026-01-08T00:00:00Z", &d);
+    assert_int_equal(d.n_resolved, 1);
+    expect(db, 'a', RISK_MITIGATING, 10, NULL, "2026-01-01", "2026-01-08");
+    expect(db, 'b', RISK_EXCEPTION, 0, NULL, "2026-01-01", "2026-01-01");
+    expect(db, 'c', RISK_RESOLVED, 0, NULL, "2026-01-01", "2026-01-01");
+    assert_int_equal(d.point.worst, 10);
+    assert_int_equal(d.point.total, 10);
+
+    /* Nothing to treat in a resolved risk; an exception may still be accepted instead. */
+    char fpc[65];
+    fp_of('c', fpc);
+    struct register_edit acc = {.action = REG_ACCEPT, .fingerprint = fpc, .who = "bob",
+                                .until = "2026-06-30", .reason = "r"};
+    assert_int_equal(register_edit(db, &acc, &e), -1);
+    assert_non_null(strstr(e.msg, "resolved"));
+    struct register_edit bad_date = {.action = REG_ASSIGN, .fingerprint = fpc, .who = "bob",
+                                     .owner = "x", .due = "2026-13-01"};
+    assert_int_equal(register_edit(db, &bad_date, &e), -1);
+    edit(db, REG_ACCEPT, 'b', NULL, NULL, "2026-06-30", "accepted after all", NULL);
+    r = get(db, 'b');
+    assert_int_equal(r.status, RISK_ACCEPTED);
+    assert_null(r.exception_kind);
+    risk_clear(&r);
+    register_close(db);
+}
+
 /* ---- CSV read back ------------------------------------------------------------------------ */
 
 /* An RFC 4180 reader for the test: rows of fields, CRLF line ends required. */
@@ -680,6 +740,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sequence),
         cmocka_unit_test(ambiguous_prefix),
+        cmocka_unit_test(edits),
         cmocka_unit_test(csv_round_trip),
         cmocka_unit_test(diff_two_scans),
         cmocka_unit_test(record_real_scan),
