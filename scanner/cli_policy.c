@@ -6,12 +6,12 @@
 
 #include "policies/eval.h"
 #include "policies/policy.h"
+#include "policies/policy_set.h"
 #include "policies/profile.h"
 #include "policies/shipped.h"
 #include "policies/xccdf.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
-#include "scanner/cli_load.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
 
@@ -332,15 +332,15 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
 
     int rc = EXIT_USAGE;
     struct diags d = {0};
-    struct cli_policies lp = {0};
+    struct policy_set ps = {0};
     struct scan_result *scan = NULL;
     struct evaluation *ev = NULL;
     double t0 = now_ms();
-    if (cli_load_policies("policy eval", refs, n_refs, profile_path, &lp, &d, e) < 0)
+    if (policy_set_load(&ps, refs, n_refs, profile_path, "policy eval", &d, e) < 0)
         goto out;
-    struct profile *prof = lp.prof;
-    struct policy *const *pols = lp.pols;
-    size_t n = lp.n;
+    struct profile *prof = ps.prof;
+    struct policy *const *pols = ps.pols;
+    size_t n = ps.n;
     double t1 = now_ms();
     if (result_load(scan_path, &scan, e) < 0)
         goto out;
@@ -400,7 +400,7 @@ out:
     diags_free(&d);
     evaluation_free(ev);
     scan_result_free(scan);
-    cli_policies_free(&lp);
+    policy_set_free(&ps);
     return rc;
 }
 

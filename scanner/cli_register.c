@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "policies/eval.h"
+#include "policies/policy_set.h"
 #include "reports/register_csv.h"
 #include "reports/register_json.h"
 #include "reports/risk.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
-#include "scanner/cli_load.h"
 #include "scanner/help.h"
 #include "scanner/register.h"
 #include "scanner/register_record.h"
@@ -49,7 +49,7 @@ static const struct {
 struct args {
     const char *sub;
     const char *val[O_COUNT];
-    const char *policies[CLI_MAX_POLICIES];
+    const char *policies[POLICY_SET_MAX];
     size_t n_policies;
     const char *pos[4];
     int n_pos;
@@ -85,8 +85,8 @@ static int parse(int argc, char **argv, unsigned allowed, int min_pos, int max_p
         if (i + 1 >= argc)
             return rm_errf(e, "register %s: %s needs a value", a->sub, s);
         if (o == O_POLICY) {
-            if (a->n_policies == CLI_MAX_POLICIES)
-                return rm_errf(e, "register %s: at most %d policies", a->sub, CLI_MAX_POLICIES);
+            if (a->n_policies == POLICY_SET_MAX)
+                return rm_errf(e, "register %s: at most %d policies", a->sub, POLICY_SET_MAX);
             a->policies[a->n_policies++] = argv[++i];
         } else {
             a->val[o] = argv[++i];
@@ -470,12 +470,12 @@ out:
 static int cmd_update(struct args *a, struct rm_err *e)
 {
     struct diags d = {0};
-    struct cli_policies lp = {0};
+    struct policy_set lp = {0};
     struct scan_result *scan = NULL;
     int rc = EXIT_USAGE;
     double t0 = now_ms();
-    if (cli_load_policies("register update", a->policies, a->n_policies, a->val[O_CLIENT], &lp,
-                          &d, e) < 0 ||
+    if (policy_set_load(&lp, a->policies, a->n_policies, a->val[O_CLIENT], "register update",
+                        &d, e) < 0 ||
         result_load(a->pos[0], &scan, e) < 0)
         goto out;
     rc = EXIT_RUNTIME;
@@ -504,7 +504,7 @@ out:
         fprintf(stderr, "%s\n", d.msg[i]);
     diags_free(&d);
     scan_result_free(scan);
-    cli_policies_free(&lp);
+    policy_set_free(&lp);
     return rc;
 }
 
