@@ -139,6 +139,29 @@ int reg_prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struc
     return 0;
 }
 
+/* UPDATE risk SET kind = ?2, title = ?3, ... WHERE fingerprint = ?1: the parameters in
+ * REG_COLUMNS order, as for the INSERT, so one binding serves both. An update rewrites the
+ * row in place where INSERT OR REPLACE would delete it and insert it again. */
+static int prepare_update(struct register_db *db, struct rm_err *e)
+{
+    char sql[2048];
+    const char *cols = REG_COLUMNS;
+    int n = snprintf(sql, sizeof sql, "UPDATE risk SET ");
+    int k = 1;
+    for (const char *p = cols; *p;) {
+        size_t len = strcspn(p, ",");
+        if (k > 1)
+            n += snprintf(sql + n, sizeof sql - (size_t)n, "%s%.*s = ?%d", k > 2 ? ", " : "",
+                          (int)len, p, k);
+        k++;
+        p += len;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    snprintf(sql + n, sizeof sql - (size_t)n, " WHERE fingerprint = ?1");
+    return reg_prepare(db, sql, &db->upd, e);
+}
+
 int register_open(const char *path, bool create, struct register_db **out, struct rm_err *e)
 {
     *out = NULL;
@@ -184,8 +207,9 @@ int register_open(const char *path, bool create, struct register_db **out, struc
     }
     if (reg_prepare(db, "SELECT " REG_COLUMNS " FROM risk WHERE fingerprint = ?", &db->get,
                     e) < 0 ||
-        reg_prepare(db, "INSERT OR REPLACE INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
+        reg_prepare(db, "INSERT INTO risk(" REG_COLUMNS ") VALUES(?,?,?,?,?,?,?,?,?,?,"
                     "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &db->put, e) < 0 ||
+        prepare_update(db, e) < 0 ||
         reg_prepare(db, "INSERT INTO history(fingerprint, at, who, field, old, new, note) "
                     "VALUES(?,?,?,?,?,?,?)", &db->hist, e) < 0 ||
         reg_prepare(db, "SELECT status, inherent, severity, owner, due, treatment, accept_expires, "
@@ -205,6 +229,7 @@ void register_close(struct register_db *db)
         return;
     sqlite3_finalize(db->get);
     sqlite3_finalize(db->put);
+    sqlite3_finalize(db->upd);
     sqlite3_finalize(db->hist);
     sqlite3_finalize(db->state);
     sqlite3_close(db->db);
@@ -364,9 +389,9 @@ int reg_get(struct register_db *db, const char *fp, struct risk *r, struct rm_er
     return out;
 }
 
-int reg_put(struct register_db *db, const struct risk *r, struct rm_err *e)
+int reg_put(struct register_db *db, const struct risk *r, bool held, struct rm_err *e)
 {
-    sqlite3_stmt *s = db->put;
+    sqlite3_stmt *s = held ? db->upd : db->put;
     char *controls = controls_json(r), *refs = refs_json(r);
     if (!controls || !refs) {
         free(controls);
@@ -415,6 +440,8 @@ int reg_put(struct register_db *db, const struct risk *r, struct rm_err *e)
     sqlite3_clear_bindings(s);
     free(controls);
     free(refs);
+    if (rc == SQLITE_DONE && held && sqlite3_changes(db->db) != 1)
+        return rm_errf(e, "register: %.12s is not in the register", r->fingerprint);
     return rc == SQLITE_DONE ? 0 : reg_fail(db, "write", e);
 }
 

@@ -132,7 +132,7 @@ int register_edit(struct register_db *db, const struct register_edit *ed, struct
     if (g != 0 || apply(&c, &r) < 0)
         goto fail;
     r.residual = risk_residual(&r);
-    if (reg_put(db, &r, e) < 0 || reg_commit(db, e) < 0)
+    if (reg_put(db, &r, true, e) < 0 || reg_commit(db, e) < 0)
         goto fail;
     risk_clear(&r);
     return 0;

@@ -9,7 +9,7 @@
 
 struct register_db {
     sqlite3 *db;
-    sqlite3_stmt *get, *put, *hist; /* prepared once, reused for every row */
+    sqlite3_stmt *get, *put, *upd, *hist; /* prepared once, reused for every row */
     sqlite3_stmt *state;            /* the register's own fields of one risk (update) */
 };
 
@@ -23,8 +23,9 @@ void reg_rollback(struct register_db *db);
 
 /* The risk row of fp into r (zeroed by the caller, or cleared here): 0 found, 1 none, -1. */
 int reg_get(struct register_db *db, const char *fp, struct risk *r, struct rm_err *e);
-/* Inserts or replaces r's row (its residual as given). */
-int reg_put(struct register_db *db, const struct risk *r, struct rm_err *e);
+/* Writes r's row (its residual as given): held, an UPDATE of the row the register holds;
+ * else an INSERT. */
+int reg_put(struct register_db *db, const struct risk *r, bool held, struct rm_err *e);
 /* Reads the row columns (REG_COLUMNS, starting at column 0) of a statement into r. */
 int reg_row(sqlite3_stmt *s, struct risk *r);
 #define REG_COLUMNS                                                                            \

@@ -180,7 +180,7 @@ static int apply_new(struct apply *a, const struct risk *scored)
     memcpy(r.last_seen, a->s->date, sizeof r.last_seen);
     r.residual = risk_residual(&r);
     a->d->n_new++;
-    return reg_put(a->db, &r, a->e); /* r borrows scored's pointers: not freed */
+    return reg_put(a->db, &r, false, a->e); /* r borrows scored's pointers: not freed */
 }
 
 static int cmp_fp(const void *k, const void *b)
@@ -247,7 +247,7 @@ static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bo
         }
         if (out == 0) {
             r.residual = risk_residual(&r);
-            out = reg_put(a->db, &r, a->e);
+            out = reg_put(a->db, &r, true, a->e);
         }
         risk_clear(&r);
     }
@@ -417,7 +417,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         int rc = apply_present(&a, &r, &h, scored);
         if (rc == 0) {
             r.residual = risk_residual(&r);
-            rc = reg_put(db, &r, e);
+            rc = reg_put(db, &r, true, e);
         }
         free(r.owner);
         free(r.due);
