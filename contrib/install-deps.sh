@@ -15,9 +15,10 @@ libpcre2-dev libarchive-dev"
 # python3 for loopback listeners, iproute2 for namespaces, rpm (its rpm.vercmp() is the
 # reference the RPM version comparison is tested against; a tool, no service), oscap to
 # validate XCCDF exports, sslscan (the TLS test compares its protocol and suite sets with
-# riskmap's).
+# riskmap's), sqlite3 (the register test checks the file with PRAGMA integrity_check after
+# killing an update).
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm
-openscap-scanner sslscan"
+openscap-scanner sslscan sqlite3"
 # The backup check's integration test makes real repositories with these (no daemons).
 BACKUP="restic borgbackup"
 # Benchmarks compare against these anchors on the same lab (clients only: nothing to keep from

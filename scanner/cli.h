@@ -23,5 +23,7 @@ int cmd_evidence(int argc, char **argv, struct rm_err *e);
 int cmd_keygen(int argc, char **argv, struct rm_err *e);
 int cmd_feed(int argc, char **argv, struct rm_err *e);
 int cmd_tls(int argc, char **argv, struct rm_err *e);
+int cmd_register(int argc, char **argv, struct rm_err *e);
+int cmd_diff(int argc, char **argv, struct rm_err *e);
 
 #endif

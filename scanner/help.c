@@ -16,6 +16,8 @@ static const char overview[] =
     "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
+    "  riskmap register list|show|assign|accept|update|export|...  the risk register across scans\n"
+    "  riskmap diff A B                   what changed between two scans (new, resolved, severity)\n"
     "  riskmap help [COMMAND]             show help for riskmap or one command\n"
     "  riskmap --version                  print the version\n"
     "\n"
@@ -229,6 +231,114 @@ static const char tls_tail[] =
     "  riskmap tls --tls quick 192.0.2.10:993      protocols, one suite each, certificate\n"
     "  riskmap tls --json mail.example:465 > tls.json\n";
 
+static const char register_help[] =
+    "USAGE\n"
+    "  riskmap register update SCAN.json [-p POLICY]... [-c PROFILE] [--stats]\n"
+    "  riskmap register list [--status S] [--min-score N] [--asset A] [--framework F]\n"
+    "                        [--owner O] [--kind K]\n"
+    "  riskmap register summary\n"
+    "  riskmap register show FINGERPRINT-PREFIX\n"
+    "  riskmap register assign PREFIX OWNER [--due YYYY-MM-DD] [--by NAME]\n"
+    "  riskmap register accept PREFIX --until YYYY-MM-DD --reason TEXT [--by NAME]\n"
+    "  riskmap register mitigate PREFIX --note TEXT [--by NAME]\n"
+    "  riskmap register note PREFIX TEXT | --note TEXT [--by NAME]\n"
+    "  riskmap register false-positive PREFIX --reason TEXT [--by NAME]\n"
+    "  riskmap register exception PREFIX --reason TEXT [--by NAME]\n"
+    "  riskmap register export [--format csv|json] [-o FILE] [--bom] [list filters]\n"
+    "  riskmap register trend [--json]\n"
+    "Every subcommand names the register with --data-dir DIR (DIR/register.db, the client's\n"
+    "data directory that riskmap scan --data-dir keeps) or --db PATH.\n"
+    "\n"
+    "The risk register keeps every risk of one client across scans, one row per finding\n"
+    "fingerprint (stable from scan to scan): title, asset and port, the controls and framework\n"
+    "items it fails, likelihood, impact, inherent and residual score (docs/risk-scoring.md),\n"
+    "status, owner, due date, treatment, first and last seen, and the history of every change\n"
+    "with who made it and when (UTC). It is one SQLite file, mode 0600.\n"
+    "\n"
+    "update evaluates a scan result against the policies (as riskmap policy eval does: -p\n"
+    "names policies, else the profile's, else the baseline), scores it and applies it in one\n"
+    "transaction; riskmap scan --data-dir does the same at the end of each scan. A killed\n"
+    "update leaves the register as it was. Applying the same scan twice changes nothing; a scan\n"
+    "older than the newest one applied is refused. What a scan does to each risk:\n"
+    "  new fingerprint                 open (accepted, when the client profile accepts it)\n"
+    "  found again                     keeps its status, owner and due date; scores and\n"
+    "                                  last-seen refreshed\n"
+    "  accepted, date passed           open again (the acceptance covers through its date)\n"
+    "  resolved, found again           reopened\n"
+    "  exception                       stays an exception, found or not\n"
+    "  not found by a complete scan    resolved; an incomplete scan (interrupted, a check\n"
+    "                                  failed) resolves nothing\n"
+    "Each automatic change is recorded as made by \"scan SCANID\".\n"
+    "\n"
+    "STATUS\n"
+    "  open, reopened   counted at the inherent score\n"
+    "  mitigating       treatment under way: counted, likelihood lowered by 2\n"
+    "  accepted         until a date, with a reason: listed, not counted\n"
+    "  exception        false positive or compensating control: listed with its reason,\n"
+    "                   out of every score\n"
+    "  resolved         the last complete scan did not find it\n"
+    "\n"
+    "HEADLINE FIGURES\n"
+    "  list, summary and update print the worst single risk (the highest residual score of a\n"
+    "  counted risk) and the total risk (the sum of the residual scores of all counted risks),\n"
+    "  each with its movement since the scan before the newest one.\n"
+    "\n"
+    "SUBCOMMANDS\n"
+    "  list      risks, highest residual first. --status one status; --min-score N residual\n"
+    "            at least N (0-25); --asset name or address; --framework a framework id\n"
+    "            among its references (hipaa, cis-v8, ...); --owner; --kind an exact kind, or\n"
+    "            a prefix ending in a dot (tls.)\n"
+    "  summary   the headline figures and the count per status\n"
+    "  show      one risk and its history. PREFIX: at least 4 hex digits of the fingerprint\n"
+    "            (as list prints them), enough to name one risk\n"
+    "  assign    sets the owner and optionally the due date\n"
+    "  accept    accepted until --until (inclusive) because of --reason\n"
+    "  mitigate  status mitigating; the note says what is being done\n"
+    "  note      adds a note to the history, status unchanged\n"
+    "  false-positive, exception\n"
+    "            takes the risk out of the scores (a false positive; a compensating control)\n"
+    "            and keeps it listed with the reason\n"
+    "  export    CSV (RFC 4180, CRLF, UTF-8; --bom for Excel) or JSON, to -o FILE (written\n"
+    "            atomically, 0600) or standard output. In CSV, a text field starting with\n"
+    "            = + - @ is prefixed with ' so a spreadsheet does not run it as a formula\n"
+    "  update    --stats: the time to load the inputs and to evaluate, score and apply, on\n"
+    "            standard error\n"
+    "  trend     one line per scan: worst, total, risks counted, new, resolved, reopened, and\n"
+    "            per framework the items that pass/fail/are partial/were not checked\n"
+    "\n"
+    "  --by NAME   who made the change. Default: $SUDO_USER, else $USER, else the user name\n"
+    "              of the uid.\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 done; 2 usage error or unknown/ambiguous fingerprint; 3 the register cannot be read\n"
+    "  or written.\n"
+    "\n"
+    "EXAMPLES\n"
+    "  riskmap register update out/scan.json -c acme.xml --data-dir /var/lib/riskmap/acme\n"
+    "  riskmap register list --data-dir /var/lib/riskmap/acme --status open --min-score 12\n"
+    "  riskmap register assign 9f3a acme-it --due 2026-12-31 --data-dir /var/lib/riskmap/acme\n"
+    "  riskmap register accept 22567f --until 2027-03-31 --reason \"replaced in Q1\" --db r.db\n"
+    "  riskmap register export --format csv --bom -o register.csv --db r.db\n";
+
+static const char diff_help[] =
+    "USAGE\n"
+    "  riskmap diff [--json] A B\n"
+    "  riskmap diff [--json] --data-dir DIR [A B]\n"
+    "\n"
+    "Compares two scans by finding fingerprint: findings new in B, findings of A that B did\n"
+    "not find (resolved; when B is incomplete they may only not have been looked for, and the\n"
+    "output says so), and findings in both whose severity changed. A is the older scan.\n"
+    "A and B are scan result files or scan directories; with --data-dir DIR they may also be\n"
+    "the name of a scan directory under DIR/scans, \"latest\" or \"previous\" (the scan before\n"
+    "latest). With --data-dir and no A B: previous against latest.\n"
+    "\n"
+    "  --json   the diff as one JSON document (riskmap-scan-diff, version 1)\n"
+    "\n"
+    "EXAMPLES\n"
+    "  riskmap diff old/scan.json new/scan.json\n"
+    "  riskmap diff --data-dir /var/lib/riskmap/acme            previous against latest\n"
+    "  riskmap diff --data-dir /var/lib/riskmap/acme 20261101T020000Z-1a2b3c4d latest --json\n";
+
 static void print_options(FILE *out, const struct optdef *defs, size_t n_defs)
 {
     for (size_t i = 0; i < n_defs; i++) {
@@ -302,6 +412,14 @@ int help_print(FILE *out, const char *command)
     }
     if (strcmp(command, "evidence") == 0) {
         fputs(evidence_help, out);
+        return 0;
+    }
+    if (strcmp(command, "register") == 0) {
+        fputs(register_help, out);
+        return 0;
+    }
+    if (strcmp(command, "diff") == 0) {
+        fputs(diff_help, out);
         return 0;
     }
     if (strcmp(command, "help") == 0) {

@@ -53,6 +53,10 @@ int main(int argc, char **argv)
         rc = cmd_feed(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "tls") == 0)
         rc = cmd_tls(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "register") == 0)
+        rc = cmd_register(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "diff") == 0)
+        rc = cmd_diff(argc - 1, argv + 1, &e);
     else {
         fprintf(stderr, "riskmap: unknown command \"%s\" (see riskmap --help)\n", cmd);
         return EXIT_USAGE;

@@ -109,6 +109,7 @@ void risk_clear(struct risk *r)
     free(r->due);
     free(r->treatment);
     free(r->accept_expires);
+    free(r->exception_kind);
     memset(r, 0, sizeof *r);
 }
 

@@ -79,6 +79,7 @@ struct risk {
     char *due;         /* YYYY-MM-DD or NULL */
     char *treatment;   /* what is being done / why accepted; may be NULL */
     char *accept_expires; /* YYYY-MM-DD, for ACCEPTED; may be NULL */
+    char *exception_kind; /* for EXCEPTION: "false-positive" or "compensating-control" */
     char first_seen[11], last_seen[11]; /* YYYY-MM-DD */
 };
 

@@ -1,0 +1,439 @@
+/* A scored scan moves the register forward, in one transaction (rules in register.h and
+ * docs/register.md). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner/model.h"
+#include "scanner/register_impl.h"
+
+struct apply {
+    struct register_db *db;
+    sqlite3_stmt *state; /* the held state of one fingerprint */
+    const struct risk_set *s;
+    const char *at, *who;
+    struct register_delta *d;
+    struct rm_err *e;
+};
+
+static int hist(struct apply *a, const char *fp, const char *field, const char *old_value,
+                const char *new_value, const char *note)
+{
+    return reg_history_add(a->db, fp, a->at, a->who, field, old_value, new_value, note, a->e);
+}
+
+static int set_status(struct apply *a, struct risk *r, enum risk_status to, const char *note)
+{
+    if (r->status == to)
+        return 0;
+    int rc = hist(a, r->fingerprint, "status", risk_status_name(r->status), risk_status_name(to),
+                  note);
+    r->status = to;
+    return rc;
+}
+
+/* A text field that may change automatically: set and recorded. */
+static int set_field(struct apply *a, struct risk *r, const char *field, char **slot,
+                     const char *v, const char *note)
+{
+    if (reg_streq(*slot, v))
+        return 0;
+    if (hist(a, r->fingerprint, field, *slot, v, note) < 0)
+        return -1;
+    return reg_set_str(slot, v) < 0 ? rm_errf(a->e, "register: out of memory") : 0;
+}
+
+/* The client profile accepts the risk (scored status accepted): it is accepted, with the
+ * profile's owner, reason and expiry, unless the register holds an exception. */
+static int profile_accept(struct apply *a, struct risk *r, const struct risk *scored)
+{
+    if (scored->status != RISK_ACCEPTED || r->status == RISK_EXCEPTION)
+        return 0;
+    const char *note = "accepted by the client profile";
+    bool changed = r->status != RISK_ACCEPTED ||
+                   !reg_streq(r->accept_expires, scored->accept_expires);
+    if (set_status(a, r, RISK_ACCEPTED, note) < 0 ||
+        set_field(a, r, "owner", &r->owner, scored->owner, note) < 0 ||
+        set_field(a, r, "accept_expires", &r->accept_expires, scored->accept_expires, note) < 0 ||
+        set_field(a, r, "treatment", &r->treatment, scored->treatment, note) < 0)
+        return -1;
+    if (changed)
+        a->d->n_accepted++;
+    return 0;
+}
+
+/* The register's own state of a risk it holds: what a scan never overwrites, and what it
+ * compares against. Strings owned. */
+struct held {
+    enum risk_status status;
+    int inherent;
+    enum severity severity;
+    char *owner, *due, *treatment, *accept_expires, *exception_kind;
+    char first_seen[11];
+};
+
+static void held_free(struct held *h)
+{
+    free(h->owner);
+    free(h->due);
+    free(h->treatment);
+    free(h->accept_expires);
+    free(h->exception_kind);
+}
+
+static char *col_dup(sqlite3_stmt *s, int i, bool *oom)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    char *c = t ? rm_strdup((const char *)t) : NULL;
+    if (t && !c)
+        *oom = true;
+    return c;
+}
+
+/* 0 held (h filled), 1 not in the register, -1 error. */
+static int read_held(struct apply *a, const char *fp, struct held *h)
+{
+    sqlite3_stmt *s = a->state;
+    memset(h, 0, sizeof *h);
+    sqlite3_bind_text(s, 1, fp, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s), out = 1;
+    if (rc == SQLITE_ROW) {
+        bool oom = false;
+        if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &h->status) < 0)
+            h->status = RISK_OPEN;
+        h->inherent = sqlite3_column_int(s, 1);
+        if (severity_parse((const char *)sqlite3_column_text(s, 2), &h->severity) < 0)
+            h->severity = SEV_MEDIUM;
+        h->owner = col_dup(s, 3, &oom);
+        h->due = col_dup(s, 4, &oom);
+        h->treatment = col_dup(s, 5, &oom);
+        h->accept_expires = col_dup(s, 6, &oom);
+        h->exception_kind = col_dup(s, 7, &oom);
+        const unsigned char *fs = sqlite3_column_text(s, 8);
+        snprintf(h->first_seen, sizeof h->first_seen, "%s", fs ? (const char *)fs : "");
+        out = oom ? rm_errf(a->e, "register: out of memory") : 0;
+    } else if (rc != SQLITE_DONE) {
+        out = reg_fail(a->db, "read", a->e);
+    }
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    if (out < 0)
+        held_free(h);
+    return out;
+}
+
+/* A risk the scan found that the register already holds: r is the scored risk (its scan
+ * fields borrowed from the scored set) carrying the held state, which the rules change. */
+static int apply_present(struct apply *a, struct risk *r, const struct held *h,
+                         const struct risk *scored)
+{
+    const char *date = a->s->date;
+    if (h->inherent != scored->inherent) {
+        char old_inh[16], new_inh[16];
+        snprintf(old_inh, sizeof old_inh, "%d", h->inherent);
+        snprintf(new_inh, sizeof new_inh, "%d", scored->inherent);
+        if (hist(a, r->fingerprint, "inherent", old_inh, new_inh, "rescored by scan") < 0)
+            return -1;
+        a->d->n_rescored++;
+    }
+    if (h->severity != scored->severity &&
+        hist(a, r->fingerprint, "severity", severity_name(h->severity),
+             severity_name(scored->severity), "rescored by scan") < 0)
+        return -1;
+    switch (r->status) {
+    case RISK_RESOLVED:
+        if (set_status(a, r, RISK_REOPENED, "found again by scan") < 0)
+            return -1;
+        a->d->n_reopened++;
+        break;
+    case RISK_ACCEPTED:
+        if (r->accept_expires && strcmp(r->accept_expires, date) < 0) {
+            char note[64];
+            snprintf(note, sizeof note, "acceptance expired on %s", r->accept_expires);
+            if (set_status(a, r, RISK_OPEN, note) < 0)
+                return -1;
+            a->d->n_expired++;
+        }
+        break;
+    default:
+        break;
+    }
+    return profile_accept(a, r, scored);
+}
+
+static int apply_new(struct apply *a, const struct risk *scored)
+{
+    /* The row is written from a copy of the scored risk: status as scored (open, or accepted
+     * by the profile). */
+    const char *note = scored->status == RISK_ACCEPTED ? "found by scan; accepted by the client "
+                                                         "profile"
+                                                       : "found by scan";
+    if (hist(a, scored->fingerprint, "status", NULL, risk_status_name(scored->status), note) < 0)
+        return -1;
+    if (scored->status == RISK_ACCEPTED &&
+        (hist(a, scored->fingerprint, "owner", NULL, scored->owner, note) < 0 ||
+         hist(a, scored->fingerprint, "accept_expires", NULL, scored->accept_expires, note) < 0 ||
+         hist(a, scored->fingerprint, "treatment", NULL, scored->treatment, note) < 0))
+        return -1;
+    struct risk r = *scored;
+    memcpy(r.first_seen, a->s->date, sizeof r.first_seen);
+    memcpy(r.last_seen, a->s->date, sizeof r.last_seen);
+    r.residual = risk_residual(&r);
+    a->d->n_new++;
+    return reg_put(a->db, &r, false, a->e); /* r borrows scored's pointers: not freed */
+}
+
+static int cmp_fp(const void *k, const void *b)
+{
+    return strcmp(k, (*(const struct risk *const *)b)->fingerprint);
+}
+
+static int cmp_risk_fp(const void *x, const void *y)
+{
+    return strcmp((*(const struct risk *const *)x)->fingerprint,
+                  (*(const struct risk *const *)y)->fingerprint);
+}
+
+/* Risks the register holds (any status but resolved and exception) that the scan did not
+ * find: a complete scan resolves them; an incomplete one only lets acceptances whose date
+ * has passed expire (it cannot tell the risk is gone, but the date has passed all the same). */
+static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bool complete)
+{
+    sqlite3_stmt *s = NULL;
+    const char *sql = complete ? "SELECT fingerprint FROM risk WHERE status NOT IN "
+                                 "('resolved', 'exception') ORDER BY fingerprint"
+                               : "SELECT fingerprint FROM risk WHERE status = 'accepted' AND "
+                                 "accept_expires < ?1 ORDER BY fingerprint";
+    if (sqlite3_prepare_v2(a->db->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return reg_fail(a->db, "prepare", a->e);
+    if (!complete)
+        sqlite3_bind_text(s, 1, a->s->date, -1, SQLITE_TRANSIENT);
+    char **gone = NULL;
+    size_t n_gone = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *fp = (const char *)sqlite3_column_text(s, 0);
+        if (bsearch(fp, fps, n, sizeof *fps, cmp_fp))
+            continue;
+        if (n_gone == cap) {
+            cap = cap ? cap * 2 : 64;
+            char **v = realloc(gone, cap * sizeof *v);
+            if (!v)
+                break;
+            gone = v;
+        }
+        if (!(gone[n_gone] = rm_strdup(fp)))
+            break;
+        n_gone++;
+    }
+    sqlite3_finalize(s);
+    int out = 0;
+    if (rc != SQLITE_DONE)
+        out = rc == SQLITE_ROW ? rm_errf(a->e, "register: out of memory")
+                               : reg_fail(a->db, "read", a->e);
+    for (size_t i = 0; out == 0 && i < n_gone; i++) {
+        struct risk r = {0};
+        int g = reg_get(a->db, gone[i], &r, a->e);
+        if (g != 0) {
+            out = g < 0 ? -1 : rm_errf(a->e, "register: %s vanished mid-update", gone[i]);
+        } else if (complete) {
+            out = set_status(a, &r, RISK_RESOLVED, "not found by scan");
+            a->d->n_resolved++;
+        } else {
+            char note[64];
+            snprintf(note, sizeof note, "acceptance expired on %s", r.accept_expires);
+            out = set_status(a, &r, RISK_OPEN, note);
+            a->d->n_expired++;
+        }
+        if (out == 0) {
+            r.residual = risk_residual(&r);
+            out = reg_put(a->db, &r, true, a->e);
+        }
+        risk_clear(&r);
+    }
+    for (size_t i = 0; i < n_gone; i++)
+        free(gone[i]);
+    free(gone);
+    return out;
+}
+
+static int scan_known(struct register_db *db, const char *scan_id, char newest[11],
+                      struct rm_err *e)
+{
+    sqlite3_stmt *s = NULL;
+    newest[0] = 0;
+    if (sqlite3_prepare_v2(db->db, "SELECT (SELECT count(*) FROM scan WHERE scan_id = ?), "
+                                   "(SELECT max(date) FROM scan)", -1, &s, NULL) != SQLITE_OK)
+        return reg_fail(db, "prepare", e);
+    sqlite3_bind_text(s, 1, scan_id, -1, SQLITE_TRANSIENT);
+    int rc = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        rc = sqlite3_column_int(s, 0) > 0;
+        const unsigned char *d = sqlite3_column_text(s, 1);
+        snprintf(newest, 11, "%s", d ? (const char *)d : "");
+    } else {
+        reg_fail(db, "read", e);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int write_point(struct apply *a, bool complete, const struct trend_framework *fw,
+                       size_t n_fw)
+{
+    struct trend_point *p = &a->d->point;
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(a->db->db, "SELECT coalesce(max(residual), 0), "
+                                      "coalesce(sum(residual), 0), count(*) FROM risk WHERE "
+                                      "status IN ('open', 'reopened', 'mitigating')",
+                           -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW)
+        goto db;
+    snprintf(p->scan_id, sizeof p->scan_id, "%s", a->s->scan_id);
+    memcpy(p->date, a->s->date, sizeof p->date);
+    p->worst = sqlite3_column_int(s, 0);
+    p->total = (long)sqlite3_column_int64(s, 1);
+    p->n_counted = (unsigned)sqlite3_column_int(s, 2);
+    p->n_new = a->d->n_new;
+    p->n_resolved = a->d->n_resolved;
+    p->n_reopened = a->d->n_reopened;
+    p->fw = (struct trend_framework *)fw;
+    p->n_fw = n_fw;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(a->db->db, "INSERT INTO scan(scan_id, date, applied, complete, worst,"
+                                      " total, counted, new, resolved, reopened) "
+                                      "VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+        goto db;
+    sqlite3_bind_text(s, 1, p->scan_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 2, p->date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, 3, a->at, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(s, 4, complete);
+    sqlite3_bind_int(s, 5, p->worst);
+    sqlite3_bind_int64(s, 6, p->total);
+    sqlite3_bind_int(s, 7, (int)p->n_counted);
+    sqlite3_bind_int(s, 8, (int)p->n_new);
+    sqlite3_bind_int(s, 9, (int)p->n_resolved);
+    sqlite3_bind_int(s, 10, (int)p->n_reopened);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        goto db;
+    sqlite3_int64 id = sqlite3_last_insert_rowid(a->db->db);
+    sqlite3_finalize(s);
+    s = NULL;
+    if (sqlite3_prepare_v2(a->db->db, "INSERT INTO scan_framework(scan, framework, pass, fail, "
+                                      "partial, not_checked) VALUES(?,?,?,?,?,?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto db;
+    for (size_t i = 0; i < n_fw; i++) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, fw[i].id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(s, 3, (int)fw[i].pass);
+        sqlite3_bind_int(s, 4, (int)fw[i].fail);
+        sqlite3_bind_int(s, 5, (int)fw[i].partial);
+        sqlite3_bind_int(s, 6, (int)fw[i].not_checked);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto db;
+        sqlite3_reset(s);
+    }
+    rc = 0;
+    goto out;
+db:
+    reg_fail(a->db, "trend", a->e);
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int register_update(struct register_db *db, const struct risk_set *s, bool complete,
+                    const struct trend_framework *fw, size_t n_fw, const char *when_utc,
+                    struct register_delta *out, struct rm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!s->scan_id[0] || strlen(s->date) != 10)
+        return rm_errf(e, "register: the scan has no id or no date");
+    char now[21], who[80], newest[11];
+    if (!when_utc) {
+        register_now_utc(now);
+        when_utc = now;
+    }
+    snprintf(who, sizeof who, "scan %s", s->scan_id);
+    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .who = who,
+                      .d = out, .e = e};
+    /* The scan's risks by fingerprint: to tell what is missing, and to apply each
+     * fingerprint once (two findings of one scan may share one). */
+    const struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
+    if (!fps)
+        return rm_errf(e, "register: out of memory");
+    for (size_t i = 0; i < s->n; i++)
+        fps[i] = &s->v[i];
+    qsort(fps, s->n, sizeof *fps, cmp_risk_fp);
+
+    if (reg_begin(db, e) < 0) {
+        free(fps);
+        return -1;
+    }
+    int known = scan_known(db, s->scan_id, newest, e);
+    if (known < 0)
+        goto fail;
+    if (known) {
+        out->already = true;
+        reg_rollback(db);
+        free(fps);
+        return 0;
+    }
+    if (newest[0] && strcmp(s->date, newest) < 0) {
+        rm_errf(e, "register: scan %s of %s is older than the newest scan applied (%s); the "
+                   "register only moves forward", s->scan_id, s->date, newest);
+        goto fail;
+    }
+    if (handle_missing(&a, fps, s->n, complete) < 0)
+        goto fail;
+    for (size_t i = 0; i < s->n; i++) {
+        const struct risk *scored = fps[i];
+        if (i && strcmp(scored->fingerprint, fps[i - 1]->fingerprint) == 0)
+            continue;
+        struct held h;
+        int g = read_held(&a, scored->fingerprint, &h);
+        if (g < 0)
+            goto fail;
+        if (g == 1) {
+            if (apply_new(&a, scored) < 0)
+                goto fail;
+            continue;
+        }
+        out->n_still++;
+        /* The scan's view of the risk with the register's state: the scan fields are
+         * borrowed from the scored set, the state fields are h's (moved in, freed below). */
+        struct risk r = *scored;
+        r.status = h.status;
+        r.owner = h.owner;
+        r.due = h.due;
+        r.treatment = h.treatment;
+        r.accept_expires = h.accept_expires;
+        r.exception_kind = h.exception_kind;
+        memcpy(r.first_seen, h.first_seen, sizeof r.first_seen);
+        memcpy(r.last_seen, s->date, sizeof r.last_seen);
+        int rc = apply_present(&a, &r, &h, scored);
+        if (rc == 0) {
+            r.residual = risk_residual(&r);
+            rc = reg_put(db, &r, true, e);
+        }
+        free(r.owner);
+        free(r.due);
+        free(r.treatment);
+        free(r.accept_expires);
+        free(r.exception_kind);
+        if (rc < 0)
+            goto fail;
+    }
+    if (write_point(&a, complete, fw, n_fw) < 0 || reg_commit(db, e) < 0)
+        goto fail;
+    free(fps);
+    return 0;
+fail:
+    reg_rollback(db);
+    free(fps);
+    memset(out, 0, sizeof *out);
+    return -1;
+}
