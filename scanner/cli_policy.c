@@ -11,6 +11,7 @@
 #include "policies/xccdf.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
+#include "scanner/cli_inputs.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
 
@@ -285,7 +286,6 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
 {
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
     const char *out_path = NULL, *xccdf_path = NULL, *arf_path = NULL;
-    char prof_refs[MAX_POLICIES][4096];
     size_t n_refs = 0;
     int json = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
@@ -331,40 +331,18 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     if (!scan_path)
         return rm_errf(e, "policy eval: name the scan result (scan.json)"), EXIT_USAGE;
 
-    int rc = EXIT_USAGE;
     struct diags d = {0};
-    struct profile *prof = NULL;
-    struct policy *pols[MAX_POLICIES];
-    size_t n = 0;
-    struct scan_result *scan = NULL;
-    struct evaluation *ev = NULL;
-    double t0 = now_ms();
-    if (profile_path && profile_load_file(profile_path, &prof, &d) < 0) {
-        rm_errf(e, "policy eval: %s is not a valid client profile", profile_path);
+    struct cli_inputs in;
+    int rc = cli_load_inputs("policy eval", scan_path, refs, n_refs, profile_path, date, &in,
+                             &d, e);
+    struct profile *prof = in.prof;
+    struct scan_result *scan = in.scan;
+    struct evaluation *ev = in.ev;
+    struct policy *const *pols = in.pols;
+    size_t n = in.n_pols;
+    if (rc != EXIT_DONE)
         goto out;
-    }
-    /* Policies named on the command line win; else the profile's; else the baseline. */
-    if (!n_refs && prof)
-        for (size_t i = 0; i < prof->n_policies && n_refs < MAX_POLICIES; i++) {
-            refs[n_refs] = profile_policy_ref(prof, i, prof_refs[n_refs], sizeof prof_refs[0]);
-            n_refs++;
-        }
-    if (!n_refs)
-        refs[n_refs++] = "baseline";
-    for (size_t i = 0; i < n_refs; i++) {
-        if (policy_load_ref(refs[i], &pols[n], &d) < 0) {
-            rm_errf(e, "policy eval: policy %s does not load", refs[i]);
-            goto out;
-        }
-        n++;
-    }
-    double t1 = now_ms();
-    if (result_load(scan_path, &scan, e) < 0)
-        goto out;
-    double t2 = now_ms();
     rc = EXIT_RUNTIME;
-    if (evaluate(scan, pols, n, prof, date, &ev, e) < 0)
-        goto out;
     double t3 = now_ms();
     if (prof) {
         struct diags w = {0};
@@ -410,16 +388,13 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     if (stats)
         fprintf(stderr, "stats: policies+profile load and validate %.1f ms, scan result load "
                         "%.1f ms (%zu hosts, %zu findings), evaluate %.1f ms, output %.1f ms\n",
-                t1 - t0, t2 - t1, scan->n_hosts, scan->n_findings, t3 - t2, now_ms() - t3);
+                in.ms_policies, in.ms_scan, scan->n_hosts, scan->n_findings, in.ms_eval,
+                now_ms() - t3);
     rc = evaluation_count(ev, ST_FAIL) ? EXIT_FINDINGS : EXIT_DONE;
 out:
     print_diags(&d);
     diags_free(&d);
-    evaluation_free(ev);
-    scan_result_free(scan);
-    for (size_t i = 0; i < n; i++)
-        policy_free(pols[i]);
-    profile_free(prof);
+    cli_inputs_free(&in);
     return rc;
 }
 
