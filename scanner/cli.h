@@ -21,5 +21,7 @@ int cmd_backup(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
 int cmd_feed(int argc, char **argv, struct rm_err *e);
 int cmd_tls(int argc, char **argv, struct rm_err *e);
+int cmd_roadmap(int argc, char **argv, struct rm_err *e);
+int cmd_report(int argc, char **argv, struct rm_err *e);
 
 #endif
