@@ -66,10 +66,10 @@ struct plan {
     int y0, q0;
 };
 
+/* Quarters from the plan's first (negative before it, ROADMAP_QUARTERS and up after it). */
 static int quarter_index(const struct plan *p, int y, int q)
 {
-    int k = (y - p->y0) * 4 + (q - p->q0);
-    return k < 0 ? -1 : k > ROADMAP_QUARTERS ? ROADMAP_QUARTERS : k;
+    return (y - p->y0) * 4 + (q - p->q0);
 }
 
 int roadmap_quarter_of(const struct roadmap *r, const char *date)
@@ -78,7 +78,8 @@ int roadmap_quarter_of(const struct roadmap *r, const char *date)
     if (parse_date(date, &y, &m, &d) < 0 || parse_date(r->date, &y0, &m0, &d0) < 0)
         return -1;
     struct plan p = {y0, (m0 - 1) / 3};
-    return quarter_index(&p, y, (m - 1) / 3);
+    int k = quarter_index(&p, y, (m - 1) / 3);
+    return k < 0 ? -1 : k > ROADMAP_QUARTERS ? ROADMAP_QUARTERS : k;
 }
 
 /* "2027-Q3" or a date: the plan quarter it names; -2 when unreadable. */
