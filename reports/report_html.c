@@ -32,6 +32,7 @@ static const char css[] =
     "table{border-collapse:collapse;width:100%;font-size:12.5px;margin:6px 0 12px}"
     "th,td{border-bottom:1px solid #e3e8ee;padding:3px 6px;text-align:left;vertical-align:top}"
     "th{background:#f2f5f8}td.n,th.n{text-align:right}"
+    "tbody.chunk{content-visibility:auto;contain-intrinsic-size:auto 11000px}"
     ".lv{display:inline-block;min-width:22px;text-align:center;color:#fff;border-radius:3px;"
     "padding:0 4px;font-weight:bold}"
     ".l0{background:#2e7d32}.l1{background:#7cb342}.l2{background:#f9a825;color:#222}"
@@ -50,6 +51,7 @@ static const char css[] =
     "main{padding:0;max-width:none}section{break-before:page}section#summary{break-before:auto}"
     "tr,.fig,.chart,li{break-inside:avoid}thead{display:table-header-group}"
     "pre.ev{max-height:none;overflow:visible}a{color:inherit;text-decoration:none}"
+    "tbody.chunk{content-visibility:visible}"
     "body{font-size:11px}table{font-size:10px}}";
 
 void rh_badge(struct hbuf *b, int score)

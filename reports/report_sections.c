@@ -4,8 +4,24 @@
 #include "reports/report_html.h"
 #include "reports/svg.h"
 
-/* Framework references shown in one register row; the rest are counted. */
+/* Framework references shown in one register row; the rest are counted. Past
+ * COMPACT_ROWS risks a row names its frameworks only, and the table body comes in chunks the
+ * browser may skip laying out until they scroll into view, so that a register of 100,000
+ * risks stays complete and the file opens smoothly. */
 #define ROW_REFS 6
+#define COMPACT_ROWS 5000
+#define CHUNK_ROWS 500
+
+static void refs_compact(struct hbuf *b, const struct risk *k)
+{
+    /* refs are sorted by framework: one name per run. */
+    for (size_t r = 0; r < k->n_refs; r++) {
+        if (r && strcmp(k->refs[r].framework, k->refs[r - 1].framework) == 0)
+            continue;
+        hb_put(b, r ? ", " : "");
+        hb_esc(b, k->refs[r].framework);
+    }
+}
 
 static void opt(struct hbuf *b, const char *s)
 {
@@ -24,12 +40,21 @@ void rh_register(struct rctx *c)
         hb_put(b, "<p>No risk.</p></section>");
         return;
     }
+    if (s->n > COMPACT_ROWS) {
+        hb_put(b, "<p class=\"note\">");
+        hb_int(b, (long long)s->n);
+        hb_put(b, " risks: each row names the frameworks it touches; the items are in the "
+                  "controls section and in the register export.</p>");
+    }
     hb_put(b, "<table class=\"register\"><thead><tr><th class=\"n\">#</th><th>Score</th>"
               "<th>Risk</th><th>Asset</th><th class=\"n\">Port</th><th>L&#215;I</th>"
               "<th>Status</th><th>Owner</th><th>Due</th><th>First seen</th>"
               "<th>Frameworks</th><th>Initiative</th></tr></thead><tbody>");
+    bool compact = s->n > COMPACT_ROWS;
     for (size_t i = 0; i < s->n; i++) {
         const struct risk *k = &s->v[i];
+        if (compact && i && i % CHUNK_ROWS == 0)
+            hb_put(b, "</tbody><tbody class=\"chunk\">");
         hb_printf(b, "<tr><td class=\"n\">%zu</td><td>", i + 1);
         rh_badge(b, k->residual);
         if (k->residual != k->inherent)
@@ -61,13 +86,15 @@ void rh_register(struct rctx *c)
         hb_put(b, "</td><td>");
         hb_esc(b, k->first_seen);
         hb_put(b, "</td><td>");
-        for (size_t r = 0; r < k->n_refs && r < ROW_REFS; r++) {
+        if (compact)
+            refs_compact(b, k);
+        for (size_t r = 0; !compact && r < k->n_refs && r < ROW_REFS; r++) {
             hb_put(b, r ? "; " : "");
             hb_esc(b, k->refs[r].framework);
             hb_put(b, " ");
             hb_esc(b, k->refs[r].id);
         }
-        if (k->n_refs > ROW_REFS)
+        if (!compact && k->n_refs > ROW_REFS)
             hb_printf(b, "; +%zu more", k->n_refs - ROW_REFS);
         hb_put(b, "</td><td>");
         opt(b, k->initiative_title);

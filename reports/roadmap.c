@@ -158,16 +158,14 @@ static const struct pol_initiative *find_initiative(struct policy *const *pols, 
     return NULL;
 }
 
-static char *group_key(const struct risk *k)
+/* The group a risk goes into, written into buf: its initiative id, or "rule:POLICY:RULE". */
+static const char *group_key(const struct risk *k, char *buf, size_t len)
 {
     if (k->initiative_id)
-        return strdup(k->initiative_id);
-    const char *p = k->policy_id ? k->policy_id : "", *r = k->rule_id ? k->rule_id : k->kind;
-    size_t len = strlen(p) + strlen(r) + 7;
-    char *s = malloc(len);
-    if (s)
-        snprintf(s, len, "rule:%s:%s", p, r);
-    return s;
+        return k->initiative_id;
+    snprintf(buf, len, "rule:%s:%s", k->policy_id ? k->policy_id : "",
+             k->rule_id ? k->rule_id : k->kind);
+    return buf;
 }
 
 static int new_group(struct group *g, char *key, const struct risk *k,
@@ -271,19 +269,23 @@ static int by_fp(const void *a, const void *b)
                   (*(const struct finding *const *)b)->fingerprint);
 }
 
+static const char *eol_fact(const struct finding *f)
+{
+    const char *v = finding_fact(f, "eol_date");
+    if (!v)
+        v = finding_fact(f, "eol");
+    int y, m, d;
+    return v && parse_date(v, &y, &m, &d) == 0 ? v : NULL;
+}
+
 static const char *eol_of(struct finding **idx, size_t n, const char *fp)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = strcmp(idx[mid]->fingerprint, fp);
-        if (c == 0) {
-            const char *v = finding_fact(idx[mid], "eol_date");
-            if (!v)
-                v = finding_fact(idx[mid], "eol");
-            int y, m, d;
-            return v && parse_date(v, &y, &m, &d) == 0 ? v : NULL;
-        }
+        if (c == 0)
+            return eol_fact(idx[mid]);
         if (c < 0)
             lo = mid + 1;
         else
@@ -458,48 +460,51 @@ int roadmap_build(const struct risk_set *s, const struct scan_result *scan,
     if (prof)
         profile_check_objectives(prof, pols, n_pols, &r->warnings);
 
-    size_t n_idx = scan ? scan->n_findings : 0;
-    if (n_idx) {
-        if (!(idx = malloc(n_idx * sizeof *idx)))
+    /* Only findings with an end-of-life date matter here: index those by fingerprint. */
+    size_t n_idx = 0;
+    if (scan && scan->n_findings) {
+        if (!(idx = malloc(scan->n_findings * sizeof *idx)))
             goto oom;
-        memcpy(idx, scan->findings, n_idx * sizeof *idx);
+        for (size_t i = 0; i < scan->n_findings; i++)
+            if (eol_fact(scan->findings[i]))
+                idx[n_idx++] = scan->findings[i];
         qsort(idx, n_idx, sizeof *idx, by_fp);
     }
 
+    size_t last = 0;
     for (size_t i = 0; i < s->n; i++) {
         const struct risk *k = &s->v[i];
         if (!risk_status_counts(k->status)) {
             r->n_not_planned++;
             continue;
         }
-        char *key = group_key(k);
-        if (!key)
-            goto oom;
-        size_t j = 0;
+        char kb[512];
+        const char *key = group_key(k, kb, sizeof kb);
+        size_t j = last < ng && strcmp(g[last].in.id, key) == 0 ? last : 0;
         while (j < ng && strcmp(g[j].in.id, key) != 0)
             j++;
         if (j == ng) {
             if (ng == capg) {
                 size_t nc = capg ? capg * 2 : 16;
                 struct group *v = realloc(g, nc * sizeof *v);
-                if (!v) {
-                    free(key);
+                if (!v)
                     goto oom;
-                }
                 g = v;
                 capg = nc;
             }
-            if (new_group(&g[ng++], key, k, pols, n_pols) < 0)
+            char *id = strdup(key);
+            if (!id)
                 goto oom;
-        } else {
-            free(key);
+            if (new_group(&g[ng++], id, k, pols, n_pols) < 0)
+                goto oom; /* the group owns id now */
         }
+        last = j;
         struct group *gr = &g[j];
         if (add_index(&gr->in, &gr->cap, i) < 0)
             goto oom;
         if (k->residual >= 20 || k->severity == SEV_CRITICAL || k->kev)
             gr->cls = -1; /* marks urgent until classes are set below */
-        const char *eol = idx ? eol_of(idx, n_idx, k->fingerprint) : NULL;
+        const char *eol = n_idx ? eol_of(idx, n_idx, k->fingerprint) : NULL;
         if (eol) {
             int ey, em, ed;
             parse_date(eol, &ey, &em, &ed);
