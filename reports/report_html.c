@@ -137,7 +137,7 @@ static void figures(struct rctx *c)
         rh_badge(b, w->residual);
         hb_put(b, "</b><span>");
         level_word(b, w->residual);
-        hb_put(b, " of 25: ");
+        hb_printf(b, " (%d of 25): ", w->residual);
         hb_esc(b, w->title);
         hb_put(b, " on ");
         hb_esc(b, w->asset);
@@ -256,6 +256,46 @@ static void costs(struct rctx *c)
     hb_put(b, "</tbody></table>");
 }
 
+/* The business objectives and whether the plan meets their targets. */
+static void objectives(struct rctx *c)
+{
+    struct hbuf *b = c->b;
+    const struct profile *p = c->in->prof;
+    if (!p || !p->n_objectives)
+        return;
+    hb_put(b, "<h3>What it does for the business</h3><ul class=\"objectives\">");
+    for (size_t i = 0; i < p->n_objectives; i++) {
+        const struct prof_objective *o = &p->objectives[i];
+        struct rm_objective_status st = roadmap_objective(c->rm, o);
+        hb_put(b, "<li><b>");
+        hb_esc(b, o->title);
+        hb_put(b, "</b>");
+        if (o->target_quarter || o->target_date[0]) {
+            hb_put(b, " (target ");
+            hb_esc(b, o->target_date[0] ? o->target_date : o->target_quarter);
+            hb_put(b, ")");
+        }
+        hb_put(b, ": ");
+        if (!st.n_initiatives) {
+            hb_put(b, "no open risk stands in its way.</li>");
+            continue;
+        }
+        hb_printf(b, "%zu initiative%s serve%s it, ", st.n_initiatives,
+                  st.n_initiatives == 1 ? "" : "s", st.n_initiatives == 1 ? "s" : "");
+        if (st.done >= ROADMAP_QUARTERS)
+            hb_put(b, "not all of it within the next four quarters");
+        else
+            hb_printf(b, "done by the end of %s", c->rm->q[st.done].label);
+        if (st.target >= -1 && st.done > st.target && st.target < ROADMAP_QUARTERS)
+            hb_put(b, " &#8212; <b class=\"st-fail\">later than the target</b>: more capacity "
+                      "or budget would bring it forward");
+        else if (st.target >= -1)
+            hb_put(b, " &#8212; on track");
+        hb_put(b, ".</li>");
+    }
+    hb_put(b, "</ul>");
+}
+
 static void glance(struct rctx *c)
 {
     struct hbuf *b = c->b;
@@ -315,6 +355,7 @@ static void summary(struct rctx *c)
     hb_put(b, "</div>");
     changes(c);
     costs(c);
+    objectives(c);
     glance(c);
     hb_put(b, "<div class=\"charts\">");
     svg_compliance(b, c->in->ev);

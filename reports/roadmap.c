@@ -95,6 +95,30 @@ static int target_quarter(const struct plan *p, const struct prof_objective *o)
     return -2;
 }
 
+struct rm_objective_status roadmap_objective(const struct roadmap *r,
+                                             const struct prof_objective *o)
+{
+    struct rm_objective_status st = {-2, 0, -1};
+    int y0, m0, d0;
+    if (parse_date(r->date, &y0, &m0, &d0) == 0) {
+        struct plan p = {y0, (m0 - 1) / 3};
+        int k = target_quarter(&p, o);
+        st.target = k == -2 ? -2 : k < 0 ? -1 : k > ROADMAP_QUARTERS ? ROADMAP_QUARTERS : k;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        const struct rm_initiative *in = &r->v[i];
+        for (size_t j = 0; j < in->n_objectives; j++) {
+            if (strcmp(in->objectives[j], o->id) != 0)
+                continue;
+            st.n_initiatives++;
+            int done = in->later_hours > 0 ? ROADMAP_QUARTERS : in->last;
+            if (done > st.done)
+                st.done = done;
+        }
+    }
+    return st;
+}
+
 static void fill_quarters(struct roadmap *r, const struct plan *p, int sd_y, int sd_m, int sd_d)
 {
     for (int k = 0; k < ROADMAP_QUARTERS; k++) {

@@ -102,6 +102,17 @@ void roadmap_free(struct roadmap *r);
 /* The calendar quarter (0..3) of the plan holding date, -1 before the plan, 4 after it. */
 int roadmap_quarter_of(const struct roadmap *r, const char *date);
 
+/* Where a business objective stands in the plan: its target quarter (as roadmap_quarter_of;
+ * -2 when it names none), the initiatives serving it, and the quarter the last of them
+ * finishes in (-1 when none has work, ROADMAP_QUARTERS when some work is beyond the plan). */
+struct rm_objective_status {
+    int target;
+    size_t n_initiatives;
+    int done;
+};
+struct rm_objective_status roadmap_objective(const struct roadmap *r,
+                                             const struct prof_objective *o);
+
 /* The roadmap as JSON ("riskmap-roadmap", version 1); the risk set gives each initiative's
  * risks by fingerprint. New tree owned by the caller; NULL on allocation failure. */
 cJSON *roadmap_json(const struct roadmap *r, const struct risk_set *s,

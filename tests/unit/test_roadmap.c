@@ -338,6 +338,13 @@ static void objectives_and_capacity(void **state)
      * policies only "nowhere" would be (test_report). */
     assert_int_equal(r->warnings.n, 3);
     assert_non_null(strstr(r->warnings.msg[1], "\"nowhere\""));
+    struct rm_objective_status st = roadmap_objective(r, &prof->objectives[0]);
+    assert_int_equal(st.target, 1);
+    assert_int_equal(st.n_initiatives, 1);
+    assert_int_equal(st.done, 1);
+    st = roadmap_objective(r, &prof->objectives[1]);
+    assert_int_equal(st.target, 3);
+    assert_int_equal(st.done, 1);
     assert_int_equal(roadmap_quarter_of(r, "2027-02-15"), 0);
     assert_int_equal(roadmap_quarter_of(r, "2027-12-31"), 3);
     assert_int_equal(roadmap_quarter_of(r, "2028-01-01"), 4);
