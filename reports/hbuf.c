@@ -147,6 +147,22 @@ void hb_esc(struct hbuf *b, const char *s)
         esc(b, (const unsigned char *)s, strlen(s), false);
 }
 
+void hb_esc_trunc(struct hbuf *b, const char *s, size_t max)
+{
+    if (!s)
+        return;
+    size_t n = strlen(s);
+    if (n <= max) {
+        hb_escn(b, s, n);
+        return;
+    }
+    size_t cut = max;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+        cut--;
+    hb_escn(b, s, cut);
+    hb_put(b, "\xe2\x80\xa6"); /* U+2026 */
+}
+
 void hb_bytes(struct hbuf *b, const unsigned char *d, size_t n)
 {
     esc(b, d, n, true);

@@ -20,6 +20,8 @@ void hb_printf(struct hbuf *b, const char *fmt, ...) __attribute__((format(print
  * and invalid UTF-8 become U+FFFD. NULL writes nothing. */
 void hb_esc(struct hbuf *b, const char *s);
 void hb_escn(struct hbuf *b, const char *s, size_t n);
+/* hb_esc of at most max bytes of s, cut on a character boundary, with an ellipsis when cut. */
+void hb_esc_trunc(struct hbuf *b, const char *s, size_t max);
 /* Raw bytes (evidence) as readable text: printable ASCII and valid UTF-8 escaped as by
  * hb_esc, newlines and tabs kept, every other byte as \xNN. */
 void hb_bytes(struct hbuf *b, const unsigned char *d, size_t n);

@@ -52,7 +52,7 @@ void svg_compliance(struct hbuf *b, const struct evaluation *ev)
         int y = 5 + (int)f * row;
         hb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">", x0 - 8,
                   y + 16);
-        hb_escn(b, fw->title, strnlen(fw->title, 34));
+        hb_esc_trunc(b, fw->title, 28);
         hb_put(b, "</text>");
         double x = x0;
         for (int k = 0; k < 4 && total; k++) {
@@ -69,7 +69,8 @@ void svg_compliance(struct hbuf *b, const struct evaluation *ev)
     for (int k = 0; k < 4; k++) {
         hb_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                      "<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>",
-                  x0 + k * 80, ly, color[k], x0 + k * 80 + 16, ly + 10, ctl_status_name(order[k]));
+                  x0 - 120 + k * 100, ly, color[k], x0 - 120 + k * 100 + 16, ly + 10,
+                  ctl_status_name(order[k]));
     }
     hb_put(b, "</svg>");
 }

@@ -29,9 +29,7 @@ void svg_timeline(struct hbuf *b, const struct roadmap *r)
         int y = 30 + (int)i * row;
         hb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">", x0 - 8,
                   y + 15);
-        hb_escn(b, in->title, strnlen(in->title, 40));
-        if (strlen(in->title) > 40)
-            hb_put(b, "\xe2\x80\xa6");
+        hb_esc_trunc(b, in->title, 40);
         hb_put(b, "</text>");
         int first = in->first >= 0 ? in->first : ROADMAP_QUARTERS;
         int last = in->later_hours > 0 ? ROADMAP_QUARTERS : in->last >= 0 ? in->last : first;

@@ -1,5 +1,5 @@
-/* Risk across scans: total risk as a line on its own scale, the worst single risk on the
- * 0-25 scale beneath it. */
+/* Risk across scans: total risk (blue, scale on the left, 0 to its highest value) and the
+ * worst single risk (red, scale on the right, 0-25) in one frame. */
 #include "reports/svg.h"
 
 void svg_trend(struct hbuf *b, const struct trend *t)
@@ -17,7 +17,10 @@ void svg_trend(struct hbuf *b, const struct trend *t)
               x0 + w, y0 + h);
     hb_printf(b, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">", x0 - 6, y0 + 4);
     hb_int(b, max);
-    hb_put(b, "</text>");
+    hb_printf(b, "</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"11\">0"
+                 "</text><text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#c62828\">25</text>"
+                 "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#c62828\">0</text>",
+              x0 - 6, y0 + h + 4, x0 + w + 6, y0 + 4, x0 + w + 6, y0 + h + 4);
     for (int line = 0; line < 2; line++) {
         hb_printf(b, "<polyline fill=\"none\" stroke-width=\"2\" stroke=\"%s\" points=\"",
                   line ? "#c62828" : "#1f5fa8");

@@ -67,7 +67,7 @@ print("hostile-host", '"><img src=x onerror=alert(1)>.example' in text)
 print("hostile-product", "<script>alert('svc')</script>" in text)
 print("single-scan", "This report covers a single scan" in text)
 print("truncated", bool(re.search(r"Truncated: the first 2,048 of 10,000 bytes", text)))
-print("objective", "Pass the HIPAA security audit booked for Q3 2027" in text)
+print("objective", "Pass the HIPAA security audit booked for Q3 2027 (target 2027-Q3): 2 initiatives serve it, done by the end of Q2 2027 \u2014 on track." in text)
 print("print-css", "@media print" in css)
 print("brand", ":root{--brand:#1f5fa8}" in css)
 PY
@@ -83,6 +83,23 @@ for k in hostile-title hostile-host hostile-product single-scan truncated object
 done
 check "the raw file holds none of the hostile markup" \
     sh -c '! grep -qE "<script|<img src=x|<b onmouseover" "$1"' - "$WORK/out/report.html"
+
+# Every chart renders in a real SVG renderer (librsvg), as a standalone SVG document.
+python3 - "$WORK/out/report.html" "$WORK" <<'PY'
+import re, sys
+src = open(sys.argv[1], encoding="utf-8").read()
+for m in re.finditer(r'<svg id="([a-z-]+)"(.*?)</svg>', src, re.S):
+    with open("%s/%s.svg" % (sys.argv[2], m.group(1)), "w", encoding="utf-8") as f:
+        f.write('<svg xmlns="http://www.w3.org/2000/svg" id="%s"%s</svg>' % (m.group(1), m.group(2)))
+PY
+if command -v rsvg-convert > /dev/null; then
+    for c in chart-heatmap chart-severity chart-compliance chart-roadmap; do
+        check "$c renders (rsvg-convert) to a PNG" \
+            sh -c 'rsvg-convert "$1.svg" -o "$1.png" && [ "$(head -c 4 "$1.png" | od -An -c | tr -d " ")" = "211PNG" ]' - "$WORK/$c"
+    done
+else
+    echo "skip - rsvg-convert not installed (contrib/install-deps.sh installs librsvg2-bin)"
+fi
 
 # The roadmap JSON: exact figures of this fixture (docs/roadmap.md's method).
 python3 - "$WORK/out/roadmap.json" > "$WORK/rm.facts" <<'PY'

@@ -339,6 +339,12 @@ static void escaping(void **state)
     hb_bytes(&b, (const unsigned char *)"ok\n\x00\x80<", 6);
     assert_string_equal(b.p, "ok\n\\x00\\x80&lt;");
     b.n = 0;
+    hb_esc_trunc(&b, "ab\xc3\xa9<d", 3); /* a cut inside \xc3\xa9 backs up before it */
+    assert_string_equal(b.p, "ab\xe2\x80\xa6");
+    b.n = 0;
+    hb_esc_trunc(&b, "a<b", 3);
+    assert_string_equal(b.p, "a&lt;b");
+    b.n = 0;
     hb_int(&b, 1234567);
     hb_put(&b, " ");
     hb_int(&b, -999);
