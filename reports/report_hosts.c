@@ -228,8 +228,10 @@ void rh_hosts(struct rctx *c)
         ridx[i] = i;
     g_scan = scan;
     g_risks = rs;
-    qsort(fidx, scan->n_findings, sizeof *fidx, finding_by_addr);
-    qsort(ridx, rs->n, sizeof *ridx, risk_by_fp);
+    if (scan->n_findings) /* qsort of a NULL array is undefined, even of 0 elements */
+        qsort(fidx, scan->n_findings, sizeof *fidx, finding_by_addr);
+    if (rs->n)
+        qsort(ridx, rs->n, sizeof *ridx, risk_by_fp);
     size_t f = 0;
     for (size_t h = 0; h < scan->n_hosts; h++) {
         hr[h].host = h;
@@ -257,7 +259,8 @@ void rh_hosts(struct rctx *c)
         }
         hr[h].f1 = f;
     }
-    qsort(hr, scan->n_hosts, sizeof *hr, rank_cmp);
+    if (scan->n_hosts)
+        qsort(hr, scan->n_hosts, sizeof *hr, rank_cmp);
     size_t max = c->in->host_detail_max ? c->in->host_detail_max : REPORT_HOST_DETAIL_MAX;
     size_t shown = scan->n_hosts < max ? scan->n_hosts : max;
     hb_put(b, "<p>Every system the scan found, the ones with the highest risk first: its "

@@ -559,7 +559,8 @@ int roadmap_build(const struct risk_set *s, const struct scan_result *scan,
             gr->in.driver = DRIVER_PRIORITY;
         }
     }
-    qsort(g, ng, sizeof *g, by_plan_class);
+    if (ng) /* qsort of a NULL array is undefined, even of 0 elements */
+        qsort(g, ng, sizeof *g, by_plan_class);
     for (size_t j = 0; j < ng; j++) {
         struct group *gr = &g[j];
         if (gr->cls == 1 && gr->eol)
@@ -586,7 +587,8 @@ int roadmap_build(const struct risk_set *s, const struct scan_result *scan,
         r->total_hours += in->effort_hours;
         r->total_budget += in->budget;
     }
-    qsort(g, ng, sizeof *g, by_plan_order);
+    if (ng)
+        qsort(g, ng, sizeof *g, by_plan_order);
     if (ng && !(r->v = calloc(ng, sizeof *r->v)))
         goto oom;
     for (size_t j = 0; j < ng; j++)
