@@ -127,6 +127,18 @@ static const struct risk *worst_risk(const struct rctx *c)
     return c->hl.n_counted ? &c->in->risks->v[c->hl.worst_index] : NULL;
 }
 
+/* "+5 since 2026-10-01" under a headline figure, when the trend has an earlier scan. */
+static void since(struct rctx *c, bool worst)
+{
+    const struct trend *t = c->in->trend;
+    if (!t || t->n < 2)
+        return;
+    const struct trend_point *prev = &t->v[t->n - 2];
+    long d = worst ? (long)c->hl.worst - prev->worst : c->hl.total - prev->total;
+    hb_printf(c->b, "<br>%s%ld since ", d > 0 ? "&#9650; +" : d < 0 ? "&#9660; " : "= ", d);
+    hb_esc(c->b, prev->date);
+}
+
 static void figures(struct rctx *c)
 {
     struct hbuf *b = c->b;
@@ -144,11 +156,14 @@ static void figures(struct rctx *c)
     } else {
         hb_put(b, "0</b><span>no open risk");
     }
+    since(c, true);
     hb_put(b, "</span></div><div class=\"fig\"><span>Total risk</span><b>");
     hb_int(b, c->hl.total);
     hb_put(b, "</b><span>sum of ");
     hb_int(b, (long long)c->hl.n_counted);
-    hb_put(b, " open risks' scores</span></div>");
+    hb_put(b, " open risks' scores");
+    since(c, false);
+    hb_put(b, "</span></div>");
     hb_put(b, "<div class=\"fig\"><span>Plan: effort</span><b>");
     hb_int(b, (long long)(c->rm->total_hours + 0.5));
     hb_put(b, " h</b><span>over ");
@@ -253,7 +268,13 @@ static void costs(struct rctx *c)
         hb_int(b, (long long)(r->later_budget + 0.5));
         hb_put(b, "</td><td class=\"n\"></td></tr>");
     }
-    hb_put(b, "</tbody></table>");
+    hb_put(b, "<tr><th>Total</th><th class=\"n\">");
+    hb_int(b, (long long)(r->total_hours + 0.5));
+    hb_put(b, "</th><th class=\"n\">");
+    hb_int(b, (long long)(r->total_budget + 0.5));
+    hb_put(b, "</th><th class=\"n\">");
+    hb_int(b, r->total_reduction);
+    hb_put(b, "</th></tr></tbody></table>");
 }
 
 /* The business objectives and whether the plan meets their targets. */

@@ -275,6 +275,12 @@ static void structure_and_escaping(void **state)
     /* Executive summary figures: total risk and what changed since the last scan. */
     assert_non_null(strstr(text, "Since the scan of 2026-10-01: total risk 80"));
     assert_non_null(strstr(text, "1 new, 3 resolved, 0 reopened"));
+    /* Headline deltas against the previous scan: worst 25 -> 20 (this scan's own worst),
+     * total 80 -> this scan's total. */
+    char want[64];
+    struct risk_headline hl = risk_headline(&fx->risks);
+    snprintf(want, sizeof want, "\xe2\x96\xbc %d since 2026-10-01", hl.worst - 25);
+    assert_non_null(strstr(text, want));
     assert_null(strstr(text, "single scan"));
     /* The objective the cleartext initiative serves; the unknown initiative noted. */
     assert_non_null(strstr(text, "Pass the HIPAA audit"));
