@@ -89,7 +89,14 @@ static void logo(struct rctx *c)
     char *data = NULL;
     size_t len = 0;
     struct rm_err e;
-    if (read_file_bounded(p->logo, REPORT_LOGO_MAX, &data, &len, &e) < 0) {
+    /* A relative path is relative to the profile's directory, as its policy paths are. */
+    char path[4096];
+    const char *slash = p->source ? strrchr(p->source, '/') : NULL;
+    if (p->logo[0] != '/' && slash)
+        snprintf(path, sizeof path, "%.*s/%s", (int)(slash - p->source), p->source, p->logo);
+    else
+        snprintf(path, sizeof path, "%s", p->logo);
+    if (read_file_bounded(path, REPORT_LOGO_MAX, &data, &len, &e) < 0) {
         if (c->in->warnings)
             diags_addf(c->in->warnings, "logo %s not embedded: %s", p->logo, e.msg);
         return;

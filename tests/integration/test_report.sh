@@ -19,7 +19,9 @@ png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 
     + chunk(b"IDAT", zlib.compress(b"\x00\x1f\x5f\xa8")) + chunk(b"IEND", b"")
 open(sys.argv[1], "wb").write(png)
 PY
-sed -e "s|logo=\"[^\"]*\"|logo=\"$WORK/logo.png\"|" contrib/examples/client-profile.xml > "$WORK/profile.xml"
+# The logo path relative, as a profile kept beside its logo would name it: relative to the
+# profile's directory, wherever riskmap runs.
+sed -e 's|logo="[^"]*"|logo="logo.png"|' contrib/examples/client-profile.xml > "$WORK/profile.xml"
 
 # --- report ------------------------------------------------------------------------------
 run_riskmap report "$SCAN" --client "$WORK/profile.xml" -o "$WORK/out" --format html,json \
