@@ -110,7 +110,7 @@ static void evidence(struct hbuf *b, const struct evidence *ev)
 }
 
 static void finding(struct hbuf *b, const struct scan_result *scan, const struct finding *f,
-                    const struct risk *rk)
+                    const struct risk *rk, bool with_addr)
 {
     hb_put(b, "<tr><td>");
     if (rk)
@@ -118,7 +118,18 @@ static void finding(struct hbuf *b, const struct scan_result *scan, const struct
     hb_printf(b, "</td><td>%s</td><td class=\"n\">", severity_name(f->severity));
     if (f->port)
         hb_printf(b, "%u", (unsigned)f->port);
-    hb_put(b, "</td><td><b>");
+    hb_put(b, "</td><td>");
+    if (with_addr) {
+        char a[RM_ADDRSTRLEN];
+        hb_esc(b, addr_str(&f->addr, a, sizeof a));
+        if (f->hostname) {
+            hb_put(b, " (");
+            hb_esc(b, f->hostname);
+            hb_put(b, ")");
+        }
+        hb_put(b, ": ");
+    }
+    hb_put(b, "<b>");
     hb_esc(b, f->title);
     hb_put(b, "</b> <small><code>");
     hb_esc(b, f->kind);
@@ -196,7 +207,8 @@ static void host(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
                   "<th>Finding, facts and evidence</th></tr></thead><tbody>");
         for (size_t i = hr->f0; i < hr->f1 && i - hr->f0 < REPORT_HOST_FINDINGS_MAX; i++) {
             const struct finding *f = scan->findings[fidx[i]];
-            finding(b, scan, f, risk_of(ridx, c->in->risks->n, c->in->risks, f->fingerprint));
+            finding(b, scan, f, risk_of(ridx, c->in->risks->n, c->in->risks, f->fingerprint),
+                    false);
         }
         hb_put(b, "</tbody></table>");
         if (n > REPORT_HOST_FINDINGS_MAX) {
@@ -207,6 +219,48 @@ static void host(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
         }
     }
     hb_put(b, "</div>\n");
+}
+
+/* Findings about an address the scan did not record as a host (a backup source's asset, a
+ * site-wide finding): listed after the hosts so that nothing in the scan is left out. */
+static void orphans(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
+                    const size_t *ridx)
+{
+    const struct scan_result *scan = c->in->scan;
+    struct hbuf *b = c->b;
+    size_t covered = 0;
+    for (size_t h = 0; h < scan->n_hosts; h++)
+        covered += hr[h].f1 - hr[h].f0;
+    if (covered == scan->n_findings)
+        return;
+    unsigned char *in_host = calloc(scan->n_findings, 1);
+    if (!in_host) {
+        b->oom = true;
+        return;
+    }
+    for (size_t h = 0; h < scan->n_hosts; h++)
+        for (size_t i = hr[h].f0; i < hr[h].f1; i++)
+            in_host[i] = 1;
+    hb_put(b, "<div class=\"host\"><h3>Findings about assets that are not scanned hosts</h3>"
+              "<table><thead><tr><th>Risk</th><th>Severity</th><th class=\"n\">Port</th>"
+              "<th>Finding, facts and evidence</th></tr></thead><tbody>");
+    size_t shown = 0;
+    for (size_t i = 0; i < scan->n_findings; i++) {
+        if (in_host[i])
+            continue;
+        if (shown++ == REPORT_HOST_FINDINGS_MAX)
+            break;
+        const struct finding *f = scan->findings[fidx[i]];
+        finding(b, scan, f, risk_of(ridx, c->in->risks->n, c->in->risks, f->fingerprint), true);
+    }
+    hb_put(b, "</tbody></table>");
+    if (shown > REPORT_HOST_FINDINGS_MAX) {
+        hb_put(b, "<p class=\"note\">");
+        hb_int(b, (long long)(scan->n_findings - covered - REPORT_HOST_FINDINGS_MAX));
+        hb_put(b, " more are in the register table and the scan result.</p>");
+    }
+    hb_put(b, "</div>");
+    free(in_host);
 }
 
 void rh_hosts(struct rctx *c)
@@ -276,6 +330,7 @@ void rh_hosts(struct rctx *c)
     hb_put(b, "</p>");
     for (size_t i = 0; i < shown; i++)
         host(c, &hr[i], fidx, ridx);
+    orphans(c, hr, fidx, ridx);
 out:
     hb_put(b, "</section>");
     free(fidx);

@@ -70,6 +70,10 @@ void rh_register(struct rctx *c)
             hb_printf(b, "%u", (unsigned)k->port);
         hb_printf(b, "</td><td>%d&#215;%d</td><td>%s", k->likelihood, k->impact,
                   risk_status_name(k->status));
+        if (k->status == RISK_RESOLVED && k->last_seen[0]) {
+            hb_put(b, ", last seen ");
+            hb_esc(b, k->last_seen);
+        }
         if (k->status == RISK_ACCEPTED && k->accept_expires) {
             hb_put(b, " until ");
             hb_esc(b, k->accept_expires);

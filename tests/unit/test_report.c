@@ -59,6 +59,8 @@ static struct scan_result *hostile_scan(void)
     add(r, "svc.telnet.open", "192.0.2.20", 23, SEV_HIGH, "Telnet open");
     add(r, "svc.rdp.exposed", "192.0.2.10", 3389, SEV_HIGH, "RDP exposed");
     add(r, "svc.smb.v1", "192.0.2.20", 445, SEV_HIGH, "SMB1 enabled");
+    /* About an address the scan holds no host for (a backup source's asset, say). */
+    add(r, "svc.open", "192.0.2.99", 0, SEV_INFO, "Asset outside the scan");
     /* Evidence larger than shown, with bytes that are not text. */
     size_t big = REPORT_EVIDENCE_SHOWN * 3;
     unsigned char *data = malloc(big);
@@ -290,6 +292,8 @@ static void structure_and_escaping(void **state)
     assert_non_null(strstr(text, ev->sha256));
     assert_non_null(strstr(text, "Truncated: the first 2,048 of 6,144 bytes"));
     assert_non_null(strstr(text, "\\x01"));
+    assert_non_null(strstr(text, "Findings about assets that are not scanned hosts"));
+    assert_non_null(strstr(text, "192.0.2.99: Asset outside the scan"));
     xmlFree(text);
 
     /* The raw text holds no tag from the findings. */
