@@ -4,6 +4,14 @@
  * Everything a report shows is computed elsewhere (scoring: reports/risk.h; roadmap:
  * reports/roadmap.h; register and trend: the register store); this room only renders it.
  * Every piece of outside text is HTML-escaped.
+ *
+ * From a scan to the files (what `riskmap report` does, scanner/cli_report.c):
+ *   evaluate(scan, pols, n, prof, NULL, &ev, e);                  policies/eval.h
+ *   risk_score_scan(scan, ev, prof, &risks, e);                    or the register's risk set
+ *   roadmap_build(&risks, scan, pols, n, prof, &opts, &rm, e);     optional: built if NULL
+ *   struct report_input in = {.scan = scan, .ev = ev, .risks = &risks, .trend = trend,
+ *                             .roadmap = rm, .pols = pols, .n_pols = n, .prof = prof};
+ *   report_write(&in, dir, REPORT_HTML | REPORT_JSON, &written, e);
  */
 #ifndef RISKMAP_REPORT_H
 #define RISKMAP_REPORT_H
