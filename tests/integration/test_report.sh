@@ -147,6 +147,16 @@ check "roadmap text: --capacity overrides the profile" \
     grep -q "^Roadmap from 2026-11-20 for Harbor Dental Studio, 20 hours of work per quarter$" "$WORK/rm.txt"
 check "roadmap text: work beyond four quarters is 'later'" grep -q "^later " "$WORK/rm.txt"
 
+# --- objectives against the applied policies ------------------------------------------------
+sed -e 's|<serves initiative="backup-resilience"/>|<serves initiative="no-such-initiative"/>|' \
+    "$WORK/profile.xml" > "$WORK/profile-bad.xml"
+run_riskmap policy validate "$WORK/profile-bad.xml" > /dev/null 2> "$WORK/val.err"
+check "validate: an objective serving an initiative no policy defines is a warning (exit 0)" [ $? -eq 0 ]
+check "...naming the objective and the initiative" \
+    grep -qx "warning: $WORK/profile-bad.xml: objective \"hipaa-audit\" serves initiative \"no-such-initiative\", which none of the applied policies defines" "$WORK/val.err"
+run_riskmap roadmap "$SCAN" --client "$WORK/profile-bad.xml" > /dev/null 2> "$WORK/rm.err"
+check "roadmap: the same warning" grep -q "^warning: .*\"no-such-initiative\", which none of the applied policies defines$" "$WORK/rm.err"
+
 # --- defaults and errors -------------------------------------------------------------------
 run_riskmap report "$SCAN" -o "$WORK/plain" > /dev/null 2>&1
 check "without a profile: baseline policy, html only" \
