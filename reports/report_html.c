@@ -180,6 +180,20 @@ static void figures(struct rctx *c)
     hb_put(b, "</b><span>besides staff time (cost bands, see roadmap)</span></div></div>");
 }
 
+/* The scoring rule's rationale: why the risk matters, in the policy's plain words. */
+static const char *rationale(const struct rctx *c, const struct risk *k)
+{
+    for (size_t i = 0; k->policy_id && k->rule_id && i < c->in->n_pols; i++) {
+        const struct policy *p = c->in->pols[i];
+        if (strcmp(p->id, k->policy_id) != 0)
+            continue;
+        for (size_t r = 0; r < p->n_rules; r++)
+            if (strcmp(p->rules[r].id, k->rule_id) == 0)
+                return p->rules[r].rationale;
+    }
+    return NULL;
+}
+
 static void top_risks(struct rctx *c)
 {
     struct hbuf *b = c->b;
@@ -209,6 +223,11 @@ static void top_risks(struct rctx *c)
         hb_put(b, ").");
         if (k->kev)
             hb_put(b, " <b>Attackers are exploiting this weakness now</b> (CISA KEV).");
+        const char *why = rationale(c, k);
+        if (why) {
+            hb_put(b, " Why it matters: ");
+            hb_esc(b, why);
+        }
         if (k->remediation) {
             hb_put(b, " What to do: ");
             hb_esc(b, k->remediation);

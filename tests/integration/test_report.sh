@@ -68,6 +68,7 @@ print("hostile-title", 'Telnet service open <script>alert("0")</script>' in text
 print("hostile-host", '"><img src=x onerror=alert(1)>.example' in text)
 print("hostile-product", "<script>alert('svc')</script>" in text)
 print("single-scan", "This report covers a single scan" in text)
+print("why", "Why it matters: SMB1 carries the flaws exploited by EternalBlue/WannaCry" in text)
 print("truncated", bool(re.search(r"Truncated: the first 2,048 of 10,000 bytes", text)))
 print("objective", "Pass the HIPAA security audit booked for Q3 2027 (target 2027-Q3): 2 initiatives serve it, done by the end of Q2 2027 \u2014 on track." in text)
 print("print-css", "@media print" in css)
@@ -80,7 +81,7 @@ check "every chart, the trend aside (one scan)" \
 check "no external reference in any src/href/url()" grep -qx "external 0" "$WORK/html.facts"
 check "no script element, no event handler attribute" grep -qx "scripts 0 handlers 0" "$WORK/html.facts"
 check "the logo is embedded as a data: URI" grep -qx "logo data:image/png;base64,iVBORw0K" "$WORK/html.facts"
-for k in hostile-title hostile-host hostile-product single-scan truncated objective print-css brand; do
+for k in hostile-title hostile-host hostile-product single-scan why truncated objective print-css brand; do
     check "html: $k" grep -qx "$k True" "$WORK/html.facts"
 done
 check "the raw file holds none of the hostile markup" \
