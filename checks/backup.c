@@ -154,19 +154,20 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         if (ctx->cancel && *ctx->cancel)
             break;
         const struct backup_source *s = &c->sources[i];
-        struct backup_listing l;
-        if (backup_read(s, &l, e) < 0) {
-            backup_listing_free(&l);
+        /* Read ahead (before root was dropped) or now. */
+        struct backup_listing own = {0}, *l = c->read ? &c->read[i] : &own;
+        if (!c->read && backup_read(s, &own, e) < 0) {
+            backup_listing_free(&own);
             rc = -1;
             break;
         }
         const char *ev_id = NULL;
-        if (l.raw) {
+        if (l->raw) {
             char desc[600];
             snprintf(desc, sizeof desc, "backup source %s (%s %s): %s", backup_source_name(s),
                      backup_type_name(s->type), s->location,
-                     l.state == BACKUP_READABLE ? "the listing as read" : "the tool's error output");
-            struct evidence *ev = scan_add_evidence(ctx->result, l.raw_type, desc, l.raw, l.raw_len);
+                     l->state == BACKUP_READABLE ? "the listing as read" : "the tool's error output");
+            struct evidence *ev = scan_add_evidence(ctx->result, l->raw_type, desc, l->raw, l->raw_len);
             if (!ev) {
                 rc = -1;
             } else {
@@ -175,14 +176,14 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
             }
         }
         struct backup_verdict v[BACKUP_MAX_VERDICTS];
-        size_t n = backup_judge_source(c, s, &l, now, v);
+        size_t n = backup_judge_source(c, s, l, now, v);
         for (size_t k = 0; k < n && rc == 0; k++) {
             if (v[k].kind == BK_OK)
                 fresh[i] = true;
-            if (emit(ctx, &v[k], s, &l, ev_id, NULL, now) < 0)
+            if (emit(ctx, &v[k], s, l, ev_id, NULL, now) < 0)
                 rc = -1;
         }
-        backup_listing_free(&l);
+        backup_listing_free(&own);
     }
     if (rc == 0 && !(ctx->cancel && *ctx->cancel)) {
         size_t max = c->n_critical + c->n_sources;

@@ -94,6 +94,8 @@ struct backup_source {
     enum backup_flag immutable; /* [immutable=yes|no] */
 };
 
+struct backup_listing;
+
 struct backup_config {
     struct backup_source *sources;
     size_t n_sources;
@@ -103,6 +105,8 @@ struct backup_config {
     unsigned default_retention; /* 0: no retention minimum */
     double shrink_ratio;        /* 0: BACKUP_DEFAULT_SHRINK */
     int64_t now;                /* judge as of this UTC time; 0: the clock */
+    struct backup_listing *read; /* n_sources listings read ahead (backup_config_read_ahead),
+                                  * or NULL: the check reads each source itself */
 };
 
 void backup_config_free(struct backup_config *c);
@@ -202,6 +206,10 @@ enum backup_state backup_borg_state(int exit_status, const char *err, size_t len
  * A source that cannot be read is a listing with a state, not an error: -1 only for
  * allocation failure. */
 int backup_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e);
+/* Reads every source now, while the process still has the rights to (a root scan drops to
+ * an unprivileged user before its checks run, and backup repositories, exports and password
+ * files are usually root's). The check then judges these listings. 0, or -1 (allocation). */
+int backup_config_read_ahead(struct backup_config *c, struct rm_err *e);
 
 /* ---- judgement -------------------------------------------------------------------------- */
 

@@ -127,3 +127,21 @@ int backup_read(const struct backup_source *s, struct backup_listing *l, struct 
     }
     return rm_errf(e, "backup source of unknown type %d", (int)s->type);
 }
+
+int backup_config_read_ahead(struct backup_config *c, struct rm_err *e)
+{
+    if (c->read || !c->n_sources)
+        return 0;
+    struct backup_listing *r = calloc(c->n_sources, sizeof *r);
+    if (!r)
+        return rm_errf(e, "out of memory");
+    for (size_t i = 0; i < c->n_sources; i++)
+        if (backup_read(&c->sources[i], &r[i], e) < 0) {
+            for (size_t k = 0; k <= i; k++)
+                backup_listing_free(&r[k]);
+            free(r);
+            return -1;
+        }
+    c->read = r;
+    return 0;
+}

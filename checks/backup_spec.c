@@ -42,6 +42,9 @@ static void source_clear(struct backup_source *s)
 
 void backup_config_free(struct backup_config *c)
 {
+    for (size_t i = 0; c->read && i < c->n_sources; i++)
+        backup_listing_free(&c->read[i]);
+    free(c->read);
     for (size_t i = 0; i < c->n_sources; i++)
         source_clear(&c->sources[i]);
     free(c->sources);

@@ -52,6 +52,10 @@ struct check_ctx {
     size_t n_allowed_ports;
     const struct backup_config *backup; /* backup sources and critical assets (--backup, later
                                          * the client profile); NULL = none. Borrowed. */
+    const char *tls_ca_pem;         /* the client's CA bundle (profile), PEM text trusted
+                                     * besides the system store; NULL = none */
+    int tls_expiry_days;            /* "expiring soon" horizon (profile's cert-days); 0 =
+                                     * the tls module's default */
     void *state;                    /* the module's own, set by init, freed by cleanup */
 };
 

@@ -592,7 +592,7 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
         return -1;
     }
     out->n = n;
-    struct tls_rules_opts ro = {.ca_file = o->ca_file,
+    struct tls_rules_opts ro = {.ca_pem = o->ca_pem,
                                 .expiry_days = o->expiry_days > 0 ? o->expiry_days : TLS_DEF_EXPIRY_DAYS,
                                 .now = time(NULL)};
     for (i = 0; i < n && rc == 0; i++) {
@@ -629,7 +629,8 @@ static int tls_run_site(struct check_ctx *ctx, const struct host *host, const st
 {
     (void)host;
     (void)svc;
-    struct tls_check_opts o = {.depth = ctx->tls_quick ? TLS_QUICK : TLS_FULL, .read_ms = ctx->timeout_ms};
+    struct tls_check_opts o = {.depth = ctx->tls_quick ? TLS_QUICK : TLS_FULL, .read_ms = ctx->timeout_ms,
+                               .ca_pem = ctx->tls_ca_pem, .expiry_days = ctx->tls_expiry_days};
     return tls_check_services(ctx, &o, NULL, e);
 }
 

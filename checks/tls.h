@@ -18,7 +18,7 @@ struct tls_check_opts {
     unsigned conns_per_host;  /* 0 = TLS_DEF_CONNS_PER_HOST */
     unsigned parallel_hosts;  /* 0 = TLS_DEF_PARALLEL_HOSTS */
     double connect_ms, read_ms; /* 0 = defaults */
-    const char *ca_file;      /* NULL = the system CA store */
+    const char *ca_pem;       /* PEM text trusted besides the system CA store; NULL = none */
     int expiry_days;          /* 0 = TLS_DEF_EXPIRY_DAYS */
 };
 

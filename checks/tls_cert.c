@@ -2,6 +2,7 @@
 #include "checks/tls_cert.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -148,17 +149,65 @@ static int pem_chain(STACK_OF(X509) *chain, struct tls_cert_facts *f)
     return f->pem ? 0 : -1;
 }
 
-static void verify(X509 *leaf, STACK_OF(X509) *rest, const char *ca_file, struct tls_cert_facts *f)
+/* Adds every certificate of a PEM bundle to st; how many, or -1. */
+static int add_pem(X509_STORE *st, const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    STACK_OF(X509_INFO) *inf = b ? PEM_X509_INFO_read_bio(b, NULL, NULL, NULL) : NULL;
+    int n = inf ? 0 : -1;
+    for (int i = 0; inf && i < sk_X509_INFO_num(inf); i++) {
+        X509_INFO *x = sk_X509_INFO_value(inf, i);
+        if (x->x509 && X509_STORE_add_cert(st, x->x509) == 1)
+            n++;
+    }
+    sk_X509_INFO_pop_free(inf, X509_INFO_free);
+    BIO_free(b);
+    return n;
+}
+
+int tls_ca_load(const char *path, char **pem, struct rm_err *e)
+{
+    *pem = NULL;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return rm_errf(e, "CA bundle %s: %s", path, strerror(errno));
+    char *buf = malloc(TLS_CA_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, TLS_CA_MAX_BYTES + 1, fp) : 0;
+    int bad = ferror(fp);
+    fclose(fp);
+    if (!buf)
+        return rm_errf(e, "out of memory");
+    if (bad || n > TLS_CA_MAX_BYTES) {
+        free(buf);
+        return rm_errf(e, "CA bundle %s: %s", path,
+                       bad ? "read error" : "larger than " "8 MiB");
+    }
+    buf[n] = '\0';
+    X509_STORE *st = X509_STORE_new();
+    int certs = st ? add_pem(st, buf) : -1;
+    X509_STORE_free(st);
+    ERR_clear_error();
+    if (certs <= 0) {
+        free(buf);
+        return rm_errf(e, "CA bundle %s: no PEM certificate in it", path);
+    }
+    *pem = buf;
+    return 0;
+}
+
+static void verify(X509 *leaf, STACK_OF(X509) *rest, const char *ca_pem, struct tls_cert_facts *f)
 {
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!st || !ctx)
         goto out;
-    int loaded = ca_file ? X509_STORE_load_file(st, ca_file) : X509_STORE_set_default_paths(st);
-    if (loaded != 1) {
+    /* A client's own CA comes in addition to the system store: its public portal still
+     * chains to a public CA. */
+    int sys = X509_STORE_set_default_paths(st);
+    if (ca_pem ? add_pem(st, ca_pem) <= 0 : sys != 1) {
         f->verify_code = -1;
         snprintf(f->verify_error, sizeof f->verify_error, "cannot load %s",
-                 ca_file ? ca_file : "the system CA store");
+                 ca_pem ? "the CA bundle" : "the system CA store");
         goto out;
     }
     if (X509_STORE_CTX_init(ctx, st, leaf, rest) != 1)
@@ -183,7 +232,7 @@ out:
 }
 
 int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t n,
-                     const char *name, const char *ca_file, time_t now,
+                     const char *name, const char *ca_pem, time_t now,
                      struct tls_cert_facts *f, struct rm_err *e)
 {
     memset(f, 0, sizeof *f);
@@ -255,7 +304,7 @@ int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t
     STACK_OF(X509) *rest = sk_X509_new_null();
     for (int i = 1; rest && i < sk_X509_num(chain); i++)
         sk_X509_push(rest, sk_X509_value(chain, i));
-    verify(leaf, rest, ca_file, f);
+    verify(leaf, rest, ca_pem, f);
     sk_X509_free(rest);
     int rc = pem_chain(chain, f);
     sk_X509_pop_free(chain, X509_free);

@@ -41,12 +41,18 @@ struct tls_cert_facts {
 };
 
 /* Analyses a served chain (leaf first). name: the host name (or IP literal) the endpoint was
- * asked for, NULL when none; ca_file: a PEM bundle to trust instead of the system store, or
- * NULL. now: the time to judge validity at. Returns 0, or -1 with e set when the leaf cannot
+ * asked for, NULL when none; ca_pem: the text of a PEM bundle (tls_ca_load) to trust besides
+ * the system store, or NULL. now: the time to judge validity at. Returns 0, or -1 with e set when the leaf cannot
  * be decoded. */
 int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t n,
-                     const char *name, const char *ca_file, time_t now,
+                     const char *name, const char *ca_pem, time_t now,
                      struct tls_cert_facts *out, struct rm_err *e);
 void tls_cert_facts_free(struct tls_cert_facts *f);
+
+#define TLS_CA_MAX_BYTES (8u << 20)
+/* Reads a CA bundle (PEM, at most TLS_CA_MAX_BYTES, at least one certificate) into *pem, a
+ * NUL-terminated copy owned by the caller. Read once, up front: a root scan can still read a
+ * root-only file then, and every endpoint checks against the same text. 0 or -1 with e set. */
+int tls_ca_load(const char *path, char **pem, struct rm_err *e);
 
 #endif

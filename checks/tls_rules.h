@@ -15,7 +15,7 @@
 #define TLS_HSTS_MIN_AGE 15768000L /* six months: SSL Labs' A+ and the HSTS finding */
 
 struct tls_rules_opts {
-    const char *ca_file; /* trust this PEM bundle instead of the system store; NULL = system */
+    const char *ca_pem;  /* PEM text trusted besides the system store (tls_ca_load); NULL = none */
     int expiry_days;     /* a certificate ending within this many days is "expiring" */
     time_t now;
 };

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-static bool selected(const char *only, const char *id)
+bool checkrun_selected(const char *only, const char *id)
 {
     if (!only)
         return true;
@@ -52,10 +52,11 @@ int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err
     int rc = 0;
     for (size_t c = 0; check_registry[c]; c++) {
         const struct check *chk = check_registry[c];
-        if (!selected(o->only, chk->id))
+        if (!checkrun_selected(o->only, chk->id))
             continue;
         struct check_ctx ctx = {.result = r, .timeout_ms = o->timeout_ms, .cancel = o->cancel,
                                 .intrusive = o->intrusive, .tls_quick = o->tls_quick,
+                                .tls_ca_pem = o->tls_ca_pem, .tls_expiry_days = o->tls_expiry_days,
                                 .allowed_ports = o->allowed_ports,
                                 .n_allowed_ports = o->n_allowed_ports, .backup = o->backup};
         struct rm_err ce = {{0}};

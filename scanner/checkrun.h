@@ -21,6 +21,8 @@ struct checkrun_opts {
     const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
     size_t n_allowed_ports;
     const struct backup_config *backup; /* borrowed; NULL = no backup sources */
+    const char *tls_ca_pem;        /* borrowed PEM text; NULL = the system CA store only */
+    int tls_expiry_days;           /* 0 = the tls module's default */
     finding_cb on_finding;
     void *cb_arg;
 };
@@ -28,6 +30,9 @@ struct checkrun_opts {
 /* Runs the selected checks over r. A check that fails is reported in e (first failure) but
  * the others still run; returns 0 when all ran, -1 otherwise. */
 int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err *e);
+
+/* Does the --checks list only (NULL: all) select the check with this id? */
+bool checkrun_selected(const char *only, const char *id);
 
 /* Validates a --checks list against the registry. */
 int checkrun_validate(const char *only, struct rm_err *e);

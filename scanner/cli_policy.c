@@ -6,12 +6,12 @@
 
 #include "policies/eval.h"
 #include "policies/policy.h"
+#include "policies/policy_set.h"
 #include "policies/profile.h"
 #include "policies/shipped.h"
 #include "policies/xccdf.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
-#include "scanner/cli_inputs.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
 
@@ -331,18 +331,24 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     if (!scan_path)
         return rm_errf(e, "policy eval: name the scan result (scan.json)"), EXIT_USAGE;
 
+    int rc = EXIT_USAGE;
     struct diags d = {0};
-    struct cli_inputs in;
-    int rc = cli_load_inputs("policy eval", scan_path, refs, n_refs, profile_path, date, &in,
-                             &d, e);
-    struct profile *prof = in.prof;
-    struct scan_result *scan = in.scan;
-    struct evaluation *ev = in.ev;
-    struct policy *const *pols = in.pols;
-    size_t n = in.n_pols;
-    if (rc != EXIT_DONE)
+    struct policy_set ps = {0};
+    struct scan_result *scan = NULL;
+    struct evaluation *ev = NULL;
+    double t0 = now_ms();
+    if (policy_set_load(&ps, refs, n_refs, profile_path, "policy eval", &d, e) < 0)
         goto out;
+    struct profile *prof = ps.prof;
+    struct policy *const *pols = ps.pols;
+    size_t n = ps.n;
+    double t1 = now_ms();
+    if (result_load(scan_path, &scan, e) < 0)
+        goto out;
+    double t2 = now_ms();
     rc = EXIT_RUNTIME;
+    if (evaluate(scan, pols, n, prof, date, &ev, e) < 0)
+        goto out;
     double t3 = now_ms();
     if (prof) {
         struct diags w = {0};
@@ -388,13 +394,14 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     if (stats)
         fprintf(stderr, "stats: policies+profile load and validate %.1f ms, scan result load "
                         "%.1f ms (%zu hosts, %zu findings), evaluate %.1f ms, output %.1f ms\n",
-                in.ms_policies, in.ms_scan, scan->n_hosts, scan->n_findings, in.ms_eval,
-                now_ms() - t3);
+                t1 - t0, t2 - t1, scan->n_hosts, scan->n_findings, t3 - t2, now_ms() - t3);
     rc = evaluation_count(ev, ST_FAIL) ? EXIT_FINDINGS : EXIT_DONE;
 out:
     print_diags(&d);
     diags_free(&d);
-    cli_inputs_free(&in);
+    evaluation_free(ev);
+    scan_result_free(scan);
+    policy_set_free(&ps);
     return rc;
 }
 

@@ -110,11 +110,11 @@ static int prepare(const char *cmd, const struct args *a, struct cli_inputs *in,
     if (rc != EXIT_DONE)
         return rc;
     double t0 = now_ms();
-    if (risk_score_scan(in->scan, in->ev, in->prof, set, e) < 0)
+    if (risk_score_scan(in->scan, in->ev, in->ps.prof, set, e) < 0)
         return EXIT_RUNTIME;
     double t1 = now_ms();
     struct roadmap_options o = {a->capacity};
-    if (roadmap_build(set, in->scan, in->pols, in->n_pols, in->prof, &o, rm, e) < 0)
+    if (roadmap_build(set, in->scan, in->ps.pols, in->ps.n, in->ps.prof, &o, rm, e) < 0)
         return EXIT_RUNTIME;
     ms_score = t1 - t0;
     ms_plan = now_ms() - t1;
@@ -167,7 +167,7 @@ int cmd_roadmap(int argc, char **argv, struct rm_err *e)
     rc = prepare("roadmap", &a, &in, &set, &rm, e);
     if (rc == EXIT_DONE) {
         if (a.json) {
-            cJSON *j = roadmap_json(rm, &set, in.prof);
+            cJSON *j = roadmap_json(rm, &set, in.ps.prof);
             char *txt = j ? cJSON_Print(j) : NULL;
             cJSON_Delete(j);
             if (!txt || printf("%s\n", txt) < 0) {
@@ -176,7 +176,7 @@ int cmd_roadmap(int argc, char **argv, struct rm_err *e)
             }
             free(txt);
         } else {
-            print_roadmap(rm, in.prof);
+            print_roadmap(rm, in.ps.prof);
         }
     }
     roadmap_free(rm);
@@ -205,7 +205,7 @@ int cmd_report(int argc, char **argv, struct rm_err *e)
         struct diags warn = {0}, written = {0};
         struct report_input ri = {
             .scan = in.scan, .ev = in.ev, .risks = &set, .trend = NULL, .roadmap = rm,
-            .pols = in.pols, .n_pols = in.n_pols, .prof = in.prof, .warnings = &warn,
+            .pols = in.ps.pols, .n_pols = in.ps.n, .prof = in.ps.prof, .warnings = &warn,
         };
         if (report_write(&ri, a.out_dir, formats, &written, e) < 0)
             rc = EXIT_RUNTIME;

@@ -29,6 +29,7 @@
 #include "scanner/ports.h"
 #include "scanner/progress.h"
 #include "scanner/result.h"
+#include "scanner/scan_client.h"
 #include "scanner/scanlog.h"
 #include "scanner/scope.h"
 #include "scanner/synscan.h"
@@ -432,6 +433,20 @@ static void print_summary(FILE *out, const struct scan_result *r, const struct h
                 history_count_new(hist, r), hist->scan_id ? hist->scan_id : "?");
 }
 
+/* One line per framework: how many of its items the scan could check, how many pass. */
+static void print_compliance(FILE *out, const struct evaluation *ev)
+{
+    for (size_t i = 0; i < ev->n_frameworks; i++) {
+        const struct eval_framework *f = &ev->frameworks[i];
+        size_t checked = f->count[ST_PASS] + f->count[ST_FAIL] + f->count[ST_PARTIAL];
+        fprintf(out, "riskmap: %s: %zu of %zu item(s) checked: %zu pass, %zu fail, %zu partial; "
+                     "%zu not checked\n",
+                f->title ? f->title : f->id, checked, f->n_items - f->count[ST_NOT_APPLICABLE],
+                f->count[ST_PASS], f->count[ST_FAIL], f->count[ST_PARTIAL],
+                f->count[ST_NOT_CHECKED]);
+    }
+}
+
 static int dry_run(const struct scan_opts *o, const struct scope *s, const struct portlist *pl,
                    unsigned threads)
 {
@@ -503,12 +518,17 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scan_result *r = NULL;
     struct scan_ui ui = {.lock = PTHREAD_MUTEX_INITIALIZER};
     struct privs_committer committer = {.sock = -1, .fd = -1};
+    struct scan_client client = {0}; /* --client, --policy */
+    struct diags diags = {0};
+    struct evaluation *evl = NULL;
     char path[PATH_MAX];
     if (!scope) {
         rm_errf(e, "out of memory");
         rc = EXIT_RUNTIME;
         goto out;
     }
+    if (scan_client_apply(&o, &client, &diags, e) < 0)
+        goto out;
     if (o.n_targets == 0 && o.n_target_files == 0) {
         rm_errf(e, "no targets given (see riskmap help scan)");
         goto out;
@@ -563,6 +583,9 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         goto out;
     if (ui.drop)
         patch_feed_preopen(); /* root's feed cannot be opened after the drop (checks/patch.h) */
+    /* Backup repositories, exports and password files are root's too: read them now. */
+    if (ui.drop && checkrun_selected(o.checks, "backup") && backup_config_read_ahead(&backup, e) < 0)
+        goto out;
 
     if (o.keep && !o.data_dir) {
         rm_errf(e, "option --keep: only with --data-dir (it prunes that directory's scans)");
@@ -807,6 +830,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         .intrusive = o.intrusive, .tls_quick = o.tls_quick,
         .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
         .n_allowed_ports = allowed.n, .backup = &backup,
+        .tls_ca_pem = client.ca_pem,
+        .tls_expiry_days = client.expiry_days,
         .on_finding = ui_finding, .cb_arg = &ui,
     };
     struct rm_err ce = {{0}};
@@ -819,6 +844,14 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         r->meta.incomplete_reason = strdup(cancelled ? "interrupted" :
                                            failure.msg[0] ? failure.msg : "not every port was decided");
     r->meta.finished_utc = utc_now();
+    /* Policy results go into the document: an incomplete scan is evaluated too (what could
+     * not be assessed says "not checked"). A failure here loses no finding. */
+    struct rm_err ee = {{0}};
+    if (scan_client_evaluate(&client, r, &evl, &ee) < 0) {
+        char msg[sizeof ee.msg + 64];
+        snprintf(msg, sizeof msg, "policy evaluation skipped: %s", ee.msg);
+        ui_say(&ui, SCANLOG_WARNING, msg);
+    }
 
     if (o.output_dir && committer.sock >= 0) {
         char *text = result_to_json(r);
@@ -859,6 +892,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         print_summary(stdout, r, &hist, (mono_ms() - t_start) / 1000.0);
     else if (!o.quiet)
         print_summary(stderr, r, &hist, (mono_ms() - t_start) / 1000.0);
+    if (evl && !o.cron)
+        print_compliance(stdout_is_stream ? stderr : stdout, evl);
     if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {
@@ -881,6 +916,11 @@ restore:
 out:
     if (rc != EXIT_DONE && rc != EXIT_FINDINGS && e->msg[0] && ui.log.kind != SCANLOG_PLAIN)
         scanlog_write(&ui.log, SCANLOG_ERROR, e->msg);
+    for (size_t i = 0; i < diags.n; i++)
+        fprintf(stderr, "riskmap: %s\n", diags.msg[i]);
+    diags_free(&diags);
+    evaluation_free(evl);
+    scan_client_free(&client);
     patch_feed_release();
     privs_committer_abort(&committer);
     datadir_unlock(&lock);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "checks/tls.h"
+#include "checks/tls_cert.h"
 #include "scanner/cli.h"
 #include "scanner/cli_tls.h"
 #include "scanner/help.h"
@@ -52,7 +53,7 @@ const struct optdef tls_optdefs[] = {
     {OPT_PARALLEL, "tls-parallel-hosts", NULL, "N", "16",
      "Endpoints probed at once."},
     {OPT_CA, "tls-ca-file", NULL, "FILE", "system CA store",
-     "Trust the CA certificates in this PEM file instead of the system store."},
+     "Trust the CA certificates in this PEM file as well as the system store (a client's internal CA)."},
     {OPT_EXPIRY, "tls-expiry-days", NULL, "N", "30",
      "A certificate ending within N days is reported as expiring."},
     {OPT_CONNECT_TIMEOUT, "connect-timeout", NULL, "MS", "3000", "Deadline of each TCP connect."},
@@ -258,6 +259,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     struct resolve res[MAX_RESOLVE];
     size_t n_res = 0;
     int starttls = -1; /* enum tls_starttls, or -1: by port */
+    const char *ca_path = NULL;
     struct option lopts[sizeof tls_optdefs / sizeof tls_optdefs[0] + 1];
     for (size_t i = 0; i < tls_n_optdefs; i++)
         lopts[i] = (struct option){tls_optdefs[i].name, tls_optdefs[i].arg ? required_argument : no_argument,
@@ -291,9 +293,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
             o.parallel_hosts = (unsigned)v;
             break;
         case OPT_CA:
-            if (access(optarg, R_OK) != 0)
-                return rm_errf(e, "tls: --tls-ca-file \"%s\": %s", optarg, strerror(errno)), EXIT_USAGE;
-            o.ca_file = optarg;
+            ca_path = optarg;
             break;
         case OPT_EXPIRY:
             if (number("tls-expiry-days", optarg, 1, 3650, &v, e) < 0)
@@ -346,14 +346,23 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     if (optind >= argc)
         return rm_errf(e, "tls: no endpoint given (riskmap tls HOST[:PORT]...)"), EXIT_USAGE;
 
+    char *ca_pem = NULL;
+    if (ca_path && tls_ca_load(ca_path, &ca_pem, e) < 0) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        return rm_errf(e, "tls: --tls-ca-file: %s", msg), EXIT_USAGE;
+    }
+    o.ca_pem = ca_pem;
     struct scan_result *r = scan_result_new();
     if (!r || fill_meta(r, argc, argv) < 0) {
         scan_result_free(r);
+        free(ca_pem);
         return rm_errf(e, "tls: out of memory"), EXIT_RUNTIME;
     }
     for (int i = optind; i < argc; i++)
         if (add_target(r, argv[i], res, n_res, starttls, e) < 0) {
             scan_result_free(r);
+            free(ca_pem);
             return EXIT_USAGE;
         }
     r->meta.settings.address_count = r->n_hosts;
@@ -414,5 +423,6 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
                 status = EXIT_FINDINGS;
     tls_run_free(&run);
     scan_result_free(r);
+    free(ca_pem);
     return status;
 }

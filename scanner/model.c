@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <stdio.h>
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,7 @@ void scan_result_free(struct scan_result *r)
     for (size_t i = 0; i < r->n_hosts; i++)
         host_clear(&r->hosts[i]);
     free(r->hosts);
+    cJSON_Delete(r->evaluation);
     for (size_t i = 0; i < r->n_findings; i++)
         finding_free(r->findings[i]);
     free(r->findings);

@@ -132,6 +132,10 @@ struct scan_result {
     size_t n_findings, cap_findings;
     struct evidence **evidence;
     size_t n_evidence, cap_evidence;
+    /* The policy results of this scan ("riskmap-policy-evaluation", policies/eval.h's
+     * evaluation_json()), written by `riskmap scan` after its checks; NULL when the scan was
+     * not evaluated. Owned; kept as the JSON tree because the engine does not interpret it. */
+    struct cJSON *evaluation;
 };
 
 struct scan_result *scan_result_new(void);

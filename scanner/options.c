@@ -45,6 +45,9 @@ enum {
     OPT_CRON,
     OPT_LOG,
     OPT_TLS_DEPTH,
+    OPT_CLIENT,
+    OPT_POLICY,
+    OPT_NO_EVALUATE,
 };
 
 #define STR_(x) #x
@@ -68,6 +71,21 @@ const struct optdef scan_optdefs[] = {
     {'o', "output", NULL, "DIR", NULL,
      "Write the scan result document to DIR/scan.json (DIR is created, mode 0700; the file is "
      "written to a temporary name and renamed)."},
+    {OPT_CLIENT, "client", NULL, "PROFILE", NULL,
+     "Scan a client as its profile (XML, riskmap help policy) describes it: the scope and "
+     "exclusions of every site, the backup sources, the policies that apply with their "
+     "tailoring, the CA bundle its TLS services chain to, and the data directory "
+     "(/var/lib/riskmap/CLIENT-ID, or $RISKMAP_DATA_ROOT/CLIENT-ID, unless --data-dir or -o "
+     "says otherwise). The command line "
+     "overrides: targets given replace the profile's scope (its exclusions still apply), "
+     "--policy replaces its policies, --backup adds sources."},
+    {OPT_POLICY, "policy", NULL, "ID|FILE", "the profile's, else baseline",
+     "Evaluate the findings against this policy once the checks ran (a shipped id such as "
+     "hipaa, or a policy file); the policy results go into the scan result document. "
+     "Repeatable."},
+    {OPT_NO_EVALUATE, "no-evaluate", NULL, NULL, NULL,
+     "Do not evaluate the findings against any policy (riskmap policy eval can do it later, "
+     "offline)."},
     {OPT_DATA_DIR, "data-dir", NULL, "DIR", NULL,
      "The client's data directory (0700): each scan goes to DIR/scans/STAMP-ID/scan.json "
      "(unless -o names another place), DIR/latest points at the newest committed scan, "
@@ -169,7 +187,7 @@ const struct optdef scan_optdefs[] = {
 };
 const size_t scan_n_optdefs = sizeof scan_optdefs / sizeof scan_optdefs[0];
 
-static int push(const char ***v, size_t *n, const char *s)
+int scan_opts_push(const char ***v, size_t *n, const char *s)
 {
     const char **g = realloc(*v, (*n + 1) * sizeof **v);
     if (!g)
@@ -218,6 +236,7 @@ void scan_opts_free(struct scan_opts *o)
     free(o->excludes);
     free(o->exclude_files);
     free(o->backups);
+    free(o->policies);
     memset(o, 0, sizeof *o);
 }
 
@@ -288,15 +307,15 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         }
         case OPT_TARGET_FILE:
-            if ((rc = push(&o->target_files, &o->n_target_files, optarg)) < 0)
+            if ((rc = scan_opts_push(&o->target_files, &o->n_target_files, optarg)) < 0)
                 goto nomem;
             break;
         case OPT_EXCLUDE:
-            if ((rc = push(&o->excludes, &o->n_excludes, optarg)) < 0)
+            if ((rc = scan_opts_push(&o->excludes, &o->n_excludes, optarg)) < 0)
                 goto nomem;
             break;
         case OPT_EXCLUDEFILE:
-            if ((rc = push(&o->exclude_files, &o->n_exclude_files, optarg)) < 0)
+            if ((rc = scan_opts_push(&o->exclude_files, &o->n_exclude_files, optarg)) < 0)
                 goto nomem;
             break;
         case OPT_ALLOW_LARGE:
@@ -357,7 +376,7 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             o->checks = optarg;
             break;
         case OPT_BACKUP:
-            if ((rc = push(&o->backups, &o->n_backups, optarg)) < 0)
+            if ((rc = scan_opts_push(&o->backups, &o->n_backups, optarg)) < 0)
                 goto nomem;
             break;
         case OPT_ALLOWED_PORTS:
@@ -415,6 +434,16 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         case OPT_DATA_DIR:
             o->data_dir = optarg;
             break;
+        case OPT_CLIENT:
+            o->client = optarg;
+            break;
+        case OPT_POLICY:
+            if ((rc = scan_opts_push(&o->policies, &o->n_policies, optarg)) < 0)
+                goto nomem;
+            break;
+        case OPT_NO_EVALUATE:
+            o->no_evaluate = true;
+            break;
         case OPT_KEEP:
             if ((rc = uint_opt(c, optarg, 1, 100000, &o->keep, e)) < 0)
                 goto out;
@@ -456,7 +485,7 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
         }
     }
     for (int i = optind; i < argc; i++)
-        if (push(&o->targets, &o->n_targets, args[i]) < 0)
+        if (scan_opts_push(&o->targets, &o->n_targets, args[i]) < 0)
             goto nomem;
     if (o->min_timeout_ms > o->max_timeout_ms) {
         rc = rm_errf(e, "option --min-timeout: %g ms is above --max-timeout %g ms",

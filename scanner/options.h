@@ -71,6 +71,10 @@ struct scan_opts {
     const char *operator_name;
     bool dry_run;
     bool no_discovery;         /* -Pn */
+    const char *client;        /* --client: the client profile (scanner/scan_client.h) */
+    const char **policies;     /* --policy, repeatable */
+    size_t n_policies;
+    bool no_evaluate;          /* --no-evaluate */
     const char *data_dir;      /* --data-dir: the client's data directory (scanner/datadir.h) */
     unsigned keep;             /* --keep: scans kept in the data directory, 0 = all */
     bool cron;                 /* --cron: unattended */
@@ -90,5 +94,7 @@ struct scan_opts {
  * the option and the problem. The caller frees the arrays with scan_opts_free(). */
 int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e);
 void scan_opts_free(struct scan_opts *o);
+/* Appends s (borrowed: it must outlive o) to one of o's string arrays. 0 or -1 (ENOMEM). */
+int scan_opts_push(const char ***v, size_t *n, const char *s);
 
 #endif

@@ -586,6 +586,18 @@ int result_parse(const char *json, size_t len, const char *label, struct scan_re
                 goto out;
         }
     }
+    /* Policy results, when the scan was evaluated: kept whole for the stages after it, which
+     * check what they use. */
+    cJSON *evaluation = cJSON_GetObjectItemCaseSensitive(doc, "evaluation");
+    if (evaluation) {
+        const cJSON *ef = cJSON_GetObjectItemCaseSensitive(evaluation, "format");
+        if (!cJSON_IsObject(evaluation) || !cJSON_IsString(ef) ||
+            strcmp(ef->valuestring, "riskmap-policy-evaluation") != 0) {
+            bad(&rd, "evaluation", "not a riskmap policy evaluation");
+            goto out;
+        }
+        r->evaluation = cJSON_DetachItemViaPointer(doc, evaluation);
+    }
     rc = 0;
 out:
     cJSON_Delete(doc);

@@ -352,6 +352,9 @@ char *result_to_json(const struct scan_result *r)
     for (size_t i = 0; evidence && i < r->n_evidence; i++)
         push(&b, evidence, evidence_json(r->evidence[i]));
     add_item(&b, doc, "evidence", evidence);
+    /* By reference: the tree stays the scan's, deleting doc leaves it alone. */
+    if (r->evaluation && !cJSON_AddItemReferenceToObject(doc, "evaluation", r->evaluation))
+        b.failed = true;
     char *text = b.failed ? NULL : cJSON_Print(doc);
     cJSON_Delete(doc);
     return text;

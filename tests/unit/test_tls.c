@@ -576,17 +576,28 @@ static void cert_chain_verification(void **state)
     const unsigned char *dp[2] = {d[0], d[1]};
     struct tls_cert_facts f;
     struct rm_err e = {{0}};
-    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", ca, time(NULL), &f, &e), 0);
+    char *capem = NULL;
+    assert_int_equal(tls_ca_load(ca, &capem, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", capem, time(NULL), &f, &e), 0);
     assert_true(f.verified);
     assert_true(f.name_match);
     assert_false(f.self_signed);
     assert_int_equal(f.chain_len, 2);
     assert_true(f.days_left == 89 || f.days_left == 90); /* a second may pass between the two */
     tls_cert_facts_free(&f);
-    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", ca, time(NULL), &f, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", capem, time(NULL), &f, &e), 0);
     assert_false(f.verified);
     assert_true(f.incomplete_chain);
     tls_cert_facts_free(&f);
+    free(capem);
+    /* A file with no certificate in it is refused when loaded, with its name. */
+    fp = fopen(ca, "w");
+    fputs("not a certificate\n", fp);
+    fclose(fp);
+    assert_int_equal(tls_ca_load(ca, &capem, &e), -1);
+    assert_null(capem);
+    assert_non_null(strstr(e.msg, "no PEM certificate"));
+    assert_int_equal(tls_ca_load("/nonexistent/ca.pem", &capem, &e), -1);
     unlink(ca);
     for (int i = 0; i < 2; i++)
         OPENSSL_free(d[i]);
@@ -644,7 +655,10 @@ static void grade_and_profile(void **state)
     FILE *fp = fdopen(mkstemp(cafile), "w");
     PEM_write_X509(fp, ca);
     fclose(fp);
-    struct tls_rules_opts ro = {.ca_file = cafile, .expiry_days = 30, .now = time(NULL)};
+    char *capem = NULL;
+    struct rm_err cae;
+    assert_int_equal(tls_ca_load(cafile, &capem, &cae), 0);
+    struct tls_rules_opts ro = {.ca_pem = capem, .expiry_days = 30, .now = time(NULL)};
 
     /* TLS 1.2 + 1.3, ECDHE-GCM only, a trusted 2048-bit RSA certificate: A, intermediate. */
     uint16_t good_v[] = {TLS_V12, TLS_V13}, good_s[] = {0xC02F, 0xC030, 0x1301, 0x1302};
@@ -691,6 +705,7 @@ static void grade_and_profile(void **state)
     tls_verdict_free(&v);
     tls_reports_free(r, 1);
     unlink(cafile);
+    free(capem);
     X509_free(ca);
     X509_free(leaf);
     EVP_PKEY_free(ck);

@@ -1,0 +1,52 @@
+/* What a client profile says about a scan (`riskmap scan --client PROFILE`), merged under the
+ * command line, and the policies the findings are evaluated against at the end of a scan.
+ *
+ * The profile gives the scope (every site's targets, unless targets were given) and always its
+ * exclusions (the command line can only add to them), its backup sources (added to --backup),
+ * the policies (unless --policy), the CA bundle and certificate horizon for the tls check, and
+ * the data directory (SCAN_CLIENT_DATA_ROOT/CLIENT-ID unless --data-dir or -o;
+ * $RISKMAP_DATA_ROOT replaces SCAN_CLIENT_DATA_ROOT).
+ *
+ * Ownership: a struct scan_client owns the policy set, the strings it lent to the options
+ * (which must not outlive it) and the evaluation; scan_client_free() releases them.
+ */
+#ifndef RISKMAP_SCAN_CLIENT_H
+#define RISKMAP_SCAN_CLIENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include "policies/eval.h"
+#include "policies/policy_set.h"
+#include "scanner/err.h"
+#include "scanner/model.h"
+#include "scanner/options.h"
+
+#define SCAN_CLIENT_DATA_ROOT "/var/lib/riskmap"
+
+struct scan_client {
+    struct policy_set ps;      /* empty with --no-evaluate and no profile */
+    char **specs;              /* backup specs made from the profile, lent to o->backups */
+    size_t n_specs;
+    char data_dir[PATH_MAX];   /* the default data directory, lent to o->data_dir */
+    char *ca_pem;              /* the profile's CA bundle (its path absolute or relative to
+                                * the profile), read at load time */
+    int expiry_days;           /* for the tls check; 0 = its default */
+    bool evaluate;             /* not --no-evaluate */
+};
+
+/* Loads o->client (when given) and the policies, and fills what the profile says into o where
+ * the command line left it open. d collects "file:line: message" diagnostics of the XML files.
+ * 0, or -1 with e set (a usage problem: the caller exits with EXIT_USAGE). */
+int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *d,
+                      struct rm_err *e);
+
+/* Evaluates r against the loaded policies and stores the policy results in r->evaluation.
+ * *out (may be NULL) receives the evaluation for a caller that reports it (owned by the
+ * caller, borrowing c's policies and r). 0 when evaluated or nothing to do, -1 with e set. */
+int scan_client_evaluate(const struct scan_client *c, struct scan_result *r,
+                         struct evaluation **out, struct rm_err *e);
+
+void scan_client_free(struct scan_client *c);
+
+#endif
