@@ -343,14 +343,38 @@ static void objectives(struct rctx *c)
     hb_put(b, "</ul>");
 }
 
+/* Change of one framework's pass and fail counts since the previous scan of the trend. */
+static void since_fw(struct hbuf *b, const struct trend_point *prev,
+                     const struct eval_framework *fw)
+{
+    hb_put(b, "<td>");
+    for (size_t i = 0; i < prev->n_fw; i++) {
+        const struct trend_framework *tf = &prev->fw[i];
+        if (strcmp(tf->id, fw->id) != 0)
+            continue;
+        long dp = (long)fw->count[ST_PASS] - tf->pass, df = (long)fw->count[ST_FAIL] - tf->fail;
+        hb_printf(b, "%s%ld pass, %s%ld fail", dp > 0 ? "+" : "", dp, df > 0 ? "+" : "", df);
+        break;
+    }
+    hb_put(b, "</td>");
+}
+
 static void glance(struct rctx *c)
 {
     struct hbuf *b = c->b;
     const struct evaluation *ev = c->in->ev;
+    const struct trend *t = c->in->trend;
+    const struct trend_point *prev = t && t->n >= 2 ? &t->v[t->n - 2] : NULL;
     hb_put(b, "<h3>Compliance at a glance</h3><table><thead><tr><th>Framework</th>"
               "<th class=\"n\">Items</th><th class=\"n\">Pass</th><th class=\"n\">Partial</th>"
               "<th class=\"n\">Fail</th><th class=\"n\">Not checked</th>"
-              "<th class=\"n\">Passing of checked</th></tr></thead><tbody>");
+              "<th class=\"n\">Passing of checked</th>");
+    if (prev) {
+        hb_put(b, "<th>Since ");
+        hb_esc(b, prev->date);
+        hb_put(b, "</th>");
+    }
+    hb_put(b, "</tr></thead><tbody>");
     for (size_t f = 0; f < ev->n_frameworks; f++) {
         const struct eval_framework *fw = &ev->frameworks[f];
         size_t checked = fw->count[ST_PASS] + fw->count[ST_PARTIAL] + fw->count[ST_FAIL];
@@ -368,7 +392,10 @@ static void glance(struct rctx *c)
             hb_printf(b, "%.0f%%", 100.0 * (double)fw->count[ST_PASS] / (double)checked);
         else
             hb_put(b, "&#8212;");
-        hb_put(b, "</td></tr>");
+        hb_put(b, "</td>");
+        if (prev)
+            since_fw(b, prev, fw);
+        hb_put(b, "</tr>");
     }
     hb_put(b, "</tbody></table>");
 }

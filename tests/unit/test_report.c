@@ -283,6 +283,17 @@ static void structure_and_escaping(void **state)
     struct risk_headline hl = risk_headline(&fx->risks);
     snprintf(want, sizeof want, "\xe2\x96\xbc %d since 2026-10-01", hl.worst - 25);
     assert_non_null(strstr(text, want));
+    /* Compliance per framework against the previous scan's counts (cis-v8: 3 pass, 2 fail). */
+    const struct eval_framework *cis = NULL;
+    for (size_t i = 0; i < fx->ev->n_frameworks; i++)
+        if (strcmp(fx->ev->frameworks[i].id, "cis-v8") == 0)
+            cis = &fx->ev->frameworks[i];
+    assert_non_null(cis);
+    long dp = (long)cis->count[ST_PASS] - 3, df = (long)cis->count[ST_FAIL] - 2;
+    snprintf(want, sizeof want, "%s%ld pass, %s%ld fail", dp > 0 ? "+" : "", dp,
+             df > 0 ? "+" : "", df);
+    assert_non_null(strstr(text, want));
+    assert_non_null(strstr(text, "Since 2026-10-01"));
     assert_null(strstr(text, "single scan"));
     /* The objective the cleartext initiative serves; the unknown initiative noted. */
     assert_non_null(strstr(text, "Pass the HIPAA audit"));
