@@ -262,6 +262,26 @@ static void changes(struct rctx *c)
     hb_printf(b, " (%s%ld), worst single risk %d &#8594; %d; %u new, %u resolved, %u reopened "
                  "risks.</p>", d > 0 ? "+" : "", d, prev->worst, now->worst, now->n_new,
               now->n_resolved, now->n_reopened);
+    /* The new and reopened ones by name, biggest first (the register's first-seen date is
+     * this scan's for a new risk). */
+    const struct risk_set *rs = c->in->risks;
+    size_t shown = 0;
+    for (size_t i = 0; i < rs->n && shown < 5; i++) {
+        const struct risk *k = &rs->v[i];
+        bool fresh = strcmp(k->first_seen, rs->date) == 0, back = k->status == RISK_REOPENED;
+        if (!risk_status_counts(k->status) || (!fresh && !back))
+            continue;
+        hb_put(b, shown++ ? "" : "<ul class=\"changes\">");
+        hb_put(b, "<li>");
+        rh_badge(b, k->residual);
+        hb_put(b, back ? " reopened: " : " new: ");
+        hb_esc(b, k->title);
+        hb_put(b, " on ");
+        hb_esc(b, k->asset);
+        hb_put(b, "</li>");
+    }
+    if (shown)
+        hb_put(b, "</ul>");
     hb_put(b, "<div class=\"charts\">");
     svg_trend(b, t);
     hb_put(b, "</div>");

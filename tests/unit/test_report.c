@@ -294,6 +294,9 @@ static void structure_and_escaping(void **state)
              df > 0 ? "+" : "", df);
     assert_non_null(strstr(text, want));
     assert_non_null(strstr(text, "Since 2026-10-01"));
+    /* Scoring alone marks every risk first seen today: all are new, the biggest named. */
+    snprintf(want, sizeof want, " new: %s on %s", fx->risks.v[0].title, fx->risks.v[0].asset);
+    assert_non_null(strstr(text, want));
     assert_null(strstr(text, "single scan"));
     /* The objective the cleartext initiative serves; the unknown initiative noted. */
     assert_non_null(strstr(text, "Pass the HIPAA audit"));
