@@ -203,7 +203,7 @@ void rh_roadmap(struct rctx *c)
         }
         hb_printf(b, "</td><td>%s", rm_driver_name(in->driver));
         if (in->deadline[0]) {
-            hb_put(b, in->driver == DRIVER_EOL ? " (end of life " : " (target ");
+            hb_put(b, in->deadline_eol ? " (end of life " : " (target ");
             hb_esc(b, in->deadline);
             hb_put(b, ")");
         }

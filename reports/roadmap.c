@@ -548,6 +548,7 @@ int roadmap_build(const struct risk_set *s, const struct scan_result *scan,
         figures(&gr->in, s);
         if (link_objectives(gr, prof, &plan) < 0)
             goto oom;
+        gr->in.deadline_eol = gr->eol && gr->in.deadline[0];
         if (gr->cls == -1) {
             gr->cls = 0;
             gr->in.driver = DRIVER_URGENT;

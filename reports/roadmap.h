@@ -63,7 +63,8 @@ struct rm_initiative {
     double budget;
     double priority;     /* reduction / effort hours */
     enum rm_driver driver;
-    char deadline[11];   /* the end-of-life date or objective target driving it, or "" */
+    char deadline[11];   /* the end-of-life date or objective target it must meet, or "" */
+    bool deadline_eol;   /* the deadline is an end-of-life date */
     /* Placement: hours per quarter; later = hours beyond the fourth quarter. first/last are
      * quarter indices (0..3), -1 when nothing falls in the plan. */
     double q_hours[ROADMAP_QUARTERS];

@@ -36,6 +36,8 @@ static cJSON *initiative_json(const struct roadmap *r, const struct rm_initiativ
               !cJSON_AddNumberToObject(o, "priority", floor(in->priority * 1000 + 0.5) / 1000) |
               add_str(o, "driver", rm_driver_name(in->driver)) |
               add_str(o, "deadline", in->deadline[0] ? in->deadline : NULL) |
+              add_str(o, "deadline_kind", !in->deadline[0] ? NULL
+                                          : in->deadline_eol ? "end-of-life" : "objective") |
               add_str(o, "first_quarter", in->first >= 0 ? r->q[in->first].label : NULL) |
               add_str(o, "last_quarter", in->last >= 0 ? r->q[in->last].label : NULL) |
               add_num(o, "later_hours", in->later_hours) |

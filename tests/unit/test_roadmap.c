@@ -141,6 +141,7 @@ static void placement_table(void **state)
         assert_false(in->over_capacity);
     }
     assert_string_equal(get(r, "eol")->deadline, "2027-09-15");
+    assert_true(get(r, "eol")->deadline_eol);
     assert_string_equal(get(r, "rule:p:r5")->title, "Disable the thing");
     assert_int_equal(r->n_not_planned, 1);
     /* Budget and effort per quarter. */
@@ -326,6 +327,7 @@ static void objectives_and_capacity(void **state)
     const struct rm_initiative *slow = get(r, "slow"), *quick = get(r, "quick");
     assert_int_equal(slow->driver, DRIVER_OBJECTIVE);
     assert_string_equal(slow->deadline, "2027-Q2");
+    assert_false(slow->deadline_eol);
     assert_int_equal(slow->n_objectives, 2);
     assert_string_equal(slow->objectives[0], "audit");
     assert_string_equal(slow->objectives[1], "later");
