@@ -152,10 +152,19 @@ else:
 sys.exit(1 if missed else 0)
 EOF
 
+# The client report of the lab, as the example client (its logo path is only an example).
+sed -e 's|logo="[^"]*"||' "$root/contrib/examples/client-profile.xml" > "$lab/client-profile.xml"
+echo
+echo "\$ riskmap report demo-out/scan.json -c client-profile.xml -o demo-out/report --format html,json"
+"$RISKMAP" report "$out/scan.json" -c "$lab/client-profile.xml" -o "$out/report" \
+    --format html,json > /dev/null
+
 echo
 echo "Outputs:"
 echo "  scan result document  $out/scan.json"
 echo "  NDJSON event stream   $out/events.ndjson"
 echo "  summary (stdout)      $out/summary.txt"
+echo "  client report (HTML)  $out/report/report.html"
+echo "  roadmap (JSON)        $out/report/roadmap.json"
 echo "  lab files             $lab"
 echo "Try: python3 -m json.tool $out/scan.json | less"

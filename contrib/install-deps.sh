@@ -16,9 +16,9 @@ libpcre2-dev libarchive-dev"
 # reference the RPM version comparison is tested against; a tool, no service), oscap to
 # validate XCCDF exports, sslscan (the TLS test compares its protocol and suite sets with
 # riskmap's), sqlite3 (the register test checks the file with PRAGMA integrity_check after
-# killing an update).
+# killing an update), librsvg2-bin (rsvg-convert renders the report's SVG charts in its test).
 TEST="libcmocka-dev clang libclang-rt-14-dev valgrind openssl python3 python3-jsonschema iproute2 rpm
-openscap-scanner sslscan sqlite3"
+openscap-scanner sslscan sqlite3 librsvg2-bin"
 # The backup check's integration test makes real repositories with these (no daemons).
 BACKUP="restic borgbackup"
 # Benchmarks compare against these anchors on the same lab (clients only: nothing to keep from

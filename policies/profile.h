@@ -97,6 +97,15 @@ struct prof_answer {
     size_t n_evidence;
 };
 
+/* A business objective of the client and the initiatives (policy initiative ids) serving it. */
+struct prof_objective {
+    char *id, *title;
+    char *target_quarter;  /* "2027-Q3", or NULL */
+    char target_date[11];  /* YYYY-MM-DD, or "" */
+    char **serves;
+    size_t n_serves;
+};
+
 struct profile {
     char *source;
     char *client_id, *client_name, *contact;
@@ -119,6 +128,9 @@ struct profile {
     size_t n_answers;
     char *ca_bundle;   /* may be NULL */
     char *msp_name, *logo, *color; /* branding; each may be NULL */
+    struct prof_objective *objectives;
+    size_t n_objectives;
+    double quarter_capacity_hours; /* roadmap effort per quarter; 0: not given */
 };
 
 /* Loads and validates a profile. On success *out is owned by the caller; on failure -1 with
@@ -144,6 +156,11 @@ const char *profile_policy_ref(const struct profile *p, size_t i, char *buf, siz
 #define PROFILE_EVIDENCE_MAX (1024ull * 1024 * 1024)
 size_t profile_verify_evidence(struct profile *p, struct diags *d);
 const char *evidence_state_name(enum evidence_state s);
+
+/* Adds a warning to warn for every initiative an objective serves that none of the n policies
+ * defines. Returns how many. */
+size_t profile_check_objectives(const struct profile *p, struct policy *const *pols, size_t n,
+                                struct diags *warn);
 
 /* The asset group an address (and host name, may be NULL) belongs to: the first group, in
  * file order, with a matching member; NULL when none. */

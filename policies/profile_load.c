@@ -100,6 +100,29 @@ static const struct {
     {"sep", "sep"},                     {"date", "date"},           {"timeout-s", "timeout"},
 };
 
+static int load_objective(const xmlNode *c, struct profile *p)
+{
+    struct prof_objective *v = realloc(p->objectives, (p->n_objectives + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    p->objectives = v;
+    struct prof_objective *o = &v[p->n_objectives++];
+    memset(o, 0, sizeof *o);
+    const xmlNode *t = child(c, "title"), *tg = child(c, "target");
+    size_t ns = count(c, "serves");
+    if (!(o->id = xml_attr(c, "id")) || !t || !(o->title = xml_text(t)) ||
+        (ns && !(o->serves = calloc(ns, sizeof *o->serves))))
+        return -1;
+    if (tg) {
+        o->target_quarter = xml_attr(tg, "quarter");
+        copy_date(tg, "date", o->target_date);
+    }
+    for (const xmlNode *e = c->children; e; e = e->next)
+        if (xml_is(e, NS, "serves") && !(o->serves[o->n_serves++] = xml_attr(e, "initiative")))
+            return -1;
+    return 0;
+}
+
 /* Returns 0, -1 on allocation failure, -2 on a reported content problem. */
 static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, struct diags *d)
 {
@@ -202,6 +225,13 @@ static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, st
         } else if (xml_is(c, NS, "ca-bundle")) {
             if (!(p->ca_bundle = xml_attr(c, "path")))
                 return -1;
+        } else if (xml_is(c, NS, "objective")) {
+            if (load_objective(c, p) < 0)
+                return -1;
+        } else if (xml_is(c, NS, "roadmap")) {
+            char *v = xml_attr(c, "quarter-capacity-hours");
+            p->quarter_capacity_hours = v ? strtod(v, NULL) : 0;
+            free(v);
         } else if (xml_is(c, NS, "branding")) {
             p->msp_name = xml_attr(c, "msp-name");
             p->logo = xml_attr(c, "logo");
@@ -473,6 +503,14 @@ void profile_free(struct profile *p)
             free(x->evidence[k].path);
         free(x->evidence);
     }
+    for (size_t i = 0; i < p->n_objectives; i++) {
+        struct prof_objective *o = &p->objectives[i];
+        free(o->id);
+        free(o->title);
+        free(o->target_quarter);
+        free_strv(o->serves, o->n_serves);
+    }
+    free(p->objectives);
     free(p->sites);
     free(p->groups);
     free(p->backups);

@@ -257,10 +257,14 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
         memcpy(rk->first_seen, out->date, sizeof rk->first_seen);
         memcpy(rk->last_seen, out->date, sizeof rk->last_seen);
         rk->residual = risk_residual(rk);
-        qsort(rk->controls, rk->n_controls, sizeof *rk->controls, cmp_str);
-        qsort(rk->refs, rk->n_refs, sizeof *rk->refs, cmp_ref);
+        /* qsort with a NULL array is undefined even for 0 elements (UBSan, fuzz_report). */
+        if (rk->n_controls)
+            qsort(rk->controls, rk->n_controls, sizeof *rk->controls, cmp_str);
+        if (rk->n_refs)
+            qsort(rk->refs, rk->n_refs, sizeof *rk->refs, cmp_ref);
     }
-    qsort(out->v, out->n, sizeof *out->v, cmp_risk);
+    if (out->n)
+        qsort(out->v, out->n, sizeof *out->v, cmp_risk);
     free(slot);
     free(tal);
     return 0;

@@ -25,5 +25,7 @@ int cmd_feed(int argc, char **argv, struct rm_err *e);
 int cmd_tls(int argc, char **argv, struct rm_err *e);
 int cmd_register(int argc, char **argv, struct rm_err *e);
 int cmd_diff(int argc, char **argv, struct rm_err *e);
+int cmd_roadmap(int argc, char **argv, struct rm_err *e);
+int cmd_report(int argc, char **argv, struct rm_err *e);
 
 #endif

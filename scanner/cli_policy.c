@@ -75,6 +75,7 @@ static int validate_one(const char *path)
                         evaluation_free(ev);
                     }
                     struct diags w = {0};
+                    profile_check_objectives(p, pols, n, &w);
                     profile_verify_evidence(p, &w);
                     for (size_t i = 0; i < w.n; i++)
                         fprintf(stderr, "warning: %s\n", w.msg[i]);

@@ -13,6 +13,8 @@ static const char overview[] =
     "  riskmap tls [OPTIONS] HOST[:PORT]... assess TLS endpoints (protocols, suites, certificate, grade)\n"
     "  riskmap checks [--kinds]           list the check modules (and the finding kinds they emit)\n"
     "  riskmap policy eval|validate|show|list  compliance: findings against policies (XML)\n"
+    "  riskmap roadmap SCAN.json [...]    initiatives by quarter with effort and budget\n"
+    "  riskmap report SCAN.json -o DIR    the client report: one self-contained HTML file\n"
     "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
@@ -109,6 +111,74 @@ static const char policy_help[] =
     "\n"
     "EXIT STATUS\n"
     "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";
+static const char roadmap_help[] =
+    "USAGE\n"
+    "  riskmap roadmap [-p POLICY]... [-c PROFILE] [--capacity HOURS] [--date YYYY-MM-DD]\n"
+    "                  [--json] [--stats] SCAN.json\n"
+    "\n"
+    "Scores the scan result's failing findings (docs/risk-scoring.md) and plans the open risks\n"
+    "as a roadmap (docs/roadmap.md): risks grouped into the policies' initiatives (a rule\n"
+    "naming none is its own group, titled from its remediation), each with its risk reduction\n"
+    "(sum of residual scores), effort (the remediation's hours, once per asset), cost band and\n"
+    "budget, and priority (risk reduced per effort hour), placed in the four calendar quarters\n"
+    "from the scan date. Urgent work goes first (a very high, critical or known-exploited risk,\n"
+    "or software already past its end of life); an eol_date fact pulls a replacement into the\n"
+    "quarter before it; initiatives serving a business objective of the profile are done by\n"
+    "its target; the rest follows priority within each quarter's effort capacity, and what fits\n"
+    "nowhere is shown as later.\n"
+    "\n"
+    "OPTIONS\n"
+    "  -p, --policy POLICY   shipped id or file; repeatable (default: the profile's, else baseline)\n"
+    "  -c, --client PROFILE  client profile: asset criticality, accepted risks, objectives,\n"
+    "                        capacity (<roadmap quarter-capacity-hours=\"..\"/>); also --profile\n"
+    "  --capacity HOURS      effort hours per quarter (default: the profile's, else 80)\n"
+    "  --date YYYY-MM-DD     judge risk acceptances at this date (default: the scan's)\n"
+    "  --json                print the roadmap document (\"riskmap-roadmap\", version 1)\n"
+    "  --stats               time of each phase on standard error\n"
+    "\n"
+    "Budget figures per remediation and asset: minimal 0, low 500, medium 5,000, high 25,000,\n"
+    "very high 75,000 (staff time is the effort, not in the budget).\n"
+    "\n"
+    "EXAMPLE\n"
+    "  riskmap roadmap scan.json -c contrib/examples/client-profile.xml\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 done; 2 invalid input; 3 runtime failure.\n";
+
+static const char report_help[] =
+    "USAGE\n"
+    "  riskmap report [-p POLICY]... [-c PROFILE] [--capacity HOURS] [--date YYYY-MM-DD]\n"
+    "                 -o DIR [--format html[,json]] [--stats] SCAN.json\n"
+    "\n"
+    "Writes the client report for a scan result into DIR (created if missing; every file written\n"
+    "to a temporary name and renamed, mode 0600):\n"
+    "  report.html   one self-contained file: no script, nothing fetched (charts are inline\n"
+    "                SVG, the MSP's logo a data: URI). Sections: executive summary (worst single\n"
+    "                risk, total risk, the five biggest risks in plain language, what changed,\n"
+    "                what it costs, compliance at a glance), risk register, roadmap, controls\n"
+    "                by framework, technical detail per host with its evidence. Print it to PDF\n"
+    "                from a browser: the print style starts each section on a new page.\n"
+    "  roadmap.json  the roadmap, as riskmap roadmap --json prints it (--format json)\n"
+    "\n"
+    "Policies: -p, else the profile's, else baseline. The profile's <branding> gives the MSP's\n"
+    "name, colour and logo (a PNG or SVG file of at most 256 KiB; anything else is left out\n"
+    "with a warning), its <objective> elements the business objectives the roadmap serves.\n"
+    "Everything from the scan is HTML-escaped: banners and titles come from the scanned\n"
+    "servers. Evidence over 2,048 bytes is cut, with its size and SHA-256; the 250 hosts with\n"
+    "the highest risk get full detail (the register lists every risk of every host).\n"
+    "This report covers one scan; the trend across scans comes with the risk register.\n"
+    "\n"
+    "OPTIONS\n"
+    "  -o, --output DIR      output directory (required)\n"
+    "  --format LIST         html, json, or html,json (default html)\n"
+    "  -p, -c, --capacity, --date, --stats   as for riskmap roadmap\n"
+    "\n"
+    "EXAMPLE\n"
+    "  riskmap report scan.json -c contrib/examples/client-profile.xml -o out --format html,json\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 written; 2 invalid input; 3 runtime failure (cannot write DIR).\n";
+
 static const char backup_help[] =
     "USAGE\n"
     "  riskmap backup --backup TYPE:LOCATION[,key=value...] ... [--asset NAME]... [OPTIONS]\n"
@@ -406,6 +476,14 @@ int help_print(FILE *out, const char *command)
         fputs(policy_help, out);
         return 0;
     }
+    if (strcmp(command, "roadmap") == 0) {
+        fputs(roadmap_help, out);
+        return 0;
+    }
+    if (strcmp(command, "report") == 0) {
+        fputs(report_help, out);
+        return 0;
+    }
     if (strcmp(command, "backup") == 0) {
         fputs(backup_help, out);
         return 0;
@@ -423,7 +501,7 @@ int help_print(FILE *out, const char *command)
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, feed, policy, backup, evidence).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, feed, policy, roadmap, report, backup, evidence).\n", out);
         return 0;
     }
     return -1;

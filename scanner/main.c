@@ -32,7 +32,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
-            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, feed, policy, backup, evidence, help)\n", argv[2]);
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, feed, policy, roadmap, report, backup, evidence, help)\n", argv[2]);
             return EXIT_USAGE;
         }
         return EXIT_DONE;
@@ -57,6 +57,10 @@ int main(int argc, char **argv)
         rc = cmd_register(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "diff") == 0)
         rc = cmd_diff(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "roadmap") == 0)
+        rc = cmd_roadmap(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "report") == 0)
+        rc = cmd_report(argc - 1, argv + 1, &e);
     else {
         fprintf(stderr, "riskmap: unknown command \"%s\" (see riskmap --help)\n", cmd);
         return EXIT_USAGE;

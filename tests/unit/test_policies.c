@@ -417,6 +417,14 @@ static void small_profile_model(void **state)
     assert_string_equal(p->answers[0].evidence[0].path, "evidence/roster.pdf");
     assert_string_equal(p->ca_bundle, "/etc/ssl/client-ca.pem");
     assert_string_equal(p->color, "#112233");
+    assert_int_equal(p->n_objectives, 1);
+    assert_string_equal(p->objectives[0].id, "audit");
+    assert_string_equal(p->objectives[0].title, "Pass the audit");
+    assert_string_equal(p->objectives[0].target_quarter, "2027-Q2");
+    assert_string_equal(p->objectives[0].target_date, "2027-05-31");
+    assert_int_equal(p->objectives[0].n_serves, 1);
+    assert_string_equal(p->objectives[0].serves[0], "retire-cleartext");
+    assert_true(p->quarter_capacity_hours == 40.5);
 
     struct rm_addr a;
     addr_parse("192.0.2.10", &a);

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Report benchmark (issue 8): the full HTML report (and the roadmap JSON) of a generated scan
+# result of 5,000 hosts and 100,000 findings, against the example client profile's four
+# policies (baseline, CIS v8, HIPAA, PCI DSS). Prints the time of each run, its phases
+# (riskmap report --stats) and peak memory, and the size of report.html. Goal: under 2 s.
+#
+#   bench/report.sh                  RUNS=3 by default; HOSTS, FINDINGS; KEEP=1 keeps the files
+#
+# Nothing is sent anywhere: the scan result is synthetic (bench/gen_scan.c, riskmap's own
+# result writer; hosts in 198.18.0.0/15, the benchmarking range). Not a timed test.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+RUNS=${RUNS:-3}
+HOSTS=${HOSTS:-5000}
+FINDINGS=${FINDINGS:-100000}
+RISKMAP=${RISKMAP:-$root/riskmap}
+[ -x "$RISKMAP" ] || { echo "report.sh: build riskmap first (make)" >&2; exit 2; }
+[ -f "$root/build/libriskmap.a" ] || { echo "report.sh: build riskmap first (make)" >&2; exit 2; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-bench-report.XXXXXX")
+trap '[ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"' EXIT
+
+PKGS="libpcap openssl libxml-2.0 libcjson sqlite3 libpcre2-8 libarchive"
+cc -std=c11 -D_GNU_SOURCE -DRISKMAP_VERSION='"bench"' -O2 -I"$root" \
+    $(pkg-config --cflags $PKGS) -o "$work/gen_scan" "$root/bench/gen_scan.c" \
+    "$root/build/libriskmap.a" $(pkg-config --libs $PKGS) -lpthread -lm
+"$work/gen_scan" "$HOSTS" "$FINDINGS" "$work/scan.json"
+echo "scan result: $HOSTS hosts, $FINDINGS findings, $(du -h "$work/scan.json" | cut -f1)"
+
+# The example profile without its logo path (not on this machine) and evidence files.
+sed -e 's|logo="[^"]*"||' "$root/contrib/examples/client-profile.xml" > "$work/profile.xml"
+timer=()
+[ -x /usr/bin/time ] && timer=(/usr/bin/time -f "peak %M KiB")
+best=""
+for i in $(seq 1 "$RUNS"); do
+    rm -rf "$work/out"
+    t0=$(date +%s.%N)
+    "${timer[@]}" "$RISKMAP" report "$work/scan.json" --client "$work/profile.xml" \
+        -o "$work/out" --format html,json --stats > /dev/null 2> "$work/err.txt" || true
+    t1=$(date +%s.%N)
+    t=$(echo "$t1 - $t0" | bc)
+    [ -s "$work/out/report.html" ] || { cat "$work/err.txt" >&2; exit 1; }
+    echo "run $i: ${t} s; $(grep -E '^(stats|peak)' "$work/err.txt" | tr '\n' ' ')"
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
+done
+size=$(stat -c %s "$work/out/report.html")
+rows=$(grep -o '<tr><td class="n">[0-9]*</td><td><span class="lv' "$work/out/report.html" | wc -l)
+echo "best: ${best} s (goal < 2 s); report.html $((size / 1024 / 1024)) MiB ($size bytes), $rows register rows; roadmap.json $(stat -c %s "$work/out/roadmap.json") bytes"
