@@ -1,6 +1,7 @@
 #!/bin/sh
 # riskmap demo (what `make demo` runs after building): a small lab of real services on
-# loopback, one scan of it, and where the results are.
+# loopback, scanned twice as a client's nightly scans would be - the second after the MSP
+# fixed two things - and the client report from the risk register, and where it all is.
 #
 #   contrib/demo.sh            from anywhere; outputs go to demo-out/ in the checkout
 #
@@ -32,7 +33,8 @@ command -v python3 >/dev/null 2>&1 || { echo "demo: python3 not found (contrib/i
 mkdir -p "$out"
 chmod 700 "$out"
 rm -rf "$lab"
-rm -f "$out/scan.json" "$out/events.ndjson" "$out/summary.txt"
+rm -f "$out/scan.json" "$out/events.ndjson" "$out/summary.txt" "$out/summary2.txt"
+rm -rf "$out/data" "$out/report"
 mkdir -p "$lab"
 
 . "$root/tests/lab/servers.sh"
@@ -90,21 +92,97 @@ if [ -n "$endpoints" ]; then
     lab_up="$lab_up$endpoints"
 fi
 
+# The client: a profile for the lab (loopback scope only), with backup sources the demo makes:
+# a USB rotation marker three days old (its RPO is a day) and a NAS share with a fresh archive.
+mkdir -p "$lab/backups/nas"
+head -c 65536 /dev/urandom > "$lab/backups/nas/pms-nightly.tar"
+touch "$lab/backups/usb-rotation"
+touch -d "3 days ago" "$lab/backups/usb-rotation"
+cat > "$lab/client-profile.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- The demo's client: contrib/examples/client-profile.xml's dental practice, moved onto the
+     loopback lab. Written by contrib/demo.sh. -->
+<profile xmlns="urn:riskmap:profile:1" version="1" default-criticality="medium">
+  <client id="harbor-dental-lab">
+    <name>Harbor Dental Studio (loopback lab)</name>
+    <contact>Dr. Maria Okafor, practice owner</contact>
+  </client>
+  <site id="lab" name="Loopback lab">
+    <scope>$NET.0/24</scope>
+  </site>
+  <asset-group id="phi-systems" name="Systems holding patient records" criticality="critical"
+               owner="Dr. Maria Okafor">
+    <member>$NET.1</member>
+    <member>$NET.4</member>
+  </asset-group>
+  <asset-group id="infrastructure" name="Servers and caches" criticality="high"
+               owner="Northwind MSP (vCIO: Sam Reyes)">
+    <member>$NET.2</member>
+    <member>$NET.5</member>
+  </asset-group>
+  <backup name="pms-nas" type="directory" location="$lab/backups/nas" pattern="*.tar"
+          asset="$NET.4" rpo-hours="24"/>
+  <backup name="usb-rotation" type="marker" location="$lab/backups/usb-rotation"
+          asset="$NET.4" rpo-hours="24" offsite="true"/>
+  <policies>
+    <policy ref="baseline"/>
+    <policy ref="hipaa"/>
+  </policies>
+  <branding msp-name="Northwind MSP" color="#1f5fa8"/>
+  <objective id="hipaa-audit">
+    <title>Pass the HIPAA security audit next summer</title>
+    <serves initiative="encrypt-in-transit"/>
+    <serves initiative="backup-resilience"/>
+    <serves initiative="retire-cleartext-admin"/>
+  </objective>
+  <objective id="remote-staff">
+    <title>Let the hygienists work safely from home</title>
+    <serves initiative="secure-remote-access"/>
+    <serves initiative="lock-down-exposed-services"/>
+  </objective>
+  <roadmap quarter-capacity-hours="80"/>
+</profile>
+XML
+
+scan() { # scan SUMMARY-FILE [ARGS...]: the client's scan into its data directory
+    sum=$1
+    shift
+    # In the background and waited for, so that Ctrl-C reaches our trap at once.
+    timeout 120 "$RISKMAP" scan --client "$lab/client-profile.xml" --data-dir "$out/data" \
+        -p "$PORTS" --rate 0 --operator demo "$@" > "$sum" &
+    scan_pid=$!
+    rc=0
+    wait "$scan_pid" || rc=$?
+    scan_pid=""
+    if [ $rc != 0 ] && [ $rc != 1 ]; then
+        echo "demo: riskmap exited with status $rc" >&2
+        exit 3
+    fi
+}
+
 echo "demo: lab up on $NET.0/24:$lab_up"
 echo "demo: scanning it (loopback only; on a real network, scan only with the owner's written authorisation)"
-echo "\$ riskmap scan $NET.0/24 -p $PORTS --rate 0 -o demo-out --ndjson demo-out/events.ndjson"
-# In the background and waited for, so that Ctrl-C reaches our trap at once.
+echo "\$ riskmap scan --client client-profile.xml --data-dir demo-out/data -p $PORTS --rate 0 --ndjson demo-out/events.ndjson"
 cd "$root"
-timeout 120 "$RISKMAP" scan "$NET.0/24" -p "$PORTS" --rate 0 -o demo-out \
-    --ndjson demo-out/events.ndjson --operator demo > "$out/summary.txt" &
-scan_pid=$!
-rc=0
-wait "$scan_pid" || rc=$?
-scan_pid=""
-if [ $rc != 0 ]; then
-    echo "demo: riskmap exited with status $rc" >&2
-    exit 3
+scan "$out/summary.txt" --ndjson "$out/events.ndjson"
+cp "$out/data/latest/scan.json" "$out/scan.json"
+grep "^riskmap: register:" "$out/summary.txt" || true
+
+# The MSP acts on the first report: Redis gets a password, the USB rotation is done.
+echo
+echo "demo: fixing two things (Redis gets a password; the off-site USB rotation is done) and scanning again"
+if [ -f "$lab/redis-$NET.5-6379.pid" ]; then
+    kill "$(cat "$lab/redis-$NET.5-6379.pid")" 2>/dev/null || true
+    i=0
+    while ss -Hltn "sport = :6379" 2>/dev/null | grep -q "$NET.5" && [ $i -lt 50 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
+    srv_redis "$NET.5" 6379 --requirepass "demo-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" ||
+        say_skip
 fi
+touch "$lab/backups/usb-rotation"
+scan "$out/summary2.txt"
+grep "^riskmap: register:" "$out/summary2.txt" || true
 
 # The lab is no longer needed.
 cleanup
@@ -152,19 +230,21 @@ else:
 sys.exit(1 if missed else 0)
 EOF
 
-# The client report of the lab, as the example client (its logo path is only an example).
-sed -e 's|logo="[^"]*"||' "$root/contrib/examples/client-profile.xml" > "$lab/client-profile.xml"
+# The client report from the register: both scans, what changed, the roadmap.
 echo
-echo "\$ riskmap report demo-out/scan.json -c client-profile.xml -o demo-out/report --format html,json"
-"$RISKMAP" report "$out/scan.json" -c "$lab/client-profile.xml" -o "$out/report" \
-    --format html,json > /dev/null
+echo "\$ riskmap report --data-dir demo-out/data -c client-profile.xml -o demo-out/report --format html,json,csv"
+"$RISKMAP" report --data-dir "$out/data" -c "$lab/client-profile.xml" -o "$out/report" \
+    --format html,json,csv > /dev/null
+"$RISKMAP" register summary --data-dir "$out/data" 2>/dev/null | head -4 || true
 
 echo
 echo "Outputs:"
-echo "  scan result document  $out/scan.json"
+echo "  scan result document  $out/scan.json (the first scan; both are in $out/data/scans)"
+echo "  risk register         $out/data/register.db (riskmap register list --data-dir $out/data)"
 echo "  NDJSON event stream   $out/events.ndjson"
 echo "  summary (stdout)      $out/summary.txt"
-echo "  client report (HTML)  $out/report/report.html"
+echo "  client report (HTML)  $out/report/report.html   <- open this one"
 echo "  roadmap (JSON)        $out/report/roadmap.json"
+echo "  register (CSV, JSON)  $out/report/register.csv, $out/report/register.json"
 echo "  lab files             $lab"
 echo "Try: python3 -m json.tool $out/scan.json | less"

@@ -36,9 +36,10 @@
 
 enum report_format {
     REPORT_HTML = 1u << 0, /* report.html */
-    REPORT_JSON = 1u << 1, /* roadmap.json */
+    REPORT_JSON = 1u << 1, /* roadmap.json and register.json */
+    REPORT_CSV = 1u << 2,  /* register.csv (RFC 4180, UTF-8 with BOM, for Excel) */
 };
-/* "html,json" -> flags; -1 on an unknown name. */
+/* "html,json,csv" -> flags; -1 on an unknown name. */
 int report_formats_parse(const char *s, unsigned *out);
 
 struct report_input {

@@ -103,13 +103,15 @@ static int replace(char **field, const char *value)
 /* Fills what the finding itself says. */
 static int fill_from_finding(struct risk *rk, const struct finding *f, enum criticality c)
 {
-    char addr[64];
-    addr_str(&f->addr, addr, sizeof addr);
+    char addr[64] = "";
+    if (f->addr.family) /* site-wide findings (backups) have no address */
+        addr_str(&f->addr, addr, sizeof addr);
+    const char *named = finding_fact(f, "asset");
     memcpy(rk->fingerprint, f->fingerprint, sizeof rk->fingerprint);
     rk->kind = rm_strdup(f->kind);
     rk->title = rm_strdup(f->title ? f->title : f->kind);
     rk->address = rm_strdup(addr);
-    rk->asset = rm_strdup(f->hostname ? f->hostname : addr);
+    rk->asset = rm_strdup(f->hostname ? f->hostname : addr[0] ? addr : named ? named : "site");
     rk->port = f->port;
     rk->severity = f->severity;
     rk->criticality = c;

@@ -1,22 +1,28 @@
 /* `riskmap roadmap` and `riskmap report`: the plan and the client report from a scan result,
- * offline. Both score the scan themselves (reports/risk.h); the register's state and trend
- * are not read here yet, so a report covers a single scan and says so. */
+ * offline. With a client's risk register (--data-dir DIR or --db PATH) the risks are the
+ * register's, with their owners, treatment and history, and the report draws the trend over
+ * every recorded scan; without one the scan is scored here (reports/risk.h) and the report
+ * says it covers a single scan. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "reports/report.h"
 #include "reports/risk.h"
 #include "reports/roadmap.h"
 #include "scanner/cli.h"
 #include "scanner/cli_inputs.h"
+#include "scanner/datadir.h"
+#include "scanner/register.h"
 #include "scanner/help.h"
 
 struct args {
     const char *refs[CLI_MAX_POLICIES];
     size_t n_refs;
-    const char *profile, *scan, *date, *out_dir, *formats;
+    const char *profile, *scan, *date, *out_dir, *formats, *data_dir, *db;
+    char latest[4096], dbpath[4096];
     double capacity;
     int json, stats;
 };
@@ -56,6 +62,10 @@ static int parse(const char *cmd, int argc, char **argv, bool report, struct arg
             if (!valid_date(a->date))
                 return rm_errf(e, "%s: --date wants YYYY-MM-DD, not \"%s\"", cmd, a->date),
                        EXIT_USAGE;
+        } else if (strcmp(o, "--data-dir") == 0 && more) {
+            a->data_dir = argv[++i];
+        } else if (strcmp(o, "--db") == 0 && more) {
+            a->db = argv[++i];
         } else if (strcmp(o, "--capacity") == 0 && more) {
             char *end;
             a->capacity = strtod(argv[++i], &end);
@@ -82,8 +92,20 @@ static int parse(const char *cmd, int argc, char **argv, bool report, struct arg
             return rm_errf(e, "%s: one scan result at a time (\"%s\")", cmd, o), EXIT_USAGE;
         }
     }
+    if (!a->scan && a->data_dir) {
+        if (datadir_latest(a->data_dir, a->latest, sizeof a->latest) < 0)
+            return rm_errf(e, "%s: %s holds no committed scan (DIR/latest)", cmd, a->data_dir),
+                   EXIT_USAGE;
+        a->scan = a->latest;
+    }
     if (!a->scan)
-        return rm_errf(e, "%s: name the scan result (scan.json)", cmd), EXIT_USAGE;
+        return rm_errf(e, "%s: name the scan result (scan.json), or --data-dir", cmd), EXIT_USAGE;
+    /* The register: named, or the data directory's when it has one. */
+    if (!a->db && a->data_dir) {
+        snprintf(a->dbpath, sizeof a->dbpath, "%s/register.db", a->data_dir);
+        if (access(a->dbpath, R_OK) == 0)
+            a->db = a->dbpath;
+    }
     if (report && !a->out_dir)
         return rm_errf(e, "report: name the output directory (-o DIR)"), EXIT_USAGE;
     return 0;
@@ -100,8 +122,21 @@ static void print_diags(const struct diags *d, const char *prefix)
 /* Loads, evaluates and scores: what both commands start from. */
 static double ms_score, ms_plan;
 
+/* The register's risks and trend into set and trend. */
+static int from_register(const char *path, struct risk_set *set, struct trend *trend,
+                         struct rm_err *e)
+{
+    struct register_db *db = NULL;
+    if (register_open(path, false, &db, e) < 0)
+        return -1;
+    int rc = register_load(db, NULL, set, e) < 0 || register_trend(db, trend, e) < 0 ? -1 : 0;
+    register_close(db);
+    return rc;
+}
+
 static int prepare(const char *cmd, const struct args *a, struct cli_inputs *in,
-                   struct risk_set *set, struct roadmap **rm, struct rm_err *e)
+                   struct risk_set *set, struct trend *trend, struct roadmap **rm,
+                   struct rm_err *e)
 {
     struct diags d = {0};
     int rc = cli_load_inputs(cmd, a->scan, a->refs, a->n_refs, a->profile, a->date, in, &d, e);
@@ -110,7 +145,8 @@ static int prepare(const char *cmd, const struct args *a, struct cli_inputs *in,
     if (rc != EXIT_DONE)
         return rc;
     double t0 = now_ms();
-    if (risk_score_scan(in->scan, in->ev, in->ps.prof, set, e) < 0)
+    if (a->db ? from_register(a->db, set, trend, e) < 0
+              : risk_score_scan(in->scan, in->ev, in->ps.prof, set, e) < 0)
         return EXIT_RUNTIME;
     double t1 = now_ms();
     struct roadmap_options o = {a->capacity};
@@ -163,8 +199,9 @@ int cmd_roadmap(int argc, char **argv, struct rm_err *e)
         return rc < 0 ? EXIT_DONE : rc;
     struct cli_inputs in;
     struct risk_set set = {0};
+    struct trend trend = {0};
     struct roadmap *rm = NULL;
-    rc = prepare("roadmap", &a, &in, &set, &rm, e);
+    rc = prepare("roadmap", &a, &in, &set, &trend, &rm, e);
     if (rc == EXIT_DONE) {
         if (a.json) {
             cJSON *j = roadmap_json(rm, &set, in.ps.prof);
@@ -181,6 +218,7 @@ int cmd_roadmap(int argc, char **argv, struct rm_err *e)
     }
     roadmap_free(rm);
     risk_set_free(&set);
+    trend_free(&trend);
     cli_inputs_free(&in);
     return rc;
 }
@@ -198,13 +236,14 @@ int cmd_report(int argc, char **argv, struct rm_err *e)
     double t0 = now_ms();
     struct cli_inputs in;
     struct risk_set set = {0};
+    struct trend trend = {0};
     struct roadmap *rm = NULL;
-    rc = prepare("report", &a, &in, &set, &rm, e);
+    rc = prepare("report", &a, &in, &set, &trend, &rm, e);
     double t1 = now_ms();
     if (rc == EXIT_DONE) {
         struct diags warn = {0}, written = {0};
         struct report_input ri = {
-            .scan = in.scan, .ev = in.ev, .risks = &set, .trend = NULL, .roadmap = rm,
+            .scan = in.scan, .ev = in.ev, .risks = &set, .trend = trend.n ? &trend : NULL, .roadmap = rm,
             .pols = in.ps.pols, .n_pols = in.ps.n, .prof = in.ps.prof, .warnings = &warn,
         };
         if (report_write(&ri, a.out_dir, formats, &written, e) < 0)
@@ -223,6 +262,7 @@ int cmd_report(int argc, char **argv, struct rm_err *e)
     }
     roadmap_free(rm);
     risk_set_free(&set);
+    trend_free(&trend);
     cli_inputs_free(&in);
     return rc;
 }

@@ -521,7 +521,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct scan_client client = {0}; /* --client, --policy */
     struct diags diags = {0};
     struct evaluation *evl = NULL;
-    char path[PATH_MAX];
+    struct scan_client_after after = {.client = &client};
+    char path[PATH_MAX], regline[PRIVS_AFTER_MSG] = "";
     if (!scope) {
         rm_errf(e, "out of memory");
         rc = EXIT_RUNTIME;
@@ -591,6 +592,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         rm_errf(e, "option --keep: only with --data-dir (it prunes that directory's scans)");
         goto out;
     }
+    after.data_dir = o.data_dir;
     rc = EXIT_RUNTIME;
     /* The log first (into the data directory for --cron), so that even "another run holds
      * the lock" is logged where the operator looks. */
@@ -658,7 +660,10 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         /* After the drop no name can be made in the directory root created: the temporary
          * file is created now and a root helper renames it at the end (scanner/privs.h),
          * and moves the data directory's `latest` and prunes old scans, which need root too. */
-        struct privs_publish pub = {.data_dir = o.data_dir, .scan_name = scan_name, .keep = o.keep};
+        /* The register (DIR/register.db) is root's like the rest: the helper records the
+         * committed scan in it too, with its copy of the policies loaded above. */
+        struct privs_publish pub = {.data_dir = o.data_dir, .scan_name = scan_name, .keep = o.keep,
+                                    .after = scan_client_record_after, .after_arg = &after};
         if (ui.drop && privs_committer_start(&committer, o.output_dir, "scan.json", 0600,
                                              publish ? &pub : NULL, e) < 0)
             goto out;
@@ -865,11 +870,24 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         free(text);
         if (wr < 0)
             goto restore;
+        snprintf(regline, sizeof regline, "%s", committer.after_msg);
     } else if (o.output_dir) {
         if (result_write(r, path, e) < 0)
             goto restore;
         if (publish && publish_scan(o.data_dir, scan_name, o.keep, &ui, e) < 0)
             goto restore;
+        struct rm_err re = {{0}};
+        if (publish && scan_client_record(&client, o.data_dir, r, evl, regline, sizeof regline,
+                                          &re) < 0)
+            snprintf(regline, sizeof regline, "error: %.400s", re.msg);
+    }
+    if (regline[0]) {
+        /* A register that cannot be updated loses no scan: the next run applies its own. */
+        bool bad = strncmp(regline, "error: ", 7) == 0;
+        char msg[sizeof regline + 64];
+        snprintf(msg, sizeof msg, "%s%s", bad ? "risk register not updated: " : "",
+                 bad ? regline + 7 : regline);
+        ui_say(&ui, bad ? SCANLOG_WARNING : SCANLOG_INFO, msg);
     }
     if (ui.stream) {
         cJSON *p = cJSON_CreateObject();
@@ -894,6 +912,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         print_summary(stderr, r, &hist, (mono_ms() - t_start) / 1000.0);
     if (evl && !o.cron)
         print_compliance(stdout_is_stream ? stderr : stdout, evl);
+    if (regline[0] && strncmp(regline, "error: ", 7) != 0 && !o.cron)
+        fprintf(stdout_is_stream ? stderr : stdout, "riskmap: %s\n", regline);
     if (o.output_dir && ui.progress.out)
         fprintf(stderr, "riskmap: scan result written to %s\n", path);
     if (cancelled) {

@@ -1,6 +1,7 @@
 #include "privs.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -183,8 +184,10 @@ static int close_except(int *keep, size_t n)
 }
 
 static void committer_main(int dirfd, int sock, const char *tmp, const char *final, int ddfd,
-                           const char *scan_name, unsigned keep)
+                           const struct privs_publish *pub)
 {
+    const char *scan_name = pub ? pub->scan_name : NULL;
+    unsigned keep = pub ? pub->keep : 0;
     /* The scan handles interruptions itself and still writes a (partial) document: the
      * helper must outlive a Ctrl-C sent to the whole process group. */
     signal(SIGINT, SIG_IGN);
@@ -216,6 +219,13 @@ static void committer_main(int dirfd, int sock, const char *tmp, const char *fin
             datadir_publish(ddfd, scan_name, keep, &pruned, &err, NULL);
         }
         (void)!write(sock, &err, sizeof err);
+        char msg[PRIVS_AFTER_MSG] = "";
+        char path[PATH_MAX];
+        if (!err && pub && pub->after && ddfd >= 0 &&
+            (size_t)snprintf(path, sizeof path, "%s/scans/%s/%s", pub->data_dir, scan_name,
+                             final) < sizeof path)
+            pub->after(path, pub->after_arg, msg, sizeof msg);
+        (void)!write(sock, msg, sizeof msg);
         _exit(err ? 1 : 0);
     }
     unlinkat(dirfd, tmp, 0);
@@ -273,8 +283,7 @@ int privs_committer_start(struct privs_committer *c, const char *dir, const char
         goto fail;
     }
     if (pid == 0)
-        committer_main(dirfd, sv[1], c->name, final, ddfd, pub ? pub->scan_name : NULL,
-                       pub ? pub->keep : 0);
+        committer_main(dirfd, sv[1], c->name, final, ddfd, pub);
     close(sv[1]);
     close(dirfd);
     if (ddfd >= 0)
@@ -359,6 +368,16 @@ int privs_committer_commit(struct privs_committer *c, const void *data, size_t l
             }
             got += (size_t)n;
         }
+        /* Then the after-commit step's line (the helper is still working on it). */
+        for (got = 0; !err && got < sizeof c->after_msg;) {
+            n = read(c->sock, c->after_msg + got, sizeof c->after_msg - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        c->after_msg[sizeof c->after_msg - 1] = '\0';
     }
     reap(c);
     if (err)

@@ -42,12 +42,23 @@ int privs_drop_caps(bool *had, struct rm_err *e);
  * bytes). 0 or -1. */
 int privs_status(char *uid, char *gid, char *groups, char *capeff, size_t size);
 
+#define PRIVS_AFTER_MSG 512
+
 struct privs_committer {
     int sock;   /* our end of the socket pair, -1 when not running */
     int fd;     /* the temporary file, open for writing */
     pid_t pid;  /* the helper */
     char name[64];
+    char after_msg[PRIVS_AFTER_MSG]; /* what the after-commit step said ("" when none) */
 };
+
+/* Run by the root helper once the file is committed (and published), with the committed
+ * file's path: work that needs root's rights on the data directory, such as recording the
+ * scan in the client's register. Runs in the helper's copy of the memory as it was at
+ * privs_committer_start (so what it uses must be loaded by then). It writes one line into
+ * msg (cap bytes), returned in privs_committer.after_msg; its failure does not undo the
+ * commit. */
+typedef void (*privs_after_fn)(const char *path, void *arg, char *msg, size_t cap);
 
 /* What the helper does after the rename when the scan lives in a client's data directory
  * (scanner/datadir.h): point `latest` at it and apply the retention, as root. */
@@ -55,6 +66,8 @@ struct privs_publish {
     const char *data_dir;
     const char *scan_name; /* the directory under DATA_DIR/scans holding `final` */
     unsigned keep;         /* 0: keep everything */
+    privs_after_fn after;  /* NULL: nothing after the commit */
+    void *after_arg;
 };
 
 /* As root, before the drop: opens dir, creates `final.tmp.XXXXXX` in it (mode, exclusive) and

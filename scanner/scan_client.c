@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "checks/tls_cert.h"
+#include "scanner/register_record.h"
+#include "scanner/result.h"
 #include "checks/tls_rules.h"
 
 /* A profile's path-like value, relative to the profile's own directory unless absolute. */
@@ -126,6 +128,36 @@ int scan_client_evaluate(const struct scan_client *c, struct scan_result *r,
     else
         evaluation_free(ev);
     return 0;
+}
+
+int scan_client_record(const struct scan_client *c, const char *data_dir,
+                       const struct scan_result *r, const struct evaluation *ev, char *line,
+                       size_t cap, struct rm_err *e)
+{
+    line[0] = '\0';
+    if (!c->evaluate || !c->ps.n)
+        return 0;
+    char db[PATH_MAX];
+    struct register_delta d;
+    if (register_default_path(data_dir, db, sizeof db, e) < 0)
+        return -1;
+    int rc = ev ? register_record_evaluated(db, r, ev, c->ps.prof, &d, e)
+                : register_record_scan(db, r, c->ps.pols, c->ps.n, c->ps.prof, &d, e);
+    if (rc < 0)
+        return -1;
+    register_delta_line(&d, line, cap);
+    return 0;
+}
+
+void scan_client_record_after(const char *path, void *arg, char *msg, size_t cap)
+{
+    const struct scan_client_after *a = arg;
+    struct scan_result *r = NULL;
+    struct rm_err e = {{0}};
+    if (result_load(path, &r, &e) < 0 ||
+        scan_client_record(a->client, a->data_dir, r, NULL, msg, cap, &e) < 0)
+        snprintf(msg, cap, "error: %.400s", e.msg);
+    scan_result_free(r);
 }
 
 void scan_client_free(struct scan_client *c)

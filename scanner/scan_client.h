@@ -47,6 +47,21 @@ int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *
 int scan_client_evaluate(const struct scan_client *c, struct scan_result *r,
                          struct evaluation **out, struct rm_err *e);
 
+/* Records r in the risk register of data_dir (DIR/register.db): the scan, evaluated with c's
+ * policies (ev when the caller has the evaluation, else evaluated here), scored and applied.
+ * line (cap bytes) gets the register's one-line summary. 0, nothing to do (not evaluated),
+ * or -1 with e set: the register is then as it was. */
+int scan_client_record(const struct scan_client *c, const char *data_dir,
+                       const struct scan_result *r, const struct evaluation *ev, char *line,
+                       size_t cap, struct rm_err *e);
+
+/* The same as root's after-commit step (scanner/privs.h), from the committed scan.json. */
+struct scan_client_after {
+    const struct scan_client *client;
+    const char *data_dir;
+};
+void scan_client_record_after(const char *path, void *arg, char *msg, size_t cap);
+
 void scan_client_free(struct scan_client *c);
 
 #endif

@@ -110,6 +110,35 @@ check "the summary prints compliance per framework" \
     grep -q "^riskmap: HIPAA Security Rule.*: [0-9]* of [0-9]* item(s) checked: [0-9]* pass, [0-9]* fail" "$WORK/s1.out"
 grep -q "^riskmap: HIPAA" "$WORK/s1.out" || { head -c 3000 "$WORK/s1.out"; head -c 600 "$J"; }
 
+# The scan is recorded in the client's risk register (by root's committer when root).
+check "the register is in the data directory, 0600" \
+    sh -c '[ -f "$1/register.db" ] && [ "$(stat -c %a "$1/register.db")" = 600 ]' _ "$D"
+check "the run says what the register did" grep -q "register: [0-9]* new" "$WORK/s1.out"
+"$RISKMAP" register list --data-dir "$D" --status open > "$WORK/reg1.txt" 2>&1
+check "the stale backup is an open risk in the register" grep -q "usb-rotation" "$WORK/reg1.txt"
+touch "$WORK/usb-rotation"   # a fresh rotation: the stale-backup risk goes away
+scan --data-dir "$D" > "$WORK/s1b.out" 2>&1
+"$RISKMAP" register list --data-dir "$D" --status resolved > "$WORK/reg2.txt" 2>&1
+check "the second scan resolves it" grep -q "usb-rotation" "$WORK/reg2.txt"
+check "... and says so" grep -q "register: [0-9]* new, [0-9]* still open, 1 resolved\|1 resolved" "$WORK/s1b.out"
+grep -q "1 resolved" "$WORK/s1b.out" || { cat "$WORK/s1b.out"; cat "$WORK/reg1.txt" "$WORK/reg2.txt"; }
+
+# The client report from the register: trend over both scans, register CSV and JSON.
+"$RISKMAP" report --data-dir "$D" -c "$WORK/profile.xml" -o "$WORK/report" --format html,json,csv \
+    > "$WORK/rep.out" 2> "$WORK/rep.err"
+check "report --data-dir exits 0" [ $? -eq 0 ]
+check "... writes report.html, register.csv, register.json, roadmap.json" sh -c '
+    for f in report.html register.csv register.json roadmap.json; do [ -s "$1/$f" ] || exit 1; done' _ "$WORK/report"
+check "the register JSON has both scans in its trend and the resolved risk" [ "$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = d.get("trend") or []
+print(len(t) == 2 and any(r.get("status") == "resolved" for r in d["risks"]))' "$WORK/report/register.json")" = True ]
+check "the HTML draws the trend chart (and no single-scan note)" sh -c '
+    ! grep -q "id=\"single-scan\"" "$1" && grep -q "<svg id=\"chart-trend\"" "$1"' _ "$WORK/report/report.html"
+check "register.csv starts with a UTF-8 BOM and a header" sh -c '
+    head -c 3 "$1" | od -An -tx1 | grep -q "ef bb bf"' _ "$WORK/report/register.csv"
+
 # 2. The same evaluation offline gives the same control statuses.
 "$RISKMAP" policy eval --client "$WORK/profile.xml" --json "$J" > "$WORK/eval.json" 2>/dev/null
 check "offline evaluation agrees with the scan's" [ "$(python3 -c '

@@ -27,12 +27,12 @@ sed -e 's|logo="[^"]*"|logo="logo.png"|' contrib/examples/client-profile.xml > "
 run_riskmap report "$SCAN" --client "$WORK/profile.xml" -o "$WORK/out" --format html,json \
     > "$WORK/report.out" 2> "$WORK/report.err"
 check "report exits 0" [ $? -eq 0 ]
-check "it prints the two files it wrote" \
-    [ "$(cat "$WORK/report.out")" = "$(printf '%s\n%s' "$WORK/out/report.html" "$WORK/out/roadmap.json")" ]
+check "it prints the three files it wrote" \
+    [ "$(cat "$WORK/report.out")" = "$(printf '%s\n%s\n%s' "$WORK/out/report.html" "$WORK/out/roadmap.json" "$WORK/out/register.json")" ]
 check "no warnings (the logo embeds)" [ ! -s "$WORK/report.err" ]
 check "report.html is private (0600)" [ "$(stat -c %a "$WORK/out/report.html")" = 600 ]
 check "nothing else is left in the output directory (no temporary files)" \
-    [ "$(ls "$WORK/out" | tr '\n' ' ')" = "report.html roadmap.json " ]
+    [ "$(ls "$WORK/out" | tr '\n' ' ')" = "register.json report.html roadmap.json " ]
 
 # The HTML, parsed by Python's own HTML parser: structure, references, escaping.
 python3 - "$WORK/out/report.html" > "$WORK/html.facts" <<'PY'
