@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "feed_impl.h"
+#include "scanner/atomic.h"
 
 /* Version 1. Advisories are keyed by (source, name): the same CVE from OSV and from NVD is two
  * rows, each with its own ranges, and the matcher reads both. Times are normalised UTC text
@@ -72,33 +73,13 @@ int feed_default_path(char *buf, size_t n, struct rm_err *e)
     return 0;
 }
 
-static int make_parent_dir(const char *path, struct rm_err *e)
-{
-    char dir[4096];
-    if (strlen(path) >= sizeof dir)
-        return rm_errf(e, "feed: path too long");
-    strcpy(dir, path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : rm_errf(e, "feed: %s is not a directory", dir);
-    /* Only the last component is created: a missing parent further up is a typo to report,
-     * not a tree to build. */
-    if (mkdir(dir, 0700) < 0)
-        return rm_errf(e, "feed: cannot create directory %s: %s", dir, strerror(errno));
-    return 0;
-}
-
 int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err *e)
 {
     *out = NULL;
     if (!create && access(path, F_OK) != 0)
         return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
     if (create && strcmp(path, ":memory:") != 0) {
-        if (make_parent_dir(path, e) < 0)
+        if (make_parent_dir(path, "feed", e) < 0)
             return -1;
         /* Created 0600 before SQLite opens it, whatever the umask. */
         int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -113,3 +113,21 @@ nomem:
         fclose(f);
     return rm_errf(e, "%s: out of memory", path);
 }
+
+int make_parent_dir(const char *path, const char *who, struct rm_err *e)
+{
+    char dir[4096];
+    if (strlen(path) >= sizeof dir)
+        return rm_errf(e, "%s: path too long", who);
+    strcpy(dir, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return 0;
+    *slash = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0)
+        return S_ISDIR(st.st_mode) ? 0 : rm_errf(e, "%s: %s is not a directory", who, dir);
+    if (mkdir(dir, 0700) < 0)
+        return rm_errf(e, "%s: cannot create directory %s: %s", who, dir, strerror(errno));
+    return 0;
+}

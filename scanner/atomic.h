@@ -13,6 +13,10 @@ int atomic_write(const char *path, const void *data, size_t len, unsigned mode, 
 /* Creates dir (and missing parents) with mode; an existing directory is fine. */
 int make_dirs(const char *dir, unsigned mode, struct rm_err *e);
 
+/* Creates the directory path's file lives in (0700) when missing - that one only: a missing
+ * parent further up is a typo to report, not a tree to build. who prefixes messages. */
+int make_parent_dir(const char *path, const char *who, struct rm_err *e);
+
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the caller frees. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, struct rm_err *e);
 

@@ -12,6 +12,7 @@
 
 #include "scanner/model.h"
 #include "scanner/register_impl.h"
+#include "scanner/atomic.h"
 
 /* Version 1. Text dates sort as dates (YYYY-MM-DD, and ISO 8601 UTC stamps for history).
  * controls and refs are JSON arrays (["POLICY:CONTROL"], [["framework","id"]]): the register
@@ -113,25 +114,6 @@ int reg_streq(const char *a, const char *b)
     return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static int make_parent_dir(const char *path, struct rm_err *e)
-{
-    char dir[4096];
-    if (strlen(path) >= sizeof dir)
-        return rm_errf(e, "register: path too long");
-    strcpy(dir, path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return 0;
-    *slash = '\0';
-    struct stat st;
-    if (stat(dir, &st) == 0)
-        return S_ISDIR(st.st_mode) ? 0 : rm_errf(e, "register: %s is not a directory", dir);
-    /* Only the last component: a missing parent further up is a typo to report. */
-    if (mkdir(dir, 0700) < 0)
-        return rm_errf(e, "register: cannot create directory %s: %s", dir, strerror(errno));
-    return 0;
-}
-
 int reg_prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struct rm_err *e)
 {
     if (sqlite3_prepare_v2(db->db, sql, -1, s, NULL) != SQLITE_OK)
@@ -169,7 +151,7 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         return rm_errf(e, "no register at %s (a scan with --data-dir, or riskmap register "
                           "update SCAN.json, makes one)", path);
     if (create && strcmp(path, ":memory:") != 0) {
-        if (make_parent_dir(path, e) < 0)
+        if (make_parent_dir(path, "register", e) < 0)
             return -1;
         /* Created 0600 before SQLite opens it, whatever the umask; SQLite gives its -wal and
          * -shm files the database file's mode. */
