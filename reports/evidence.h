@@ -12,7 +12,8 @@
  *                          export), when there are any
  *   index/framework-ID.json  with a framework: each of its items, its status, and the findings
  *                          and evidence files that contradict or support it (evidence_index.h)
- *   other files the caller adds (the register snapshot, reports), under their own names
+ *   other files the caller adds, under their own names: `riskmap evidence export` adds
+ *                          reports/report.html and register/register.{csv,json}
  *   README.txt             what is here and the commands that verify it without riskmap
  *   MANIFEST, MANIFEST.sig (64 raw bytes), signer.pub.pem
  */
@@ -29,7 +30,8 @@
 struct evidence_export_opts {
     const char *scan_path;   /* a scan.json */
     const char *out_path;    /* the bundle to write (atomically); NULL: riskmap-evidence-SCANID.tar.gz
-                              * in the current directory */
+                              * in out_dir */
+    const char *out_dir;     /* NULL: the current directory */
     const struct sign_key *key;
     const char *exported_by; /* the operator exporting */
     const char *exported_on; /* this host's name */

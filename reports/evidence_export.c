@@ -390,6 +390,8 @@ int evidence_export(const struct evidence_export_opts *o, size_t *n_files, char 
         goto out;
     if (o->out_path)
         snprintf(written, path_cap, "%s", o->out_path);
+    else if (o->out_dir)
+        snprintf(written, path_cap, "%s/%s.tar.gz", o->out_dir, top);
     else
         snprintf(written, path_cap, "%s.tar.gz", top);
     if (write_bundle(written, top, &l, manifest, sig, e) < 0)

@@ -15,6 +15,7 @@
 #include "reports/sign.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
+#include "scanner/cli_evidence_extras.h"
 #include "scanner/datadir.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
@@ -98,32 +99,24 @@ static int parse(int argc, char **argv, struct ev_opts *o, struct rm_err *e)
     return 0;
 }
 
-/* The scan at path evaluated against the policies (and profile) of o, as policy results. */
-static int export_evaluation(const char *path, const struct ev_opts *o, cJSON **out,
-                             struct rm_err *e)
+/* The client data directory a scan in DIR/scans/NAME/scan.json belongs to, when it has a
+ * register; else NULL. */
+static const char *data_dir_of(const char *scan, char *buf, size_t n)
 {
-    struct diags d = {0};
-    struct policy_set ps;
-    struct scan_result *r = NULL;
-    struct evaluation *ev = NULL;
-    int rc = -1;
-    if (policy_set_load(&ps, o->policies, o->n_policies, o->client, "evidence export", &d, e) < 0)
-        goto out;
-    if (result_load(path, &r, e) < 0 || evaluate(r, ps.pols, ps.n, ps.prof, NULL, &ev, e) < 0)
-        goto out;
-    if (!(*out = evaluation_json(ev, r, ps.prof, ps.pols, ps.n))) {
-        rm_errf(e, "out of memory");
-        goto out;
+    char real[PATH_MAX], reg[PATH_MAX + 16];
+    if (!realpath(scan, real))
+        return NULL;
+    for (int up = 0; up < 3; up++) {
+        char *slash = strrchr(real, '/');
+        if (!slash || slash == real)
+            return NULL;
+        *slash = '\0';
     }
-    rc = 0;
-out:
-    for (size_t i = 0; i < d.n; i++)
-        fprintf(stderr, "riskmap: %s\n", d.msg[i]);
-    diags_free(&d);
-    evaluation_free(ev);
-    scan_result_free(r);
-    policy_set_free(&ps);
-    return rc;
+    snprintf(reg, sizeof reg, "%s/register.db", real);
+    if (access(reg, R_OK) != 0)
+        return NULL;
+    snprintf(buf, n, "%s", real);
+    return buf;
 }
 
 static int do_export(int argc, char **argv, struct rm_err *e)
@@ -148,9 +141,16 @@ static int do_export(int argc, char **argv, struct rm_err *e)
     } else if (scan_file(argv[optind], scan, sizeof scan, e) < 0) {
         return EXIT_USAGE;
     }
-    /* Policies named here are evaluated now; else the scan's own results are used. */
-    cJSON *evaluation = NULL;
-    if ((o.n_policies || o.client) && export_evaluation(scan, &o, &evaluation, e) < 0)
+    /* The policy results, the register snapshot and the client report, made now. */
+    char ddbuf[PATH_MAX];
+    const char *dd = o.data_dir ? o.data_dir : data_dir_of(scan, ddbuf, sizeof ddbuf);
+    struct export_extras x;
+    struct diags d = {0};
+    int xr = export_extras_build(scan, o.policies, o.n_policies, o.client, dd, &x, &d, e);
+    for (size_t i = 0; i < d.n; i++)
+        fprintf(stderr, "riskmap: %s\n", d.msg[i]);
+    diags_free(&d);
+    if (xr < 0)
         return EXIT_USAGE;
     if (o.key)
         snprintf(keypath, sizeof keypath, "%s", o.key);
@@ -160,20 +160,31 @@ static int do_export(int argc, char **argv, struct rm_err *e)
     /* A named key must exist; the default one is made on first use. */
     struct sign_key *k = sign_key_load(keypath, !o.key, &created, e);
     if (!k) {
-        cJSON_Delete(evaluation);
+        export_extras_free(&x);
         return EXIT_RUNTIME;
     }
     gethostname(host, sizeof host - 1);
     struct evidence_export_opts eo = {
         .scan_path = scan, .key = k, .exported_on = host,
         .exported_by = o.operator_name ? o.operator_name : login_name(),
-        .evaluation = evaluation, .framework = o.framework,
+        .evaluation = x.evaluation, .framework = o.framework, .extra = x.files,
+        .n_extra = x.n_files,
     };
     char fp[SIGN_FP_HEX_LEN + 1] = "";
     sign_fingerprint(k, fp);
     size_t n = 0;
     int rc = EXIT_RUNTIME;
     eo.out_path = o.out;
+    /* A client's bundles live in its data directory unless -o says otherwise. */
+    char evdir[PATH_MAX];
+    if (!o.out && dd && (size_t)snprintf(evdir, sizeof evdir, "%s/evidence", dd) < sizeof evdir) {
+        if (make_dirs(evdir, 0700, e) < 0) {
+            sign_key_free(k);
+            export_extras_free(&x);
+            return EXIT_RUNTIME;
+        }
+        eo.out_dir = evdir;
+    }
     if (evidence_export(&eo, &n, out, sizeof out, e) == 0) {
         rc = EXIT_DONE;
         if (!o.quiet) {
@@ -184,7 +195,7 @@ static int do_export(int argc, char **argv, struct rm_err *e)
         }
     }
     sign_key_free(k);
-    cJSON_Delete(evaluation);
+    export_extras_free(&x);
     return rc;
 }
 

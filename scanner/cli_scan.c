@@ -543,6 +543,9 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     for (size_t i = 0; i < o.n_backups; i++)
         if (backup_config_add_spec(&backup, o.backups[i], e) < 0)
             goto out;
+    for (size_t i = 0; i < client.n_critical; i++)
+        if (backup_config_add_asset(&backup, client.critical[i], e) < 0)
+            goto out;
     if (o.allowed_ports && ports_parse(o.allowed_ports, &allowed, e) < 0) {
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%s", e->msg);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "checks/tls_cert.h"
 #include "scanner/register_record.h"
@@ -35,6 +36,37 @@ static int add_backups(struct scan_opts *o, struct scan_client *c, const struct 
         c->n_specs++;
         if (scan_opts_push(&o->backups, &o->n_backups, c->specs[i]) < 0)
             return rm_errf(e, "out of memory");
+    }
+    return 0;
+}
+
+/* Does a backup source of p protect group g: its asset is the group's id or a member's text? */
+static bool group_has_backup(const struct profile *p, const struct prof_group *g)
+{
+    for (size_t i = 0; i < p->n_backups; i++) {
+        const char *a = p->backups[i].asset;
+        if (!a)
+            continue;
+        if (strcmp(a, g->id) == 0)
+            return true;
+        for (size_t m = 0; m < g->n_members; m++)
+            if (strcasecmp(a, g->members[m].text) == 0)
+                return true;
+    }
+    return false;
+}
+
+static int add_critical(struct scan_client *c, const struct profile *p, struct rm_err *e)
+{
+    for (size_t i = 0; i < p->n_groups; i++) {
+        const struct prof_group *g = &p->groups[i];
+        if (g->criticality != CRIT_CRITICAL || group_has_backup(p, g))
+            continue;
+        const char **v = realloc(c->critical, (c->n_critical + 1) * sizeof *v);
+        if (!v)
+            return rm_errf(e, "out of memory");
+        c->critical = v;
+        c->critical[c->n_critical++] = g->id;
     }
     return 0;
 }
@@ -84,7 +116,7 @@ int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *
     const struct profile *p = c->ps.prof;
     if (!p)
         return 0;
-    if (add_scope(o, p, e) < 0 || add_backups(o, c, p, e) < 0)
+    if (add_scope(o, p, e) < 0 || add_backups(o, c, p, e) < 0 || add_critical(c, p, e) < 0)
         return -1;
     if (p->ca_bundle) {
         char path[PATH_MAX];
@@ -166,6 +198,7 @@ void scan_client_free(struct scan_client *c)
     for (size_t i = 0; i < c->n_specs; i++)
         free(c->specs[i]);
     free(c->specs);
+    free(c->critical);
     free(c->ca_pem);
     memset(c, 0, sizeof *c);
 }

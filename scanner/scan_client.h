@@ -28,6 +28,9 @@ struct scan_client {
     struct policy_set ps;      /* empty with --no-evaluate and no profile */
     char **specs;              /* backup specs made from the profile, lent to o->backups */
     size_t n_specs;
+    const char **critical;     /* critical asset groups no backup source names (by group id or
+                                * a member): each a backup.missing; borrowed from the profile */
+    size_t n_critical;
     char data_dir[PATH_MAX];   /* the default data directory, lent to o->data_dir */
     char *ca_pem;              /* the profile's CA bundle (its path absolute or relative to
                                 * the profile), read at load time */

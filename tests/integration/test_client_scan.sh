@@ -53,6 +53,9 @@ cat > "$WORK/profile.xml" <<XML
   <asset-group id="servers" name="Servers" criticality="critical" owner="Alice">
     <member>$NET.1</member>
   </asset-group>
+  <asset-group id="phones" name="Phone system" criticality="critical" owner="Bob">
+    <member>$NET.4</member>
+  </asset-group>
   <backup name="file-archive" type="directory" location="$WORK/backups" pattern="*.tar"
           asset="$NET.1" rpo-hours="24"/>
   <backup name="usb-rotation" type="marker" location="$WORK/usb-rotation" asset="$NET.2"
@@ -93,6 +96,9 @@ check "backup source file-archive judged ok" \
     [ "$(py 'len([f for f in d["findings"] if f["kind"] == "backup.ok" and "file-archive" in json.dumps(f)])' "$J")" = 1 ]
 check "backup source usb-rotation stale (3 days > 24 h)" \
     [ "$(py 'len([f for f in d["findings"] if f["kind"] == "backup.stale" and "usb-rotation" in json.dumps(f)])' "$J")" = 1 ]
+
+check "a critical asset group no backup source names is backup.missing" \
+    [ "$(py '[f["facts"].get("asset") for f in d["findings"] if f["kind"] == "backup.missing"]' "$J")" = "['phones']" ]
 
 UNTRUSTED='len([f for f in d["findings"] if f["kind"] in ("tls.cert.untrusted", "tls.cert.self-signed", "tls.cert.incomplete-chain")])'
 TLSANY='len([f for f in d["findings"] if f["kind"].startswith("tls.")])'
@@ -138,6 +144,15 @@ check "the HTML draws the trend chart (and no single-scan note)" sh -c '
     ! grep -q "id=\"single-scan\"" "$1" && grep -q "<svg id=\"chart-trend\"" "$1"' _ "$WORK/report/report.html"
 check "register.csv starts with a UTF-8 BOM and a header" sh -c '
     head -c 3 "$1" | od -An -tx1 | grep -q "ef bb bf"' _ "$WORK/report/register.csv"
+
+# Evidence for the auditor: the bundle of the latest scan lands in the client's directory.
+RISKMAP_DATA_DIR="$WORK/keys" "$RISKMAP" evidence export --data-dir "$D" --framework hipaa \
+    > "$WORK/ev.out" 2>&1
+check "evidence export --data-dir writes into DIR/evidence" sh -c '
+    ls "$1"/evidence/riskmap-evidence-*.tar.gz > /dev/null 2>&1' _ "$D"
+RISKMAP_DATA_DIR="$WORK/keys" "$RISKMAP" evidence verify "$D"/evidence/riskmap-evidence-*.tar.gz \
+    > /dev/null 2>&1
+check "... and it verifies" [ $? -eq 0 ]
 
 # 2. The same evaluation offline gives the same control statuses.
 "$RISKMAP" policy eval --client "$WORK/profile.xml" --json "$J" > "$WORK/eval.json" 2>/dev/null

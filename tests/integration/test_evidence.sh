@@ -156,11 +156,23 @@ check "... and the bundle's policy results are HIPAA's" \
 check "an unknown framework is refused, naming the ones there are, nothing written" \
     sh -c '[ $1 -ne 0 ] && grep -q "\"nosuch\" is not among the policy results" "$2" && [ ! -e "$3" ]' \
     _ $? "$WORK/n.err" "$WORK/n.tar.gz"
+check "the bundle holds the client report and a register snapshot" sh -c '
+    grep -q "<svg id=\"chart-heatmap\"\|<svg" "$1/reports/report.html" &&
+    head -c 3 "$1/register/register.csv" | od -An -tx1 | grep -q "ef bb bf" &&
+    grep -q "svc.redis.noauth" "$1/register/register.csv" &&
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"risks\"]" "$1/register/register.json"' _ "$D"
+check "the report in the bundle is listed in the MANIFEST with its SHA-256" \
+    grep -q "^$(sha256sum "$D/reports/report.html" | cut -d' ' -f1)  [0-9]*  reports/report.html$" "$D/MANIFEST"
 "$RISKMAP" keygen > "$WORK/kg.out"
 check "riskmap keygen shows the same key" grep -qx "fingerprint sha256:$FP" "$WORK/kg.out"
 mkdir -p "$WORK/dd/scans/s1"; cp "$WORK/scan/scan.json" "$WORK/dd/scans/s1/"; ln -s scans/s1 "$WORK/dd/latest"
+"$RISKMAP" register update "$WORK/dd/scans/s1/scan.json" --data-dir "$WORK/dd" > /dev/null 2>&1
+"$RISKMAP" register assign "$("$RISKMAP" register list --data-dir "$WORK/dd" --kind svc.redis.noauth |
+    awk 'NR > 4 && $1 ~ /^[0-9a-f]+$/ {print $1; exit}')" owner-of-redis --data-dir "$WORK/dd" > /dev/null 2>&1
 "$RISKMAP" evidence export --data-dir "$WORK/dd" -o "$WORK/dd.tar.gz" > /dev/null 2>&1
 check "without SCAN, --data-dir's latest scan is exported" [ -s "$WORK/dd.tar.gz" ]
+mkdir "$WORK/ddx"; tar xzf "$WORK/dd.tar.gz" -C "$WORK/ddx"
+check "... with the client's register as it stands (the owner assigned)"     grep -q "owner-of-redis" "$WORK/ddx/$(ls "$WORK/ddx")/register/register.csv"
 
 # A key readable by others is refused; a missing named key is an error, not created.
 cp "$WORK/data/keys/evidence-ed25519.pem" "$WORK/loose.pem"; chmod 644 "$WORK/loose.pem"

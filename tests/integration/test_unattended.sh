@@ -64,7 +64,13 @@ wait $SLOW
 check "the slow run finished normally" [ $? -eq 0 ]
 L3=$(readlink "$D/latest")
 
-# 4. A killed run: latest and earlier scans untouched; its stale lock is taken over.
+# 4. A killed run: latest, earlier scans, the register and the report untouched; its stale
+# lock is taken over.
+check "each committed scan was recorded in the client's register" \
+    [ "$(sqlite3 "$D/register.db" 'SELECT count(*) FROM scan' 2>/dev/null)" -ge 3 ]
+"$RISKMAP" report --data-dir "$D" -o "$WORK/report" > /dev/null 2>&1
+REG_BEFORE=$("$RISKMAP" register list --data-dir "$D" 2>&1 | md5sum)
+REP_BEFORE=$(md5sum < "$WORK/report/report.html")
 run -Pn -p 26700-26799 --rate 100 --retries 0 > /dev/null 2>&1 &
 KILLED=$!
 i=0
@@ -79,6 +85,10 @@ check "after the kill, every earlier scan is intact" sh -c '
     for s in "$@"; do python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$s/scan.json" || exit 1; done' _ \
     "$D/$L2" "$D/$L3"
 check "the lock still names the killed run" grep -q "^pid $RPID " "$D/lock"
+check "after the kill, the register passes sqlite's integrity check" \
+    [ "$(sqlite3 "$D/register.db" 'PRAGMA integrity_check' 2>&1)" = ok ]
+check "... and holds what it held" [ "$("$RISKMAP" register list --data-dir "$D" 2>&1 | md5sum)" = "$REG_BEFORE" ]
+check "... and the previous report is unchanged" [ "$(md5sum < "$WORK/report/report.html")" = "$REP_BEFORE" ]
 i=0 # the root committer helper notices its parent is gone and removes the temporary file
 while ls "$D"/scans/*/scan.json.tmp.* > /dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 check "no temporary file of the killed run is left" sh -c '! ls "$1"/scans/*/scan.json.tmp.* > /dev/null 2>&1' _ "$D"
