@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "checks/feed.h"
+#include "checks/feed_eol.h"
 #include "checks/feed_match.h"
 #include "scanner/cli.h"
 #include "scanner/help.h"
@@ -27,20 +28,25 @@ static void age_str(time_t now, time_t t, char *out, size_t n)
         snprintf(out, n, "%lld min", s / 60);
 }
 
-static int feed_import(const char *path, char **files, int n, struct rm_err *e)
+static int feed_import(const char *path, bool shipped, char **files, int n, struct rm_err *e)
 {
     struct feed_db *db;
     if (feed_open(path, true, &db, e) < 0)
         return EXIT_RUNTIME;
     int rc = EXIT_DONE;
-    for (int i = 0; i < n; i++) {
+    /* -1: the shipped end-of-life data, first, then the files. */
+    for (int i = shipped ? -1 : 0; i < n; i++) {
         struct feed_import_result r;
-        if (feed_import_file(db, files[i], time(NULL), &r, e) < 0) {
+        const char *name = i < 0 ? "shipped end-of-life data" : files[i];
+        if ((i < 0 ? feed_import_shipped_eol(db, time(NULL), &r, e)
+                   : feed_import_file(db, files[i], time(NULL), &r, e)) < 0) {
             /* Files before this one stay imported: each is its own transaction. */
-            rc = EXIT_USAGE;
+            rc = i < 0 ? EXIT_RUNTIME : EXIT_USAGE;
             break;
         }
-        printf("%s: %s, %zu record%s", files[i], r.format, r.records, r.records == 1 ? "" : "s");
+        printf("%s: %s, %zu %s%s", name, r.format, r.records,
+               strcmp(r.format, "eol") == 0 ? "release cycle" : "record",
+               r.records == 1 ? "" : "s");
         if (r.skipped)
             printf(" (%zu withdrawn or rejected)", r.skipped);
         printf(", newest %s\n", r.newest[0] ? r.newest : "-");
@@ -62,8 +68,10 @@ static int feed_show(const char *path, struct rm_err *e)
         return EXIT_RUNTIME;
     }
     struct feed_source_info info[8];
-    size_t n;
-    if (feed_info(db, info, 8, &n, e) < 0) {
+    size_t n, eol_products, eol_cycles;
+    char eol[2048];
+    if (feed_info(db, info, 8, &n, e) < 0 ||
+        feed_eol_summary(db, eol, sizeof eol, &eol_products, &eol_cycles, e) < 0) {
         feed_close(db);
         return EXIT_RUNTIME;
     }
@@ -84,6 +92,9 @@ static int feed_show(const char *path, struct rm_err *e)
                info[i].newest[0] ? info[i].newest : "-", age,
                info[i].imported[0] ? info[i].imported : "-", info[i].imports);
     }
+    if (eol_products)
+        printf("end of life: %zu product%s, %zu release cycles: %s\n", eol_products,
+               eol_products == 1 ? "" : "s", eol_cycles, eol);
     return EXIT_DONE;
 }
 
@@ -169,6 +180,7 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
 int cmd_feed(int argc, char **argv, struct rm_err *e)
 {
     const char *db = NULL, *sub = NULL;
+    bool shipped = false;
     char **files = NULL;
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
@@ -183,6 +195,8 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
                 rm_errf(e, "feed: --feed-db needs a path");
                 return EXIT_USAGE;
             }
+        } else if (strcmp(argv[i], "--shipped") == 0) {
+            shipped = true;
         } else if (!sub) {
             sub = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -205,12 +219,16 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
             return EXIT_USAGE;
         db = def;
     }
+    if (shipped && !(sub && strcmp(sub, "import") == 0)) {
+        rm_errf(e, "feed: --shipped goes with import (riskmap feed import --shipped)");
+        return EXIT_USAGE;
+    }
     if (sub && strcmp(sub, "import") == 0) {
-        if (nfiles == 0) {
-            rm_errf(e, "feed import: no FILE given (see riskmap help feed)");
+        if (nfiles == 0 && !shipped) {
+            rm_errf(e, "feed import: no FILE given, nor --shipped (see riskmap help feed)");
             return EXIT_USAGE;
         }
-        return feed_import(db, files, nfiles, e);
+        return feed_import(db, shipped, files, nfiles, e);
     }
     if (sub && strcmp(sub, "match") == 0) {
         if (nfiles == 0) {

@@ -271,7 +271,7 @@ static const char evidence_help[] =
 
 static const char feed_help[] =
     "USAGE\n"
-    "  riskmap feed [--feed-db PATH] import FILE...\n"
+    "  riskmap feed [--feed-db PATH] import [--shipped] FILE...\n"
     "  riskmap feed [--feed-db PATH] info\n"
     "  riskmap feed [--feed-db PATH] match FILE...\n"
     "\n"
@@ -280,8 +280,13 @@ static const char feed_help[] =
     "Exploited Vulnerabilities catalog; the format is recognised from the content. Each file is\n"
     "one transaction: a malformed file is rejected whole, with the JSON path of the problem,\n"
     "and files before it stay imported. An advisory imported again replaces its earlier copy.\n"
+    "End-of-life data comes from endoflife.date: a product's API file (/api/PRODUCT.json, a\n"
+    "bare list of release cycles: save it as PRODUCT.json, the name says which product), an API\n"
+    "v1 product (/api/v1/products/PRODUCT, names itself) or a bundle {\"endoflife.date\":\n"
+    "{\"PRODUCT\": [cycles...]}}; --shipped imports the bundle built into riskmap (see\n"
+    "docs/feed.md for its products and dates). A product imported again replaces its cycles.\n"
     "info shows, per source, how many records are loaded, the newest one, its age and when the\n"
-    "source was last imported. match reads queries, one a line (\"-\" is standard input):\n"
+    "source was last imported, and the end-of-life products loaded. match reads queries, one a line (\"-\" is standard input):\n"
     "  cpe VENDOR:PRODUCT VERSION         cpe openbsd:openssh 9.2p1\n"
     "  pkg ECOSYSTEM PACKAGE VERSION      pkg Debian:12 openssh 1:9.2p1-2+deb12u2\n"
     "and prints the CVEs whose ranges include each version.\n"
