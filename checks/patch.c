@@ -136,6 +136,7 @@ struct patch_state {
     bool feed_reported;
     size_t assessed;
     time_t scan_time; /* end of life is judged as of the scan's start */
+    const struct host *os_host; /* the last host whose operating system was judged */
 };
 
 /* ---- reading the service ----------------------------------------------------------------- */
@@ -449,17 +450,21 @@ static enum severity eol_severity(long long days_past)
     return days_past >= 730 ? SEV_CRITICAL : days_past >= 180 ? SEV_HIGH : SEV_MEDIUM;
 }
 
+/* What one end-of-life judgement is about: a product on a service, or the operating system a
+ * service's banner revealed (port 0, the service named in seen_on). */
+struct eol_subject {
+    const char *slug;    /* endoflife.date product */
+    const char *name;    /* as reported: "nginx", "Debian" */
+    const char *version; /* "1.22.1", "12" */
+    uint16_t port;
+    const char *seen_on; /* for an operating system: "22/tcp OpenSSH", else NULL */
+};
+
 static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
-                      const struct service *svc, const char *prod, struct rm_err *e)
+                      const struct service *svc, const struct eol_subject *sub, struct rm_err *e)
 {
-    const char *slug = NULL;
-    for (size_t i = 0; i < sizeof eol_products / sizeof eol_products[0] && !slug; i++)
-        if (strcmp(prod, eol_products[i].cpe_product) == 0)
-            slug = eol_products[i].eol;
-    if (!slug)
-        return 0;
     struct eol_cycle c;
-    int found = feed_eol_find(st->db, slug, svc->version, &c, e);
+    int found = feed_eol_find(st->db, sub->slug, sub->version, &c, e);
     if (found <= 0)
         return found;
     long long days = 0;
@@ -471,14 +476,14 @@ static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struc
     if (!past && !soon)
         return 0;
 
-    const char *name = svc->product ? svc->product : prod;
+    const char *name = sub->name, *version = sub->version;
     char title[300], detail[900], port[8], n[24], scan_day[16];
     struct tm tm;
     gmtime_r(&st->scan_time, &tm);
     strftime(scan_day, sizeof scan_day, "%Y-%m-%d", &tm);
     if (past) {
         snprintf(title, sizeof title, "%s %s: release cycle %s is past its end of life%s%s%s", name,
-                 svc->version, c.cycle, dated ? " (" : "", dated ? c.eol_date : "",
+                 version, c.cycle, dated ? " (" : "", dated ? c.eol_date : "",
                  dated ? ")" : "");
         char last[300] = "";
         if (c.latest[0])
@@ -487,30 +492,39 @@ static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struc
                  "%s %s belongs to the %s release cycle, whose support ended %s%s: it gets no "
                  "security fixes, and vulnerabilities found since stay unfixed in it. Upgrade to "
                  "a supported release%s or replace the system; until then isolate it.",
-                 name, svc->version, c.cycle, dated ? "on " : "", dated ? c.eol_date
+                 name, version, c.cycle, dated ? "on " : "", dated ? c.eol_date
                  : "(its end date is not published)", last);
+        long long ext;
+        if (eol_days_until(c.extended, st->scan_time, &ext) && ext > 0)
+            snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+                     " Extended support (paid, or for Debian the LTS project, for the packages "
+                     "it covers) runs until %s.", c.extended);
     } else {
         snprintf(title, sizeof title, "%s %s: release cycle %s reaches its end of life on %s", name,
-                 svc->version, c.cycle, c.eol_date);
+                 version, c.cycle, c.eol_date);
         snprintf(detail, sizeof detail,
                  "%s %s belongs to the %s release cycle, whose support ends on %s, %lld days after "
                  "this scan (%s). Budget and schedule the upgrade or replacement before then.",
-                 name, svc->version, c.cycle, c.eol_date, days, scan_day);
+                 name, version, c.cycle, c.eol_date, days, scan_day);
     }
     struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[past ? K_EOL : K_EOL_SOON],
-                                   host, svc->port, title);
+                                   host, sub->port, title);
     if (!f)
         return FAIL_OOM();
     f->severity = past ? (dated ? eol_severity(-days) : SEV_HIGH) : SEV_LOW;
-    snprintf(port, sizeof port, "%u", (unsigned)svc->port);
+    snprintf(port, sizeof port, "%u", (unsigned)sub->port);
     snprintf(n, sizeof n, "%lld", past ? -days : days);
     char pc[140];
     snprintf(pc, sizeof pc, "%s %s", c.product, c.cycle);
-    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "port", port) < 0 ||
-        finding_add_fact(f, "protocol", "tcp") < 0 ||
-        finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0 ||
+    if (finding_set_detail(f, detail) < 0 ||
+        (!sub->seen_on && (finding_add_fact(f, "port", port) < 0 ||
+                           finding_add_fact(f, "protocol", "tcp") < 0 ||
+                           finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0)) ||
+        (sub->seen_on && finding_add_fact(f, "seen_on", sub->seen_on) < 0) ||
+        (c.extended[0] && strcmp(c.extended, "false") != 0 &&
+         finding_add_fact(f, "extended_support", c.extended) < 0) ||
         finding_add_fact(f, "product", name) < 0 ||
-        finding_add_fact(f, "version", svc->version) < 0 ||
+        finding_add_fact(f, "version", version) < 0 ||
         finding_add_fact(f, "eol_product", c.product) < 0 ||
         finding_add_fact(f, "cycle", c.cycle) < 0 ||
         finding_add_fact(f, "product_cycle", pc) < 0 ||
@@ -525,6 +539,30 @@ static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struc
         return FAIL_OOM();
     finding_fingerprint(f);
     return 0;
+}
+
+/* The end-of-life judgements for one service: its product, and the Debian release its
+ * banner names ("+deb12u3"), once per host. */
+static int assess_eols(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                       const struct service *svc, const char *prod, const struct distro *d,
+                       struct rm_err *e)
+{
+    for (size_t i = 0; i < sizeof eol_products / sizeof eol_products[0]; i++)
+        if (strcmp(prod, eol_products[i].cpe_product) == 0) {
+            struct eol_subject sub = {eol_products[i].eol, svc->product ? svc->product : prod,
+                                      svc->version, svc->port, NULL};
+            if (assess_eol(ctx, st, host, svc, &sub, e) < 0)
+                return -1;
+            break;
+        }
+    if (strcmp(d->name, "Debian") != 0 || !d->release[0] || st->os_host == host)
+        return 0;
+    st->os_host = host;
+    char seen[200];
+    snprintf(seen, sizeof seen, "%u/tcp %s %s", (unsigned)svc->port,
+             svc->product ? svc->product : prod, svc->version);
+    struct eol_subject os = {"debian", "Debian", d->release, 0, seen};
+    return assess_eol(ctx, st, host, svc, &os, e);
 }
 
 static int assess(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
@@ -597,7 +635,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
     free(v);
     free(fixed_by);
     if (rc == 0)
-        rc = assess_eol(ctx, st, host, svc, prod, e);
+        rc = assess_eols(ctx, st, host, svc, prod, &d, e);
 out:
     feed_hits_free(&up);
     feed_hits_free(&pkg);

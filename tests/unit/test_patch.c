@@ -607,6 +607,60 @@ static void eol_and_soon_at_fixed_dates(void **state)
     }
 }
 
+static int with_shipped_eol(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, true, &f, &e), 0);
+    struct feed_import_result r;
+    if (feed_import_shipped_eol(f, time(NULL), &r, &e) < 0)
+        fail_msg("%s", e.msg);
+    feed_close(f);
+    return 0;
+}
+
+/* The Debian release a banner names ("+deb12u3") against the shipped data: Debian 12's
+ * security support ends 2026-06-10 (LTS until 2028-06-10). One finding per host, port 0, the
+ * service that revealed it named; OpenSSH itself publishes no end of life. */
+static void debian_release_from_banner(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T10:00:00Z"), 0);
+    struct host *h = one_host(r, "127.0.35.1");
+    add_detected(r, h, 22, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"));
+    add_detected(r, h, 2222, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"));
+    run_patch(r);
+    assert_int_equal(count_kind(r, "patch.eol"), 1);
+    assert_int_equal(count_kind(r, "patch.eol.soon"), 0);
+    const struct finding *f = kind_finding(r, "patch.eol");
+    assert_int_equal(f->port, 0);
+    assert_string_equal(finding_fact(f, "product"), "Debian");
+    assert_string_equal(finding_fact(f, "version"), "12");
+    assert_string_equal(finding_fact(f, "cycle"), "12");
+    assert_string_equal(finding_fact(f, "eol_date"), "2026-06-10");
+    assert_string_equal(finding_fact(f, "days_past"), "165");
+    assert_string_equal(finding_fact(f, "extended_support"), "2028-06-10");
+    assert_string_equal(finding_fact(f, "latest"), "12.11");
+    assert_string_equal(finding_fact(f, "seen_on"), "22/tcp OpenSSH 9.2p1");
+    assert_null(finding_fact(f, "port"));
+    assert_int_equal(f->severity, SEV_MEDIUM);
+    assert_non_null(strstr(f->detail, "runs until 2028-06-10."));
+    scan_result_free(r);
+
+    /* Earlier in the year: 160 days left. */
+    r = eol_scan("2026-01-01T00:00:00Z", 22, "banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+    f = kind_finding(r, "patch.eol.soon");
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "days_left"), "160");
+    assert_int_equal(count_kind(r, "patch.eol"), 0);
+    scan_result_free(r);
+}
+
 /* Without end-of-life data in the store the check says nothing about it. */
 static void no_eol_data_no_eol_findings(void **state)
 {
@@ -633,6 +687,7 @@ int main(void)
         cmocka_unit_test_setup(eol_cycle_table, with_eol),
         cmocka_unit_test_setup(eol_and_soon_at_fixed_dates, with_eol),
         cmocka_unit_test_setup(no_eol_data_no_eol_findings, with_feed),
+        cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
