@@ -661,6 +661,35 @@ static void debian_release_from_banner(void **state)
     scan_result_free(r);
 }
 
+/* "eol": true without a date (endoflife.date writes that where the end is known but not
+ * dated): past its end of life, high, no eol_date or days_past. Hand-written data and banner:
+ * exim's real 4.96 cycle ended on a known date, so the undated case has no real instance here. */
+static void eol_true_without_date(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, true, &f, &e), 0);
+    static const char data[] = "[{\"cycle\": \"4.96\", \"eol\": true, \"latest\": \"4.96.2\"}]";
+    struct feed_import_result r;
+    assert_int_equal(feed_import_buffer(f, "exim.json", NULL, data, strlen(data), 0, &r, &e), 0);
+    feed_close(f);
+    struct scan_result *res = eol_scan("2026-11-22T00:00:00Z", 25, "banner",
+                                       "220 mail.example.test ESMTP Exim 4.96 Sun, 22 Nov 2026 "
+                                       "12:00:00 +0000\r\n");
+    const struct finding *x = kind_finding(res, "patch.eol");
+    assert_non_null(x);
+    assert_int_equal(x->severity, SEV_HIGH);
+    assert_string_equal(finding_fact(x, "cycle"), "4.96");
+    assert_null(finding_fact(x, "eol_date"));
+    assert_null(finding_fact(x, "days_past"));
+    assert_non_null(strstr(x->detail, "(its end date is not published)"));
+    scan_result_free(res);
+}
+
 /* Without end-of-life data in the store the check says nothing about it. */
 static void no_eol_data_no_eol_findings(void **state)
 {
@@ -688,6 +717,7 @@ int main(void)
         cmocka_unit_test_setup(eol_and_soon_at_fixed_dates, with_eol),
         cmocka_unit_test_setup(no_eol_data_no_eol_findings, with_feed),
         cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
+        cmocka_unit_test(eol_true_without_date),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
