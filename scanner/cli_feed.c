@@ -98,9 +98,29 @@ static int feed_show(const char *path, struct rm_err *e)
     return EXIT_DONE;
 }
 
-/* One query line: "cpe VENDOR:PRODUCT VERSION" or "pkg ECOSYSTEM PACKAGE VERSION". Prints
- * "QUERY: CVE,CVE (N)" or "QUERY: -". 0, 1 for a malformed line, -1 for a feed error. */
-static int match_line(struct feed_matcher *m, char *line, struct rm_err *e)
+/* "eol PRODUCT VERSION": the release cycle and its end of life. */
+static int match_eol(struct feed_db *db, const char *product, const char *version,
+                     struct rm_err *e)
+{
+    struct eol_cycle c;
+    int rc = feed_eol_find(db, product, version, &c, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        printf("eol %s %s: -\n", product, version);
+        return 0;
+    }
+    printf("eol %s %s: cycle %s, end of life %s, latest %s\n", product, version, c.cycle,
+           c.eol_date[0] ? c.eol_date : c.eol_flag == 1 ? "yes (no date)"
+                                      : c.eol_flag == 0 ? "none announced" : "not said",
+           c.latest[0] ? c.latest : "-");
+    return 0;
+}
+
+/* One query line: "cpe VENDOR:PRODUCT VERSION", "pkg ECOSYSTEM PACKAGE VERSION" or "eol
+ * PRODUCT VERSION". Prints "QUERY: CVE,CVE (N)" or "QUERY: -" (the cycle for eol). 0, 1 for a
+ * malformed line, -1 for a feed error. */
+static int match_line(struct feed_db *db, struct feed_matcher *m, char *line, struct rm_err *e)
 {
     char *f[5];
     int n = 0;
@@ -108,6 +128,8 @@ static int match_line(struct feed_matcher *m, char *line, struct rm_err *e)
         f[n++] = tok;
     struct feed_hits hits = {0};
     int rc;
+    if (n == 3 && strcmp(f[0], "eol") == 0)
+        return match_eol(db, f[1], f[2], e) < 0 ? -1 : 0;
     if (n == 3 && strcmp(f[0], "cpe") == 0 && strchr(f[1], ':')) {
         char *colon = strchr(f[1], ':');
         *colon = '\0';
@@ -160,11 +182,11 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
             char *p = line + strspn(line, " \t");
             if (*p == '#' || *p == '\n' || *p == '\0')
                 continue;
-            int r = match_line(m, p, e);
+            int r = match_line(db, m, p, e);
             if (r != 0) {
                 if (r > 0)
-                    rm_errf(e, "%s:%u: expected \"cpe VENDOR:PRODUCT VERSION\" or \"pkg "
-                            "ECOSYSTEM PACKAGE VERSION\"", files[i], no);
+                    rm_errf(e, "%s:%u: expected \"cpe VENDOR:PRODUCT VERSION\", \"pkg "
+                            "ECOSYSTEM PACKAGE VERSION\" or \"eol PRODUCT VERSION\"", files[i], no);
                 rc = r > 0 ? EXIT_USAGE : EXIT_RUNTIME;
                 break;
             }

@@ -289,7 +289,9 @@ static const char feed_help[] =
     "source was last imported, and the end-of-life products loaded. match reads queries, one a line (\"-\" is standard input):\n"
     "  cpe VENDOR:PRODUCT VERSION         cpe openbsd:openssh 9.2p1\n"
     "  pkg ECOSYSTEM PACKAGE VERSION      pkg Debian:12 openssh 1:9.2p1-2+deb12u2\n"
-    "and prints the CVEs whose ranges include each version.\n"
+    "  eol PRODUCT VERSION                eol nginx 1.22.1\n"
+    "and prints the CVEs whose ranges include each version, or the release cycle and its end\n"
+    "of life.\n"
     "\n"
     "  --feed-db PATH   the feed store. Default: $RISKMAP_DATA_DIR/feed.db, else\n"
     "                   /var/lib/riskmap/feed.db (created 0600, its directory 0700).\n";

@@ -10,7 +10,8 @@
 #     counted from the scan's start, plus the feed's own patch.feed and patch.feed.stale (no
 #     advisories are loaded, so the advisory side is stale by construction).
 #  2. `riskmap feed import --shipped` into an empty store gives the same two patch.eol
-#     findings from the data built into the binary, and `feed info` lists its products.
+#     findings from the data built into the binary; `feed info` lists its products and
+#     `feed match` answers "eol PRODUCT VERSION" queries with the cycle and its date.
 #  3. The report side reads what it needs: scan.json validates against the schema.
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
@@ -112,6 +113,16 @@ check "feed import --shipped" test $? -eq 0
 run_riskmap feed info > "$WORK/info2.txt" 2>&1
 check "feed info lists the shipped EOL products" \
     grep -q "^end of life: 12 products, 124 release cycles: apache (4), debian (6), exim (11), mariadb (13), mysql (16), nginx (16), openssh (5), openssl (4), php (12), postgresql (10), redis (10), samba (17)$" "$WORK/info2.txt"
+printf 'eol nginx 1.22.1\neol openssh 9.2p1\neol openssl 1.0.2k\neol openssl 3.5.0\neol mariadb 10.11.6\n' |
+    run_riskmap feed match - > "$WORK/match2.txt" 2>&1
+cat > "$WORK/match2.want" <<'EOF'
+eol nginx 1.22.1: cycle 1.22, end of life 2023-04-11, latest 1.22.1
+eol openssh 9.2p1: cycle 9, end of life none announced, latest 9.6
+eol openssl 1.0.2k: cycle 1.0.2, end of life 2019-12-31, latest 1.0.2u
+eol openssl 3.5.0: -
+eol mariadb 10.11.6: cycle 10.11, end of life 2028-02-16, latest 10.11.3
+EOF
+check "feed match eol: cycles and dates from the shipped data" cmp -s "$WORK/match2.txt" "$WORK/match2.want"
 scan "$WORK/out2"
 check "scan 2 exits 0" test $? -eq 0
 patch_findings "$WORK/out2/scan.json" > "$WORK/f2.txt"
