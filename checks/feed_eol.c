@@ -90,9 +90,10 @@ static int name_of(const struct feed_writer *w, const cJSON *obj, const char *pa
     size_t len = strlen(v->valuestring);
     if (len >= n)
         return feed_bad(w, p, "longer than %zu bytes", n - 1);
+    /* Spaces do occur: Debian 1.3's latest release is "1.3.1 r.6". */
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)v->valuestring[i] < 0x21 || v->valuestring[i] == 0x7f)
-            return feed_bad(w, p, "contains a space or a control character");
+        if ((unsigned char)v->valuestring[i] < 0x20 || v->valuestring[i] == 0x7f)
+            return feed_bad(w, p, "contains a control character");
     if (required && len == 0)
         return feed_bad(w, p, "empty");
     memcpy(out, v->valuestring, len + 1);

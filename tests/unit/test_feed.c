@@ -414,6 +414,13 @@ static void eol_formats(void **state)
     assert_string_equal(sum, "nginx (7), openssl (4), php (3), redis (4)");
     assert_int_equal(np, 4);
     assert_int_equal(nc, 18);
+    /* Real values with a space: Debian 1.3 "Bo", latest "1.3.1 r.6". */
+    static const char bo[] = "[{\"cycle\": \"1.3\", \"codename\": \"Bo\", \"releaseDate\":"
+                             " \"1997-07-02\", \"eol\": \"1998-12-08\", \"latest\": \"1.3.1 r.6\"}]";
+    struct feed_import_result rb;
+    assert_int_equal(feed_import_buffer(f->db, "debian.json", NULL, bo, strlen(bo), NOW, &rb, &e), 0);
+    assert_string_equal(q1(f, "SELECT latest FROM eol WHERE product = 'debian' AND cycle = ?1", "1.3"),
+                        "1.3.1 r.6");
     /* Imported again, a product's cycles are replaced, not added to. */
     static const char again[] = "[{\"cycle\": \"1.28\", \"eol\": false}]";
     struct feed_import_result r;
@@ -470,8 +477,8 @@ static void eol_malformed(void **state)
          "nginx.json: [0].eol: neither a date nor a boolean"},
         {"nginx.json", "[{\"cycle\": 3.1, \"eol\": false}]",
          "nginx.json: [0].cycle: a number that is not a whole one (write it as a string)"},
-        {"nginx.json", "[{\"cycle\": \"1 24\", \"eol\": false}]",
-         "nginx.json: [0].cycle: contains a space or a control character"},
+        {"nginx.json", "[{\"cycle\": \"1\\t24\", \"eol\": false}]",
+         "nginx.json: [0].cycle: contains a control character"},
         {"p.json", "{\"result\": {\"name\": \"PHP\", \"releases\": []}}",
          "p.json: result.name: not an endoflife.date product name: \"PHP\""},
         {"p.json", "{\"result\": {\"name\": \"php\", \"releases\": [{\"name\": \"8.4\", \"isEol\": 1}]}}",
