@@ -53,7 +53,7 @@ ALL_LDFLAGS := $(OPT_LDFLAGS) $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out scanner/main.c,$(wildcard scanner/*.c checks/*.c policies/*.c reports/*.c)))
-LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o $(O)/gen/policydata.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o $(O)/gen/policydata.o $(O)/gen/eoldata.o
 MAIN_OBJ := $(O)/scanner/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -100,6 +100,25 @@ $(O)/gen/sigdata.c: $(SIGS_TXT)
 	  echo 'const size_t riskmap_sigs_len = sizeof riskmap_sigs_data - 1;'; } > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The shipped end-of-life data (checks/data/eol.json, read by `riskmap feed import --shipped`),
+# embedded likewise.
+EOL_JSON := checks/data/eol.json
+$(O)/gen/eoldata.c: $(EOL_JSON)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  EMBED   $<")
+	$(Q){ echo '/* generated from $(EOL_JSON) by the Makefile; do not edit */'; \
+	  echo '#include <stddef.h>'; \
+	  echo 'extern const unsigned char riskmap_eol_data[];'; \
+	  echo 'extern const size_t riskmap_eol_len;'; \
+	  echo 'const unsigned char riskmap_eol_data[] = {'; \
+	  od -An -v -tu1 $< | awk '{ s = ""; for (i = 1; i <= NF; i++) s = s $$i ","; print s }'; \
+	  echo '0};'; \
+	  echo 'const size_t riskmap_eol_len = sizeof riskmap_eol_data - 1;'; } > $@.tmp && mv $@.tmp $@
+
+$(O)/gen/eoldata.o: $(O)/gen/eoldata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 

@@ -1,5 +1,12 @@
 /* The advisory feed: a SQLite file filled from the public formats (OSV JSON 1.x, NVD CVE JSON
- * 2.0, the CISA Known Exploited Vulnerabilities catalog) and read by the patch check.
+ * 2.0, the CISA Known Exploited Vulnerabilities catalog, endoflife.date's product data) and
+ * read by the patch check.
+ *
+ * endoflife.date data (checks/feed_eol.c, docs/feed.md) is recognised from its content: the
+ * API v0 cycle list (a bare array, about the product its file is named for: nginx.json), the
+ * API v1 product object ({"result": {"name": ..., "releases": [...]}}), or riskmap's bundle
+ * ({"endoflife.date": {"PRODUCT": [cycles...], ...}}). A product imported again replaces
+ * its cycles.
  *
  * Every import is one transaction: a file that fails validation anywhere leaves the store as it
  * was, and the error names the file and the JSON path ("f.json: affected[0].ranges[1].type:
@@ -36,7 +43,7 @@ int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e);
 void feed_close(struct feed_db *db);
 
 struct feed_import_result {
-    char format[8];              /* "osv", "nvd", "kev" */
+    char format[8];              /* "osv", "nvd", "kev", "eol" */
     size_t records;              /* advisories (or catalog entries) stored */
     size_t skipped;              /* records the format marks as withdrawn/rejected */
     char newest[FEED_TIME_LEN];  /* the newest record time in the file, "" when none */
@@ -47,11 +54,11 @@ struct feed_import_result {
 int feed_import_file(struct feed_db *db, const char *path, time_t now,
                      struct feed_import_result *r, struct rm_err *e);
 /* The same for bytes in memory; name stands for the file in messages and in the record.
- * format ("osv", "nvd", "kev") skips recognition; NULL recognises it. */
+ * format ("osv", "nvd", "kev", "eol") skips recognition; NULL recognises it. */
 int feed_import_buffer(struct feed_db *db, const char *name, const char *format, const char *data,
                        size_t len, time_t now, struct feed_import_result *r, struct rm_err *e);
 
-/* What is loaded, per source ("osv", "nvd", "kev"). */
+/* What is loaded, per source ("osv", "nvd", "kev", "eol": release cycles). */
 struct feed_source_info {
     char source[8];
     long long records;

@@ -58,6 +58,13 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS kev("
     " cve TEXT PRIMARY KEY, vendor TEXT, product TEXT, name TEXT,"
     " date_added TEXT NOT NULL, due_date TEXT, ransomware TEXT) WITHOUT ROWID;"
+    /* End of life, one row per release cycle of a product (endoflife.date). eol: the date
+     * support ends, or NULL; eol_flag says what a missing date means (1: ended, date not
+     * published; 0: no end announced; NULL: not said). */
+    "CREATE TABLE IF NOT EXISTS eol("
+    " product TEXT NOT NULL, cycle TEXT NOT NULL, release_date TEXT, eol TEXT,"
+    " eol_flag INTEGER, latest TEXT, latest_date TEXT, lts TEXT, support TEXT,"
+    " extended_support TEXT, PRIMARY KEY(product, cycle)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS feed_import("
     " id INTEGER PRIMARY KEY, source TEXT NOT NULL, file TEXT NOT NULL,"
     " imported TEXT NOT NULL, records INTEGER NOT NULL, newest TEXT);"
@@ -275,6 +282,32 @@ int fw_kev(struct feed_writer *w, const struct fw_kev *k, struct rm_err *e)
     return 0;
 }
 
+int fw_eol_forget(struct feed_writer *w, const char *product, struct rm_err *e)
+{
+    bind_text(w->del_eol, 1, product);
+    return step_done(w, w->del_eol, e);
+}
+
+int fw_eol(struct feed_writer *w, const struct fw_eol *c, struct rm_err *e)
+{
+    sqlite3_stmt *s = w->ins_eol;
+    bind_text(s, 1, c->product);
+    bind_text(s, 2, c->cycle);
+    bind_text(s, 3, c->release_date);
+    bind_text(s, 4, c->eol_date);
+    if (c->eol_flag >= 0)
+        sqlite3_bind_int(s, 5, c->eol_flag);
+    bind_text(s, 6, c->latest);
+    bind_text(s, 7, c->latest_date);
+    bind_text(s, 8, c->lts);
+    bind_text(s, 9, c->support);
+    bind_text(s, 10, c->extended);
+    if (step_done(w, s, e) < 0)
+        return -1;
+    w->res->records++;
+    return 0;
+}
+
 void fw_newest(struct feed_writer *w, const char *norm)
 {
     if (norm && *norm && strcmp(norm, w->res->newest) > 0)
@@ -340,10 +373,20 @@ int feed_time(const struct feed_writer *w, const cJSON *obj, const char *path, c
 
 static const char *detect(const cJSON *root)
 {
-    if (cJSON_IsArray(root))
-        return "osv"; /* a list of OSV records */
+    if (cJSON_IsArray(root)) {
+        /* endoflife.date's cycle list, or a list of OSV records. */
+        const cJSON *first = cJSON_GetArrayItem(root, 0);
+        if (cJSON_IsObject(first) && cJSON_GetObjectItemCaseSensitive(first, "cycle") &&
+            !cJSON_GetObjectItemCaseSensitive(first, "id"))
+            return "eol";
+        return "osv";
+    }
     if (!cJSON_IsObject(root))
         return NULL;
+    const cJSON *result = cJSON_GetObjectItemCaseSensitive(root, "result");
+    if ((cJSON_IsObject(result) && cJSON_GetObjectItemCaseSensitive(result, "releases")) ||
+        cJSON_GetObjectItemCaseSensitive(root, "endoflife.date"))
+        return "eol";
     if (cJSON_GetObjectItemCaseSensitive(root, "catalogVersion"))
         return "kev";
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
@@ -360,7 +403,7 @@ static const char *detect(const cJSON *root)
 static void writer_finalize(struct feed_writer *w)
 {
     sqlite3_stmt **all[] = {&w->del_adv, &w->ins_adv, &w->ins_alias, &w->ins_aff,
-                            &w->ins_range, &w->ins_ver, &w->ins_kev};
+                            &w->ins_range, &w->ins_ver, &w->ins_kev, &w->del_eol, &w->ins_eol};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -382,9 +425,14 @@ static int writer_prepare(struct feed_writer *w, struct rm_err *e)
         "INSERT INTO affected_version(affected, version) VALUES(?1, ?2)",
         "INSERT OR REPLACE INTO kev(cve, vendor, product, name, date_added, due_date,"
         " ransomware) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "DELETE FROM eol WHERE product = ?1",
+        /* A cycle listed twice in one product: the later entry wins. */
+        "INSERT OR REPLACE INTO eol(product, cycle, release_date, eol, eol_flag, latest,"
+        " latest_date, lts, support, extended_support)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     };
     sqlite3_stmt **dst[] = {&w->del_adv, &w->ins_adv, &w->ins_alias, &w->ins_aff,
-                            &w->ins_range, &w->ins_ver, &w->ins_kev};
+                            &w->ins_range, &w->ins_ver, &w->ins_kev, &w->del_eol, &w->ins_eol};
     for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++)
         if (sqlite3_prepare_v2(w->db, sql[i], -1, dst[i], NULL) != SQLITE_OK)
             return db_fail(w, e);
@@ -406,12 +454,21 @@ int feed_import_buffer(struct feed_db *db, const char *name, const char *format,
     const char *fmt = format ? format : detect(root);
     if (!fmt) {
         cJSON_Delete(root);
-        return rm_errf(e, "%s: (top): neither an OSV record, an NVD CVE 2.0 feed nor the KEV "
-                       "catalog", name);
+        return rm_errf(e, "%s: (top): neither an OSV record, an NVD CVE 2.0 feed, the KEV "
+                       "catalog nor endoflife.date data", name);
     }
     snprintf(r->format, sizeof r->format, "%s", fmt);
 
-    struct feed_writer w = {.db = db->db, .file = name, .err = e, .res = r};
+    /* A bare endoflife.date cycle list is about the product its file is named for. */
+    char product[72] = "";
+    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+    size_t blen = strlen(base);
+    if (blen > 5 && blen - 5 < sizeof product && strcmp(base + blen - 5, ".json") == 0)
+        snprintf(product, sizeof product, "%.*s", (int)(blen - 5), base);
+    else if (blen < sizeof product)
+        snprintf(product, sizeof product, "%s", base);
+    struct feed_writer w = {.db = db->db, .file = name, .err = e, .res = r,
+                            .eol_product = product};
     int rc = -1;
     if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
@@ -423,6 +480,8 @@ int feed_import_buffer(struct feed_db *db, const char *name, const char *format,
             rc = feed_osv_import(&w, root, e);
         else if (strcmp(fmt, "nvd") == 0)
             rc = feed_nvd_import(&w, root, e);
+        else if (strcmp(fmt, "eol") == 0)
+            rc = feed_eol_import(&w, root, e);
         else
             rc = feed_kev_import(&w, root, e);
     }
@@ -506,12 +565,15 @@ int feed_info(struct feed_db *db, struct feed_source_info *out, size_t max, size
               struct rm_err *e)
 {
     static const char sql[] =
-        "WITH src(source) AS (VALUES('osv'), ('nvd'), ('kev')) "
+        "WITH src(source) AS (VALUES('osv'), ('nvd'), ('kev'), ('eol')) "
         "SELECT src.source,"
         " CASE src.source WHEN 'kev' THEN (SELECT count(*) FROM kev)"
+        "  WHEN 'eol' THEN (SELECT count(*) FROM eol)"
         "  ELSE (SELECT count(*) FROM advisory a WHERE a.source = src.source) END,"
         " CASE src.source WHEN 'kev' THEN (SELECT max(newest) FROM feed_import i"
         "   WHERE i.source = 'kev')"
+        "  WHEN 'eol' THEN (SELECT max(newest) FROM feed_import i WHERE i.source = 'eol'"
+        "   AND EXISTS (SELECT 1 FROM eol))"
         "  ELSE (SELECT max(modified) FROM advisory a WHERE a.source = src.source) END,"
         " (SELECT max(imported) FROM feed_import i WHERE i.source = src.source),"
         " (SELECT count(*) FROM feed_import i WHERE i.source = src.source)"

@@ -23,8 +23,11 @@ struct feed_db {
 /* Prepared statements for one import, inside its transaction. */
 struct feed_writer {
     sqlite3 *db;
-    sqlite3_stmt *del_adv, *ins_adv, *ins_alias, *ins_aff, *ins_range, *ins_ver, *ins_kev;
+    sqlite3_stmt *del_adv, *ins_adv, *ins_alias, *ins_aff, *ins_range, *ins_ver, *ins_kev,
+        *del_eol, *ins_eol;
     const char *file; /* for messages */
+    const char *eol_product; /* the product a bare endoflife.date array is about (from the
+                              * file name), or NULL */
     struct rm_err *err; /* where feed_bad() writes */
     struct feed_import_result *res;
 };
@@ -49,6 +52,16 @@ struct fw_kev {
     const char *cve, *vendor, *product, *name, *date_added, *due_date, *ransomware;
 };
 
+/* One release cycle of a product (endoflife.date). Dates are "YYYY-MM-DD" or NULL. */
+struct fw_eol {
+    const char *product, *cycle;
+    const char *release_date;
+    const char *eol_date;  /* the end of (security) support, when the source gives a date */
+    int eol_flag;          /* without a date: 1 "eol": true, 0 "eol": false, -1 not said */
+    const char *latest, *latest_date;
+    const char *lts, *support, *extended; /* "true", "false", a date, or NULL */
+};
+
 /* Each returns 0 or -1 with e set (a database error). */
 int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id, struct rm_err *e);
 /* Removes an advisory (and what hangs off it) if stored. */
@@ -60,6 +73,9 @@ int fw_range(struct feed_writer *w, int64_t aff, const char *type, const char *i
              int introduced_excl, const char *fixed, const char *last_affected, struct rm_err *e);
 int fw_version(struct feed_writer *w, int64_t aff, const char *version, struct rm_err *e);
 int fw_kev(struct feed_writer *w, const struct fw_kev *k, struct rm_err *e);
+/* Removes every cycle stored for product (a product imported again replaces its cycles). */
+int fw_eol_forget(struct feed_writer *w, const char *product, struct rm_err *e);
+int fw_eol(struct feed_writer *w, const struct fw_eol *c, struct rm_err *e);
 /* Keeps the newest normalised time seen in the file. */
 void fw_newest(struct feed_writer *w, const char *norm);
 
@@ -67,6 +83,10 @@ void fw_newest(struct feed_writer *w, const char *norm);
 int feed_osv_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
 int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
 int feed_kev_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+/* endoflife.date (checks/feed_eol.c); the product of a bare cycle array is w->eol_product. */
+int feed_eol_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+/* An endoflife.date product name: 1-64 of [a-z0-9._-], starting with a letter or digit. */
+bool feed_eol_product_ok(const char *s);
 
 /* "file: path: problem" into w->err; returns -1. */
 int feed_bad(const struct feed_writer *w, const char *path, const char *fmt, ...)

@@ -23,6 +23,14 @@
  * is older than PATCH_STALE_DAYS is a patch.feed.stale finding. Findings need an asset: these
  * three are attached to the first host that has a versioned service.
  *
+ * End of life: where the feed holds endoflife.date data for the product (imported files, or
+ * `riskmap feed import --shipped`), the version's release cycle (feed_eol.h) past its end of
+ * life as of the scan's start is a patch.eol finding (severity by how long: medium under 180
+ * days, high under two years, critical beyond), and one ending within PATCH_EOL_SOON_DAYS a
+ * patch.eol.soon (low; the policies' eol-days threshold says which count). Both carry
+ * product, version, cycle, eol_date (YYYY-MM-DD), latest, and days_past or days_left; the
+ * roadmap plans replacements from eol_date. Without end-of-life data nothing is said about it.
+ *
  * The check talks to nobody: it reads the scan result and the feed.
  */
 #include <stdio.h>
@@ -33,6 +41,7 @@
 
 #include "check.h"
 #include "feed.h"
+#include "feed_eol.h"
 #include "feed_match.h"
 #include "patch.h"
 #include "vercmp.h"
@@ -40,7 +49,13 @@
 #define PATCH_STALE_DAYS 30
 #define PATCH_MAX_LIST 4096 /* bytes of a list fact (CVE ids); longer lists end with "..." */
 
-enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE };
+/* patch.eol.soon is emitted this many days ahead of a cycle's end of life; the policies'
+ * eol-days threshold (on the days_left fact; 365 in the shipped ones, a client profile may
+ * change it) decides which of them count, so the horizon here is the widest a profile may
+ * sensibly ask for, and the roadmap sees replacements two years out. */
+#define PATCH_EOL_SOON_DAYS 730
+
+enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON };
 
 static const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
@@ -53,6 +68,12 @@ static const struct finding_kind patch_kinds[] = {
     [K_FEED_STALE] = {.id = "patch.feed.stale", .severity = SEV_MEDIUM,
                       .summary = "The advisory feed is older than 30 days: recent vulnerabilities "
                                  "are missed"},
+    [K_EOL] = {.id = "patch.eol", .severity = SEV_HIGH,
+               .summary = "A detected product version's release cycle is past its end of life "
+                          "(product, version, cycle, eol_date, latest, days_past)"},
+    [K_EOL_SOON] = {.id = "patch.eol.soon", .severity = SEV_LOW,
+                    .summary = "A detected product version's release cycle reaches its end of life "
+                               "within two years (cycle, eol_date, latest, days_left)"},
 };
 
 extern const struct check check_patch;
@@ -87,6 +108,17 @@ static const struct product products[] = {
     {"lighttpd", {"lighttpd"}, "lighttpd", "lighttpd", NULL},
 };
 
+/* endoflife.date's product for a CPE product (the products above, and those detection or an
+ * inventory may name by CPE only). */
+static const struct {
+    const char *cpe_product, *eol;
+} eol_products[] = {
+    {"openssh", "openssh"}, {"http_server", "apache"}, {"nginx", "nginx"},
+    {"redis", "redis"},     {"samba", "samba"},        {"openssl", "openssl"},
+    {"exim", "exim"},       {"mariadb", "mariadb"},    {"mysql", "mysql"},
+    {"postgresql", "postgresql"}, {"php", "php"},
+};
+
 struct distro {
     char name[16];     /* "Debian", "Ubuntu", "Red Hat", ... or "" */
     char revision[64]; /* Debian/Ubuntu package revision from the banner, or "" */
@@ -103,6 +135,8 @@ struct patch_state {
     long long records;
     bool feed_reported;
     size_t assessed;
+    time_t scan_time; /* end of life is judged as of the scan's start */
+    const struct host *os_host; /* the last host whose operating system was judged */
 };
 
 /* ---- reading the service ----------------------------------------------------------------- */
@@ -410,6 +444,127 @@ out:
     return rc;
 }
 
+/* Past end of life: the longer unsupported, the more unfixed vulnerabilities pile up. */
+static enum severity eol_severity(long long days_past)
+{
+    return days_past >= 730 ? SEV_CRITICAL : days_past >= 180 ? SEV_HIGH : SEV_MEDIUM;
+}
+
+/* What one end-of-life judgement is about: a product on a service, or the operating system a
+ * service's banner revealed (port 0, the service named in seen_on). */
+struct eol_subject {
+    const char *slug;    /* endoflife.date product */
+    const char *name;    /* as reported: "nginx", "Debian" */
+    const char *version; /* "1.22.1", "12" */
+    uint16_t port;
+    const char *seen_on; /* for an operating system: "22/tcp OpenSSH", else NULL */
+};
+
+static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                      const struct service *svc, const struct eol_subject *sub, struct rm_err *e)
+{
+    struct eol_cycle c;
+    int found = feed_eol_find(st->db, sub->slug, sub->version, &c, e);
+    if (found <= 0)
+        return found;
+    long long days = 0;
+    bool dated = c.eol_date[0] && eol_days_until(c.eol_date, st->scan_time, &days);
+    /* Ended (on or before the scan's day), or ending within the horizon. A cycle marked ended
+     * without a date is past its end of life, by how long unknown. */
+    bool past = dated ? days <= 0 : c.eol_flag == 1;
+    bool soon = dated && days > 0 && days <= PATCH_EOL_SOON_DAYS;
+    if (!past && !soon)
+        return 0;
+
+    const char *name = sub->name, *version = sub->version;
+    char title[300], detail[900], port[8], n[24], scan_day[16];
+    struct tm tm;
+    gmtime_r(&st->scan_time, &tm);
+    strftime(scan_day, sizeof scan_day, "%Y-%m-%d", &tm);
+    if (past) {
+        snprintf(title, sizeof title, "%s %s: release cycle %s is past its end of life%s%s%s", name,
+                 version, c.cycle, dated ? " (" : "", dated ? c.eol_date : "",
+                 dated ? ")" : "");
+        char last[300] = "";
+        if (c.latest[0])
+            snprintf(last, sizeof last, " (the cycle's last release was %s)", c.latest);
+        snprintf(detail, sizeof detail,
+                 "%s %s belongs to the %s release cycle, whose support ended %s%s: it gets no "
+                 "security fixes, and vulnerabilities found since stay unfixed in it. Upgrade to "
+                 "a supported release%s or replace the system; until then isolate it.",
+                 name, version, c.cycle, dated ? "on " : "", dated ? c.eol_date
+                 : "(its end date is not published)", last);
+        long long ext;
+        if (eol_days_until(c.extended, st->scan_time, &ext) && ext > 0)
+            snprintf(detail + strlen(detail), sizeof detail - strlen(detail),
+                     " Extended support (paid, or for Debian the LTS project, for the packages "
+                     "it covers) runs until %s.", c.extended);
+    } else {
+        snprintf(title, sizeof title, "%s %s: release cycle %s reaches its end of life on %s", name,
+                 version, c.cycle, c.eol_date);
+        snprintf(detail, sizeof detail,
+                 "%s %s belongs to the %s release cycle, whose support ends on %s, %lld days after "
+                 "this scan (%s). Budget and schedule the upgrade or replacement before then.",
+                 name, version, c.cycle, c.eol_date, days, scan_day);
+    }
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[past ? K_EOL : K_EOL_SOON],
+                                   host, sub->port, title);
+    if (!f)
+        return FAIL_OOM();
+    f->severity = past ? (dated ? eol_severity(-days) : SEV_HIGH) : SEV_LOW;
+    snprintf(port, sizeof port, "%u", (unsigned)sub->port);
+    snprintf(n, sizeof n, "%lld", past ? -days : days);
+    char pc[140];
+    snprintf(pc, sizeof pc, "%s %s", c.product, c.cycle);
+    if (finding_set_detail(f, detail) < 0 ||
+        (!sub->seen_on && (finding_add_fact(f, "port", port) < 0 ||
+                           finding_add_fact(f, "protocol", "tcp") < 0 ||
+                           finding_add_fact(f, "service", svc->name ? svc->name : "unknown") < 0)) ||
+        (sub->seen_on && finding_add_fact(f, "seen_on", sub->seen_on) < 0) ||
+        (c.extended[0] && strcmp(c.extended, "false") != 0 &&
+         finding_add_fact(f, "extended_support", c.extended) < 0) ||
+        finding_add_fact(f, "product", name) < 0 ||
+        finding_add_fact(f, "version", version) < 0 ||
+        finding_add_fact(f, "eol_product", c.product) < 0 ||
+        finding_add_fact(f, "cycle", c.cycle) < 0 ||
+        finding_add_fact(f, "product_cycle", pc) < 0 ||
+        (dated && finding_add_fact(f, "eol_date", c.eol_date) < 0) ||
+        (c.latest[0] && finding_add_fact(f, "latest", c.latest) < 0) ||
+        (dated && finding_add_fact(f, past ? "days_past" : "days_left", n) < 0) ||
+        finding_add_fact(f, "as_of", scan_day) < 0 ||
+        (c.lts[0] && finding_add_fact(f, "lts", c.lts) < 0) ||
+        finding_add_fact(f, "source", "endoflife.date") < 0 ||
+        finding_set_key_fact(f, "product_cycle") < 0 ||
+        (svc->evidence_id && finding_add_evidence_id(f, svc->evidence_id) < 0))
+        return FAIL_OOM();
+    finding_fingerprint(f);
+    return 0;
+}
+
+/* The end-of-life judgements for one service: its product, and the Debian release its
+ * banner names ("+deb12u3"), once per host. */
+static int assess_eols(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                       const struct service *svc, const char *prod, const struct distro *d,
+                       struct rm_err *e)
+{
+    for (size_t i = 0; i < sizeof eol_products / sizeof eol_products[0]; i++)
+        if (strcmp(prod, eol_products[i].cpe_product) == 0) {
+            struct eol_subject sub = {eol_products[i].eol, svc->product ? svc->product : prod,
+                                      svc->version, svc->port, NULL};
+            if (assess_eol(ctx, st, host, svc, &sub, e) < 0)
+                return -1;
+            break;
+        }
+    if (strcmp(d->name, "Debian") != 0 || !d->release[0] || st->os_host == host)
+        return 0;
+    st->os_host = host;
+    char seen[200];
+    snprintf(seen, sizeof seen, "%u/tcp %s %s", (unsigned)svc->port,
+             svc->product ? svc->product : prod, svc->version);
+    struct eol_subject os = {"debian", "Debian", d->release, 0, seen};
+    return assess_eol(ctx, st, host, svc, &os, e);
+}
+
 static int assess(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
                   const struct service *svc, struct rm_err *e)
 {
@@ -479,6 +634,8 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
     }
     free(v);
     free(fixed_by);
+    if (rc == 0)
+        rc = assess_eols(ctx, st, host, svc, prod, &d, e);
 out:
     feed_hits_free(&up);
     feed_hits_free(&pkg);
@@ -574,6 +731,11 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
         return FAIL_OOM();
     ctx->state = st;
     st->age_days = -1;
+    char norm[FEED_TIME_LEN];
+    st->scan_time = ctx->result->meta.started_utc && feed_time_norm(ctx->result->meta.started_utc, norm) == 0
+                        ? feed_time_parse(norm) : (time_t)-1;
+    if (st->scan_time == (time_t)-1)
+        st->scan_time = time(NULL);
     struct rm_err oe = {{0}};
     if (preopened) {
         snprintf(st->path, sizeof st->path, "%s", preopened_path);
@@ -594,8 +756,9 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
     if (feed_info(st->db, info, 8, &n, e) < 0 || feed_matcher_new(st->db, &st->m, e) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        if (strcmp(info[i].source, "kev") == 0)
-            continue; /* the catalog's date says nothing about advisory coverage */
+        /* The catalog's date and the end-of-life data's say nothing about advisory coverage. */
+        if (strcmp(info[i].source, "kev") == 0 || strcmp(info[i].source, "eol") == 0)
+            continue;
         st->records += info[i].records;
         if (strcmp(info[i].newest, st->newest) > 0)
             snprintf(st->newest, sizeof st->newest, "%s", info[i].newest);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "checks/feed.h"
+#include "checks/feed_eol.h"
 #include "checks/feed_match.h"
 #include "scanner/cli.h"
 #include "scanner/help.h"
@@ -27,20 +28,25 @@ static void age_str(time_t now, time_t t, char *out, size_t n)
         snprintf(out, n, "%lld min", s / 60);
 }
 
-static int feed_import(const char *path, char **files, int n, struct rm_err *e)
+static int feed_import(const char *path, bool shipped, char **files, int n, struct rm_err *e)
 {
     struct feed_db *db;
     if (feed_open(path, true, &db, e) < 0)
         return EXIT_RUNTIME;
     int rc = EXIT_DONE;
-    for (int i = 0; i < n; i++) {
+    /* -1: the shipped end-of-life data, first, then the files. */
+    for (int i = shipped ? -1 : 0; i < n; i++) {
         struct feed_import_result r;
-        if (feed_import_file(db, files[i], time(NULL), &r, e) < 0) {
+        const char *name = i < 0 ? "shipped end-of-life data" : files[i];
+        if ((i < 0 ? feed_import_shipped_eol(db, time(NULL), &r, e)
+                   : feed_import_file(db, files[i], time(NULL), &r, e)) < 0) {
             /* Files before this one stay imported: each is its own transaction. */
-            rc = EXIT_USAGE;
+            rc = i < 0 ? EXIT_RUNTIME : EXIT_USAGE;
             break;
         }
-        printf("%s: %s, %zu record%s", files[i], r.format, r.records, r.records == 1 ? "" : "s");
+        printf("%s: %s, %zu %s%s", name, r.format, r.records,
+               strcmp(r.format, "eol") == 0 ? "release cycle" : "record",
+               r.records == 1 ? "" : "s");
         if (r.skipped)
             printf(" (%zu withdrawn or rejected)", r.skipped);
         printf(", newest %s\n", r.newest[0] ? r.newest : "-");
@@ -62,8 +68,10 @@ static int feed_show(const char *path, struct rm_err *e)
         return EXIT_RUNTIME;
     }
     struct feed_source_info info[8];
-    size_t n;
-    if (feed_info(db, info, 8, &n, e) < 0) {
+    size_t n, eol_products, eol_cycles;
+    char eol[2048];
+    if (feed_info(db, info, 8, &n, e) < 0 ||
+        feed_eol_summary(db, eol, sizeof eol, &eol_products, &eol_cycles, e) < 0) {
         feed_close(db);
         return EXIT_RUNTIME;
     }
@@ -84,12 +92,35 @@ static int feed_show(const char *path, struct rm_err *e)
                info[i].newest[0] ? info[i].newest : "-", age,
                info[i].imported[0] ? info[i].imported : "-", info[i].imports);
     }
+    if (eol_products)
+        printf("end of life: %zu product%s, %zu release cycles: %s\n", eol_products,
+               eol_products == 1 ? "" : "s", eol_cycles, eol);
     return EXIT_DONE;
 }
 
-/* One query line: "cpe VENDOR:PRODUCT VERSION" or "pkg ECOSYSTEM PACKAGE VERSION". Prints
- * "QUERY: CVE,CVE (N)" or "QUERY: -". 0, 1 for a malformed line, -1 for a feed error. */
-static int match_line(struct feed_matcher *m, char *line, struct rm_err *e)
+/* "eol PRODUCT VERSION": the release cycle and its end of life. */
+static int match_eol(struct feed_db *db, const char *product, const char *version,
+                     struct rm_err *e)
+{
+    struct eol_cycle c;
+    int rc = feed_eol_find(db, product, version, &c, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        printf("eol %s %s: -\n", product, version);
+        return 0;
+    }
+    printf("eol %s %s: cycle %s, end of life %s, latest %s\n", product, version, c.cycle,
+           c.eol_date[0] ? c.eol_date : c.eol_flag == 1 ? "yes (no date)"
+                                      : c.eol_flag == 0 ? "none announced" : "not said",
+           c.latest[0] ? c.latest : "-");
+    return 0;
+}
+
+/* One query line: "cpe VENDOR:PRODUCT VERSION", "pkg ECOSYSTEM PACKAGE VERSION" or "eol
+ * PRODUCT VERSION". Prints "QUERY: CVE,CVE (N)" or "QUERY: -" (the cycle for eol). 0, 1 for a
+ * malformed line, -1 for a feed error. */
+static int match_line(struct feed_db *db, struct feed_matcher *m, char *line, struct rm_err *e)
 {
     char *f[5];
     int n = 0;
@@ -97,6 +128,8 @@ static int match_line(struct feed_matcher *m, char *line, struct rm_err *e)
         f[n++] = tok;
     struct feed_hits hits = {0};
     int rc;
+    if (n == 3 && strcmp(f[0], "eol") == 0)
+        return match_eol(db, f[1], f[2], e) < 0 ? -1 : 0;
     if (n == 3 && strcmp(f[0], "cpe") == 0 && strchr(f[1], ':')) {
         char *colon = strchr(f[1], ':');
         *colon = '\0';
@@ -149,11 +182,11 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
             char *p = line + strspn(line, " \t");
             if (*p == '#' || *p == '\n' || *p == '\0')
                 continue;
-            int r = match_line(m, p, e);
+            int r = match_line(db, m, p, e);
             if (r != 0) {
                 if (r > 0)
-                    rm_errf(e, "%s:%u: expected \"cpe VENDOR:PRODUCT VERSION\" or \"pkg "
-                            "ECOSYSTEM PACKAGE VERSION\"", files[i], no);
+                    rm_errf(e, "%s:%u: expected \"cpe VENDOR:PRODUCT VERSION\", \"pkg "
+                            "ECOSYSTEM PACKAGE VERSION\" or \"eol PRODUCT VERSION\"", files[i], no);
                 rc = r > 0 ? EXIT_USAGE : EXIT_RUNTIME;
                 break;
             }
@@ -169,6 +202,7 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
 int cmd_feed(int argc, char **argv, struct rm_err *e)
 {
     const char *db = NULL, *sub = NULL;
+    bool shipped = false;
     char **files = NULL;
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
@@ -183,6 +217,8 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
                 rm_errf(e, "feed: --feed-db needs a path");
                 return EXIT_USAGE;
             }
+        } else if (strcmp(argv[i], "--shipped") == 0) {
+            shipped = true;
         } else if (!sub) {
             sub = argv[i];
         } else if (argv[i][0] == '-' && argv[i][1]) {
@@ -205,12 +241,16 @@ int cmd_feed(int argc, char **argv, struct rm_err *e)
             return EXIT_USAGE;
         db = def;
     }
+    if (shipped && !(sub && strcmp(sub, "import") == 0)) {
+        rm_errf(e, "feed: --shipped goes with import (riskmap feed import --shipped)");
+        return EXIT_USAGE;
+    }
     if (sub && strcmp(sub, "import") == 0) {
-        if (nfiles == 0) {
-            rm_errf(e, "feed import: no FILE given (see riskmap help feed)");
+        if (nfiles == 0 && !shipped) {
+            rm_errf(e, "feed import: no FILE given, nor --shipped (see riskmap help feed)");
             return EXIT_USAGE;
         }
-        return feed_import(db, files, nfiles, e);
+        return feed_import(db, shipped, files, nfiles, e);
     }
     if (sub && strcmp(sub, "match") == 0) {
         if (nfiles == 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "checks/feed.h"
+#include "checks/feed_eol.h"
 #include "checks/feed_impl.h"
 
 #define NOW ((time_t)1720656000) /* 2024-07-11T00:00:00Z */
@@ -223,8 +224,8 @@ static void malformed_rejected_whole(void **state)
         const char *json, *msg;
     } bad[] = {
         {"{\"id\": \"X-1\"", "t.json: not JSON (error near byte 11)"},
-        {"{\"hello\": 1}", "t.json: (top): neither an OSV record, an NVD CVE 2.0 feed nor the "
-                          "KEV catalog"},
+        {"{\"hello\": 1}", "t.json: (top): neither an OSV record, an NVD CVE 2.0 feed, the KEV "
+                              "catalog nor endoflife.date data"},
         {"[{\"id\": \"OSV-1\", \"modified\": \"2024-01-01T00:00:00Z\"}, {\"id\": 7}]",
          "t.json: [1].id: not a string"},
         {"{\"id\": \"OSV-1\", \"modified\": \"yesterday\"}",
@@ -368,6 +369,139 @@ static void cvss3_scores(void **state)
         assert_true(cvss3_base_score(bad[i]) < 0);
 }
 
+
+/* ---- end of life (endoflife.date) ------------------------------------------------------- */
+
+/* The v0 cycle lists (product from the file name) and a v1 product, read back row by row. */
+static void eol_formats(void **state)
+{
+    struct fx *f = *state;
+    import_ok(f, "eol/nginx.json", "eol", 7);
+    import_ok(f, "eol/redis.json", "eol", 4);
+    import_ok(f, "eol/openssl.json", "eol", 4);
+    import_ok(f, "eol/php-v1.json", "eol", 3);
+    assert_string_equal(q1(f, "SELECT group_concat(product || ':' || n, ' ') FROM (SELECT product,"
+                              " count(*) n FROM eol GROUP BY product ORDER BY product)", NULL),
+                        "nginx:7 openssl:4 php:3 redis:4");
+    /* A date, false, and the fields kept. */
+    assert_string_equal(q1(f, "SELECT release_date || '|' || eol || '|' || eol_flag || '|' ||"
+                              " latest || '|' || latest_date || '|' || lts FROM eol WHERE product ="
+                              " 'nginx' AND cycle = ?1", "1.24"),
+                        "2023-04-11|2024-04-23|1|1.24.0|2023-04-11|false");
+    assert_string_equal(q1(f, "SELECT ifnull(eol, '-') || '|' || eol_flag FROM eol WHERE product ="
+                              " 'nginx' AND cycle = ?1", "1.29"), "-|0");
+    assert_string_equal(q1(f, "SELECT support FROM eol WHERE product = 'redis' AND cycle = ?1", "7.0"),
+                        "2023-08-15");
+    assert_string_equal(q1(f, "SELECT lts || '|' || latest FROM eol WHERE product = 'openssl' AND"
+                              " cycle = ?1", "1.0.2"), "true|1.0.2u");
+    /* v1: eolFrom is the date, eoasFrom the end of active support, latest.name/date. */
+    assert_string_equal(q1(f, "SELECT eol || '|' || support || '|' || latest || '|' || latest_date"
+                              " || '|' || lts FROM eol WHERE product = 'php' AND cycle = ?1", "7.4"),
+                        "2022-11-28|2021-11-28|7.4.33|2022-11-03|false");
+    /* What is loaded: the eol source, newest = the newest cycle release in the files. */
+    struct feed_source_info info[8];
+    size_t n;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_info(f->db, info, 8, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(info[0].source, "eol");
+    assert_int_equal(info[0].records, 18);
+    assert_int_equal(info[0].imports, 4);
+    assert_string_equal(info[0].newest, "2026-02-22T00:00:00Z"); /* redis 7.4.8 */
+    char sum[200];
+    size_t np, nc;
+    assert_int_equal(feed_eol_summary(f->db, sum, sizeof sum, &np, &nc, &e), 0);
+    assert_string_equal(sum, "nginx (7), openssl (4), php (3), redis (4)");
+    assert_int_equal(np, 4);
+    assert_int_equal(nc, 18);
+    /* Real values with a space: Debian 1.3 "Bo", latest "1.3.1 r.6". */
+    static const char bo[] = "[{\"cycle\": \"1.3\", \"codename\": \"Bo\", \"releaseDate\":"
+                             " \"1997-07-02\", \"eol\": \"1998-12-08\", \"latest\": \"1.3.1 r.6\"}]";
+    struct feed_import_result rb;
+    assert_int_equal(feed_import_buffer(f->db, "debian.json", NULL, bo, strlen(bo), NOW, &rb, &e), 0);
+    assert_string_equal(q1(f, "SELECT latest FROM eol WHERE product = 'debian' AND cycle = ?1", "1.3"),
+                        "1.3.1 r.6");
+    /* Imported again, a product's cycles are replaced, not added to. */
+    static const char again[] = "[{\"cycle\": \"1.28\", \"eol\": false}]";
+    struct feed_import_result r;
+    assert_int_equal(feed_import_buffer(f->db, "x/nginx.json", NULL, again, strlen(again), NOW, &r,
+                                        &e), 0);
+    assert_string_equal(r.format, "eol");
+    assert_string_equal(q1(f, "SELECT count(*) FROM eol WHERE product = ?1", "nginx"), "1");
+    assert_string_equal(q1(f, "SELECT count(*) FROM eol WHERE product = ?1", "redis"), "4");
+}
+
+/* The bundle built into the binary: every product the check maps, real dates. */
+static void eol_shipped(void **state)
+{
+    struct fx *f = *state;
+    struct feed_import_result r;
+    struct rm_err e = {{0}};
+    if (feed_import_shipped_eol(f->db, NOW, &r, &e) < 0)
+        fail_msg("%s", e.msg);
+    assert_string_equal(r.format, "eol");
+    assert_int_equal(r.records, 124);
+    char sum[400];
+    size_t np, nc;
+    assert_int_equal(feed_eol_summary(f->db, sum, sizeof sum, &np, &nc, &e), 0);
+    assert_string_equal(sum, "apache (4), debian (6), exim (11), mariadb (13), mysql (16), nginx (16), "
+                             "openssh (5), openssl (4), php (12), postgresql (10), redis (10), "
+                             "samba (17)");
+    struct eol_cycle c;
+    assert_int_equal(feed_eol_find(f->db, "nginx", "1.22.1", &c, &e), 1);
+    assert_string_equal(c.eol_date, "2023-04-11");
+    assert_int_equal(feed_eol_find(f->db, "apache", "2.2.34", &c, &e), 1);
+    assert_string_equal(c.eol_date, "2017-07-11");
+    assert_int_equal(feed_eol_find(f->db, "debian", "11", &c, &e), 1);
+    assert_string_equal(c.eol_date, "2024-08-14");
+    assert_string_equal(c.extended, "2026-08-31");
+    assert_int_equal(feed_eol_find(f->db, "redis", "7.0.15", &c, &e), 1);
+    assert_string_equal(c.eol_date, "2024-07-29");
+    assert_int_equal(feed_eol_find(f->db, "iis", "10.0", &c, &e), 0);
+}
+
+static void eol_malformed(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *name, *json, *msg;
+    } bad[] = {
+        {"Nginx.json", "[{\"cycle\": \"1.24\", \"eol\": \"2024-04-23\"}]",
+         "Nginx.json: (top): an endoflife.date cycle list does not name its product: name the "
+         "file PRODUCT.json (nginx.json), lower case"},
+        {"nginx.json", "[{\"cycle\": \"1.24\", \"eol\": \"2024-04-23\"}, {\"eol\": false}]",
+         "nginx.json: [1].cycle: missing"},
+        {"nginx.json", "[{\"cycle\": \"1.24\", \"eol\": \"April 2024\"}]",
+         "nginx.json: [0].eol: not a date or RFC 3339 time: \"April 2024\""},
+        {"nginx.json", "[{\"cycle\": \"1.24\", \"eol\": 2024}]",
+         "nginx.json: [0].eol: neither a date nor a boolean"},
+        {"nginx.json", "[{\"cycle\": 3.1, \"eol\": false}]",
+         "nginx.json: [0].cycle: a number that is not a whole one (write it as a string)"},
+        {"nginx.json", "[{\"cycle\": \"1\\t24\", \"eol\": false}]",
+         "nginx.json: [0].cycle: contains a control character"},
+        {"p.json", "{\"result\": {\"name\": \"PHP\", \"releases\": []}}",
+         "p.json: result.name: not an endoflife.date product name: \"PHP\""},
+        {"p.json", "{\"result\": {\"name\": \"php\", \"releases\": [{\"name\": \"8.4\", \"isEol\": 1}]}}",
+         "p.json: result.releases[0].isEol: not a boolean"},
+        {"b.json", "{\"endoflife.date\": {\"nginx\": [{\"cycle\": \"1.24\"}], \"../x\": []}}",
+         "b.json: endoflife.date.../x: not an endoflife.date product name"},
+    };
+    import_ok(f, "eol/redis.json", "eol", 4);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct feed_import_result r;
+        struct rm_err e = {{0}};
+        if (feed_import_buffer(f->db, bad[i].name, NULL, bad[i].json, strlen(bad[i].json), NOW, &r,
+                               &e) != -1)
+            fail_msg("case %zu imported", i);
+        assert_string_equal(e.msg, bad[i].msg);
+        assert_int_equal(r.records, 0);
+    }
+    /* Nothing half-imported: the bundle's nginx cycle was rolled back with the rest. */
+    assert_string_equal(q1(f, "SELECT group_concat(product) FROM (SELECT DISTINCT product FROM eol)",
+                           NULL), "redis");
+    assert_string_equal(q1(f, "SELECT count(*) FROM eol", NULL), "4");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +511,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(reimport_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_rejected_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(osv_events_to_intervals, setup, teardown),
+        cmocka_unit_test_setup_teardown(eol_formats, setup, teardown),
+        cmocka_unit_test_setup_teardown(eol_shipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(eol_malformed, setup, teardown),
         cmocka_unit_test(times),
         cmocka_unit_test(cvss3_scores),
     };

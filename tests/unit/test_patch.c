@@ -20,6 +20,7 @@
 
 #include "checks/check.h"
 #include "checks/feed.h"
+#include "checks/feed_eol.h"
 #include "checks/feed_match.h"
 #include "scanner/checkrun.h"
 #include "scanner/model.h"
@@ -421,6 +422,285 @@ static void matcher_directly(void **state)
     feed_close(f);
 }
 
+
+/* ---- end of life -------------------------------------------------------------------------- */
+
+/* The endoflife.date fixtures (tests/fixtures/feeds/eol/, real dates) in the store; no
+ * advisories. */
+static int with_eol(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    import("eol/nginx.json");
+    import("eol/redis.json");
+    import("eol/openssl.json");
+    import("eol/openssh.json");
+    return 0;
+}
+
+/* Which cycle a version belongs to: a prefix that ends where a number ends; the longest. */
+static void eol_cycle_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cycle, *version;
+        bool in;
+    } t[] = {
+        {"1.24", "1.24.0", true},   {"1.24", "1.24", true},     {"1.2", "1.24.0", false},
+        {"1.2", "1.2.9", true},     {"1.22", "1.22.1", true},   {"9", "9.2p1", true},
+        {"9", "92", false},         {"7", "7.4p1", true},       {"7.4", "7.4p1", true},
+        {"1.0.2", "1.0.2k", true},  {"1.1.1", "1.1.1w", true},  {"1.1", "1.1.1w", true},
+        {"1.1.0", "1.1.1w", false}, {"10.11", "10.11.6", true}, {"10.1", "10.11.6", false},
+        {"7.0", "7.0.15", true},    {"4.1", "4.19.5", false},   {"12", "12", true},
+        {"2.4", "2.4.57", true},    {"", "1.0", false},         {"1.24", "1.2", false},
+        {"5.5", "5.5.5-10.11.6-MariaDB", true},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (eol_cycle_matches(t[i].cycle, t[i].version) != t[i].in)
+            fail_msg("cycle %s, version %s: want %s", t[i].cycle, t[i].version,
+                     t[i].in ? "in" : "out");
+
+    /* Against the store: the longest cycle wins (nginx has 1.2 and 1.22, OpenSSL 1.1.0 and
+     * 1.1.1); a version in no cycle, or a product not loaded, finds nothing. */
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open_ro(db, &f, &e), 0);
+    static const struct {
+        const char *product, *version, *cycle;
+    } q[] = {
+        {"nginx", "1.22.1", "1.22"}, {"nginx", "1.2.9", "1.2"},   {"nginx", "1.24.0", "1.24"},
+        {"openssl", "1.1.1w", "1.1.1"}, {"openssl", "1.0.2k", "1.0.2"}, {"openssl", "3.0.13", "3.0"},
+        {"openssh", "9.2p1", "9"},   {"openssh", "7.4p1", "7"},   {"redis", "7.0.15", "7.0"},
+        {"nginx", "1.25.0", NULL},   {"openssl", "3.5.0", NULL},  {"mysql", "8.0.36", NULL},
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        struct eol_cycle c;
+        int rc = feed_eol_find(f, q[i].product, q[i].version, &c, &e);
+        if (rc != (q[i].cycle ? 1 : 0) || (q[i].cycle && strcmp(c.cycle, q[i].cycle) != 0))
+            fail_msg("%s %s: got %d %s, want %s", q[i].product, q[i].version, rc, c.cycle,
+                     q[i].cycle ? q[i].cycle : "none");
+    }
+    feed_close(f);
+
+    long long d;
+    assert_true(eol_days_until("2024-04-23", 1713830400 /* 2024-04-23T00:00:00Z */, &d));
+    assert_int_equal(d, 0);
+    assert_true(eol_days_until("2024-04-23", 1713830399 /* 2024-04-22T23:59:59Z */, &d));
+    assert_int_equal(d, 1);
+    assert_true(eol_days_until("2023-04-11", 1795305600 /* 2026-11-22T00:00:00Z */, &d));
+    assert_int_equal(d, -1321);
+    assert_false(eol_days_until("2024-4-23", 0, &d));
+}
+
+/* One scan at time `started` of one service; the patch.eol / patch.eol.soon findings. */
+static struct scan_result *eol_scan(const char *started, uint16_t port, const char *probe,
+                                    const char *banner)
+{
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, started), 0);
+    struct host *h = one_host(r, "127.0.35.2");
+    add_detected(r, h, port, probe, banner, strlen(banner));
+    return run_patch(r);
+}
+
+static const struct finding *kind_finding(const struct scan_result *r, const char *kind)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strcmp(r->findings[i]->kind, kind) == 0)
+            return r->findings[i];
+    return NULL;
+}
+
+/* End of life at fixed scan dates, around nginx 1.24's (2024-04-23) and Redis 7.0's
+ * (2024-07-29). Hand-written banners in the shape of the captured nginx one. */
+static void eol_and_soon_at_fixed_dates(void **state)
+{
+    (void)state;
+    static const char ngx124[] = "HTTP/1.1 200 OK\r\nServer: nginx/1.24.0\r\n\r\n";
+    static const struct {
+        const char *started;
+        const char *kind; /* NULL: neither */
+        const char *days; /* days_past or days_left */
+        enum severity sev;
+    } t[] = {
+        {"2022-04-23T12:00:00Z", NULL, NULL, 0},               /* 731 days ahead: not yet */
+        {"2022-04-24T00:00:00Z", "patch.eol.soon", "730", SEV_LOW},
+        {"2024-04-22T23:59:59Z", "patch.eol.soon", "1", SEV_LOW},
+        {"2024-04-23T00:00:00Z", "patch.eol", "0", SEV_MEDIUM}, /* the day support ends */
+        {"2024-10-19T08:00:00Z", "patch.eol", "179", SEV_MEDIUM},
+        {"2024-10-20T08:00:00Z", "patch.eol", "180", SEV_HIGH},
+        {"2026-04-23T00:00:00Z", "patch.eol", "730", SEV_CRITICAL},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct scan_result *r = eol_scan(t[i].started, 80, "http", ngx124);
+        size_t n = count_kind(r, "patch.eol") + count_kind(r, "patch.eol.soon");
+        if (!t[i].kind) {
+            assert_int_equal(n, 0);
+            scan_result_free(r);
+            continue;
+        }
+        assert_int_equal(n, 1);
+        const struct finding *f = kind_finding(r, t[i].kind);
+        if (!f)
+            fail_msg("%s: no %s", t[i].started, t[i].kind);
+        bool past = strcmp(t[i].kind, "patch.eol") == 0;
+        assert_string_equal(finding_fact(f, past ? "days_past" : "days_left"), t[i].days);
+        assert_null(finding_fact(f, past ? "days_left" : "days_past"));
+        assert_int_equal(f->severity, t[i].sev);
+        assert_string_equal(finding_fact(f, "product"), "nginx");
+        assert_string_equal(finding_fact(f, "version"), "1.24.0");
+        assert_string_equal(finding_fact(f, "cycle"), "1.24");
+        assert_string_equal(finding_fact(f, "eol_date"), "2024-04-23");
+        assert_string_equal(finding_fact(f, "latest"), "1.24.0");
+        assert_string_equal(finding_fact(f, "port"), "80");
+        assert_string_equal(f->key_fact, "product_cycle");
+        assert_string_equal(finding_fact(f, "product_cycle"), "nginx 1.24");
+        assert_int_equal(f->port, 80);
+        scan_result_free(r);
+    }
+
+    /* The captured Redis 7.0.15 banner, 180 days before 7.0's end; and after it. */
+    FILE *fp = fopen("tests/fixtures/banners/redis.redis", "rb");
+    assert_non_null(fp);
+    char buf[4096];
+    size_t len = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[len] = '\0';
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2024-01-31T09:00:00Z"), 0);
+    add_detected(r, one_host(r, "127.0.35.3"), 6379, "redis", buf, len);
+    run_patch(r);
+    const struct finding *f = kind_finding(r, "patch.eol.soon");
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "version"), "7.0.15");
+    assert_string_equal(finding_fact(f, "days_left"), "180");
+    assert_string_equal(finding_fact(f, "eol_date"), "2024-07-29");
+    scan_result_free(r);
+
+    /* The captured nginx 1.22.1 at this repository's date: long past (2023-04-11). */
+    r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T00:00:00Z"), 0);
+    add_fixture(r, one_host(r, "127.0.35.2"), 80, "http", "nginx.http");
+    run_patch(r);
+    f = kind_finding(r, "patch.eol");
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cycle"), "1.22");
+    assert_string_equal(finding_fact(f, "days_past"), "1321");
+    assert_int_equal(f->severity, SEV_CRITICAL);
+    scan_result_free(r);
+
+    /* OpenSSH's cycles have no end of life (the project publishes none); nginx 1.29 none yet;
+     * an OpenSSL banner version in a cycle this data does not list: nothing said. */
+    static const char *const quiet[][3] = {
+        {"22", "banner", "SSH-2.0-OpenSSH_9.2p1\r\n"},
+        {"22", "banner", "SSH-2.0-OpenSSH_7.4p1 Debian-10+deb9u7\r\n"},
+        {"80", "http", "HTTP/1.1 200 OK\r\nServer: nginx/1.29.1\r\n\r\n"},
+    };
+    for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++) {
+        r = eol_scan("2026-11-22T00:00:00Z", (uint16_t)atoi(quiet[i][0]), quiet[i][1], quiet[i][2]);
+        assert_int_equal(count_kind(r, "patch.eol") + count_kind(r, "patch.eol.soon"), 0);
+        scan_result_free(r);
+    }
+}
+
+static int with_shipped_eol(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, true, &f, &e), 0);
+    struct feed_import_result r;
+    if (feed_import_shipped_eol(f, time(NULL), &r, &e) < 0)
+        fail_msg("%s", e.msg);
+    feed_close(f);
+    return 0;
+}
+
+/* The Debian release a banner names ("+deb12u3") against the shipped data: Debian 12's
+ * security support ends 2026-06-10 (LTS until 2028-06-10). One finding per host, port 0, the
+ * service that revealed it named; OpenSSH itself publishes no end of life. */
+static void debian_release_from_banner(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T10:00:00Z"), 0);
+    struct host *h = one_host(r, "127.0.35.1");
+    add_detected(r, h, 22, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"));
+    add_detected(r, h, 2222, "banner", BANNER("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"));
+    run_patch(r);
+    assert_int_equal(count_kind(r, "patch.eol"), 1);
+    assert_int_equal(count_kind(r, "patch.eol.soon"), 0);
+    const struct finding *f = kind_finding(r, "patch.eol");
+    assert_int_equal(f->port, 0);
+    assert_string_equal(finding_fact(f, "product"), "Debian");
+    assert_string_equal(finding_fact(f, "version"), "12");
+    assert_string_equal(finding_fact(f, "cycle"), "12");
+    assert_string_equal(finding_fact(f, "eol_date"), "2026-06-10");
+    assert_string_equal(finding_fact(f, "days_past"), "165");
+    assert_string_equal(finding_fact(f, "extended_support"), "2028-06-10");
+    assert_string_equal(finding_fact(f, "latest"), "12.11");
+    assert_string_equal(finding_fact(f, "seen_on"), "22/tcp OpenSSH 9.2p1");
+    assert_null(finding_fact(f, "port"));
+    assert_int_equal(f->severity, SEV_MEDIUM);
+    assert_non_null(strstr(f->detail, "runs until 2028-06-10."));
+    scan_result_free(r);
+
+    /* Earlier in the year: 160 days left. */
+    r = eol_scan("2026-01-01T00:00:00Z", 22, "banner", "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+    f = kind_finding(r, "patch.eol.soon");
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "days_left"), "160");
+    assert_int_equal(count_kind(r, "patch.eol"), 0);
+    scan_result_free(r);
+}
+
+/* "eol": true without a date (endoflife.date writes that where the end is known but not
+ * dated): past its end of life, high, no eol_date or days_past. Hand-written data and banner:
+ * exim's real 4.96 cycle ended on a known date, so the undated case has no real instance here. */
+static void eol_true_without_date(void **state)
+{
+    (void)state;
+    char db[128];
+    snprintf(db, sizeof db, "%s/feed.db", datadir);
+    unlink(db);
+    struct feed_db *f;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(db, true, &f, &e), 0);
+    static const char data[] = "[{\"cycle\": \"4.96\", \"eol\": true, \"latest\": \"4.96.2\"}]";
+    struct feed_import_result r;
+    assert_int_equal(feed_import_buffer(f, "exim.json", NULL, data, strlen(data), 0, &r, &e), 0);
+    feed_close(f);
+    struct scan_result *res = eol_scan("2026-11-22T00:00:00Z", 25, "banner",
+                                       "220 mail.example.test ESMTP Exim 4.96 Sun, 22 Nov 2026 "
+                                       "12:00:00 +0000\r\n");
+    const struct finding *x = kind_finding(res, "patch.eol");
+    assert_non_null(x);
+    assert_int_equal(x->severity, SEV_HIGH);
+    assert_string_equal(finding_fact(x, "cycle"), "4.96");
+    assert_null(finding_fact(x, "eol_date"));
+    assert_null(finding_fact(x, "days_past"));
+    assert_non_null(strstr(x->detail, "(its end date is not published)"));
+    scan_result_free(res);
+}
+
+/* Without end-of-life data in the store the check says nothing about it. */
+static void no_eol_data_no_eol_findings(void **state)
+{
+    (void)state;
+    struct scan_result *r = eol_scan("2026-11-22T00:00:00Z", 80, "http",
+                                     "HTTP/1.1 200 OK\r\nServer: nginx/1.18.0\r\n\r\n");
+    assert_int_equal(count_kind(r, "patch.eol") + count_kind(r, "patch.eol.soon"), 0);
+    assert_int_equal(count_kind(r, "patch.cve"), 1);
+    scan_result_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,6 +713,11 @@ int main(void)
         cmocka_unit_test_setup(captured_banners, with_feed),
         cmocka_unit_test_setup(matcher_directly, with_feed),
         cmocka_unit_test_setup(no_feed_is_one_info_finding, without_feed),
+        cmocka_unit_test_setup(eol_cycle_table, with_eol),
+        cmocka_unit_test_setup(eol_and_soon_at_fixed_dates, with_eol),
+        cmocka_unit_test_setup(no_eol_data_no_eol_findings, with_feed),
+        cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
+        cmocka_unit_test(eol_true_without_date),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
