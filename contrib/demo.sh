@@ -160,6 +160,12 @@ scan() { # scan SUMMARY-FILE [ARGS...]: the client's scan into its data director
     fi
 }
 
+# The demo's own state (advisory and end-of-life feed, evidence signing key), not the
+# machine's /var/lib/riskmap.
+export RISKMAP_DATA_DIR="$out/state"
+rm -rf "$out/state"
+"$RISKMAP" feed import --shipped > /dev/null
+
 echo "demo: lab up on $NET.0/24:$lab_up"
 echo "demo: scanning it (loopback only; on a real network, scan only with the owner's written authorisation)"
 echo "\$ riskmap scan --client client-profile.xml --data-dir demo-out/data -p $PORTS --rate 0 --ndjson demo-out/events.ndjson"
@@ -238,6 +244,11 @@ echo "\$ riskmap report --data-dir demo-out/data -c client-profile.xml -o demo-o
 "$RISKMAP" report --data-dir "$out/data" -c "$lab/client-profile.xml" -o "$out/report" \
     --format html,json,csv > /dev/null
 "$RISKMAP" register summary --data-dir "$out/data" 2>/dev/null | head -4 || true
+echo
+echo "\$ riskmap evidence export --data-dir demo-out/data --framework hipaa"
+"$RISKMAP" evidence export --data-dir "$out/data" --framework hipaa -q
+bundle=$(ls "$out"/data/evidence/riskmap-evidence-*.tar.gz | head -1)
+"$RISKMAP" evidence verify "$bundle" | head -1
 
 echo
 echo "Outputs:"
@@ -248,5 +259,6 @@ echo "  summary (stdout)      $out/summary.txt"
 echo "  client report (HTML)  $out/report/report.html   <- open this one"
 echo "  roadmap (JSON)        $out/report/roadmap.json"
 echo "  register (CSV, JSON)  $out/report/register.csv, $out/report/register.json"
+echo "  evidence bundle       $bundle (signed; riskmap evidence verify)"
 echo "  lab files             $lab"
 echo "Try: python3 -m json.tool $out/scan.json | less"

@@ -79,7 +79,8 @@ int report_write(const struct report_input *in, const char *dir, unsigned format
     if (rc == 0 && (formats & REPORT_JSON)) {
         snprintf(path, sizeof path, "%s/register.json", dir);
         cJSON *j = register_json(in->risks, in->trend);
-        char *txt = j ? cJSON_Print(j) : NULL;
+        /* A data file for other tools, often tens of MB: no indentation. */
+        char *txt = j ? cJSON_PrintUnformatted(j) : NULL;
         cJSON_Delete(j);
         rc = txt ? write_text(path, txt, written, e) : rm_errf(e, "report: out of memory");
         free(txt);

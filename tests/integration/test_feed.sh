@@ -56,7 +56,7 @@ cpe apache:http_server 2.4.50: CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-
 check "match: CVEs per queried version" test "$out" = "$expect"
 echo "openssh 9.2p1" | run_riskmap feed match - > /dev/null 2> "$WORK/err"
 check "match: a malformed query line is an error naming the line" test "$(cat "$WORK/err")" = \
-    'riskmap: -:1: expected "cpe VENDOR:PRODUCT VERSION" or "pkg ECOSYSTEM PACKAGE VERSION"'
+    'riskmap: -:1: expected "cpe VENDOR:PRODUCT VERSION", "pkg ECOSYSTEM PACKAGE VERSION" or "eol PRODUCT VERSION"'
 
 out=$(run_riskmap feed --feed-db "$WORK/other.db" info)
 check "--feed-db names another store" \
