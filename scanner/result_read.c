@@ -19,38 +19,56 @@ static int bad(struct rd *rd, const char *path, const char *why)
     return rm_errf(rd->e, "%s: %s: %s", rd->label, path, why);
 }
 
-/* Required or optional string member; *out is a new copy (NULL when optional and absent). */
+/* The message names path.key; built only on failure, since formatting a path for every
+ * field read was a fifth of the load time. */
+static int bad_key(struct rd *rd, const char *path, const char *key, const char *why)
+{
+    return rm_errf(rd->e, "%s: %s.%s: %s", rd->label, path, key, why);
+}
+
+/* Required or optional string member, borrowed from the tree (NULL when optional and
+ * absent). Borrowing spares a copy and a free for the many strings the model copies anyway
+ * or only looks at. */
+static int get_sv(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                  bool required, const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = NULL;
+        return required ? bad_key(rd, path, key, "missing") : 0;
+    }
+    if (!cJSON_IsString(v))
+        return bad_key(rd, path, key, "not a string");
+    *out = v->valuestring;
+    return 0;
+}
+
+/* As get_sv, but *out is a new copy for the model to own. */
 static int get_str(struct rd *rd, const cJSON *o, const char *key, const char *path,
                    bool required, char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
-    if (!v || cJSON_IsNull(v)) {
-        *out = NULL;
-        return required ? bad(rd, where, "missing") : 0;
-    }
-    if (!cJSON_IsString(v))
-        return bad(rd, where, "not a string");
-    *out = strdup(v->valuestring);
-    return *out ? 0 : bad(rd, where, "out of memory");
+    const char *v = NULL;
+    *out = NULL;
+    if (get_sv(rd, o, key, path, required, &v) < 0)
+        return -1;
+    if (v && !(*out = strdup(v)))
+        return bad_key(rd, path, key, "out of memory");
+    return 0;
 }
 
 static int get_num(struct rd *rd, const cJSON *o, const char *key, const char *path,
                    bool required, double lo, double hi, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
     if (!v) {
         if (required)
-            return bad(rd, where, "missing");
+            return bad_key(rd, path, key, "missing");
         return 0;
     }
     if (!cJSON_IsNumber(v))
-        return bad(rd, where, "not a number");
+        return bad_key(rd, path, key, "not a number");
     if (!(v->valuedouble >= lo && v->valuedouble <= hi))
-        return bad(rd, where, "out of range");
+        return bad_key(rd, path, key, "out of range");
     *out = v->valuedouble;
     return 0;
 }
@@ -68,27 +86,25 @@ static int get_strv(struct rd *rd, const cJSON *o, const char *key, const char *
                     char ***out, size_t *n)
 {
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
     *out = NULL;
     *n = 0;
     if (!a)
         return 0;
     if (!cJSON_IsArray(a))
-        return bad(rd, where, "not an array");
+        return bad_key(rd, path, key, "not an array");
     int count = cJSON_GetArraySize(a);
     if (count == 0)
         return 0;
     char **v = calloc((size_t)count, sizeof *v);
     if (!v)
-        return bad(rd, where, "out of memory");
+        return bad_key(rd, path, key, "out of memory");
     *out = v;
     const cJSON *it;
     cJSON_ArrayForEach(it, a) {
         if (!cJSON_IsString(it))
-            return bad(rd, where, "element is not a string");
+            return bad_key(rd, path, key, "element is not a string");
         if (!(v[*n] = strdup(it->valuestring)))
-            return bad(rd, where, "out of memory");
+            return bad_key(rd, path, key, "out of memory");
         (*n)++;
     }
     return 0;
@@ -96,29 +112,23 @@ static int get_strv(struct rd *rd, const cJSON *o, const char *key, const char *
 
 static int get_addr(struct rd *rd, const cJSON *o, const char *path, struct rm_addr *out)
 {
-    char *s = NULL;
-    char where[256];
-    snprintf(where, sizeof where, "%s.address", path);
-    if (get_str(rd, o, "address", path, true, &s) < 0)
+    const char *s = NULL;
+    if (get_sv(rd, o, "address", path, true, &s) < 0)
         return -1;
-    int rc = addr_parse(s, out);
-    free(s);
-    return rc < 0 ? bad(rd, where, "not an IP address") : 0;
+    return addr_parse(s, out) < 0 ? bad_key(rd, path, "address", "not an IP address") : 0;
 }
 
 static const cJSON *get_obj(struct rd *rd, const cJSON *o, const char *key, const char *path,
                             bool required, int *err)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
     if (!v) {
         if (required)
-            *err = bad(rd, where, "missing");
+            *err = bad_key(rd, path, key, "missing");
         return NULL;
     }
     if (!cJSON_IsObject(v)) {
-        *err = bad(rd, where, "not an object");
+        *err = bad_key(rd, path, key, "not an object");
         return NULL;
     }
     return v;
@@ -186,7 +196,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
         struct scan_settings *s = &m->settings;
         double conc = 0, retries = 0, threads = 0;
         const char *sp = "scan.settings";
-        char *seed = NULL;
+        const char *seed = NULL;
         if (get_num(rd, set, "rate", sp, false, 0, 1e9, &s->rate) < 0 ||
             get_num(rd, set, "max_concurrency", sp, false, 0, 1e7, &conc) < 0 ||
             get_num(rd, set, "retries", sp, false, 0, 100, &retries) < 0 ||
@@ -194,7 +204,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
             get_num(rd, set, "initial_timeout_ms", sp, false, 0, 1e7, &s->initial_timeout_ms) < 0 ||
             get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
             get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
-            get_str(rd, set, "seed", sp, false, &seed) < 0 ||
+            get_sv(rd, set, "seed", sp, false, &seed) < 0 ||
             get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0 ||
             get_str(rd, set, "discovery", sp, false, &s->discovery) < 0 ||
             get_str(rd, set, "alive_ports", sp, false, &s->alive_ports) < 0)
@@ -205,9 +215,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
         if (seed) {
             char *end;
             s->seed = strtoull(seed, &end, 16);
-            int ok = *seed && *end == '\0' && strlen(seed) <= 16;
-            free(seed);
-            if (!ok)
+            if (!(*seed && *end == '\0' && strlen(seed) <= 16))
                 return bad(rd, "scan.settings.seed", "not a 64-bit hex number");
         }
     }
@@ -233,37 +241,28 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
 static int read_service(struct rd *rd, const cJSON *o, const char *path, struct host *h)
 {
     double port = 0, rtt = -1;
-    char *state = NULL, *name = NULL, *reason = NULL, *proto = NULL;
+    const char *state = NULL, *name = NULL, *reason = NULL, *proto = NULL;
     enum port_state ps = PORT_OPEN;
     enum svc_proto pr = SVC_TCP;
-    int rc = -1;
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
     if (get_num(rd, o, "port", path, true, 1, 65535, &port) < 0 ||
         get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0 ||
-        get_str(rd, o, "state", path, true, &state) < 0 ||
-        get_str(rd, o, "protocol", path, false, &proto) < 0 ||
-        get_str(rd, o, "name", path, false, &name) < 0 ||
-        get_str(rd, o, "reason", path, false, &reason) < 0)
-        goto out;
-    if (port != (double)(uint16_t)port) {
-        bad(rd, path, "port is not an integer");
-        goto out;
-    }
-    if (port_state_parse(state, &ps) < 0) {
-        bad(rd, path, "state is not open, closed or filtered");
-        goto out;
-    }
+        get_sv(rd, o, "state", path, true, &state) < 0 ||
+        get_sv(rd, o, "protocol", path, false, &proto) < 0 ||
+        get_sv(rd, o, "name", path, false, &name) < 0 ||
+        get_sv(rd, o, "reason", path, false, &reason) < 0)
+        return -1;
+    if (port != (double)(uint16_t)port)
+        return bad(rd, path, "port is not an integer");
+    if (port_state_parse(state, &ps) < 0)
+        return bad(rd, path, "state is not open, closed or filtered");
     /* Documents older than the UDP stage have no protocol: every service was TCP. */
-    if (proto && svc_proto_parse(proto, &pr) < 0) {
-        bad(rd, path, "protocol is not tcp or udp");
-        goto out;
-    }
+    if (proto && svc_proto_parse(proto, &pr) < 0)
+        return bad(rd, path, "protocol is not tcp or udp");
     struct service *sv = host_add_service(h, (uint16_t)port, ps, name, reason, rtt);
-    if (!sv) {
-        bad(rd, path, "out of memory");
-        goto out;
-    }
+    if (!sv)
+        return bad(rd, path, "out of memory");
     sv->proto = pr;
     if (get_str(rd, o, "method", path, false, &sv->method) < 0 ||
         get_str(rd, o, "product", path, false, &sv->product) < 0 ||
@@ -272,14 +271,8 @@ static int read_service(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "cpe", path, false, &sv->cpe) < 0 ||
         get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0 ||
         get_str(rd, o, "detection_note", path, false, &sv->detect_note) < 0)
-        goto out;
-    rc = 0;
-out:
-    free(state);
-    free(proto);
-    free(name);
-    free(reason);
-    return rc;
+        return -1;
+    return 0;
 }
 
 static int read_host(struct rd *rd, const cJSON *o, const char *path, struct scan_result *r)
@@ -329,17 +322,17 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
 {
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
-    char *kind = NULL, *check = NULL, *sev = NULL, *title = NULL;
+    const char *kind = NULL, *check = NULL, *sev = NULL, *title = NULL;
     struct finding *f = NULL;
     int rc = -1, err = 0;
     enum severity s = SEV_INFO;
     struct rm_addr a;
     double port = 0;
     char where[160];
-    if (get_str(rd, o, "kind", path, true, &kind) < 0 ||
-        get_str(rd, o, "check", path, true, &check) < 0 ||
-        get_str(rd, o, "severity", path, true, &sev) < 0 ||
-        get_str(rd, o, "title", path, true, &title) < 0 ||
+    if (get_sv(rd, o, "kind", path, true, &kind) < 0 ||
+        get_sv(rd, o, "check", path, true, &check) < 0 ||
+        get_sv(rd, o, "severity", path, true, &sev) < 0 ||
+        get_sv(rd, o, "title", path, true, &title) < 0 ||
         get_num(rd, o, "port", path, false, 0, 65535, &port) < 0)
         goto out;
     if (port != (double)(uint16_t)port) {
@@ -352,22 +345,23 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, where, "not one of info, low, medium, high, critical");
         goto out;
     }
-    snprintf(where, sizeof where, "%s.asset", path);
     const cJSON *asset = get_obj(rd, o, "asset", path, true, &err);
-    if (!asset || get_addr(rd, asset, where, &a) < 0)
+    if (!asset)
+        goto out;
+    snprintf(where, sizeof where, "%s.asset", path);
+    if (get_addr(rd, asset, where, &a) < 0)
         goto out;
     if (!(f = finding_new(kind, check, s, title, &a, (uint16_t)port))) {
         bad(rd, path, "out of memory");
         goto out;
     }
-    char *fp = NULL, *proto = NULL;
-    if (f->protocol && get_str(rd, o, "protocol", path, false, &proto) < 0)
+    const char *fp = NULL, *proto = NULL;
+    if (f->protocol && get_sv(rd, o, "protocol", path, false, &proto) < 0)
         goto out;
-    if (proto) {
+    /* finding_new already says "tcp"; only another protocol needs replacing. */
+    if (proto && strcmp(proto, f->protocol) != 0) {
         enum svc_proto pr;
-        int bad_proto = svc_proto_parse(proto, &pr) < 0 || finding_set_protocol(f, proto) < 0;
-        free(proto);
-        if (bad_proto) {
+        if (svc_proto_parse(proto, &pr) < 0 || finding_set_protocol(f, proto) < 0) {
             bad(rd, path, "protocol is not tcp or udp");
             goto out;
         }
@@ -377,17 +371,15 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "key_fact", path, false, &f->key_fact) < 0 ||
         get_strv(rd, o, "references", path, &f->refs, &f->n_refs) < 0 ||
         get_strv(rd, o, "evidence", path, &f->evidence_ids, &f->n_evidence) < 0 ||
-        get_str(rd, o, "fingerprint", path, true, &fp) < 0)
+        get_sv(rd, o, "fingerprint", path, true, &fp) < 0)
         goto out;
     size_t fplen = strlen(fp);
     if (fplen != FINGERPRINT_HEX_LEN || strspn(fp, "0123456789abcdef") != fplen) {
-        free(fp);
         snprintf(where, sizeof where, "%s.fingerprint", path);
         bad(rd, where, "not a SHA-256 hex digest");
         goto out;
     }
     memcpy(f->fingerprint, fp, FINGERPRINT_HEX_LEN + 1);
-    free(fp);
     const cJSON *facts = get_obj(rd, o, "facts", path, false, &err);
     if (err)
         goto out;
@@ -409,10 +401,6 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, path, "out of memory");
 out:
     finding_free(f);
-    free(kind);
-    free(check);
-    free(sev);
-    free(title);
     return rc;
 }
 
@@ -420,34 +408,29 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
 {
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
-    char *id = NULL, *media = NULL, *desc = NULL, *enc = NULL, *data = NULL, *sha = NULL;
-    unsigned char *raw = NULL;
+    const char *id = NULL, *media = NULL, *desc = NULL, *enc = NULL, *data = NULL, *sha = NULL;
+    unsigned char *decoded = NULL;
+    const unsigned char *raw = NULL;
     size_t rawlen = 0;
     int rc = -1;
-    char where[160];
-    if (get_str(rd, o, "id", path, true, &id) < 0 ||
-        get_str(rd, o, "media_type", path, true, &media) < 0 ||
-        get_str(rd, o, "description", path, false, &desc) < 0 ||
-        get_str(rd, o, "encoding", path, true, &enc) < 0 ||
-        get_str(rd, o, "data", path, true, &data) < 0 ||
-        get_str(rd, o, "sha256", path, false, &sha) < 0)
-        goto out;
+    if (get_sv(rd, o, "id", path, true, &id) < 0 ||
+        get_sv(rd, o, "media_type", path, true, &media) < 0 ||
+        get_sv(rd, o, "description", path, false, &desc) < 0 ||
+        get_sv(rd, o, "encoding", path, true, &enc) < 0 ||
+        get_sv(rd, o, "data", path, true, &data) < 0 ||
+        get_sv(rd, o, "sha256", path, false, &sha) < 0)
+        return -1;
     size_t dlen = strlen(data);
     if (strcmp(enc, "utf-8") == 0) {
-        raw = (unsigned char *)data;
+        raw = (const unsigned char *)data;
         rawlen = dlen;
-        data = NULL;
     } else if (strcmp(enc, "base64") == 0) {
-        if (dlen % 4 != 0 || dlen > (size_t)0x7ffffff0) {
-            snprintf(where, sizeof where, "%s.data", path);
-            bad(rd, where, "invalid base64");
-            goto out;
-        }
-        raw = malloc(dlen / 4 * 3 + 1);
-        int n = raw ? EVP_DecodeBlock(raw, (unsigned char *)data, (int)dlen) : -1;
+        if (dlen % 4 != 0 || dlen > (size_t)0x7ffffff0)
+            return bad_key(rd, path, "data", "invalid base64");
+        decoded = malloc(dlen / 4 * 3 + 1);
+        int n = decoded ? EVP_DecodeBlock(decoded, (const unsigned char *)data, (int)dlen) : -1;
         if (n < 0) {
-            snprintf(where, sizeof where, "%s.data", path);
-            bad(rd, where, "invalid base64");
+            bad_key(rd, path, "data", "invalid base64");
             goto out;
         }
         /* EVP_DecodeBlock counts padding as data bytes; take them back off. */
@@ -456,17 +439,15 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
             rawlen--;
         if (dlen >= 2 && data[dlen - 2] == '=')
             rawlen--;
+        raw = decoded;
     } else {
-        snprintf(where, sizeof where, "%s.encoding", path);
-        bad(rd, where, "not utf-8 or base64");
-        goto out;
+        return bad_key(rd, path, "encoding", "not utf-8 or base64");
     }
     double declared = -1;
     if (get_num(rd, o, "length", path, false, 0, 1e12, &declared) < 0)
         goto out;
     if (declared >= 0 && declared != (double)rawlen) {
-        snprintf(where, sizeof where, "%s.length", path);
-        bad(rd, where, "does not match the data");
+        bad_key(rd, path, "length", "does not match the data");
         goto out;
     }
     struct evidence *ev = evidence_new(id, media, desc, raw, rawlen);
@@ -476,21 +457,14 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
     }
     if (sha && strcmp(sha, ev->sha256) != 0) {
         evidence_free(ev);
-        snprintf(where, sizeof where, "%s.sha256", path);
-        bad(rd, where, "does not match the data");
+        bad_key(rd, path, "sha256", "does not match the data");
         goto out;
     }
     rc = scan_adopt_evidence(r, ev);
     if (rc < 0)
         bad(rd, path, "out of memory");
 out:
-    free(id);
-    free(media);
-    free(desc);
-    free(enc);
-    free(data);
-    free(sha);
-    free(raw);
+    free(decoded);
     return rc;
 }
 
