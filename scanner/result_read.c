@@ -468,25 +468,298 @@ out:
     return rc;
 }
 
-/* Values outside strings: each comma, colon or opening bracket starts at most one more. */
-static size_t count_values(const char *json, size_t len)
+/* Values outside strings: each comma, colon or opening bracket starts at most one more.
+ * Also measures the deepest nesting, which decides whether the streaming reader may run. The
+ * insides of strings, most of the bytes, are skipped with memchr. */
+static size_t count_values(const char *json, size_t len, size_t *max_depth)
 {
-    size_t n = 1;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = json[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == ',' || c == ':' || c == '[' || c == '{') {
+    size_t n = 1, depth = 0, deepest = 0, i = 0;
+    while (i < len) {
+        char c = json[i++];
+        if (c == '"') {
+            for (;;) {
+                const char *q = memchr(json + i, '"', len - i);
+                if (!q) {
+                    i = len;
+                    break;
+                }
+                const char *bs = memchr(json + i, '\\', (size_t)(q - (json + i)));
+                if (!bs) {
+                    i = (size_t)(q - json) + 1;
+                    break;
+                }
+                i = (size_t)(bs - json) + 2; /* the escaped character, whatever it is */
+                if (i >= len)
+                    break;
+            }
+        } else if (c == ',' || c == ':') {
             n++;
+        } else if (c == '[' || c == '{') {
+            n++;
+            if (++depth > deepest)
+                deepest = depth;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
         }
     }
+    *max_depth = deepest;
     return n;
+}
+
+/* format, format_version and the scan metadata. */
+static int read_header(struct rd *rd, const cJSON *doc, struct scan_result *r)
+{
+    int err = 0;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCAN_FORMAT) != 0)
+        return bad(rd, "format", "not a riskmap scan result");
+    double ver = 0;
+    if (get_num(rd, doc, "format_version", "$", true, 0, 1e6, &ver) < 0)
+        return -1;
+    if (ver != SCAN_FORMAT_VERSION)
+        return rm_errf(rd->e, "%s: format_version %g is not supported (this riskmap reads %d)",
+                       rd->label, ver, SCAN_FORMAT_VERSION);
+    const cJSON *scan = get_obj(rd, doc, "scan", "$", true, &err);
+    if (!scan || read_meta(rd, scan, &r->meta) < 0)
+        return -1;
+    return 0;
+}
+
+/* Policy results, when the scan was evaluated: kept whole for the stages after it, which
+ * check what they use. Detached from doc into r. */
+static int take_evaluation(struct rd *rd, cJSON *doc, struct scan_result *r)
+{
+    cJSON *evaluation = cJSON_GetObjectItemCaseSensitive(doc, "evaluation");
+    if (!evaluation)
+        return 0;
+    const cJSON *ef = cJSON_GetObjectItemCaseSensitive(evaluation, "format");
+    if (!cJSON_IsObject(evaluation) || !cJSON_IsString(ef) ||
+        strcmp(ef->valuestring, "riskmap-policy-evaluation") != 0)
+        return bad(rd, "evaluation", "not a riskmap policy evaluation");
+    r->evaluation = cJSON_DetachItemViaPointer(doc, evaluation);
+    return 0;
+}
+
+typedef int (*read_item_fn)(struct rd *, const cJSON *, const char *, struct scan_result *);
+
+static const struct {
+    const char *key;
+    read_item_fn fn;
+} lists[] = {{"hosts", read_host}, {"findings", read_finding}, {"evidence", read_evidence}};
+#define N_LISTS (sizeof lists / sizeof lists[0])
+
+/* The reference reader: the whole document as one cJSON tree, then checked field by field.
+ * Its errors are the reader's errors (see result_parse). */
+static int parse_tree(struct rd *rd, const char *json, size_t len, struct scan_result **out)
+{
+    struct rm_err *e = rd->e;
+    const char *endp = NULL;
+    cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &endp, 0);
+    if (doc) {
+        while (endp < json + len && (*endp == ' ' || *endp == '\n' || *endp == '\r' || *endp == '\t'))
+            endp++;
+        if (endp != json + len) {
+            cJSON_Delete(doc);
+            return rm_errf(e, "%s: trailing data after the document (byte %ld)", rd->label,
+                           (long)(endp - json));
+        }
+    }
+    if (!doc) {
+        const char *at = cJSON_GetErrorPtr();
+        return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd->label,
+                       at && at >= json && at <= json + len ? (long)(at - json) : -1L);
+    }
+    struct scan_result *r = scan_result_new();
+    int rc = -1;
+    if (!r) {
+        bad(rd, "$", "out of memory");
+        goto out;
+    }
+    if (!cJSON_IsObject(doc)) {
+        bad(rd, "$", "not a JSON object");
+        goto out;
+    }
+    if (read_header(rd, doc, r) < 0)
+        goto out;
+    for (size_t l = 0; l < N_LISTS; l++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, lists[l].key);
+        if (!cJSON_IsArray(a)) {
+            bad(rd, lists[l].key, a ? "not an array" : "missing");
+            goto out;
+        }
+        size_t i = 0;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, a) {
+            char where[64];
+            snprintf(where, sizeof where, "%s[%zu]", lists[l].key, i++);
+            if (lists[l].fn(rd, it, where, r) < 0)
+                goto out;
+        }
+    }
+    if (take_evaluation(rd, doc, r) < 0)
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(doc);
+    if (rc == 0)
+        *out = r;
+    else
+        scan_result_free(r);
+    return rc;
+}
+
+/* Streaming: the top-level object is walked member by member here, and each element of
+ * hosts, findings and evidence is parsed by cJSON on its own, read into the model and freed
+ * before the next. The whole tree (some 64 bytes a value plus a malloc a string, about ten
+ * times the document) never exists, which is most of the load time in a fresh process (page
+ * faults) and most of its memory.
+ *
+ * This path only ever accepts: on any surprise (a syntax error, a failed check, a duplicate
+ * list, whatever) it answers 1 and result_parse runs parse_tree, whose errors and acceptance
+ * are the reference. It is equivalent on what it accepts because cJSON parses every byte of
+ * the document (keys and values with cJSON's own parser, only the object and array
+ * punctuation here, with cJSON's rules), the first member of a name wins as with
+ * cJSON_GetObjectItem, and every check passes in either order. */
+#define STREAM_MAX_DEPTH 64 /* far below cJSON's nesting limit, which pieces count afresh */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+    while (p < end && (unsigned char)*p <= 32) /* cJSON's idea of whitespace */
+        p++;
+    return p;
+}
+
+/* One JSON value starting at *p, which must be its first byte (no whitespace, no BOM: cJSON
+ * would skip a BOM at the start of each piece but not inside a document). */
+static cJSON *parse_piece(const char **p, const char *end)
+{
+    unsigned char c = (unsigned char)**p;
+    if (*p >= end || !(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') ||
+                       c == 't' || c == 'f' || c == 'n'))
+        return NULL;
+    const char *vend = NULL;
+    cJSON *v = cJSON_ParseWithLengthOpts(*p, (size_t)(end - *p), &vend, 0);
+    if (v)
+        *p = vend;
+    return v;
+}
+
+/* Reads the array at *p element by element with fn. 0, or 1 to fall back. */
+static int stream_list(struct rd *rd, const char **pp, const char *end, const char *key,
+                       read_item_fn fn, struct scan_result *r)
+{
+    const char *p = *pp;
+    if (p >= end || *p != '[')
+        return 1;
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']') {
+        *pp = p + 1;
+        return 0;
+    }
+    for (size_t i = 0;; i++) {
+        cJSON *it = parse_piece(&p, end);
+        if (!it)
+            return 1;
+        char where[64];
+        snprintf(where, sizeof where, "%s[%zu]", key, i);
+        int rc = fn(rd, it, where, r);
+        cJSON_Delete(it);
+        if (rc < 0)
+            return 1;
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == ']') {
+            *pp = p + 1;
+            return 0;
+        }
+        return 1;
+    }
+}
+
+static int parse_stream(struct rd *rd, const char *json, size_t len, struct scan_result **out)
+{
+    const char *p = json, *end = json + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* as cJSON skips a leading BOM */
+        p += 3;
+    p = skip_ws(p, end);
+    if (p >= end || *p != '{')
+        return 1;
+    p = skip_ws(p + 1, end);
+    cJSON *top = cJSON_CreateObject(); /* the members other than the lists */
+    struct scan_result *r = scan_result_new();
+    bool seen[N_LISTS] = {false};
+    int rc = 1;
+    if (!top || !r)
+        goto out;
+    if (p < end && *p == '}') /* empty: no lists, parse_tree says which is missing */
+        goto out;
+    for (;;) {
+        if (p >= end || *p != '"')
+            goto out;
+        cJSON *key = parse_piece(&p, end);
+        if (!key)
+            goto out;
+        p = skip_ws(p, end);
+        if (p >= end || *p != ':') {
+            cJSON_Delete(key);
+            goto out;
+        }
+        p = skip_ws(p + 1, end);
+        size_t l = 0;
+        while (l < N_LISTS && strcmp(key->valuestring, lists[l].key) != 0)
+            l++;
+        if (l < N_LISTS && !seen[l]) {
+            seen[l] = true;
+            if (stream_list(rd, &p, end, lists[l].key, lists[l].fn, r) != 0) {
+                cJSON_Delete(key);
+                goto out;
+            }
+        } else {
+            cJSON *v = parse_piece(&p, end);
+            /* A later member of the same name only needs to be valid JSON. */
+            if (v && l == N_LISTS && !cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
+                cJSON_AddItemToObject(top, key->valuestring, v);
+                v = NULL;
+                if (!cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
+                    cJSON_Delete(key);
+                    goto out;
+                }
+            } else if (!v) {
+                cJSON_Delete(key);
+                goto out;
+            }
+            cJSON_Delete(v);
+        }
+        cJSON_Delete(key);
+        p = skip_ws(p, end);
+        if (p < end && *p == ',') {
+            p = skip_ws(p + 1, end);
+            continue;
+        }
+        if (p < end && *p == '}')
+            break;
+        goto out;
+    }
+    for (p++; p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'); p++)
+        ;
+    if (p != end)
+        goto out;
+    for (size_t l = 0; l < N_LISTS; l++)
+        if (!seen[l])
+            goto out;
+    if (read_header(rd, top, r) < 0 || take_evaluation(rd, top, r) < 0)
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(top);
+    if (rc == 0)
+        *out = r;
+    else
+        scan_result_free(r);
+    return rc;
 }
 
 int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
@@ -497,89 +770,17 @@ int result_parse(const char *json, size_t len, const char *label, struct scan_re
         return bad(&rd, "$", "document too large");
     /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
      * number of values first so that a small hostile file cannot take gigabytes. */
-    if (count_values(json, len) > RESULT_MAX_VALUES)
+    size_t depth = 0;
+    if (count_values(json, len, &depth) > RESULT_MAX_VALUES)
         return bad(&rd, "$", "too many JSON values");
-    const char *endp = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &endp, 0);
-    if (doc) {
-        while (endp < json + len && (*endp == ' ' || *endp == '\n' || *endp == '\r' || *endp == '\t'))
-            endp++;
-        if (endp != json + len) {
-            cJSON_Delete(doc);
-            return rm_errf(e, "%s: trailing data after the document (byte %ld)", rd.label,
-                           (long)(endp - json));
-        }
+    if (depth <= STREAM_MAX_DEPTH) {
+        /* Its messages are not the reader's: parse_tree's are, when it falls back. */
+        struct rm_err scratch;
+        struct rd srd = {rd.label, &scratch};
+        if (parse_stream(&srd, json, len, out) == 0)
+            return 0;
     }
-    if (!doc) {
-        const char *at = cJSON_GetErrorPtr();
-        return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd.label,
-                       at && at >= json && at <= json + len ? (long)(at - json) : -1L);
-    }
-    struct scan_result *r = scan_result_new();
-    int rc = -1, err = 0;
-    if (!r) {
-        bad(&rd, "$", "out of memory");
-        goto out;
-    }
-    if (!cJSON_IsObject(doc)) {
-        bad(&rd, "$", "not a JSON object");
-        goto out;
-    }
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCAN_FORMAT) != 0) {
-        bad(&rd, "format", "not a riskmap scan result");
-        goto out;
-    }
-    double ver = 0;
-    if (get_num(&rd, doc, "format_version", "$", true, 0, 1e6, &ver) < 0)
-        goto out;
-    if (ver != SCAN_FORMAT_VERSION) {
-        rm_errf(e, "%s: format_version %g is not supported (this riskmap reads %d)", rd.label,
-                ver, SCAN_FORMAT_VERSION);
-        goto out;
-    }
-    const cJSON *scan = get_obj(&rd, doc, "scan", "$", true, &err);
-    if (!scan || read_meta(&rd, scan, &r->meta) < 0)
-        goto out;
-    const struct {
-        const char *key;
-        int (*fn)(struct rd *, const cJSON *, const char *, struct scan_result *);
-    } lists[] = {{"hosts", read_host}, {"findings", read_finding}, {"evidence", read_evidence}};
-    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
-        const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, lists[l].key);
-        if (!cJSON_IsArray(a)) {
-            bad(&rd, lists[l].key, a ? "not an array" : "missing");
-            goto out;
-        }
-        size_t i = 0;
-        const cJSON *it;
-        cJSON_ArrayForEach(it, a) {
-            char where[64];
-            snprintf(where, sizeof where, "%s[%zu]", lists[l].key, i++);
-            if (lists[l].fn(&rd, it, where, r) < 0)
-                goto out;
-        }
-    }
-    /* Policy results, when the scan was evaluated: kept whole for the stages after it, which
-     * check what they use. */
-    cJSON *evaluation = cJSON_GetObjectItemCaseSensitive(doc, "evaluation");
-    if (evaluation) {
-        const cJSON *ef = cJSON_GetObjectItemCaseSensitive(evaluation, "format");
-        if (!cJSON_IsObject(evaluation) || !cJSON_IsString(ef) ||
-            strcmp(ef->valuestring, "riskmap-policy-evaluation") != 0) {
-            bad(&rd, "evaluation", "not a riskmap policy evaluation");
-            goto out;
-        }
-        r->evaluation = cJSON_DetachItemViaPointer(doc, evaluation);
-    }
-    rc = 0;
-out:
-    cJSON_Delete(doc);
-    if (rc == 0)
-        *out = r;
-    else
-        scan_result_free(r);
-    return rc;
+    return parse_tree(&rd, json, len, out);
 }
 
 int result_load(const char *path, struct scan_result **out, struct rm_err *e)

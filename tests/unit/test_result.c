@@ -231,6 +231,105 @@ static void reader_refuses_bad_documents(void **state)
     scan_result_free(r);
 }
 
+/* The reader streams the lists of a document it can (result_read.c's parse_stream) and falls
+ * back to one cJSON tree (parse_tree) otherwise; a member nested deeper than the streaming
+ * reader goes forces the tree. Both must read every document to the same model. */
+static char *with_deep_member(const char *doc)
+{
+    const char *brace = strchr(doc, '{');
+    size_t n = strlen(doc) + 200;
+    char *out = malloc(n);
+    char deep[160];
+    memset(deep, '[', 70);
+    memset(deep + 70, ']', 70);
+    deep[140] = '\0';
+    snprintf(out, n, "%.*s{\"deep\":%s,%s", (int)(brace - doc), doc, deep, brace + 1);
+    return out;
+}
+
+/* Parses doc both ways; both succeed with the same model, whose text is returned. */
+static char *read_both_ways(const char *doc)
+{
+    struct rm_err e = {{0}};
+    struct scan_result *a = NULL, *b = NULL;
+    if (result_parse(doc, strlen(doc), "s", &a, &e) < 0)
+        fail_msg("streaming: %s", e.msg);
+    char *deep = with_deep_member(doc);
+    if (result_parse(deep, strlen(deep), "t", &b, &e) < 0)
+        fail_msg("tree: %s", e.msg);
+    char *ja = result_to_json(a), *jb = result_to_json(b);
+    assert_string_equal(ja, jb);
+    free(jb);
+    free(deep);
+    scan_result_free(a);
+    scan_result_free(b);
+    return ja;
+}
+
+static void streaming_reads_as_the_tree_does(void **state)
+{
+    (void)state;
+    struct scan_result *r = sample();
+    r->evaluation = cJSON_Parse("{\"format\":\"riskmap-policy-evaluation\",\"frameworks\":[]}");
+    char *one = result_to_json(r);
+    char *got = read_both_ways(one);
+    assert_string_equal(got, one);
+    free(got);
+
+    /* Compact, with a BOM and odd whitespace, lists before the header and in reverse order. */
+    cJSON *doc = cJSON_Parse(one);
+    cJSON *hosts = cJSON_DetachItemFromObject(doc, "hosts");
+    cJSON *evidence = cJSON_DetachItemFromObject(doc, "evidence");
+    cJSON *reordered = cJSON_CreateObject();
+    cJSON_AddItemToObject(reordered, "evidence", evidence);
+    cJSON_AddItemToObject(reordered, "findings", cJSON_DetachItemFromObject(doc, "findings"));
+    cJSON_AddItemToObject(reordered, "hosts", hosts);
+    cJSON *m;
+    while ((m = doc->child)) {
+        cJSON_DetachItemViaPointer(doc, m);
+        cJSON_AddItemToObject(reordered, m->string, m);
+    }
+    char *compact = cJSON_PrintUnformatted(reordered);
+    size_t n = strlen(compact) + 16;
+    char *odd = malloc(n);
+    snprintf(odd, n, "\xEF\xBB\xBF \x01\t%s \r\n", compact);
+    got = read_both_ways(odd);
+    assert_string_equal(got, one);
+    free(got);
+
+    /* A second member of a list's name is ignored (cJSON_GetObjectItem takes the first) but
+     * must still be valid JSON. */
+    char *last = strrchr(compact, '}');
+    *last = '\0';
+    n = strlen(compact) + 64;
+    char *dup = malloc(n);
+    snprintf(dup, n, "%s,\"findings\":[{\"x\":1}],\"format\":7}", compact);
+    got = read_both_ways(dup);
+    assert_string_equal(got, one);
+    free(got);
+    snprintf(dup, n, "%s,\"findings\":[{\"x\":1]}", compact);
+    expect_error(dup, "not valid JSON");
+
+    /* A failed check early does not hide a syntax error later: the syntax error is reported,
+     * as when the whole tree is parsed first. */
+    char *bad = strdup(one);
+    char *sev = strstr(bad, "\"severity\":\t\"info\"");
+    memcpy(sev + 13, "dire", 4);
+    expect_error(bad, "findings[0].severity");
+    bad[strlen(bad) - 2] = ',';
+    expect_error(bad, "not valid JSON");
+    /* Empty lists are lists; a list that is not an array is refused with its name. */
+    mutated("\"evidence\":\t[", "\"evidence\":\t7,\"x\":[", "evidence: not an array");
+    free(bad);
+    free(dup);
+    free(odd);
+    free(compact);
+    cJSON_Delete(reordered);
+    cJSON_Delete(doc);
+    free(one);
+    scan_result_free(r);
+}
+
 static void only_valid_utf8_is_stored_as_text(void **state)
 {
     (void)state;
@@ -301,6 +400,7 @@ int main(void)
         cmocka_unit_test(round_trip_is_identical),
         cmocka_unit_test(evidence_encodings),
         cmocka_unit_test(reader_refuses_bad_documents),
+        cmocka_unit_test(streaming_reads_as_the_tree_does),
         cmocka_unit_test(only_valid_utf8_is_stored_as_text),
         cmocka_unit_test(write_is_atomic_and_private),
     };
