@@ -1,10 +1,14 @@
 /* JSON document -> scan model. The input is untrusted (a file handed over from another
  * machine): every field is type-checked, strings and arrays are bounded by the document size
  * limit, and errors name the JSON path of the offending field. */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "scanner/arena.h"
 #include "scanner/atomic.h"
@@ -514,41 +518,53 @@ out:
 }
 
 /* Values outside strings: each comma, colon or opening bracket starts at most one more.
- * Also measures the deepest nesting, which decides whether the streaming reader may run. The
- * insides of strings, most of the bytes, are skipped with memchr. */
-static size_t count_values(const char *json, size_t len, size_t *max_depth)
+ * Also the deepest nesting, which decides whether the streaming reader may run. Fed in
+ * pieces (a file read in windows) it counts as over the whole; the insides of strings, most
+ * of the bytes, are skipped with memchr. Start from {.n = 1}. */
+struct vcount {
+    size_t n, depth, deepest;
+    bool in_str, esc; /* inside a string; the next byte is escaped */
+};
+
+static void vcount_feed(struct vcount *c, const char *s, size_t len)
 {
-    size_t n = 1, depth = 0, deepest = 0, i = 0;
+    size_t i = 0;
+    if (c->esc && len > 0) {
+        c->esc = false;
+        i = 1;
+    }
     while (i < len) {
-        char c = json[i++];
-        if (c == '"') {
-            for (;;) {
-                const char *q = memchr(json + i, '"', len - i);
-                if (!q) {
+        if (c->in_str) {
+            const char *q = memchr(s + i, '"', len - i);
+            size_t stop = q ? (size_t)(q - s) : len;
+            const char *bs = memchr(s + i, '\\', stop - i);
+            if (bs) {
+                i = (size_t)(bs - s) + 2; /* the escaped byte, whatever it is */
+                if (i > len) {
+                    c->esc = true;
                     i = len;
-                    break;
                 }
-                const char *bs = memchr(json + i, '\\', (size_t)(q - (json + i)));
-                if (!bs) {
-                    i = (size_t)(q - json) + 1;
-                    break;
-                }
-                i = (size_t)(bs - json) + 2; /* the escaped character, whatever it is */
-                if (i >= len)
-                    break;
+            } else if (q) {
+                c->in_str = false;
+                i = stop + 1;
+            } else {
+                i = len;
             }
-        } else if (c == ',' || c == ':') {
-            n++;
-        } else if (c == '[' || c == '{') {
-            n++;
-            if (++depth > deepest)
-                deepest = depth;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
+            continue;
+        }
+        char ch = s[i++];
+        if (ch == '"') {
+            c->in_str = true;
+        } else if (ch == ',' || ch == ':') {
+            c->n++;
+        } else if (ch == '[' || ch == '{') {
+            c->n++;
+            if (++c->depth > c->deepest)
+                c->deepest = c->depth;
+        } else if ((ch == ']' || ch == '}') && c->depth > 0) {
+            c->depth--;
         }
     }
-    *max_depth = deepest;
-    return n;
 }
 
 /* format, format_version and the scan metadata. */
@@ -666,27 +682,108 @@ out:
  * punctuation here, with cJSON's rules), the first member of a name wins as with
  * cJSON_GetObjectItem, and every check passes in either order. */
 #define STREAM_MAX_DEPTH 64 /* far below cJSON's nesting limit, which pieces count afresh */
+#define STREAM_WINDOW (256u * 1024) /* first window onto a file; grows for a larger element */
 
-static const char *skip_ws(const char *p, const char *end)
+/* The bytes not yet read: a whole document in memory (fd < 0), or a window onto a file that
+ * refill() slides and, for an element larger than it, grows. */
+struct src {
+    const char *p, *end;
+    char *buf;   /* the window (owned), when reading a file */
+    size_t cap;
+    int fd;
+    bool eof;    /* nothing more to read: [p, end) is the rest of the document */
+    bool failed; /* read error or a bound passed: fall back */
+    size_t total;
+    struct vcount vc;
+};
+
+/* Keeps [p, end), reads more behind it. False when nothing more came. */
+static bool refill(struct src *s)
 {
-    while (p < end && (unsigned char)*p <= 32) /* cJSON's idea of whitespace */
-        p++;
-    return p;
+    if (s->eof || s->failed)
+        return false;
+    size_t keep = (size_t)(s->end - s->p);
+    if (keep > 0 && s->p != s->buf)
+        memmove(s->buf, s->p, keep);
+    if (keep == s->cap) {
+        size_t ncap = s->cap * 2;
+        char *g = ncap > s->cap && ncap <= (size_t)RESULT_MAX_BYTES * 2 ? realloc(s->buf, ncap) : NULL;
+        if (!g) {
+            s->failed = true;
+            return false;
+        }
+        s->buf = g;
+        s->cap = ncap;
+    }
+    ssize_t got;
+    do
+        got = read(s->fd, s->buf + keep, s->cap - keep);
+    while (got < 0 && errno == EINTR);
+    s->p = s->buf;
+    s->end = s->buf + keep + (got > 0 ? (size_t)got : 0);
+    if (got < 0) {
+        s->failed = true;
+        return false;
+    }
+    if (got == 0) {
+        s->eof = true;
+        return false;
+    }
+    s->total += (size_t)got;
+    vcount_feed(&s->vc, s->buf + keep, (size_t)got);
+    /* The bounds the whole-document reader checks first are checked as the bytes come. */
+    if (s->total > RESULT_MAX_BYTES || s->vc.n > RESULT_MAX_VALUES ||
+        s->vc.deepest > STREAM_MAX_DEPTH) {
+        s->failed = true;
+        return false;
+    }
+    return true;
 }
 
-/* One JSON value starting at *p, which must be its first byte (no whitespace, no BOM: cJSON
- * would skip a BOM at the start of each piece but not inside a document). */
-static cJSON *parse_piece(const char **p, const char *end)
+/* The next byte (not consumed), or -1 at the end of the document or on failure. */
+static int peek(struct src *s)
 {
-    unsigned char c = (unsigned char)**p;
-    if (*p >= end || !(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') ||
-                       c == 't' || c == 'f' || c == 'n'))
+    while (s->p == s->end)
+        if (!refill(s))
+            return -1;
+    return (unsigned char)*s->p;
+}
+
+static void skip_ws(struct src *s)
+{
+    for (;;) {
+        while (s->p < s->end && (unsigned char)*s->p <= 32) /* cJSON's idea of whitespace */
+            s->p++;
+        if (s->p < s->end || !refill(s))
+            return;
+    }
+}
+
+/* One JSON value starting at s->p, which must be its first byte (no whitespace, no BOM: cJSON
+ * would skip a BOM at the start of each piece but not inside a document). A value that ends
+ * where the window ends may go on behind it (a number), and one that does not parse may be
+ * cut off: both are parsed again with more of the file. a, when given, holds the tree and is
+ * reset before a retry. */
+static cJSON *parse_piece(struct src *s, struct arena *a)
+{
+    int c = peek(s);
+    if (!(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+          c == 'f' || c == 'n'))
         return NULL;
-    const char *vend = NULL;
-    cJSON *v = cJSON_ParseWithLengthOpts(*p, (size_t)(end - *p), &vend, 0);
-    if (v)
-        *p = vend;
-    return v;
+    for (;;) {
+        const char *vend = NULL;
+        cJSON *v = cJSON_ParseWithLengthOpts(s->p, (size_t)(s->end - s->p), &vend, 0);
+        if (v && (vend < s->end || s->eof)) {
+            s->p = vend;
+            return v;
+        }
+        if (a)
+            arena_reset(a);
+        else
+            cJSON_Delete(v);
+        if (!refill(s))
+            return NULL;
+    }
 }
 
 /* Each element's tree comes from an arena that is reset after the element is read: no
@@ -708,16 +805,16 @@ static void elem_free(void *p)
         free(p);
 }
 
-/* Reads the array at *p element by element with fn. 0, or 1 to fall back. */
-static int stream_list(struct rd *rd, const char **pp, const char *end, const char *key,
-                       read_item_fn fn, struct scan_result *r)
+/* Reads the array at s->p element by element with fn. 0, or 1 to fall back. */
+static int stream_list(struct rd *rd, struct src *s, const char *key, read_item_fn fn,
+                       struct scan_result *r)
 {
-    const char *p = *pp;
-    if (p >= end || *p != '[')
+    if (peek(s) != '[')
         return 1;
-    p = skip_ws(p + 1, end);
-    if (p < end && *p == ']') {
-        *pp = p + 1;
+    s->p++;
+    skip_ws(s);
+    if (peek(s) == ']') {
+        s->p++;
         return 0;
     }
     struct arena a;
@@ -727,7 +824,7 @@ static int stream_list(struct rd *rd, const char **pp, const char *end, const ch
     int rc = 1;
     for (size_t i = 0;; i++) {
         elem_arena = &a;
-        cJSON *it = parse_piece(&p, end);
+        cJSON *it = parse_piece(s, &a);
         elem_arena = NULL;
         if (!it)
             break;
@@ -737,15 +834,16 @@ static int stream_list(struct rd *rd, const char **pp, const char *end, const ch
         arena_reset(&a); /* it and its tree are gone */
         if (read < 0)
             break;
-        p = skip_ws(p, end);
-        if (p < end && *p == ',') {
-            p = skip_ws(p + 1, end);
+        skip_ws(s);
+        int c = peek(s);
+        if (c >= 0)
+            s->p++;
+        if (c == ',') {
+            skip_ws(s);
             continue;
         }
-        if (p < end && *p == ']') {
-            *pp = p + 1;
+        if (c == ']')
             rc = 0;
-        }
         break;
     }
     cJSON_InitHooks(NULL);
@@ -753,46 +851,49 @@ static int stream_list(struct rd *rd, const char **pp, const char *end, const ch
     return rc;
 }
 
-static int parse_stream(struct rd *rd, const char *json, size_t len, struct scan_result **out)
+static int parse_stream(struct rd *rd, struct src *s, struct scan_result **out)
 {
-    const char *p = json, *end = json + len;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) /* as cJSON skips a leading BOM */
-        p += 3;
-    p = skip_ws(p, end);
-    if (p >= end || *p != '{')
+    while (s->end - s->p < 3 && refill(s))
+        ;
+    if (s->end - s->p >= 3 && memcmp(s->p, "\xEF\xBB\xBF", 3) == 0) /* as cJSON skips it */
+        s->p += 3;
+    skip_ws(s);
+    if (peek(s) != '{')
         return 1;
-    p = skip_ws(p + 1, end);
+    s->p++;
+    skip_ws(s);
     cJSON *top = cJSON_CreateObject(); /* the members other than the lists */
     struct scan_result *r = scan_result_new();
     bool seen[N_LISTS] = {false};
     int rc = 1;
     if (!top || !r)
         goto out;
-    if (p < end && *p == '}') /* empty: no lists, parse_tree says which is missing */
+    if (peek(s) == '}') /* empty: no lists, parse_tree says which is missing */
         goto out;
     for (;;) {
-        if (p >= end || *p != '"')
+        if (peek(s) != '"')
             goto out;
-        cJSON *key = parse_piece(&p, end);
+        cJSON *key = parse_piece(s, NULL);
         if (!key)
             goto out;
-        p = skip_ws(p, end);
-        if (p >= end || *p != ':') {
+        skip_ws(s);
+        if (peek(s) != ':') {
             cJSON_Delete(key);
             goto out;
         }
-        p = skip_ws(p + 1, end);
+        s->p++;
+        skip_ws(s);
         size_t l = 0;
         while (l < N_LISTS && strcmp(key->valuestring, lists[l].key) != 0)
             l++;
         if (l < N_LISTS && !seen[l]) {
             seen[l] = true;
-            if (stream_list(rd, &p, end, lists[l].key, lists[l].fn, r) != 0) {
+            if (stream_list(rd, s, lists[l].key, lists[l].fn, r) != 0) {
                 cJSON_Delete(key);
                 goto out;
             }
         } else {
-            cJSON *v = parse_piece(&p, end);
+            cJSON *v = parse_piece(s, NULL);
             /* A later member of the same name only needs to be valid JSON. */
             if (v && l == N_LISTS && !cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
                 cJSON_AddItemToObject(top, key->valuestring, v);
@@ -808,18 +909,25 @@ static int parse_stream(struct rd *rd, const char *json, size_t len, struct scan
             cJSON_Delete(v);
         }
         cJSON_Delete(key);
-        p = skip_ws(p, end);
-        if (p < end && *p == ',') {
-            p = skip_ws(p + 1, end);
+        skip_ws(s);
+        int c = peek(s);
+        if (c >= 0)
+            s->p++;
+        if (c == ',') {
+            skip_ws(s);
             continue;
         }
-        if (p < end && *p == '}')
+        if (c == '}')
             break;
         goto out;
     }
-    for (p++; p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'); p++)
-        ;
-    if (p != end)
+    for (;;) { /* only the whitespace the whole-document reader allows after it */
+        int c = peek(s);
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            break;
+        s->p++;
+    }
+    if (peek(s) != -1 || s->failed || !s->eof)
         goto out;
     for (size_t l = 0; l < N_LISTS; l++)
         if (!seen[l])
@@ -836,34 +944,67 @@ out:
     return rc;
 }
 
-int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
-                 struct rm_err *e)
+/* A document in memory, by the streaming reader when it may, else as one tree. */
+static int parse_buffer(const char *json, size_t len, const char *label, bool try_stream,
+                        struct scan_result **out, struct rm_err *e)
 {
     struct rd rd = {label ? label : "scan result", e};
     if (len > RESULT_MAX_BYTES)
         return bad(&rd, "$", "document too large");
     /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
      * number of values first so that a small hostile file cannot take gigabytes. */
-    size_t depth = 0;
-    if (count_values(json, len, &depth) > RESULT_MAX_VALUES)
+    struct src s = {.p = json, .end = json + len, .fd = -1, .eof = true, .total = len,
+                    .vc = {.n = 1}};
+    vcount_feed(&s.vc, json, len);
+    if (s.vc.n > RESULT_MAX_VALUES)
         return bad(&rd, "$", "too many JSON values");
-    if (depth <= STREAM_MAX_DEPTH) {
+    if (try_stream && s.vc.deepest <= STREAM_MAX_DEPTH) {
         /* Its messages are not the reader's: parse_tree's are, when it falls back. */
         struct rm_err scratch;
         struct rd srd = {rd.label, &scratch};
-        if (parse_stream(&srd, json, len, out) == 0)
+        if (parse_stream(&srd, &s, out) == 0)
             return 0;
     }
     return parse_tree(&rd, json, len, out);
 }
 
+int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
+                 struct rm_err *e)
+{
+    return parse_buffer(json, len, label, true, out, e);
+}
+
+/* A regular file streamed through a window, never held whole; 0, or 1 to fall back. */
+static int stream_file(const char *path, struct scan_result **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    struct stat st;
+    struct src s = {.fd = fd, .cap = STREAM_WINDOW, .vc = {.n = 1}};
+    int rc = 1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (s.buf = malloc(s.cap))) {
+        s.p = s.end = s.buf;
+        struct rm_err scratch;
+        struct rd rd = {path, &scratch};
+        rc = parse_stream(&rd, &s, out);
+    }
+    free(s.buf);
+    close(fd);
+    return rc;
+}
+
 int result_load(const char *path, struct scan_result **out, struct rm_err *e)
 {
+    if (strcmp(path, "-") != 0 && stream_file(path, out) == 0)
+        return 0;
+    /* Anything else (stdin, a read error, a bound, a document the streaming reader does not
+     * accept) is read whole, so that the message is the whole-document reader's. */
     char *buf = NULL;
     size_t len = 0;
     if (read_file_bounded(path, RESULT_MAX_BYTES, &buf, &len, e) < 0)
         return -1;
-    int rc = result_parse(buf, len, path, out, e);
+    int rc = parse_buffer(buf, len, path, false, out, e);
     free(buf);
     return rc;
 }
