@@ -673,11 +673,12 @@ out:
  * hosts, findings and evidence is parsed by cJSON on its own, read into the model and freed
  * before the next. The whole tree (some 64 bytes a value plus a malloc a string, about ten
  * times the document) never exists, which is most of the load time in a fresh process (page
- * faults) and most of its memory.
+ * faults) and most of its memory. result_load does not even hold the file: it reads it
+ * through a window.
  *
- * This path only ever accepts: on any surprise (a syntax error, a failed check, a duplicate
- * list, whatever) it answers 1 and result_parse runs parse_tree, whose errors and acceptance
- * are the reference. It is equivalent on what it accepts because cJSON parses every byte of
+ * This path only ever accepts: on any surprise (a syntax error, a failed check, a missing
+ * list, a bound passed, a read error) it answers 1 and the caller runs parse_tree on the whole
+ * document, whose errors and acceptance are the reference. It is equivalent on what it accepts because cJSON parses every byte of
  * the document (keys and values with cJSON's own parser, only the object and array
  * punctuation here, with cJSON's rules), the first member of a name wins as with
  * cJSON_GetObjectItem, and every check passes in either order. */
