@@ -1,11 +1,16 @@
 /* JSON document -> scan model. The input is untrusted (a file handed over from another
  * machine): every field is type-checked, strings and arrays are bounded by the document size
  * limit, and errors name the JSON path of the offending field. */
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "scanner/arena.h"
 #include "scanner/atomic.h"
 #include "scanner/result.h"
 
@@ -19,38 +24,100 @@ static int bad(struct rd *rd, const char *path, const char *why)
     return rm_errf(rd->e, "%s: %s: %s", rd->label, path, why);
 }
 
-/* Required or optional string member; *out is a new copy (NULL when optional and absent). */
+/* The message names path.key; built only on failure, since formatting a path for every
+ * field read was a fifth of the load time. */
+static int bad_key(struct rd *rd, const char *path, const char *key, const char *why)
+{
+    return rm_errf(rd->e, "%s: %s.%s: %s", rd->label, path, key, why);
+}
+
+/* cJSON_GetObjectItemCaseSensitive, same answers (the first member of that name; NULL at a
+ * nameless child, as in an array), with the first byte compared inline: the lookups of a
+ * finding's dozen fields were a seventh of the load, mostly in calls to strcmp. */
+static const cJSON *member(const cJSON *o, const char *key)
+{
+    if (!o || !key)
+        return NULL;
+    for (const cJSON *c = o->child; c; c = c->next) {
+        if (!c->string)
+            return NULL;
+        if (c->string[0] == key[0] && strcmp(c->string, key) == 0)
+            return c;
+    }
+    return NULL;
+}
+
+/* Required or optional string member, borrowed from the tree (NULL when optional and
+ * absent). Borrowing spares a copy and a free for the many strings the model copies anyway
+ * or only looks at. */
+static int get_sv(struct rd *rd, const cJSON *o, const char *key, const char *path,
+                  bool required, const char **out)
+{
+    const cJSON *v = member(o, key);
+    if (!v || cJSON_IsNull(v)) {
+        *out = NULL;
+        return required ? bad_key(rd, path, key, "missing") : 0;
+    }
+    if (!cJSON_IsString(v))
+        return bad_key(rd, path, key, "not a string");
+    *out = v->valuestring;
+    return 0;
+}
+
+/* As get_sv, but *out is a new copy for the model to own. */
 static int get_str(struct rd *rd, const cJSON *o, const char *key, const char *path,
                    bool required, char **out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
-    if (!v || cJSON_IsNull(v)) {
-        *out = NULL;
-        return required ? bad(rd, where, "missing") : 0;
+    const char *v = NULL;
+    *out = NULL;
+    if (get_sv(rd, o, key, path, required, &v) < 0)
+        return -1;
+    if (v && !(*out = strdup(v)))
+        return bad_key(rd, path, key, "out of memory");
+    return 0;
+}
+
+/* Paths of list elements and sub-objects are built for every element read, so without
+ * snprintf: "key[i]" and "path.key" into buf (truncated to fit, always terminated). */
+static void path_join(char *buf, size_t size, const char *path, const char *key, size_t index,
+                      bool indexed)
+{
+    size_t n = 0;
+    for (const char *s = path; *s && n + 1 < size; s++)
+        buf[n++] = *s;
+    if (*path && n + 1 < size)
+        buf[n++] = '.';
+    for (const char *s = key; *s && n + 1 < size; s++)
+        buf[n++] = *s;
+    if (indexed) {
+        char digits[24];
+        size_t d = 0;
+        do
+            digits[d++] = (char)('0' + index % 10);
+        while ((index /= 10) != 0);
+        if (n + 1 < size)
+            buf[n++] = '[';
+        while (d > 0 && n + 1 < size)
+            buf[n++] = digits[--d];
+        if (n + 1 < size)
+            buf[n++] = ']';
     }
-    if (!cJSON_IsString(v))
-        return bad(rd, where, "not a string");
-    *out = strdup(v->valuestring);
-    return *out ? 0 : bad(rd, where, "out of memory");
+    buf[n] = '\0';
 }
 
 static int get_num(struct rd *rd, const cJSON *o, const char *key, const char *path,
                    bool required, double lo, double hi, double *out)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
+    const cJSON *v = member(o, key);
     if (!v) {
         if (required)
-            return bad(rd, where, "missing");
+            return bad_key(rd, path, key, "missing");
         return 0;
     }
     if (!cJSON_IsNumber(v))
-        return bad(rd, where, "not a number");
+        return bad_key(rd, path, key, "not a number");
     if (!(v->valuedouble >= lo && v->valuedouble <= hi))
-        return bad(rd, where, "out of range");
+        return bad_key(rd, path, key, "out of range");
     *out = v->valuedouble;
     return 0;
 }
@@ -67,28 +134,26 @@ static int get_u64(struct rd *rd, const cJSON *o, const char *key, const char *p
 static int get_strv(struct rd *rd, const cJSON *o, const char *key, const char *path,
                     char ***out, size_t *n)
 {
-    const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
+    const cJSON *a = member(o, key);
     *out = NULL;
     *n = 0;
     if (!a)
         return 0;
     if (!cJSON_IsArray(a))
-        return bad(rd, where, "not an array");
+        return bad_key(rd, path, key, "not an array");
     int count = cJSON_GetArraySize(a);
     if (count == 0)
         return 0;
     char **v = calloc((size_t)count, sizeof *v);
     if (!v)
-        return bad(rd, where, "out of memory");
+        return bad_key(rd, path, key, "out of memory");
     *out = v;
     const cJSON *it;
     cJSON_ArrayForEach(it, a) {
         if (!cJSON_IsString(it))
-            return bad(rd, where, "element is not a string");
+            return bad_key(rd, path, key, "element is not a string");
         if (!(v[*n] = strdup(it->valuestring)))
-            return bad(rd, where, "out of memory");
+            return bad_key(rd, path, key, "out of memory");
         (*n)++;
     }
     return 0;
@@ -96,29 +161,23 @@ static int get_strv(struct rd *rd, const cJSON *o, const char *key, const char *
 
 static int get_addr(struct rd *rd, const cJSON *o, const char *path, struct rm_addr *out)
 {
-    char *s = NULL;
-    char where[256];
-    snprintf(where, sizeof where, "%s.address", path);
-    if (get_str(rd, o, "address", path, true, &s) < 0)
+    const char *s = NULL;
+    if (get_sv(rd, o, "address", path, true, &s) < 0)
         return -1;
-    int rc = addr_parse(s, out);
-    free(s);
-    return rc < 0 ? bad(rd, where, "not an IP address") : 0;
+    return addr_parse(s, out) < 0 ? bad_key(rd, path, "address", "not an IP address") : 0;
 }
 
 static const cJSON *get_obj(struct rd *rd, const cJSON *o, const char *key, const char *path,
                             bool required, int *err)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    char where[256];
-    snprintf(where, sizeof where, "%s.%s", path, key);
+    const cJSON *v = member(o, key);
     if (!v) {
         if (required)
-            *err = bad(rd, where, "missing");
+            *err = bad_key(rd, path, key, "missing");
         return NULL;
     }
     if (!cJSON_IsObject(v)) {
-        *err = bad(rd, where, "not an object");
+        *err = bad_key(rd, path, key, "not an object");
         return NULL;
     }
     return v;
@@ -186,7 +245,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
         struct scan_settings *s = &m->settings;
         double conc = 0, retries = 0, threads = 0;
         const char *sp = "scan.settings";
-        char *seed = NULL;
+        const char *seed = NULL;
         if (get_num(rd, set, "rate", sp, false, 0, 1e9, &s->rate) < 0 ||
             get_num(rd, set, "max_concurrency", sp, false, 0, 1e7, &conc) < 0 ||
             get_num(rd, set, "retries", sp, false, 0, 100, &retries) < 0 ||
@@ -194,7 +253,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
             get_num(rd, set, "initial_timeout_ms", sp, false, 0, 1e7, &s->initial_timeout_ms) < 0 ||
             get_num(rd, set, "min_timeout_ms", sp, false, 0, 1e7, &s->min_timeout_ms) < 0 ||
             get_num(rd, set, "max_timeout_ms", sp, false, 0, 1e7, &s->max_timeout_ms) < 0 ||
-            get_str(rd, set, "seed", sp, false, &seed) < 0 ||
+            get_sv(rd, set, "seed", sp, false, &seed) < 0 ||
             get_str(rd, set, "scan_type", sp, false, &s->scan_type) < 0 ||
             get_str(rd, set, "discovery", sp, false, &s->discovery) < 0 ||
             get_str(rd, set, "alive_ports", sp, false, &s->alive_ports) < 0)
@@ -205,9 +264,7 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
         if (seed) {
             char *end;
             s->seed = strtoull(seed, &end, 16);
-            int ok = *seed && *end == '\0' && strlen(seed) <= 16;
-            free(seed);
-            if (!ok)
+            if (!(*seed && *end == '\0' && strlen(seed) <= 16))
                 return bad(rd, "scan.settings.seed", "not a 64-bit hex number");
         }
     }
@@ -233,37 +290,28 @@ static int read_meta(struct rd *rd, const cJSON *scan, struct scan_meta *m)
 static int read_service(struct rd *rd, const cJSON *o, const char *path, struct host *h)
 {
     double port = 0, rtt = -1;
-    char *state = NULL, *name = NULL, *reason = NULL, *proto = NULL;
+    const char *state = NULL, *name = NULL, *reason = NULL, *proto = NULL;
     enum port_state ps = PORT_OPEN;
     enum svc_proto pr = SVC_TCP;
-    int rc = -1;
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
     if (get_num(rd, o, "port", path, true, 1, 65535, &port) < 0 ||
         get_num(rd, o, "rtt_ms", path, false, 0, 1e9, &rtt) < 0 ||
-        get_str(rd, o, "state", path, true, &state) < 0 ||
-        get_str(rd, o, "protocol", path, false, &proto) < 0 ||
-        get_str(rd, o, "name", path, false, &name) < 0 ||
-        get_str(rd, o, "reason", path, false, &reason) < 0)
-        goto out;
-    if (port != (double)(uint16_t)port) {
-        bad(rd, path, "port is not an integer");
-        goto out;
-    }
-    if (port_state_parse(state, &ps) < 0) {
-        bad(rd, path, "state is not open, closed or filtered");
-        goto out;
-    }
+        get_sv(rd, o, "state", path, true, &state) < 0 ||
+        get_sv(rd, o, "protocol", path, false, &proto) < 0 ||
+        get_sv(rd, o, "name", path, false, &name) < 0 ||
+        get_sv(rd, o, "reason", path, false, &reason) < 0)
+        return -1;
+    if (port != (double)(uint16_t)port)
+        return bad(rd, path, "port is not an integer");
+    if (port_state_parse(state, &ps) < 0)
+        return bad(rd, path, "state is not open, closed or filtered");
     /* Documents older than the UDP stage have no protocol: every service was TCP. */
-    if (proto && svc_proto_parse(proto, &pr) < 0) {
-        bad(rd, path, "protocol is not tcp or udp");
-        goto out;
-    }
+    if (proto && svc_proto_parse(proto, &pr) < 0)
+        return bad(rd, path, "protocol is not tcp or udp");
     struct service *sv = host_add_service(h, (uint16_t)port, ps, name, reason, rtt);
-    if (!sv) {
-        bad(rd, path, "out of memory");
-        goto out;
-    }
+    if (!sv)
+        return bad(rd, path, "out of memory");
     sv->proto = pr;
     if (get_str(rd, o, "method", path, false, &sv->method) < 0 ||
         get_str(rd, o, "product", path, false, &sv->product) < 0 ||
@@ -272,14 +320,8 @@ static int read_service(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "cpe", path, false, &sv->cpe) < 0 ||
         get_str(rd, o, "evidence", path, false, &sv->evidence_id) < 0 ||
         get_str(rd, o, "detection_note", path, false, &sv->detect_note) < 0)
-        goto out;
-    rc = 0;
-out:
-    free(state);
-    free(proto);
-    free(name);
-    free(reason);
-    return rc;
+        return -1;
+    return 0;
 }
 
 static int read_host(struct rd *rd, const cJSON *o, const char *path, struct scan_result *r)
@@ -301,7 +343,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
         return -1;
     h->rtt_ms = rtt;
     char where[128];
-    snprintf(where, sizeof where, "%s.ports", path);
+    path_join(where, sizeof where, path, "ports", 0, false);
     const cJSON *counts = get_obj(rd, o, "ports", path, false, &err);
     if (err)
         return -1;
@@ -312,13 +354,13 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
     h->n_open = (uint32_t)n_open;
     h->n_closed = (uint32_t)n_closed;
     h->n_filtered = (uint32_t)n_filt;
-    const cJSON *svcs = cJSON_GetObjectItemCaseSensitive(o, "services");
+    const cJSON *svcs = member(o, "services");
     if (svcs && !cJSON_IsArray(svcs))
         return bad(rd, path, "services is not an array");
     size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, svcs) {
-        snprintf(where, sizeof where, "%s.services[%zu]", path, i++);
+        path_join(where, sizeof where, path, "services", i++, true);
         if (read_service(rd, it, where, h) < 0)
             return -1;
     }
@@ -329,17 +371,17 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
 {
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
-    char *kind = NULL, *check = NULL, *sev = NULL, *title = NULL;
+    const char *kind = NULL, *check = NULL, *sev = NULL, *title = NULL;
     struct finding *f = NULL;
     int rc = -1, err = 0;
     enum severity s = SEV_INFO;
     struct rm_addr a;
     double port = 0;
     char where[160];
-    if (get_str(rd, o, "kind", path, true, &kind) < 0 ||
-        get_str(rd, o, "check", path, true, &check) < 0 ||
-        get_str(rd, o, "severity", path, true, &sev) < 0 ||
-        get_str(rd, o, "title", path, true, &title) < 0 ||
+    if (get_sv(rd, o, "kind", path, true, &kind) < 0 ||
+        get_sv(rd, o, "check", path, true, &check) < 0 ||
+        get_sv(rd, o, "severity", path, true, &sev) < 0 ||
+        get_sv(rd, o, "title", path, true, &title) < 0 ||
         get_num(rd, o, "port", path, false, 0, 65535, &port) < 0)
         goto out;
     if (port != (double)(uint16_t)port) {
@@ -352,22 +394,23 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, where, "not one of info, low, medium, high, critical");
         goto out;
     }
-    snprintf(where, sizeof where, "%s.asset", path);
     const cJSON *asset = get_obj(rd, o, "asset", path, true, &err);
-    if (!asset || get_addr(rd, asset, where, &a) < 0)
+    if (!asset)
+        goto out;
+    path_join(where, sizeof where, path, "asset", 0, false);
+    if (get_addr(rd, asset, where, &a) < 0)
         goto out;
     if (!(f = finding_new(kind, check, s, title, &a, (uint16_t)port))) {
         bad(rd, path, "out of memory");
         goto out;
     }
-    char *fp = NULL, *proto = NULL;
-    if (f->protocol && get_str(rd, o, "protocol", path, false, &proto) < 0)
+    const char *fp = NULL, *proto = NULL;
+    if (f->protocol && get_sv(rd, o, "protocol", path, false, &proto) < 0)
         goto out;
-    if (proto) {
+    /* finding_new already says "tcp"; only another protocol needs replacing. */
+    if (proto && strcmp(proto, f->protocol) != 0) {
         enum svc_proto pr;
-        int bad_proto = svc_proto_parse(proto, &pr) < 0 || finding_set_protocol(f, proto) < 0;
-        free(proto);
-        if (bad_proto) {
+        if (svc_proto_parse(proto, &pr) < 0 || finding_set_protocol(f, proto) < 0) {
             bad(rd, path, "protocol is not tcp or udp");
             goto out;
         }
@@ -377,17 +420,15 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         get_str(rd, o, "key_fact", path, false, &f->key_fact) < 0 ||
         get_strv(rd, o, "references", path, &f->refs, &f->n_refs) < 0 ||
         get_strv(rd, o, "evidence", path, &f->evidence_ids, &f->n_evidence) < 0 ||
-        get_str(rd, o, "fingerprint", path, true, &fp) < 0)
+        get_sv(rd, o, "fingerprint", path, true, &fp) < 0)
         goto out;
     size_t fplen = strlen(fp);
     if (fplen != FINGERPRINT_HEX_LEN || strspn(fp, "0123456789abcdef") != fplen) {
-        free(fp);
         snprintf(where, sizeof where, "%s.fingerprint", path);
         bad(rd, where, "not a SHA-256 hex digest");
         goto out;
     }
     memcpy(f->fingerprint, fp, FINGERPRINT_HEX_LEN + 1);
-    free(fp);
     const cJSON *facts = get_obj(rd, o, "facts", path, false, &err);
     if (err)
         goto out;
@@ -409,10 +450,6 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
         bad(rd, path, "out of memory");
 out:
     finding_free(f);
-    free(kind);
-    free(check);
-    free(sev);
-    free(title);
     return rc;
 }
 
@@ -420,34 +457,29 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
 {
     if (!cJSON_IsObject(o))
         return bad(rd, path, "not an object");
-    char *id = NULL, *media = NULL, *desc = NULL, *enc = NULL, *data = NULL, *sha = NULL;
-    unsigned char *raw = NULL;
+    const char *id = NULL, *media = NULL, *desc = NULL, *enc = NULL, *data = NULL, *sha = NULL;
+    unsigned char *decoded = NULL;
+    const unsigned char *raw = NULL;
     size_t rawlen = 0;
     int rc = -1;
-    char where[160];
-    if (get_str(rd, o, "id", path, true, &id) < 0 ||
-        get_str(rd, o, "media_type", path, true, &media) < 0 ||
-        get_str(rd, o, "description", path, false, &desc) < 0 ||
-        get_str(rd, o, "encoding", path, true, &enc) < 0 ||
-        get_str(rd, o, "data", path, true, &data) < 0 ||
-        get_str(rd, o, "sha256", path, false, &sha) < 0)
-        goto out;
+    if (get_sv(rd, o, "id", path, true, &id) < 0 ||
+        get_sv(rd, o, "media_type", path, true, &media) < 0 ||
+        get_sv(rd, o, "description", path, false, &desc) < 0 ||
+        get_sv(rd, o, "encoding", path, true, &enc) < 0 ||
+        get_sv(rd, o, "data", path, true, &data) < 0 ||
+        get_sv(rd, o, "sha256", path, false, &sha) < 0)
+        return -1;
     size_t dlen = strlen(data);
     if (strcmp(enc, "utf-8") == 0) {
-        raw = (unsigned char *)data;
+        raw = (const unsigned char *)data;
         rawlen = dlen;
-        data = NULL;
     } else if (strcmp(enc, "base64") == 0) {
-        if (dlen % 4 != 0 || dlen > (size_t)0x7ffffff0) {
-            snprintf(where, sizeof where, "%s.data", path);
-            bad(rd, where, "invalid base64");
-            goto out;
-        }
-        raw = malloc(dlen / 4 * 3 + 1);
-        int n = raw ? EVP_DecodeBlock(raw, (unsigned char *)data, (int)dlen) : -1;
+        if (dlen % 4 != 0 || dlen > (size_t)0x7ffffff0)
+            return bad_key(rd, path, "data", "invalid base64");
+        decoded = malloc(dlen / 4 * 3 + 1);
+        int n = decoded ? EVP_DecodeBlock(decoded, (const unsigned char *)data, (int)dlen) : -1;
         if (n < 0) {
-            snprintf(where, sizeof where, "%s.data", path);
-            bad(rd, where, "invalid base64");
+            bad_key(rd, path, "data", "invalid base64");
             goto out;
         }
         /* EVP_DecodeBlock counts padding as data bytes; take them back off. */
@@ -456,17 +488,15 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
             rawlen--;
         if (dlen >= 2 && data[dlen - 2] == '=')
             rawlen--;
+        raw = decoded;
     } else {
-        snprintf(where, sizeof where, "%s.encoding", path);
-        bad(rd, where, "not utf-8 or base64");
-        goto out;
+        return bad_key(rd, path, "encoding", "not utf-8 or base64");
     }
     double declared = -1;
     if (get_num(rd, o, "length", path, false, 0, 1e12, &declared) < 0)
         goto out;
     if (declared >= 0 && declared != (double)rawlen) {
-        snprintf(where, sizeof where, "%s.length", path);
-        bad(rd, where, "does not match the data");
+        bad_key(rd, path, "length", "does not match the data");
         goto out;
     }
     struct evidence *ev = evidence_new(id, media, desc, raw, rawlen);
@@ -476,55 +506,114 @@ static int read_evidence(struct rd *rd, const cJSON *o, const char *path, struct
     }
     if (sha && strcmp(sha, ev->sha256) != 0) {
         evidence_free(ev);
-        snprintf(where, sizeof where, "%s.sha256", path);
-        bad(rd, where, "does not match the data");
+        bad_key(rd, path, "sha256", "does not match the data");
         goto out;
     }
     rc = scan_adopt_evidence(r, ev);
     if (rc < 0)
         bad(rd, path, "out of memory");
 out:
-    free(id);
-    free(media);
-    free(desc);
-    free(enc);
-    free(data);
-    free(sha);
-    free(raw);
+    free(decoded);
     return rc;
 }
 
-/* Values outside strings: each comma, colon or opening bracket starts at most one more. */
-static size_t count_values(const char *json, size_t len)
+/* Values outside strings: each comma, colon or opening bracket starts at most one more.
+ * Also the deepest nesting, which decides whether the streaming reader may run. Fed in
+ * pieces (a file read in windows) it counts as over the whole; the insides of strings, most
+ * of the bytes, are skipped with memchr. Start from {.n = 1}. */
+struct vcount {
+    size_t n, depth, deepest;
+    bool in_str, esc; /* inside a string; the next byte is escaped */
+};
+
+static void vcount_feed(struct vcount *c, const char *s, size_t len)
 {
-    size_t n = 1;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = json[i];
-        if (in_str) {
-            if (c == '\\')
-                i++;
-            else if (c == '"')
-                in_str = false;
-        } else if (c == '"') {
-            in_str = true;
-        } else if (c == ',' || c == ':' || c == '[' || c == '{') {
-            n++;
+    size_t i = 0;
+    if (c->esc && len > 0) {
+        c->esc = false;
+        i = 1;
+    }
+    while (i < len) {
+        if (c->in_str) {
+            const char *q = memchr(s + i, '"', len - i);
+            size_t stop = q ? (size_t)(q - s) : len;
+            const char *bs = memchr(s + i, '\\', stop - i);
+            if (bs) {
+                i = (size_t)(bs - s) + 2; /* the escaped byte, whatever it is */
+                if (i > len) {
+                    c->esc = true;
+                    i = len;
+                }
+            } else if (q) {
+                c->in_str = false;
+                i = stop + 1;
+            } else {
+                i = len;
+            }
+            continue;
+        }
+        char ch = s[i++];
+        if (ch == '"') {
+            c->in_str = true;
+        } else if (ch == ',' || ch == ':') {
+            c->n++;
+        } else if (ch == '[' || ch == '{') {
+            c->n++;
+            if (++c->depth > c->deepest)
+                c->deepest = c->depth;
+        } else if ((ch == ']' || ch == '}') && c->depth > 0) {
+            c->depth--;
         }
     }
-    return n;
 }
 
-int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
-                 struct rm_err *e)
+/* format, format_version and the scan metadata. */
+static int read_header(struct rd *rd, const cJSON *doc, struct scan_result *r)
 {
-    struct rd rd = {label ? label : "scan result", e};
-    if (len > RESULT_MAX_BYTES)
-        return bad(&rd, "$", "document too large");
-    /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
-     * number of values first so that a small hostile file cannot take gigabytes. */
-    if (count_values(json, len) > RESULT_MAX_VALUES)
-        return bad(&rd, "$", "too many JSON values");
+    int err = 0;
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
+    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCAN_FORMAT) != 0)
+        return bad(rd, "format", "not a riskmap scan result");
+    double ver = 0;
+    if (get_num(rd, doc, "format_version", "$", true, 0, 1e6, &ver) < 0)
+        return -1;
+    if (ver != SCAN_FORMAT_VERSION)
+        return rm_errf(rd->e, "%s: format_version %g is not supported (this riskmap reads %d)",
+                       rd->label, ver, SCAN_FORMAT_VERSION);
+    const cJSON *scan = get_obj(rd, doc, "scan", "$", true, &err);
+    if (!scan || read_meta(rd, scan, &r->meta) < 0)
+        return -1;
+    return 0;
+}
+
+/* Policy results, when the scan was evaluated: kept whole for the stages after it, which
+ * check what they use. Detached from doc into r. */
+static int take_evaluation(struct rd *rd, cJSON *doc, struct scan_result *r)
+{
+    cJSON *evaluation = cJSON_GetObjectItemCaseSensitive(doc, "evaluation");
+    if (!evaluation)
+        return 0;
+    const cJSON *ef = cJSON_GetObjectItemCaseSensitive(evaluation, "format");
+    if (!cJSON_IsObject(evaluation) || !cJSON_IsString(ef) ||
+        strcmp(ef->valuestring, "riskmap-policy-evaluation") != 0)
+        return bad(rd, "evaluation", "not a riskmap policy evaluation");
+    r->evaluation = cJSON_DetachItemViaPointer(doc, evaluation);
+    return 0;
+}
+
+typedef int (*read_item_fn)(struct rd *, const cJSON *, const char *, struct scan_result *);
+
+static const struct {
+    const char *key;
+    read_item_fn fn;
+} lists[] = {{"hosts", read_host}, {"findings", read_finding}, {"evidence", read_evidence}};
+#define N_LISTS (sizeof lists / sizeof lists[0])
+
+/* The reference reader: the whole document as one cJSON tree, then checked field by field.
+ * Its errors are the reader's errors (see result_parse). */
+static int parse_tree(struct rd *rd, const char *json, size_t len, struct scan_result **out)
+{
+    struct rm_err *e = rd->e;
     const char *endp = NULL;
     cJSON *doc = cJSON_ParseWithLengthOpts(json, len, &endp, 0);
     if (doc) {
@@ -532,72 +621,44 @@ int result_parse(const char *json, size_t len, const char *label, struct scan_re
             endp++;
         if (endp != json + len) {
             cJSON_Delete(doc);
-            return rm_errf(e, "%s: trailing data after the document (byte %ld)", rd.label,
+            return rm_errf(e, "%s: trailing data after the document (byte %ld)", rd->label,
                            (long)(endp - json));
         }
     }
     if (!doc) {
         const char *at = cJSON_GetErrorPtr();
-        return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd.label,
+        return rm_errf(e, "%s: not valid JSON (near byte %ld)", rd->label,
                        at && at >= json && at <= json + len ? (long)(at - json) : -1L);
     }
     struct scan_result *r = scan_result_new();
-    int rc = -1, err = 0;
+    int rc = -1;
     if (!r) {
-        bad(&rd, "$", "out of memory");
+        bad(rd, "$", "out of memory");
         goto out;
     }
     if (!cJSON_IsObject(doc)) {
-        bad(&rd, "$", "not a JSON object");
+        bad(rd, "$", "not a JSON object");
         goto out;
     }
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(doc, "format");
-    if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, SCAN_FORMAT) != 0) {
-        bad(&rd, "format", "not a riskmap scan result");
+    if (read_header(rd, doc, r) < 0)
         goto out;
-    }
-    double ver = 0;
-    if (get_num(&rd, doc, "format_version", "$", true, 0, 1e6, &ver) < 0)
-        goto out;
-    if (ver != SCAN_FORMAT_VERSION) {
-        rm_errf(e, "%s: format_version %g is not supported (this riskmap reads %d)", rd.label,
-                ver, SCAN_FORMAT_VERSION);
-        goto out;
-    }
-    const cJSON *scan = get_obj(&rd, doc, "scan", "$", true, &err);
-    if (!scan || read_meta(&rd, scan, &r->meta) < 0)
-        goto out;
-    const struct {
-        const char *key;
-        int (*fn)(struct rd *, const cJSON *, const char *, struct scan_result *);
-    } lists[] = {{"hosts", read_host}, {"findings", read_finding}, {"evidence", read_evidence}};
-    for (size_t l = 0; l < sizeof lists / sizeof lists[0]; l++) {
+    for (size_t l = 0; l < N_LISTS; l++) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(doc, lists[l].key);
         if (!cJSON_IsArray(a)) {
-            bad(&rd, lists[l].key, a ? "not an array" : "missing");
+            bad(rd, lists[l].key, a ? "not an array" : "missing");
             goto out;
         }
         size_t i = 0;
         const cJSON *it;
         cJSON_ArrayForEach(it, a) {
             char where[64];
-            snprintf(where, sizeof where, "%s[%zu]", lists[l].key, i++);
-            if (lists[l].fn(&rd, it, where, r) < 0)
+            path_join(where, sizeof where, "", lists[l].key, i++, true);
+            if (lists[l].fn(rd, it, where, r) < 0)
                 goto out;
         }
     }
-    /* Policy results, when the scan was evaluated: kept whole for the stages after it, which
-     * check what they use. */
-    cJSON *evaluation = cJSON_GetObjectItemCaseSensitive(doc, "evaluation");
-    if (evaluation) {
-        const cJSON *ef = cJSON_GetObjectItemCaseSensitive(evaluation, "format");
-        if (!cJSON_IsObject(evaluation) || !cJSON_IsString(ef) ||
-            strcmp(ef->valuestring, "riskmap-policy-evaluation") != 0) {
-            bad(&rd, "evaluation", "not a riskmap policy evaluation");
-            goto out;
-        }
-        r->evaluation = cJSON_DetachItemViaPointer(doc, evaluation);
-    }
+    if (take_evaluation(rd, doc, r) < 0)
+        goto out;
     rc = 0;
 out:
     cJSON_Delete(doc);
@@ -608,13 +669,343 @@ out:
     return rc;
 }
 
+/* Streaming: the top-level object is walked member by member here, and each element of
+ * hosts, findings and evidence is parsed by cJSON on its own, read into the model and freed
+ * before the next. The whole tree (some 64 bytes a value plus a malloc a string, about ten
+ * times the document) never exists, which is most of the load time in a fresh process (page
+ * faults) and most of its memory. result_load does not even hold the file: it reads it
+ * through a window.
+ *
+ * This path only ever accepts: on any surprise (a syntax error, a failed check, a missing
+ * list, a bound passed, a read error) it answers 1 and the caller runs parse_tree on the whole
+ * document, whose errors and acceptance are the reference. It is equivalent on what it accepts because cJSON parses every byte of
+ * the document (keys and values with cJSON's own parser, only the object and array
+ * punctuation here, with cJSON's rules), the first member of a name wins as with
+ * cJSON_GetObjectItem, and every check passes in either order. */
+#define STREAM_MAX_DEPTH 64 /* far below cJSON's nesting limit, which pieces count afresh */
+#define STREAM_WINDOW (256u * 1024) /* first window onto a file; grows for a larger element */
+
+/* The bytes not yet read: a whole document in memory (fd < 0), or a window onto a file that
+ * refill() slides and, for an element larger than it, grows. */
+struct src {
+    const char *p, *end;
+    char *buf;   /* the window (owned), when reading a file */
+    size_t cap;
+    int fd;
+    bool eof;    /* nothing more to read: [p, end) is the rest of the document */
+    bool failed; /* read error or a bound passed: fall back */
+    size_t total;
+    struct vcount vc;
+};
+
+/* Keeps [p, end), reads more behind it. False when nothing more came. */
+static bool refill(struct src *s)
+{
+    if (s->eof || s->failed)
+        return false;
+    size_t keep = (size_t)(s->end - s->p);
+    if (keep > 0 && s->p != s->buf)
+        memmove(s->buf, s->p, keep);
+    if (keep == s->cap) {
+        size_t ncap = s->cap * 2;
+        char *g = ncap > s->cap && ncap <= (size_t)RESULT_MAX_BYTES * 2 ? realloc(s->buf, ncap) : NULL;
+        if (!g) {
+            s->failed = true;
+            return false;
+        }
+        s->buf = g;
+        s->cap = ncap;
+    }
+    ssize_t got;
+    do
+        got = read(s->fd, s->buf + keep, s->cap - keep);
+    while (got < 0 && errno == EINTR);
+    s->p = s->buf;
+    s->end = s->buf + keep + (got > 0 ? (size_t)got : 0);
+    if (got < 0) {
+        s->failed = true;
+        return false;
+    }
+    if (got == 0) {
+        s->eof = true;
+        return false;
+    }
+    s->total += (size_t)got;
+    vcount_feed(&s->vc, s->buf + keep, (size_t)got);
+    /* The bounds the whole-document reader checks first are checked as the bytes come. */
+    if (s->total > RESULT_MAX_BYTES || s->vc.n > RESULT_MAX_VALUES ||
+        s->vc.deepest > STREAM_MAX_DEPTH) {
+        s->failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* The next byte (not consumed), or -1 at the end of the document or on failure. */
+static int peek(struct src *s)
+{
+    while (s->p == s->end)
+        if (!refill(s))
+            return -1;
+    return (unsigned char)*s->p;
+}
+
+static void skip_ws(struct src *s)
+{
+    for (;;) {
+        while (s->p < s->end && (unsigned char)*s->p <= 32) /* cJSON's idea of whitespace */
+            s->p++;
+        if (s->p < s->end || !refill(s))
+            return;
+    }
+}
+
+/* One JSON value starting at s->p, which must be its first byte (no whitespace, no BOM: cJSON
+ * would skip a BOM at the start of each piece but not inside a document). A value that ends
+ * where the window ends may go on behind it (a number), and one that does not parse may be
+ * cut off: both are parsed again with more of the file. a, when given, holds the tree and is
+ * reset before a retry. */
+static cJSON *parse_piece(struct src *s, struct arena *a)
+{
+    int c = peek(s);
+    if (!(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
+          c == 'f' || c == 'n'))
+        return NULL;
+    for (;;) {
+        const char *vend = NULL;
+        cJSON *v = cJSON_ParseWithLengthOpts(s->p, (size_t)(s->end - s->p), &vend, 0);
+        if (v && (vend < s->end || s->eof)) {
+            s->p = vend;
+            return v;
+        }
+        if (a)
+            arena_reset(a);
+        else
+            cJSON_Delete(v);
+        if (!refill(s))
+            return NULL;
+    }
+}
+
+/* Each element's tree comes from an arena that is reset after the element is read: no
+ * malloc or free per node and string, and the same memory, warm in cache, for every element.
+ * cJSON's allocation hooks are process-wide, so they are installed only while a list is
+ * streamed, and they send a thread's requests to the arena only while this thread parses an
+ * element (elem_arena); every other cJSON call, in this thread or another, still gets malloc
+ * and free. riskmap's threads (detection, port scan, TLS probes) do not use cJSON. */
+static _Thread_local struct arena *elem_arena;
+
+static void *elem_alloc(size_t n)
+{
+    return elem_arena ? arena_alloc(elem_arena, n) : malloc(n);
+}
+
+static void elem_free(void *p)
+{
+    if (!elem_arena) /* arena blocks die with arena_reset */
+        free(p);
+}
+
+/* Reads the array at s->p element by element with fn. 0, or 1 to fall back. */
+static int stream_list(struct rd *rd, struct src *s, const char *key, read_item_fn fn,
+                       struct scan_result *r)
+{
+    if (peek(s) != '[')
+        return 1;
+    s->p++;
+    skip_ws(s);
+    if (peek(s) == ']') {
+        s->p++;
+        return 0;
+    }
+    struct arena a;
+    arena_init(&a, 64 * 1024, 0);
+    cJSON_Hooks hooks = {elem_alloc, elem_free};
+    cJSON_InitHooks(&hooks);
+    int rc = 1;
+    for (size_t i = 0;; i++) {
+        elem_arena = &a;
+        cJSON *it = parse_piece(s, &a);
+        elem_arena = NULL;
+        if (!it)
+            break;
+        char where[64];
+        path_join(where, sizeof where, "", key, i, true);
+        int read = fn(rd, it, where, r);
+        arena_reset(&a); /* it and its tree are gone */
+        if (read < 0)
+            break;
+        skip_ws(s);
+        int c = peek(s);
+        if (c >= 0)
+            s->p++;
+        if (c == ',') {
+            skip_ws(s);
+            continue;
+        }
+        if (c == ']')
+            rc = 0;
+        break;
+    }
+    cJSON_InitHooks(NULL);
+    arena_release(&a);
+    return rc;
+}
+
+static int parse_stream(struct rd *rd, struct src *s, struct scan_result **out)
+{
+    while (s->end - s->p < 3 && refill(s))
+        ;
+    if (s->end - s->p >= 3 && memcmp(s->p, "\xEF\xBB\xBF", 3) == 0) /* as cJSON skips it */
+        s->p += 3;
+    skip_ws(s);
+    if (peek(s) != '{')
+        return 1;
+    s->p++;
+    skip_ws(s);
+    cJSON *top = cJSON_CreateObject(); /* the members other than the lists */
+    struct scan_result *r = scan_result_new();
+    bool seen[N_LISTS] = {false};
+    int rc = 1;
+    if (!top || !r)
+        goto out;
+    if (peek(s) == '}') /* empty: no lists, parse_tree says which is missing */
+        goto out;
+    for (;;) {
+        if (peek(s) != '"')
+            goto out;
+        cJSON *key = parse_piece(s, NULL);
+        if (!key)
+            goto out;
+        skip_ws(s);
+        if (peek(s) != ':') {
+            cJSON_Delete(key);
+            goto out;
+        }
+        s->p++;
+        skip_ws(s);
+        size_t l = 0;
+        while (l < N_LISTS && strcmp(key->valuestring, lists[l].key) != 0)
+            l++;
+        if (l < N_LISTS && !seen[l]) {
+            seen[l] = true;
+            if (stream_list(rd, s, lists[l].key, lists[l].fn, r) != 0) {
+                cJSON_Delete(key);
+                goto out;
+            }
+        } else {
+            cJSON *v = parse_piece(s, NULL);
+            /* A later member of the same name only needs to be valid JSON. */
+            if (v && l == N_LISTS && !cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
+                cJSON_AddItemToObject(top, key->valuestring, v);
+                v = NULL;
+                if (!cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
+                    cJSON_Delete(key);
+                    goto out;
+                }
+            } else if (!v) {
+                cJSON_Delete(key);
+                goto out;
+            }
+            cJSON_Delete(v);
+        }
+        cJSON_Delete(key);
+        skip_ws(s);
+        int c = peek(s);
+        if (c >= 0)
+            s->p++;
+        if (c == ',') {
+            skip_ws(s);
+            continue;
+        }
+        if (c == '}')
+            break;
+        goto out;
+    }
+    for (;;) { /* only the whitespace the whole-document reader allows after it */
+        int c = peek(s);
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            break;
+        s->p++;
+    }
+    if (peek(s) != -1 || s->failed || !s->eof)
+        goto out;
+    for (size_t l = 0; l < N_LISTS; l++)
+        if (!seen[l])
+            goto out;
+    if (read_header(rd, top, r) < 0 || take_evaluation(rd, top, r) < 0)
+        goto out;
+    rc = 0;
+out:
+    cJSON_Delete(top);
+    if (rc == 0)
+        *out = r;
+    else
+        scan_result_free(r);
+    return rc;
+}
+
+/* A document in memory, by the streaming reader when it may, else as one tree. */
+static int parse_buffer(const char *json, size_t len, const char *label, bool try_stream,
+                        struct scan_result **out, struct rm_err *e)
+{
+    struct rd rd = {label ? label : "scan result", e};
+    if (len > RESULT_MAX_BYTES)
+        return bad(&rd, "$", "document too large");
+    /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
+     * number of values first so that a small hostile file cannot take gigabytes. */
+    struct src s = {.p = json, .end = json + len, .fd = -1, .eof = true, .total = len,
+                    .vc = {.n = 1}};
+    vcount_feed(&s.vc, json, len);
+    if (s.vc.n > RESULT_MAX_VALUES)
+        return bad(&rd, "$", "too many JSON values");
+    if (try_stream && s.vc.deepest <= STREAM_MAX_DEPTH) {
+        /* Its messages are not the reader's: parse_tree's are, when it falls back. */
+        struct rm_err scratch;
+        struct rd srd = {rd.label, &scratch};
+        if (parse_stream(&srd, &s, out) == 0)
+            return 0;
+    }
+    return parse_tree(&rd, json, len, out);
+}
+
+int result_parse(const char *json, size_t len, const char *label, struct scan_result **out,
+                 struct rm_err *e)
+{
+    return parse_buffer(json, len, label, true, out, e);
+}
+
+/* A regular file streamed through a window, never held whole; 0, or 1 to fall back. */
+static int stream_file(const char *path, struct scan_result **out)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    struct stat st;
+    struct src s = {.fd = fd, .cap = STREAM_WINDOW, .vc = {.n = 1}};
+    int rc = 1;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (s.buf = malloc(s.cap))) {
+        s.p = s.end = s.buf;
+        struct rm_err scratch;
+        struct rd rd = {path, &scratch};
+        rc = parse_stream(&rd, &s, out);
+    }
+    free(s.buf);
+    close(fd);
+    return rc;
+}
+
 int result_load(const char *path, struct scan_result **out, struct rm_err *e)
 {
+    if (strcmp(path, "-") != 0 && stream_file(path, out) == 0)
+        return 0;
+    /* Anything else (stdin, a read error, a bound, a document the streaming reader does not
+     * accept) is read whole, so that the message is the whole-document reader's. */
     char *buf = NULL;
     size_t len = 0;
     if (read_file_bounded(path, RESULT_MAX_BYTES, &buf, &len, e) < 0)
         return -1;
-    int rc = result_parse(buf, len, path, out, e);
+    int rc = parse_buffer(buf, len, path, false, out, e);
     free(buf);
     return rc;
 }

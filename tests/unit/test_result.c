@@ -231,6 +231,105 @@ static void reader_refuses_bad_documents(void **state)
     scan_result_free(r);
 }
 
+/* The reader streams the lists of a document it can (result_read.c's parse_stream) and falls
+ * back to one cJSON tree (parse_tree) otherwise; a member nested deeper than the streaming
+ * reader goes forces the tree. Both must read every document to the same model. */
+static char *with_deep_member(const char *doc)
+{
+    const char *brace = strchr(doc, '{');
+    size_t n = strlen(doc) + 200;
+    char *out = malloc(n);
+    char deep[160];
+    memset(deep, '[', 70);
+    memset(deep + 70, ']', 70);
+    deep[140] = '\0';
+    snprintf(out, n, "%.*s{\"deep\":%s,%s", (int)(brace - doc), doc, deep, brace + 1);
+    return out;
+}
+
+/* Parses doc both ways; both succeed with the same model, whose text is returned. */
+static char *read_both_ways(const char *doc)
+{
+    struct rm_err e = {{0}};
+    struct scan_result *a = NULL, *b = NULL;
+    if (result_parse(doc, strlen(doc), "s", &a, &e) < 0)
+        fail_msg("streaming: %s", e.msg);
+    char *deep = with_deep_member(doc);
+    if (result_parse(deep, strlen(deep), "t", &b, &e) < 0)
+        fail_msg("tree: %s", e.msg);
+    char *ja = result_to_json(a), *jb = result_to_json(b);
+    assert_string_equal(ja, jb);
+    free(jb);
+    free(deep);
+    scan_result_free(a);
+    scan_result_free(b);
+    return ja;
+}
+
+static void streaming_reads_as_the_tree_does(void **state)
+{
+    (void)state;
+    struct scan_result *r = sample();
+    r->evaluation = cJSON_Parse("{\"format\":\"riskmap-policy-evaluation\",\"frameworks\":[]}");
+    char *one = result_to_json(r);
+    char *got = read_both_ways(one);
+    assert_string_equal(got, one);
+    free(got);
+
+    /* Compact, with a BOM and odd whitespace, lists before the header and in reverse order. */
+    cJSON *doc = cJSON_Parse(one);
+    cJSON *hosts = cJSON_DetachItemFromObject(doc, "hosts");
+    cJSON *evidence = cJSON_DetachItemFromObject(doc, "evidence");
+    cJSON *reordered = cJSON_CreateObject();
+    cJSON_AddItemToObject(reordered, "evidence", evidence);
+    cJSON_AddItemToObject(reordered, "findings", cJSON_DetachItemFromObject(doc, "findings"));
+    cJSON_AddItemToObject(reordered, "hosts", hosts);
+    cJSON *m;
+    while ((m = doc->child)) {
+        cJSON_DetachItemViaPointer(doc, m);
+        cJSON_AddItemToObject(reordered, m->string, m);
+    }
+    char *compact = cJSON_PrintUnformatted(reordered);
+    size_t n = strlen(compact) + 16;
+    char *odd = malloc(n);
+    snprintf(odd, n, "\xEF\xBB\xBF \x01\t%s \r\n", compact);
+    got = read_both_ways(odd);
+    assert_string_equal(got, one);
+    free(got);
+
+    /* A second member of a list's name is ignored (cJSON_GetObjectItem takes the first) but
+     * must still be valid JSON. */
+    char *last = strrchr(compact, '}');
+    *last = '\0';
+    n = strlen(compact) + 64;
+    char *dup = malloc(n);
+    snprintf(dup, n, "%s,\"findings\":[{\"x\":1}],\"format\":7}", compact);
+    got = read_both_ways(dup);
+    assert_string_equal(got, one);
+    free(got);
+    snprintf(dup, n, "%s,\"findings\":[{\"x\":1]}", compact);
+    expect_error(dup, "not valid JSON");
+
+    /* A failed check early does not hide a syntax error later: the syntax error is reported,
+     * as when the whole tree is parsed first. */
+    char *bad = strdup(one);
+    char *sev = strstr(bad, "\"severity\":\t\"info\"");
+    memcpy(sev + 13, "dire", 4);
+    expect_error(bad, "findings[0].severity");
+    bad[strlen(bad) - 2] = ',';
+    expect_error(bad, "not valid JSON");
+    /* Empty lists are lists; a list that is not an array is refused with its name. */
+    mutated("\"evidence\":\t[", "\"evidence\":\t7,\"x\":[", "evidence: not an array");
+    free(bad);
+    free(dup);
+    free(odd);
+    free(compact);
+    cJSON_Delete(reordered);
+    cJSON_Delete(doc);
+    free(one);
+    scan_result_free(r);
+}
+
 static void only_valid_utf8_is_stored_as_text(void **state)
 {
     (void)state;
@@ -268,6 +367,122 @@ static void only_valid_utf8_is_stored_as_text(void **state)
     }
 }
 
+/* result_load streams a file through a window (256 KiB, growing for a larger element) and
+ * falls back to reading it whole. A file of many windows, with an element (evidence) larger
+ * than the first window, reads as the whole document does; errors in it are the
+ * whole-document reader's. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+static void files_stream_as_documents_read(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/riskmap-result-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], deep_path[256];
+    snprintf(path, sizeof path, "%s/scan.json", dir);
+    snprintf(deep_path, sizeof deep_path, "%s/deep.json", dir);
+    struct scan_result *r = sample();
+    /* 3,000 more findings (about 2 MB) and 600 KiB of evidence in one element. */
+    struct rm_addr a;
+    assert_int_equal(addr_parse("198.18.3.4", &a), 0);
+    for (unsigned i = 0; i < 3000; i++) {
+        char title[64];
+        snprintf(title, sizeof title, "Finding %u \"quoted\" \\ slash", i);
+        struct finding *f = finding_new("svc.open", "services", (enum severity)(i % 5), title, &a,
+                                        (uint16_t)(1 + i));
+        char v[32];
+        snprintf(v, sizeof v, "%u", i * 7919);
+        finding_add_fact(f, "n", v);
+        finding_set_key_fact(f, "n");
+        finding_fingerprint(f);
+        scan_add_finding(r, f);
+    }
+    size_t big = 600 * 1024;
+    unsigned char *blob = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        blob[i] = (unsigned char)(i * 31 + 7);
+    assert_non_null(scan_add_evidence(r, "application/octet-stream", "big", blob, big));
+    free(blob);
+    char *one = result_to_json(r);
+    write_text(path, one);
+    char *deep = with_deep_member(one);
+    write_text(deep_path, deep);
+
+    struct rm_err e = {{0}};
+    struct scan_result *streamed = NULL, *whole = NULL;
+    assert_int_equal(result_load(path, &streamed, &e), 0);
+    assert_int_equal(result_load(deep_path, &whole, &e), 0);
+    assert_int_equal(streamed->n_findings, 3003);
+    assert_int_equal(streamed->n_evidence, 3);
+    assert_int_equal(streamed->evidence[2]->len, big);
+    char *a_json = result_to_json(streamed), *b_json = result_to_json(whole);
+    assert_string_equal(a_json, one);
+    assert_string_equal(b_json, one);
+    free(a_json);
+    free(b_json);
+    scan_result_free(streamed);
+    scan_result_free(whole);
+
+    /* An error far into the file: the same message as from memory. */
+    char *at = strstr(one, "Finding 2999 ");
+    assert_non_null(at);
+    char *sev = NULL; /* that finding's severity, the last before its title */
+    for (char *q = one; (q = strstr(q, "\"severity\":\t\"")) && q < at; q++)
+        sev = q;
+    assert_non_null(sev);
+    char saved[3];
+    memcpy(saved, sev + 13, 3);
+    memcpy(sev + 13, "zzz", 3);
+    write_text(path, one);
+    struct rm_err from_file = {{0}}, from_memory = {{0}};
+    assert_int_equal(result_load(path, &streamed, &from_file), -1);
+    assert_int_equal(result_parse(one, strlen(one), path, &whole, &from_memory), -1);
+    assert_string_equal(from_file.msg, from_memory.msg);
+    assert_non_null(strstr(from_file.msg, "findings[3002].severity"));
+    /* Cut short inside the big evidence: not valid JSON, at the byte the tree reader says. */
+    memcpy(sev + 13, saved, 3);
+    char *ev = strstr(one, "\"description\":\t\"big\"");
+    assert_non_null(ev);
+    ev[100] = '\0';
+    write_text(path, one);
+    assert_int_equal(result_load(path, &streamed, &from_file), -1);
+    assert_int_equal(result_parse(one, strlen(one), path, &whole, &from_memory), -1);
+    assert_string_equal(from_file.msg, from_memory.msg);
+    assert_non_null(strstr(from_file.msg, "not valid JSON"));
+    /* A number cut by the end of the first window (256 KiB) is read whole: format_version
+     * 10 is refused, not read as 1. */
+    struct scan_result *plain = sample();
+    char *text = result_to_json(plain);
+    const char *head = "{\"pad\":\"", *mid = "\",\"format_version\":";
+    size_t pad = 256 * 1024 - 1 - strlen(head) - strlen(mid);
+    size_t n = strlen(text) + pad + 64;
+    char *cut = malloc(n);
+    snprintf(cut, n, "%s%*s%s10,%s", head, (int)pad, "", mid, text + 1);
+    assert_int_equal(cut[256 * 1024 - 1], '1');
+    write_text(path, cut);
+    assert_int_equal(result_load(path, &streamed, &from_file), -1);
+    assert_non_null(strstr(from_file.msg, "format_version 10 is not supported"));
+    free(cut);
+    free(text);
+    scan_result_free(plain);
+    /* A missing file says so. */
+    unlink(path);
+    assert_int_equal(result_load(path, &streamed, &from_file), -1);
+    assert_non_null(strstr(from_file.msg, "No such file"));
+
+    unlink(deep_path);
+    rmdir(dir);
+    free(deep);
+    free(one);
+    scan_result_free(r);
+}
+
 static void write_is_atomic_and_private(void **state)
 {
     (void)state;
@@ -301,8 +516,10 @@ int main(void)
         cmocka_unit_test(round_trip_is_identical),
         cmocka_unit_test(evidence_encodings),
         cmocka_unit_test(reader_refuses_bad_documents),
+        cmocka_unit_test(streaming_reads_as_the_tree_does),
         cmocka_unit_test(only_valid_utf8_is_stored_as_text),
         cmocka_unit_test(write_is_atomic_and_private),
+        cmocka_unit_test(files_stream_as_documents_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
