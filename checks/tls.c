@@ -592,7 +592,16 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
         return -1;
     }
     out->n = n;
-    struct tls_rules_opts ro = {.ca_pem = o->ca_pem,
+    /* One trust store for the run: loading the system store per endpoint cost more CPU than
+     * probing it, serially, after the probes. */
+    struct tls_trust *trust = NULL;
+    if (tls_trust_new(o->ca_pem, &trust, e) < 0) {
+        free(hidx);
+        free(sidx);
+        tls_run_free(out);
+        return -1;
+    }
+    struct tls_rules_opts ro = {.trust = trust,
                                 .expiry_days = o->expiry_days > 0 ? o->expiry_days : TLS_DEF_EXPIRY_DAYS,
                                 .now = time(NULL)};
     for (i = 0; i < n && rc == 0; i++) {
@@ -605,6 +614,7 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
         if (emit_outcome(ctx, hp, &hp->services[sidx[i]], oc, ro.expiry_days) < 0)
             rc = rm_errf(e, "out of memory");
     }
+    tls_trust_free(trust);
     free(hidx);
     free(sidx);
     if (!run)

@@ -184,7 +184,7 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
     if (r->n_certs) {
         struct rm_err e = {{0}};
         if (tls_cert_analyse((const unsigned char *const *)r->certs, r->cert_lens, r->n_certs,
-                             r->name ? r->name : NULL, o->ca_pem, o->now, &v->cert, &e) == 0)
+                             r->name ? r->name : NULL, o->trust, o->now, &v->cert, &e) == 0)
             v->have_cert = true;
         else
             snprintf(v->cert_error, sizeof v->cert_error, "%s", e.msg);

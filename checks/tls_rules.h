@@ -15,7 +15,7 @@
 #define TLS_HSTS_MIN_AGE 15768000L /* six months: SSL Labs' A+ and the HSTS finding */
 
 struct tls_rules_opts {
-    const char *ca_pem;  /* PEM text trusted besides the system store (tls_ca_load); NULL = none */
+    const struct tls_trust *trust; /* the roots chains are verified against (tls_trust_new) */
     int expiry_days;     /* a certificate ending within this many days is "expiring" */
     time_t now;
 };

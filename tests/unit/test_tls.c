@@ -525,7 +525,9 @@ static void cert_facts_of_a_bad_self_signed(void **state)
     const unsigned char *dp = d;
     struct tls_cert_facts f;
     struct rm_err e = {{0}};
-    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "other.test", NULL, time(NULL), &f, &e), 0);
+    struct tls_trust *sys = NULL;
+    assert_int_equal(tls_trust_new(NULL, &sys, &e), 0);
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "other.test", sys, time(NULL), &f, &e), 0);
     assert_string_equal(f.subject, "CN=old.test");
     assert_string_equal(f.sans, "DNS:old.test");
     assert_true(f.expired);
@@ -544,9 +546,16 @@ static void cert_facts_of_a_bad_self_signed(void **state)
     assert_non_null(strstr(f.pem, "-----BEGIN CERTIFICATE-----"));
     tls_cert_facts_free(&f);
     /* The same certificate asked for under its own name matches, and garbage is refused. */
-    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", NULL, time(NULL), &f, &e), 0);
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", sys, time(NULL), &f, &e), 0);
     assert_true(f.name_match);
+    assert_string_equal(f.verify_error, "self-signed certificate");
     tls_cert_facts_free(&f);
+    /* Without a trust store nothing verifies, and the facts say why. */
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", NULL, time(NULL), &f, &e), 0);
+    assert_false(f.verified);
+    assert_string_equal(f.verify_error, "no trust store");
+    tls_cert_facts_free(&f);
+    tls_trust_free(sys);
     unsigned char junk[] = {0x30, 0x82, 0xff, 0xff, 0x00};
     const unsigned char *jp = junk;
     size_t jn = sizeof junk;
@@ -578,17 +587,20 @@ static void cert_chain_verification(void **state)
     struct rm_err e = {{0}};
     char *capem = NULL;
     assert_int_equal(tls_ca_load(ca, &capem, &e), 0);
-    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", capem, time(NULL), &f, &e), 0);
+    struct tls_trust *trust = NULL;
+    assert_int_equal(tls_trust_new(capem, &trust, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", trust, time(NULL), &f, &e), 0);
     assert_true(f.verified);
     assert_true(f.name_match);
     assert_false(f.self_signed);
     assert_int_equal(f.chain_len, 2);
     assert_true(f.days_left == 89 || f.days_left == 90); /* a second may pass between the two */
     tls_cert_facts_free(&f);
-    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", capem, time(NULL), &f, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", trust, time(NULL), &f, &e), 0);
     assert_false(f.verified);
     assert_true(f.incomplete_chain);
     tls_cert_facts_free(&f);
+    tls_trust_free(trust);
     free(capem);
     /* A file with no certificate in it is refused when loaded, with its name. */
     fp = fopen(ca, "w");
@@ -658,7 +670,9 @@ static void grade_and_profile(void **state)
     char *capem = NULL;
     struct rm_err cae;
     assert_int_equal(tls_ca_load(cafile, &capem, &cae), 0);
-    struct tls_rules_opts ro = {.ca_pem = capem, .expiry_days = 30, .now = time(NULL)};
+    struct tls_trust *trust = NULL;
+    assert_int_equal(tls_trust_new(capem, &trust, &cae), 0);
+    struct tls_rules_opts ro = {.trust = trust, .expiry_days = 30, .now = time(NULL)};
 
     /* TLS 1.2 + 1.3, ECDHE-GCM only, a trusted 2048-bit RSA certificate: A, intermediate. */
     uint16_t good_v[] = {TLS_V12, TLS_V13}, good_s[] = {0xC02F, 0xC030, 0x1301, 0x1302};
@@ -705,6 +719,7 @@ static void grade_and_profile(void **state)
     tls_verdict_free(&v);
     tls_reports_free(r, 1);
     unlink(cafile);
+    tls_trust_free(trust);
     free(capem);
     X509_free(ca);
     X509_free(leaf);
