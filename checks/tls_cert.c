@@ -227,6 +227,11 @@ void tls_trust_free(struct tls_trust *t)
     free(t);
 }
 
+X509_STORE *tls_trust_store(const struct tls_trust *t)
+{
+    return t && !t->error[0] ? t->store : NULL;
+}
+
 static void verify(X509 *leaf, STACK_OF(X509) *rest, const struct tls_trust *trust,
                    struct tls_cert_facts *f)
 {

@@ -48,6 +48,9 @@ struct tls_cert_facts {
 struct tls_trust;
 int tls_trust_new(const char *ca_pem, struct tls_trust **out, struct rm_err *e);
 void tls_trust_free(struct tls_trust *t);
+/* OpenSSL's X509_STORE inside, for other verifications (stapled OCSP); NULL when t is NULL or
+ * could not be loaded. */
+struct x509_store_st *tls_trust_store(const struct tls_trust *t);
 
 /* Analyses a served chain (leaf first). name: the host name (or IP literal) the endpoint was
  * asked for, NULL when none; trust: what to verify against (NULL: nothing is trusted). now:

@@ -325,10 +325,15 @@ static int http_get(const struct tls_endpoint *ep, const struct tls_net *net, SS
 }
 
 int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
-                      STACK_OF(X509) **chain, uint16_t *version, struct tls_http *http)
+                      STACK_OF(X509) **chain, uint16_t *version, unsigned char **ocsp,
+                      size_t *ocsp_len, struct tls_http *http)
 {
     if (chain)
         *chain = NULL;
+    if (ocsp) {
+        *ocsp = NULL;
+        *ocsp_len = 0;
+    }
     if (http)
         memset(http, 0, sizeof *http);
     enum tls_xres why;
@@ -352,6 +357,8 @@ int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
         goto out;
     if (ep->sni)
         SSL_set_tlsext_host_name(ssl, ep->sni);
+    if (chain && ocsp)
+        SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
     for (;;) {
         int r = SSL_connect(ssl);
         if (r == 1)
@@ -378,6 +385,12 @@ int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
             goto out;
         *chain = copy;
         *version = (uint16_t)SSL_version(ssl);
+        const unsigned char *staple = NULL;
+        long sl = ocsp ? SSL_get_tlsext_status_ocsp_resp(ssl, &staple) : -1;
+        if (sl > 0 && staple && (*ocsp = malloc((size_t)sl))) {
+            memcpy(*ocsp, staple, (size_t)sl);
+            *ocsp_len = (size_t)sl;
+        }
     }
     rc = http ? http_get(ep, net, ssl, fd, deadline, http) : 0;
     if (rc < 0 && chain) {

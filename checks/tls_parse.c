@@ -171,7 +171,12 @@ static int messages(struct tls_flight *f)
                 key_exchange(f, body, len);
             break;
         case 22:
+            /* CertificateStatus (RFC 6066): status_type ocsp (1), then a 24-bit length and
+             * the OCSPResponse. */
             f->cert_status = true;
+            if (f->answer == TLS_A_HELLO && len >= 4 && body[0] == 1 && get24(body + 1) > 0 &&
+                get24(body + 1) <= len - 4)
+                f->ocsp = (struct tls_span){at + 8, get24(body + 1)};
             break;
         case 14:
             if (f->answer == TLS_A_HELLO)

@@ -89,9 +89,28 @@ static void build_offers(struct ep_job *j)
 
 /* ---- one hello --------------------------------------------------------------------------- */
 
+/* The staple of the handshake whose chain is kept: it is verified against that chain. */
+static void keep_ocsp(struct ep_job *j, const struct tls_flight *f)
+{
+    struct tls_report *r = j->r;
+    free(r->ocsp);
+    r->ocsp = NULL;
+    r->ocsp_len = 0;
+    if (!f->ocsp.len)
+        return;
+    if (!(r->ocsp = malloc(f->ocsp.len))) {
+        j->oom = true;
+        return;
+    }
+    memcpy(r->ocsp, f->hs + f->ocsp.off, f->ocsp.len);
+    r->ocsp_len = f->ocsp.len;
+}
+
 static void keep_chain(struct ep_job *j, const struct tls_flight *f)
 {
     struct tls_report *r = j->r;
+    if (f->n_certs && r->n_certs && r->cert_version == f->version && !r->ocsp && f->ocsp.len)
+        keep_ocsp(j, f);
     if (f->n_certs == 0 || (r->n_certs && r->cert_version >= f->version))
         return;
     unsigned char **c = calloc(f->n_certs, sizeof *c);
@@ -122,6 +141,7 @@ static void keep_chain(struct ep_job *j, const struct tls_flight *f)
     r->cert_lens = l;
     r->n_certs = f->n_certs;
     r->cert_version = f->version;
+    keep_ocsp(j, f);
 }
 
 static void add_group(uint16_t *list, size_t *n, uint16_t g)
@@ -666,8 +686,16 @@ static void probe_endpoint(struct ep_job *j)
         STACK_OF(X509) *chain = NULL;
         uint16_t ver = 0;
         struct tls_http http;
-        if (tls_openssl_visit(&r->ep, &j->net, need_chain ? &chain : NULL, &ver,
-                              want_http ? &http : NULL) == 0 && chain) {
+        unsigned char *staple = NULL;
+        size_t staple_len = 0;
+        if (tls_openssl_visit(&r->ep, &j->net, need_chain ? &chain : NULL, &ver, &staple,
+                              &staple_len, want_http ? &http : NULL) == 0 && chain) {
+            if (staple) {
+                r->ocsp_stapling = TRI_YES;
+                r->ocsp = staple;
+                r->ocsp_len = staple_len;
+                staple = NULL;
+            }
             int m = sk_X509_num(chain);
             r->certs = calloc((size_t)m, sizeof *r->certs);
             r->cert_lens = calloc((size_t)m, sizeof *r->cert_lens);
@@ -693,6 +721,7 @@ static void probe_endpoint(struct ep_job *j)
             }
             r->cert_version = ver;
         }
+        free(staple);
         sk_X509_pop_free(chain, X509_free);
         if (want_http && http.answered) {
             r->http_status = http.status;
@@ -764,6 +793,7 @@ void tls_reports_free(struct tls_report *r, size_t n)
             free(r[i].certs[k]);
         free(r[i].certs);
         free(r[i].cert_lens);
+        free(r[i].ocsp);
         free(r[i].name);
     }
     free(r);

@@ -82,6 +82,9 @@ struct tls_report {
     size_t *cert_lens;
     size_t n_certs;
     uint16_t cert_version;    /* the version of the handshake it came from */
+    /* The OCSP response stapled in that handshake (DER, owned), NULL when none. */
+    unsigned char *ocsp;
+    size_t ocsp_len;
     unsigned connections;     /* TCP connections opened */
     unsigned max_parallel;    /* the most open at once (at most conns_per_host) */
     unsigned conn_failures;   /* connects refused or timed out after the first answer: the

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "checks/tls_cert.h"
+#include "checks/tls_ocsp.h"
 #include "checks/tls_probe.h"
 
 #define TLS_DEF_EXPIRY_DAYS 30
@@ -24,6 +25,8 @@ struct tls_verdict {
     bool have_cert;
     struct tls_cert_facts cert; /* valid when have_cert; owns its PEM */
     char cert_error[512];
+    bool have_ocsp;             /* a stapled OCSP response came with the chain */
+    struct tls_ocsp_facts ocsp; /* valid when have_ocsp */
     uint32_t flags_any;         /* enum tls_suite_flag, OR over every accepted suite */
     bool all_pfs;               /* every accepted non-anonymous suite has forward secrecy */
     bool any_aead;

@@ -94,6 +94,7 @@ struct tls_flight {
     uint32_t n_certs;
     bool certs_truncated;  /* more certificates, or bytes, than kept */
     bool cert_status;      /* a CertificateStatus message (stapled OCSP) */
+    struct tls_span ocsp;  /* its OCSPResponse (DER), len 0 when none or not of type ocsp */
     uint16_t ske_group;    /* ECDHE: the named curve of the ServerKeyExchange */
     uint16_t dh_bits;      /* DHE: the size of the prime p in bits */
     /* SSLv2 SERVER-HELLO */
