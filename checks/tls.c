@@ -167,6 +167,7 @@ struct emitter {
     uint16_t port;
     const struct tls_outcome *oc;
     const char *ev_text, *ev_pem; /* evidence ids, or NULL */
+    struct finding *summary;      /* the tls.summary finding once emitted */
     bool oom;
 };
 
@@ -397,6 +398,7 @@ static void summary_finding(struct emitter *em)
     struct finding *f = emit(em, K_SUMMARY, title, NULL);
     if (!f)
         return;
+    em->summary = f;
     fact(em, f, "grade", v->grade);
     fact(em, f, "grade_if_trusted", v->grade_if_trusted);
     snprintf(buf, sizeof buf, "%d", v->score);
@@ -522,7 +524,21 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         snprintf(ev_pem, sizeof ev_pem, "%s", pe->id);
         em.ev_pem = ev_pem;
     }
+    char ev_hello[16] = "";
+    if (r->hello_record) {
+        char vb[16];
+        snprintf(desc, sizeof desc, "tls: the %s ServerHello record from %s as received (%zu of %zu bytes)",
+                 tls_version_name(r->hello_record_version, vb, sizeof vb), label, r->hello_record_len,
+                 r->hello_record_full);
+        struct evidence *he = scan_add_evidence(ctx->result, "application/octet-stream", desc,
+                                                r->hello_record, r->hello_record_len);
+        if (!he)
+            return -1;
+        snprintf(ev_hello, sizeof ev_hello, "%s", he->id);
+    }
     summary_finding(&em);
+    if (ev_hello[0] && em.summary && finding_add_evidence_id(em.summary, ev_hello) < 0)
+        return -1;
     protocol_finding(&em, K_SSLV2, 0, "SSLv2 accepted");
     protocol_finding(&em, K_SSLV3, 1, "SSLv3 accepted");
     protocol_finding(&em, K_TLS10, 2, "TLSv1.0 accepted");

@@ -265,6 +265,11 @@ int tls_parse_flight(const uint8_t *in, size_t n, struct tls_flight *f)
             f->alert_level = rec[0];
             f->alert_desc = rec[1];
         } else if (type == 22) {
+            if (!f->record_full_len) {
+                f->record_full_len = 5 + len;
+                f->record_len = 5 + len < TLS_KEEP_RECORD ? 5 + len : TLS_KEEP_RECORD;
+                memcpy(f->record, in + pos, f->record_len);
+            }
             uint32_t room = TLS_MAX_HS - f->hs_len;
             uint32_t take = len < room ? len : room;
             memcpy(f->hs + f->hs_len, rec, take);

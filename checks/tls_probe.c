@@ -144,6 +144,22 @@ static void keep_chain(struct ep_job *j, const struct tls_flight *f)
     keep_ocsp(j, f);
 }
 
+static void keep_record(struct ep_job *j, const struct tls_flight *f)
+{
+    struct tls_report *r = j->r;
+    uint8_t *c = malloc(f->record_len);
+    if (!c) {
+        j->oom = true;
+        return;
+    }
+    memcpy(c, f->record, f->record_len);
+    free(r->hello_record);
+    r->hello_record = c;
+    r->hello_record_len = f->record_len;
+    r->hello_record_full = f->record_full_len;
+    r->hello_record_version = f->version;
+}
+
 static void add_group(uint16_t *list, size_t *n, uint16_t g)
 {
     for (size_t i = 0; i < *n; i++)
@@ -171,6 +187,9 @@ static enum tls_xres exchange(struct ep_job *j, struct tls_hello_opts *h, struct
         r->reachable = true;
     if (x == TX_ANSWER && f->answer != TLS_A_JUNK)
         r->speaks_tls = true;
+    if (x == TX_ANSWER && f->answer == TLS_A_HELLO && !f->hrr && f->record_len &&
+        (!r->hello_record || f->version > r->hello_record_version))
+        keep_record(j, f);
     if (x == TX_ANSWER && f->answer == TLS_A_HELLO && !f->hrr && f->version <= TLS_V12) {
         keep_chain(j, f);
         if (f->dh_bits && (!r->dh_bits_min || f->dh_bits < r->dh_bits_min))
@@ -794,6 +813,7 @@ void tls_reports_free(struct tls_report *r, size_t n)
         free(r[i].certs);
         free(r[i].cert_lens);
         free(r[i].ocsp);
+        free(r[i].hello_record);
         free(r[i].name);
     }
     free(r);

@@ -82,6 +82,12 @@ struct tls_report {
     size_t *cert_lens;
     size_t n_certs;
     uint16_t cert_version;    /* the version of the handshake it came from */
+    /* The ServerHello record of the highest version accepted, as it came off the wire (at
+     * most TLS_KEEP_RECORD bytes, owned; hello_record_full the record's whole length), for
+     * evidence; NULL when no hand-made hello was accepted. */
+    uint8_t *hello_record;
+    size_t hello_record_len, hello_record_full;
+    uint16_t hello_record_version;
     /* The OCSP response stapled in that handshake (DER, owned), NULL when none. */
     unsigned char *ocsp;
     size_t ocsp_len;

@@ -58,6 +58,7 @@ size_t tls_build_sslv2_hello(const uint32_t *kinds, size_t n, uint8_t *out, size
 #define TLS_MAX_HS 65536u    /* handshake bytes kept per connection (a long chain fits) */
 #define TLS_MAX_CERTS 10u    /* certificates kept from one Certificate message */
 #define TLS_MAX_V2_KINDS 32u /* SSLv2 cipher kinds kept */
+#define TLS_KEEP_RECORD 1024u /* bytes kept of the first handshake record, as evidence */
 
 enum tls_answer {
     TLS_A_NONE = 0,    /* nothing decisive yet */
@@ -101,6 +102,11 @@ struct tls_flight {
     uint32_t v2_kinds[TLS_MAX_V2_KINDS];
     uint32_t n_v2_kinds;
     uint16_t v2_error;
+    /* The first handshake record as it came off the wire (header included), its first
+     * TLS_KEEP_RECORD bytes: the ServerHello record, kept as evidence. record_full_len is the
+     * whole record's length. */
+    uint8_t record[TLS_KEEP_RECORD];
+    uint32_t record_len, record_full_len;
     /* The handshake stream so far (records of type 22 concatenated), bounded. */
     uint8_t hs[TLS_MAX_HS];
     uint32_t hs_len;

@@ -33,6 +33,9 @@ static void check(const struct tls_flight *f, int rc)
             abort();
     if (f->ocsp.len && (f->ocsp.off > f->hs_len || f->ocsp.len > f->hs_len - f->ocsp.off))
         abort();
+    if (f->record_len > TLS_KEEP_RECORD || f->record_len > f->record_full_len ||
+        (f->record_len && f->record[0] != 22))
+        abort();
 }
 
 /* A self-signed certificate made once: what every response is asked about. */

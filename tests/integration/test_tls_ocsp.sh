@@ -145,6 +145,19 @@ check "good: thisUpdate is today ($(sed -n 's/^ocsp_this_update=//p' "$WORK/good
 check "good: nextUpdate in 7 days" grep -q "^ocsp_next_update=${week}T" "$WORK/good.facts"
 expect good kinds "tls.hsts.missing,tls.summary"
 expect good grade A
+# The ServerHello record of the best version, as received, is evidence of the summary.
+check "good: the TLS 1.3 ServerHello record is evidence" python3 -c '
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+s = [f for f in d["findings"] if f["kind"] == "tls.summary"][0]
+ev = [e for e in d["evidence"] if e["id"] in s["evidence"] and e["media_type"] == "application/octet-stream"]
+assert len(ev) == 1, ev
+e = ev[0]
+b = base64.b64decode(e["data"])
+assert e["description"] == "tls: the TLSv1.3 ServerHello record from %s.1:4433 as received (%d of %d bytes)" % (sys.argv[2], len(b), len(b)), e["description"]
+assert b[:3] == bytes([22, 3, 3]) and len(b) == 5 + (b[3] << 8 | b[4]) and b[5] == 2, b[:8].hex()
+assert bytes([0, 0x2b, 0, 2, 3, 4]) in b  # supported_versions: TLS 1.3
+' "$WORK/good.json" "$NET"
 run good-quick 1 --tls quick
 expect good-quick ocsp_status good
 expect good-quick ocsp_verified yes

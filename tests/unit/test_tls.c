@@ -338,6 +338,11 @@ static void parse_tls12_ecdhe_flight(void **state)
     assert_int_equal(f->hs[f->certs[0].off], 0x30); /* a DER SEQUENCE */
     assert_int_equal(f->ske_group, TLS_GROUP_X25519);
     assert_int_equal(f->dh_bits, 0);
+    /* The first record, the ServerHello's, kept as it came. */
+    assert_int_equal(f->record_full_len, 5 + be16(b + 3));
+    assert_int_equal(f->record_len, f->record_full_len);
+    assert_memory_equal(f->record, b, f->record_len);
+    assert_int_equal(f->record[5], 2);
     /* Across record fragmentation: 7-byte records give the same answer. */
     static uint8_t frag[1 << 17];
     size_t fn = refragment(b, n, 7, frag);
@@ -347,6 +352,8 @@ static void parse_tls12_ecdhe_flight(void **state)
     assert_int_equal(f->n_certs, 1);
     assert_int_equal(f->certs[0].off, off);
     assert_int_equal(f->certs[0].len, len);
+    assert_int_equal(f->record_full_len, 5 + 7); /* the first 7-byte fragment, as received */
+    assert_memory_equal(f->record, frag, 12);
     free(f);
     free(b);
 }
