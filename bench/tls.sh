@@ -101,7 +101,44 @@ srv_cpu() {
 }
 
 bench_banner "TLS benchmark: riskmap tls vs sslscan vs testssl.sh"
-echo "sslscan: $(sslscan --version 2> /dev/null | grep -o '[0-9][0-9.]*[0-9]' | head -n 1); testssl.sh: ${TESTSSL:-skipped}; lab: $NET.0/24"
+# sslscan colours even its --version; testssl.sh names its version in its banner.
+ver_sslscan=$(sslscan --version 2> /dev/null | sed 's/\x1b\[[0-9;]*m//g' | grep -Eo '[0-9]+\.[0-9.]+' | head -n 1)
+ver_testssl=$([ -n "$TESTSSL" ] && "$TESTSSL" --version 2> /dev/null | sed 's/\x1b\[[0-9;]*m//g' |
+    awk '$1 == "testssl" || $1 == "testssl.sh" { print $2; exit }')
+echo "sslscan: ${ver_sslscan:-?}; testssl.sh: ${ver_testssl:-skipped}; lab: $NET.0/24"
+# The sets, one "VERSION SUITE" line each, sorted; the protocol list as "protocols: ...".
+sets_riskmap() {
+    python3 - "$1" << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    if f["kind"] != "tls.summary": continue
+    facts = dict((x["key"], x["value"]) for x in f["facts"]) if isinstance(f["facts"], list) else f["facts"]
+    print("protocols: " + facts.get("protocols", ""))
+    for k, v in facts.items():
+        if k.startswith("suites."):
+            for s in filter(None, v.split(",")): print(k[7:], s)
+PY
+}
+sets_sslscan() {
+    awk '$2 == "enabled" { p = p (p ? "," : "") $1 } ($1 == "Accepted" || $1 == "Preferred") { print $2, $5 }
+         END { print "protocols: " p }' "$1"
+}
+sets_testssl() {
+    python3 - "$1" << 'PY'
+import json, sys
+names = {"SSLv2": "SSLv2", "SSLv3": "SSLv3", "TLS1": "TLSv1.0", "TLS1_1": "TLSv1.1", "TLS1_2": "TLSv1.2", "TLS1_3": "TLSv1.3"}
+d = json.load(open(sys.argv[1]))
+prot = [names[e["id"]] for e in d if e["id"] in names and e["finding"].startswith("offered")]
+print("protocols: " + ",".join(prot))
+for e in d:
+    if e["id"].startswith("cipher-tls") or e["id"].startswith("cipher-ssl"):
+        t = e["finding"].split()
+        v = {"1.0": "TLSv1.0", "1": "TLSv1.0", "1.1": "TLSv1.1", "1.2": "TLSv1.2", "1.3": "TLSv1.3"}.get(t[1], t[0] + t[1])
+        print(v, t[3])
+PY
+}
+
 status=0
 printf '%-8s %9s %9s %9s %8s %8s  %-22s %s\n' endpoint riskmap sslscan testssl "x ssl" "x test" "connections r/s/t" "sets"
 for e in 1:modern 2:default 3:legacy 4:tls13; do
