@@ -207,6 +207,7 @@ bench: all
 	@bash bench/portscan.sh
 	@bash bench/synscan.sh
 	@bash bench/service.sh
+	@bash bench/tls.sh
 
 install: $(RISKMAP_BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

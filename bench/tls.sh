@@ -1,65 +1,73 @@
 #!/bin/bash
 # TLS benchmark: riskmap tls against sslscan and testssl.sh on the same loopback endpoints.
 #
-#   bench/tls.sh                  (root for the connection counts; everything else runs without)
+#   bench/tls.sh                  (also run by: make bench; root for the connection counts)
 #   SKIP_TESTSSL=1 bench/tls.sh   without testssl.sh (about two minutes per endpoint)
+#   RUNS=N                        runs of the parallel comparison (default 3; medians)
 #
-# The lab, all inside 127.0.32.0/24 (nothing is ever sent anywhere else): `openssl s_server`
-# instances with a certificate made here,
-#   127.0.32.1  modern:  TLS 1.2 + 1.3, three ECDHE-GCM/ChaCha suites, server order
-#   127.0.32.2  default: s_server's defaults (TLS 1.2 + 1.3, OpenSSL's default suites)
-#   127.0.32.3  legacy:  TLS 1.0 to 1.2, ALL:COMPLEMENTOFALL:@SECLEVEL=0 (NULL, anonymous...)
-#   127.0.32.4  tls13:   TLS 1.3 only
-#   127.0.32.11-30: twenty more "default" servers for the parallel run.
+# The lab, all inside 127.0.32.0/24 (BENCH_NET moves it; nothing is ever sent anywhere else):
+# `openssl s_server` instances with a certificate made here,
+#   .1  modern:  TLS 1.2 + 1.3, three ECDHE-GCM/ChaCha suites, server order
+#   .2  default: s_server's defaults (TLS 1.2 + 1.3, OpenSSL's default suites)
+#   .3  legacy:  TLS 1.0 to 1.2, ALL:COMPLEMENTOFALL:@SECLEVEL=0 (NULL, anonymous...)
+#   .4  tls13:   TLS 1.3 only
+#   .11-30: twenty more "default" servers (RSA 2048) for the parallel run,
+#   .41-60: twenty "default" servers with an ECDSA P-256 key (no DHE, no RSA signatures).
 # For each of the first four, one run of each tool, bounded by `timeout 600`:
 #   riskmap tls --json ENDPOINT                                  (full depth, the default)
 #   sslscan --no-colour ENDPOINT                                 (its default checks)
 #   testssl --quiet --color 0 -p -E --jsonfile F ENDPOINT        (protocols, suites per protocol)
 # and prints the wall time, the TCP connections each opened (SYNs to the endpoint counted by
 # an nftables rule in a table of its own, inet riskmap_bench_tls, deleted on exit), and the
-# differences between the protocol and suite sets each reported. Then riskmap on one
-# "default" endpoint and on twenty at once.
+# differences between the protocol and suite sets each reported. Then, RUNS times, riskmap on
+# one "default" endpoint and on twenty at once, for each key type: medians, the ratio, the CPU
+# time riskmap used and the CPU time the twenty s_server processes used meanwhile (on one
+# machine they share its cores with riskmap: their handshakes, a key share and a signature per
+# ServerHello, set the floor of the twenty-endpoint time).
 # Exit status: 0 when riskmap and sslscan report the same sets everywhere, 1 when not, 2 when
 # something needed is missing.
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-RISKMAP=${RISKMAP:-$root/riskmap}
-NET=127.0.32
+. "$(dirname "$0")/lib.sh"
+TIMEOUT=600
+bench_init riskmap-bench-tls 3
+bench_net 127.0.32
+bench_net_free "$NET"
 PORT=4433
-for t in "$RISKMAP" openssl sslscan python3; do
-    command -v "$t" > /dev/null || { echo "bench/tls.sh: $t is missing (contrib/install-deps.sh)"; exit 2; }
+for t in openssl sslscan; do
+    command -v "$t" > /dev/null || die "$t is missing (contrib/install-deps.sh)"
 done
 TESTSSL=$(command -v testssl || command -v testssl.sh || true)
 [ -n "${SKIP_TESTSSL:-}" ] && TESTSSL=""
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-bench-tls.XXXXXX")
-PIDS=""
+WORK=$work
 NFT=0
-cleanup() {
-    for p in $PIDS; do kill "$p" 2> /dev/null; done
-    [ "$NFT" = 1 ] && nft delete table inet riskmap_bench_tls 2> /dev/null
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+SRV_PIDS=""
+# shellcheck disable=SC2317 # called by bench_cleanup
+nft_cleanup() { [ "$NFT" = 1 ] && nft delete table inet riskmap_bench_tls 2> /dev/null; return 0; }
+bench_on_cleanup nft_cleanup
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/k.pem" -out "$WORK/c.pem" -days 30 \
-    -subj /CN=bench.test > /dev/null 2>&1 || { echo "no certificate"; exit 2; }
-serve() { # serve HOSTNUM S_SERVER-OPTIONS...
-    h=$1
-    shift
-    openssl s_server -accept "$NET.$h:$PORT" -cert "$WORK/c.pem" -key "$WORK/k.pem" -www -quiet "$@" \
+    -subj /CN=bench.test > /dev/null 2>&1 || die "no certificate"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/ek.pem" \
+    -out "$WORK/ec.pem" -days 30 -subj /CN=bench.test > /dev/null 2>&1 || die "no certificate"
+serve() { # serve HOSTNUM rsa|ec S_SERVER-OPTIONS...
+    local h=$1 k=c kk=k
+    [ "$2" = ec ] && k=ec kk=ek
+    shift 2
+    openssl s_server -accept "$NET.$h:$PORT" -cert "$WORK/$k.pem" -key "$WORK/$kk.pem" -www -quiet "$@" \
         > /dev/null 2>&1 < /dev/null &
-    PIDS="$PIDS $!"
+    bench_track $!
+    SRV_PIDS="$SRV_PIDS $h:$!"
 }
-serve 1 -min_protocol TLSv1.2 -cipher ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305 -serverpref
-serve 2
-serve 3 -min_protocol TLSv1 -max_protocol TLSv1.2 -cipher "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
-serve 4 -tls1_3
-for h in $(seq 11 30); do serve "$h"; done
-for h in 1 2 3 4 $(seq 11 30); do
+serve 1 rsa -min_protocol TLSv1.2 -cipher ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305 -serverpref
+serve 2 rsa
+serve 3 rsa -min_protocol TLSv1 -max_protocol TLSv1.2 -cipher "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+serve 4 rsa -tls1_3
+for h in $(seq 11 30); do serve "$h" rsa; done
+for h in $(seq 41 60); do serve "$h" ec; done
+for h in 1 2 3 4 $(seq 11 30) $(seq 41 60); do
     i=0
     until ss -Hltn "src $NET.$h:$PORT" | grep -q LISTEN; do
-        sleep 0.05; i=$((i + 1)); [ $i -gt 100 ] && { echo "server $NET.$h did not start"; exit 2; }
+        sleep 0.05; i=$((i + 1)); [ $i -gt 200 ] && die "server $NET.$h did not start"
     done
 done
 
@@ -80,7 +88,24 @@ syns() { # the SYNs counted so far, or "n/a"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.0fx", b / a; else print "-" }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# srv_cpu FIRST LAST: CPU seconds (user+sys) the s_server processes on NET.FIRST-LAST used so far.
+srv_cpu() {
+    local e h p t=0
+    for e in $SRV_PIDS; do
+        h=${e%%:*} p=${e#*:}
+        if [ "$h" -lt "$1" ] || [ "$h" -gt "$2" ]; then continue; fi
+        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2> /dev/null || echo 0)))
+    done
+    awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
 
+bench_banner "TLS benchmark: riskmap tls vs sslscan vs testssl.sh"
+# sslscan colours even its --version; testssl.sh names its version in its banner.
+ver_sslscan=$(sslscan --version 2> /dev/null | sed 's/\x1b\[[0-9;]*m//g' | grep -Eo '[0-9]+\.[0-9.]+' | head -n 1)
+ver_testssl=$([ -n "$TESTSSL" ] && "$TESTSSL" --version 2> /dev/null | sed 's/\x1b\[[0-9;]*m//g' |
+    awk '$1 == "testssl" || $1 == "testssl.sh" { print $2; exit }')
+echo "sslscan: ${ver_sslscan:-?}; testssl.sh: ${ver_testssl:-skipped}; lab: $NET.0/24"
 # The sets, one "VERSION SUITE" line each, sorted; the protocol list as "protocols: ...".
 sets_riskmap() {
     python3 - "$1" << 'PY'
@@ -154,24 +179,30 @@ for e in 1:modern 2:default 3:legacy 4:tls13; do
     done
 done
 
-# Parallel: one endpoint, then twenty at once.
-t0=$(now)
-"$RISKMAP" tls --json "$NET.11:$PORT" > /dev/null
-t1=$(now)
-eps=""
-for h in $(seq 11 30); do eps="$eps $NET.$h:$PORT"; done
-# shellcheck disable=SC2086
-if [ -x /usr/bin/time ]; then
-    /usr/bin/time -f "%U %S" -o "$WORK/many.cpu" "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/many.json"
-else
-    "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/many.json"
-fi
-t2=$(now)
-one=$(elapsed "$t0" "$t1") many=$(elapsed "$t1" "$t2")
-cpu=""
-[ -s "$WORK/many.cpu" ] && cpu=$(awk '{ printf "; riskmap CPU %.2fs (user+sys)", $1 + $2 }' "$WORK/many.cpu")
-# On one small machine the twenty s_server processes share its cores with riskmap: their
-# handshake work (a key share and a signature per ServerHello) sets the pace, hence the
-# CPU figure, which tells riskmap's own cost apart.
-echo "parallel: 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one)$cpu; load $(cut -d' ' -f1-3 /proc/loadavg)"
+# Parallel: one endpoint, then twenty at once, RUNS times each, per key type.
+parallel() { # parallel LABEL FIRST: NET.FIRST alone, then NET.FIRST to NET.FIRST+19 at once
+    local label=$1 first=$2 last=$(($2 + 19)) eps="" t0 t1 t2 c0 c1
+    for h in $(seq "$first" "$last"); do eps="$eps $NET.$h:$PORT"; done
+    : > "$WORK/$label.one" && : > "$WORK/$label.many" && : > "$WORK/$label.cpu" && : > "$WORK/$label.srv"
+    for _ in $(seq "$RUNS"); do
+        t0=$(now)
+        timeout "$TIMEOUT" "$RISKMAP" tls --json "$NET.$first:$PORT" > /dev/null
+        t1=$(now)
+        c0=$(srv_cpu "$first" "$last")
+        # shellcheck disable=SC2086
+        timeout "$TIMEOUT" /usr/bin/time -f "%U %S" -o "$WORK/$label.time" \
+            "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/$label.json"
+        t2=$(now)
+        c1=$(srv_cpu "$first" "$last")
+        elapsed "$t0" "$t1" >> "$WORK/$label.one" && echo >> "$WORK/$label.one"
+        elapsed "$t1" "$t2" >> "$WORK/$label.many" && echo >> "$WORK/$label.many"
+        awk '{ printf "%.2f\n", $1 + $2 }' "$WORK/$label.time" >> "$WORK/$label.cpu"
+        awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f\n", b - a }' >> "$WORK/$label.srv"
+    done
+    local one many
+    one=$(median < "$WORK/$label.one") many=$(median < "$WORK/$label.many")
+    echo "parallel ($label, median of $RUNS): 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one); riskmap CPU $(median < "$WORK/$label.cpu")s, the 20 s_server processes $(median < "$WORK/$label.srv")s CPU; load $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+parallel rsa 11
+parallel ecdsa 41
 exit $status

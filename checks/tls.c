@@ -51,6 +51,9 @@ enum {
     K_HSTS_MISSING,
     K_HSTS_SHORT,
     K_HEARTBLEED,
+    K_REVOKED,
+    K_OCSP_STALE,
+    K_OCSP_INVALID,
 };
 
 static const struct finding_kind tls_kinds[] = {
@@ -86,6 +89,9 @@ static const struct finding_kind tls_kinds[] = {
     [K_HSTS_MISSING] = {"tls.hsts.missing", SEV_LOW, "HTTPS without Strict-Transport-Security: a first plain-HTTP visit can be intercepted", false},
     [K_HSTS_SHORT] = {"tls.hsts.short", SEV_LOW, "HSTS max-age under six months", false},
     [K_HEARTBLEED] = {"tls.heartbleed", SEV_CRITICAL, "Heartbleed (CVE-2014-0160): the server returns its memory to anyone", false},
+    [K_REVOKED] = {"tls.cert.revoked", SEV_CRITICAL, "The certificate is revoked: its own stapled OCSP response says so", false},
+    [K_OCSP_STALE] = {"tls.ocsp.stale", SEV_MEDIUM, "The stapled OCSP response is out of date (nextUpdate passed or thisUpdate in the future)", false},
+    [K_OCSP_INVALID] = {"tls.ocsp.invalid", SEV_MEDIUM, "The stapled OCSP response is unusable: it does not decode or verify, is not about the served certificate, or its status is unknown", false},
     [K_NOT_TLS] = {"tls.unreachable", SEV_INFO, "A service named as TLS could not be assessed", false},
 };
 
@@ -161,6 +167,7 @@ struct emitter {
     uint16_t port;
     const struct tls_outcome *oc;
     const char *ev_text, *ev_pem; /* evidence ids, or NULL */
+    struct finding *summary;      /* the tls.summary finding once emitted */
     bool oom;
 };
 
@@ -342,6 +349,46 @@ static void cert_findings(struct emitter *em, int expiry_days)
     }
 }
 
+/* What the stapled OCSP response says. A revoked status counts only from a response that
+ * verifies; staleness is judged on verified ones (an unverified one is invalid already). */
+static void ocsp_findings(struct emitter *em)
+{
+    const struct tls_verdict *v = &em->oc->verdict;
+    if (!v->have_ocsp)
+        return;
+    const struct tls_ocsp_facts *o = &v->ocsp;
+    struct finding *f;
+    char detail[400];
+    if (o->status == OCSP_ST_REVOKED) {
+        snprintf(detail, sizeof detail, "Revoked on %s%s%s; the server still serves it.",
+                 o->revoked_at[0] ? o->revoked_at : "an unknown date", o->reason[0] ? ", reason " : "",
+                 o->reason);
+        f = emit(em, K_REVOKED, "Revoked TLS certificate", detail);
+        cert_facts(em, f, &v->cert);
+        fact(em, f, "revoked_at", o->revoked_at);
+        fact(em, f, "reason", o->reason);
+        key(em, f, "serial");
+    }
+    if (o->status == OCSP_ST_INVALID || o->status == OCSP_ST_UNKNOWN) {
+        f = emit(em, K_OCSP_INVALID, "Unusable stapled OCSP response",
+                 o->status == OCSP_ST_UNKNOWN ? "The responder does not know the certificate." : o->error);
+        cert_facts(em, f, &v->cert);
+        fact(em, f, "ocsp_status", tls_ocsp_status_name(o->status));
+        fact(em, f, "ocsp_verified", o->signature_ok ? "yes" : "no");
+        if (o->error[0])
+            fact(em, f, "reason", o->error);
+        key(em, f, "serial");
+    } else if (o->stale) {
+        snprintf(detail, sizeof detail, "thisUpdate %s, nextUpdate %s.", o->this_update,
+                 o->next_update[0] ? o->next_update : "none");
+        f = emit(em, K_OCSP_STALE, "Stale stapled OCSP response", detail);
+        cert_facts(em, f, &v->cert);
+        fact(em, f, "ocsp_this_update", o->this_update);
+        fact(em, f, "ocsp_next_update", o->next_update);
+        key(em, f, "serial");
+    }
+}
+
 static void summary_finding(struct emitter *em)
 {
     const struct tls_report *r = em->oc->report;
@@ -351,6 +398,7 @@ static void summary_finding(struct emitter *em)
     struct finding *f = emit(em, K_SUMMARY, title, NULL);
     if (!f)
         return;
+    em->summary = f;
     fact(em, f, "grade", v->grade);
     fact(em, f, "grade_if_trusted", v->grade_if_trusted);
     snprintf(buf, sizeof buf, "%d", v->score);
@@ -407,6 +455,13 @@ static void summary_finding(struct emitter *em)
     fact(em, f, "compression", tri[r->compression]);
     fact(em, f, "fallback_scsv", tri[r->fallback_scsv]);
     fact(em, f, "ocsp_stapling", r->ocsp_stapling == TRI_YES ? "yes" : "no");
+    if (v->have_ocsp) {
+        fact(em, f, "ocsp_status", tls_ocsp_status_name(v->ocsp.status));
+        fact(em, f, "ocsp_verified", v->ocsp.signature_ok ? "yes" : "no");
+        fact(em, f, "ocsp_fresh", v->ocsp.stale ? "no" : "yes");
+        fact(em, f, "ocsp_this_update", v->ocsp.this_update);
+        fact(em, f, "ocsp_next_update", v->ocsp.next_update);
+    }
     fact(em, f, "heartbeat", tri[r->heartbeat]);
     fact(em, f, "heartbleed", tri[r->heartbleed]);
     fact(em, f, "hsts", r->hsts == TRI_YES ? r->hsts_value : tri[r->hsts]);
@@ -469,7 +524,21 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         snprintf(ev_pem, sizeof ev_pem, "%s", pe->id);
         em.ev_pem = ev_pem;
     }
+    char ev_hello[16] = "";
+    if (r->hello_record) {
+        char vb[16];
+        snprintf(desc, sizeof desc, "tls: the %s ServerHello record from %s as received (%zu of %zu bytes)",
+                 tls_version_name(r->hello_record_version, vb, sizeof vb), label, r->hello_record_len,
+                 r->hello_record_full);
+        struct evidence *he = scan_add_evidence(ctx->result, "application/octet-stream", desc,
+                                                r->hello_record, r->hello_record_len);
+        if (!he)
+            return -1;
+        snprintf(ev_hello, sizeof ev_hello, "%s", he->id);
+    }
     summary_finding(&em);
+    if (ev_hello[0] && em.summary && finding_add_evidence_id(em.summary, ev_hello) < 0)
+        return -1;
     protocol_finding(&em, K_SSLV2, 0, "SSLv2 accepted");
     protocol_finding(&em, K_SSLV3, 1, "SSLv3 accepted");
     protocol_finding(&em, K_TLS10, 2, "TLSv1.0 accepted");
@@ -534,6 +603,7 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         fact(&em, f, "hsts", r->hsts_value);
     }
     cert_findings(&em, expiry_days);
+    ocsp_findings(&em);
     return em.oom ? -1 : 0;
 }
 
@@ -592,7 +662,16 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
         return -1;
     }
     out->n = n;
-    struct tls_rules_opts ro = {.ca_pem = o->ca_pem,
+    /* One trust store for the run: loading the system store per endpoint cost more CPU than
+     * probing it, serially, after the probes. */
+    struct tls_trust *trust = NULL;
+    if (tls_trust_new(o->ca_pem, &trust, e) < 0) {
+        free(hidx);
+        free(sidx);
+        tls_run_free(out);
+        return -1;
+    }
+    struct tls_rules_opts ro = {.trust = trust,
                                 .expiry_days = o->expiry_days > 0 ? o->expiry_days : TLS_DEF_EXPIRY_DAYS,
                                 .now = time(NULL)};
     for (i = 0; i < n && rc == 0; i++) {
@@ -605,6 +684,7 @@ int tls_check_services(struct check_ctx *ctx, const struct tls_check_opts *o,
         if (emit_outcome(ctx, hp, &hp->services[sidx[i]], oc, ro.expiry_days) < 0)
             rc = rm_errf(e, "out of memory");
     }
+    tls_trust_free(trust);
     free(hidx);
     free(sidx);
     if (!run)

@@ -195,22 +195,54 @@ int tls_ca_load(const char *path, char **pem, struct rm_err *e)
     return 0;
 }
 
-static void verify(X509 *leaf, STACK_OF(X509) *rest, const char *ca_pem, struct tls_cert_facts *f)
+struct tls_trust {
+    X509_STORE *store;
+    char error[64]; /* why nothing can be trusted, or "" */
+};
+
+int tls_trust_new(const char *ca_pem, struct tls_trust **out, struct rm_err *e)
 {
-    X509_STORE *st = X509_STORE_new();
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    if (!st || !ctx)
-        goto out;
+    *out = NULL;
+    struct tls_trust *t = calloc(1, sizeof *t);
+    if (!t || !(t->store = X509_STORE_new())) {
+        free(t);
+        return rm_errf(e, "out of memory");
+    }
     /* A client's own CA comes in addition to the system store: its public portal still
      * chains to a public CA. */
-    int sys = X509_STORE_set_default_paths(st);
-    if (ca_pem ? add_pem(st, ca_pem) <= 0 : sys != 1) {
-        f->verify_code = -1;
-        snprintf(f->verify_error, sizeof f->verify_error, "cannot load %s",
+    int sys = X509_STORE_set_default_paths(t->store);
+    if (ca_pem ? add_pem(t->store, ca_pem) <= 0 : sys != 1)
+        snprintf(t->error, sizeof t->error, "cannot load %s",
                  ca_pem ? "the CA bundle" : "the system CA store");
+    ERR_clear_error();
+    *out = t;
+    return 0;
+}
+
+void tls_trust_free(struct tls_trust *t)
+{
+    if (!t)
+        return;
+    X509_STORE_free(t->store);
+    free(t);
+}
+
+X509_STORE *tls_trust_store(const struct tls_trust *t)
+{
+    return t && !t->error[0] ? t->store : NULL;
+}
+
+static void verify(X509 *leaf, STACK_OF(X509) *rest, const struct tls_trust *trust,
+                   struct tls_cert_facts *f)
+{
+    X509_STORE_CTX *ctx = NULL;
+    if (!trust || trust->error[0]) {
+        f->verify_code = -1;
+        snprintf(f->verify_error, sizeof f->verify_error, "%s",
+                 trust ? trust->error : "no trust store");
         goto out;
     }
-    if (X509_STORE_CTX_init(ctx, st, leaf, rest) != 1)
+    if (!(ctx = X509_STORE_CTX_new()) || X509_STORE_CTX_init(ctx, trust->store, leaf, rest) != 1)
         goto out;
     /* Validity is judged on its own (expired, not yet valid); trust here means the chain. */
     X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_NO_CHECK_TIME);
@@ -227,12 +259,11 @@ static void verify(X509 *leaf, STACK_OF(X509) *rest, const char *ca_pem, struct 
     }
 out:
     X509_STORE_CTX_free(ctx);
-    X509_STORE_free(st);
     ERR_clear_error();
 }
 
 int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t n,
-                     const char *name, const char *ca_pem, time_t now,
+                     const char *name, const struct tls_trust *trust, time_t now,
                      struct tls_cert_facts *f, struct rm_err *e)
 {
     memset(f, 0, sizeof *f);
@@ -304,7 +335,7 @@ int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t
     STACK_OF(X509) *rest = sk_X509_new_null();
     for (int i = 1; rest && i < sk_X509_num(chain); i++)
         sk_X509_push(rest, sk_X509_value(chain, i));
-    verify(leaf, rest, ca_pem, f);
+    verify(leaf, rest, trust, f);
     sk_X509_free(rest);
     int rc = pem_chain(chain, f);
     sk_X509_pop_free(chain, X509_free);

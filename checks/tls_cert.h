@@ -40,12 +40,24 @@ struct tls_cert_facts {
     size_t pem_len;
 };
 
+/* The roots chains are verified against: the system CA store, plus ca_pem (the text of a PEM
+ * bundle, tls_ca_load) when not NULL. Loading the system store costs tens of milliseconds of
+ * CPU, so a run builds one and every verification shares it (read-only, thread-safe). A
+ * store that cannot be loaded is still returned: every verification then fails with the
+ * reason. 0, or -1 with e set (out of memory). */
+struct tls_trust;
+int tls_trust_new(const char *ca_pem, struct tls_trust **out, struct rm_err *e);
+void tls_trust_free(struct tls_trust *t);
+/* OpenSSL's X509_STORE inside, for other verifications (stapled OCSP); NULL when t is NULL or
+ * could not be loaded. */
+struct x509_store_st *tls_trust_store(const struct tls_trust *t);
+
 /* Analyses a served chain (leaf first). name: the host name (or IP literal) the endpoint was
- * asked for, NULL when none; ca_pem: the text of a PEM bundle (tls_ca_load) to trust besides
- * the system store, or NULL. now: the time to judge validity at. Returns 0, or -1 with e set when the leaf cannot
- * be decoded. */
+ * asked for, NULL when none; trust: what to verify against (NULL: nothing is trusted). now:
+ * the time to judge validity at. Returns 0, or -1 with e set when the leaf cannot be
+ * decoded. */
 int tls_cert_analyse(const unsigned char *const *der, const size_t *lens, size_t n,
-                     const char *name, const char *ca_pem, time_t now,
+                     const char *name, const struct tls_trust *trust, time_t now,
                      struct tls_cert_facts *out, struct rm_err *e);
 void tls_cert_facts_free(struct tls_cert_facts *f);
 

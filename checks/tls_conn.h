@@ -87,11 +87,14 @@ struct tls_http {
 
 /* A full handshake by OpenSSL (any version it will speak, no verification). With chain, the
  * certificate chain: a new stack owned by the caller (sk_X509_pop_free(chain, X509_free)),
- * and *version the negotiated version. With http, then a GET / (Host: ep->sni or the
+ * *version the negotiated version and, when ocsp is not NULL, the stapled OCSP response
+ * asked for with status_request (in TLS 1.3 it travels encrypted): a new malloc'd copy in
+ * *ocsp (NULL, *ocsp_len 0 when none). With http, then a GET / (Host: ep->sni or the
  * address) and the response headers, read up to 16 KiB, for HSTS. Returns 0 when the
  * handshake (and what was asked) succeeded, -1 otherwise. */
 int tls_openssl_visit(const struct tls_endpoint *ep, const struct tls_net *net,
-                      STACK_OF(X509) **chain, uint16_t *version, struct tls_http *http);
+                      STACK_OF(X509) **chain, uint16_t *version, unsigned char **ocsp,
+                      size_t *ocsp_len, struct tls_http *http);
 
 /* Parses an HTTP response head (bounded by n) into *h. Exposed for the tests. */
 void tls_parse_http_head(const char *d, size_t n, struct tls_http *h);

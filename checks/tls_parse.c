@@ -171,7 +171,12 @@ static int messages(struct tls_flight *f)
                 key_exchange(f, body, len);
             break;
         case 22:
+            /* CertificateStatus (RFC 6066): status_type ocsp (1), then a 24-bit length and
+             * the OCSPResponse. */
             f->cert_status = true;
+            if (f->answer == TLS_A_HELLO && len >= 4 && body[0] == 1 && get24(body + 1) > 0 &&
+                get24(body + 1) <= len - 4)
+                f->ocsp = (struct tls_span){at + 8, get24(body + 1)};
             break;
         case 14:
             if (f->answer == TLS_A_HELLO)
@@ -260,6 +265,11 @@ int tls_parse_flight(const uint8_t *in, size_t n, struct tls_flight *f)
             f->alert_level = rec[0];
             f->alert_desc = rec[1];
         } else if (type == 22) {
+            if (!f->record_full_len) {
+                f->record_full_len = 5 + len;
+                f->record_len = 5 + len < TLS_KEEP_RECORD ? 5 + len : TLS_KEEP_RECORD;
+                memcpy(f->record, in + pos, f->record_len);
+            }
             uint32_t room = TLS_MAX_HS - f->hs_len;
             uint32_t take = len < room ? len : room;
             memcpy(f->hs + f->hs_len, rec, take);

@@ -24,6 +24,7 @@
 #define TLS_PROBE_CHUNK 96u            /* suites per ClientHello (about 200 bytes of suites) */
 #define TLS_DEF_CONNS_PER_HOST 4u      /* polite: a small office server is not a load test */
 #define TLS_DEF_PARALLEL_HOSTS 16u     /* endpoints probed at once */
+#define TLS_MAX_CONNS_TOTAL 24u        /* connections at once over all endpoints: see tls_probe_all */
 #define TLS_DEF_CONNECT_MS 3000.0
 #define TLS_DEF_READ_MS 5000.0
 #define TLS_MAX_GROUPS 40u
@@ -82,6 +83,15 @@ struct tls_report {
     size_t *cert_lens;
     size_t n_certs;
     uint16_t cert_version;    /* the version of the handshake it came from */
+    /* The ServerHello record of the highest version accepted, as it came off the wire (at
+     * most TLS_KEEP_RECORD bytes, owned; hello_record_full the record's whole length), for
+     * evidence; NULL when no hand-made hello was accepted. */
+    uint8_t *hello_record;
+    size_t hello_record_len, hello_record_full;
+    uint16_t hello_record_version;
+    /* The OCSP response stapled in that handshake (DER, owned), NULL when none. */
+    unsigned char *ocsp;
+    size_t ocsp_len;
     unsigned connections;     /* TCP connections opened */
     unsigned max_parallel;    /* the most open at once (at most conns_per_host) */
     unsigned conn_failures;   /* connects refused or timed out after the first answer: the

@@ -184,10 +184,14 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
     if (r->n_certs) {
         struct rm_err e = {{0}};
         if (tls_cert_analyse((const unsigned char *const *)r->certs, r->cert_lens, r->n_certs,
-                             r->name ? r->name : NULL, o->ca_pem, o->now, &v->cert, &e) == 0)
+                             r->name ? r->name : NULL, o->trust, o->now, &v->cert, &e) == 0)
             v->have_cert = true;
         else
             snprintf(v->cert_error, sizeof v->cert_error, "%s", e.msg);
+        if (v->have_cert && r->ocsp &&
+            tls_ocsp_check(r->ocsp, r->ocsp_len, (const unsigned char *const *)r->certs,
+                           r->cert_lens, r->n_certs, o->trust, o->now, &v->ocsp) == 0)
+            v->have_ocsp = true;
     } else {
         snprintf(v->cert_error, sizeof v->cert_error, "no certificate was received");
     }
@@ -316,6 +320,10 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
         if (!ct->verified || ct->expired || ct->not_yet_valid || ct->self_signed) {
             snprintf(v->grade, sizeof v->grade, "T");
             add(v->caps, sizeof v->caps, "certificate not trusted, expired or not yet valid (T)");
+        }
+        if (v->have_ocsp && v->ocsp.status == OCSP_ST_REVOKED) {
+            snprintf(v->grade, sizeof v->grade, "T");
+            add(v->caps, sizeof v->caps, "certificate revoked (stapled OCSP) (T)");
         }
     } else {
         snprintf(v->grade, sizeof v->grade, "T");

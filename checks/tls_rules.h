@@ -9,13 +9,14 @@
 #include <time.h>
 
 #include "checks/tls_cert.h"
+#include "checks/tls_ocsp.h"
 #include "checks/tls_probe.h"
 
 #define TLS_DEF_EXPIRY_DAYS 30
 #define TLS_HSTS_MIN_AGE 15768000L /* six months: SSL Labs' A+ and the HSTS finding */
 
 struct tls_rules_opts {
-    const char *ca_pem;  /* PEM text trusted besides the system store (tls_ca_load); NULL = none */
+    const struct tls_trust *trust; /* the roots chains are verified against (tls_trust_new) */
     int expiry_days;     /* a certificate ending within this many days is "expiring" */
     time_t now;
 };
@@ -24,6 +25,8 @@ struct tls_verdict {
     bool have_cert;
     struct tls_cert_facts cert; /* valid when have_cert; owns its PEM */
     char cert_error[512];
+    bool have_ocsp;             /* a stapled OCSP response came with the chain */
+    struct tls_ocsp_facts ocsp; /* valid when have_ocsp */
     uint32_t flags_any;         /* enum tls_suite_flag, OR over every accepted suite */
     bool all_pfs;               /* every accepted non-anonymous suite has forward secrecy */
     bool any_aead;

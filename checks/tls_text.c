@@ -147,6 +147,13 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
             "OCSP stapling %s; heartbeat extension %s; Heartbleed %s\n",
         tri(r->secure_reneg), tri(r->compression), tri(r->fallback_scsv),
         r->ocsp_stapling == TRI_YES ? "yes" : "no", tri(r->heartbeat), tri(r->heartbleed));
+    if (v->have_ocsp) {
+        const struct tls_ocsp_facts *o = &v->ocsp;
+        sbf(&b, "  OCSP staple: %s, signature %s, %s (thisUpdate %s, nextUpdate %s)%s%s\n",
+            tls_ocsp_status_name(o->status), o->signature_ok ? "verified" : "NOT verified",
+            o->stale ? "STALE" : "fresh", o->this_update[0] ? o->this_update : "-",
+            o->next_update[0] ? o->next_update : "-", o->error[0] ? ": " : "", o->error);
+    }
     if (r->ep.http)
         sbf(&b, "  HSTS: %s%s%s\n", r->hsts == TRI_YES ? r->hsts_value : tri(r->hsts),
             r->hsts == TRI_UNKNOWN ? " (no HTTP answer)" : "", r->hsts == TRI_NO ? " (no header)" : "");

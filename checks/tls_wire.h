@@ -58,6 +58,7 @@ size_t tls_build_sslv2_hello(const uint32_t *kinds, size_t n, uint8_t *out, size
 #define TLS_MAX_HS 65536u    /* handshake bytes kept per connection (a long chain fits) */
 #define TLS_MAX_CERTS 10u    /* certificates kept from one Certificate message */
 #define TLS_MAX_V2_KINDS 32u /* SSLv2 cipher kinds kept */
+#define TLS_KEEP_RECORD 1024u /* bytes kept of the first handshake record, as evidence */
 
 enum tls_answer {
     TLS_A_NONE = 0,    /* nothing decisive yet */
@@ -94,12 +95,18 @@ struct tls_flight {
     uint32_t n_certs;
     bool certs_truncated;  /* more certificates, or bytes, than kept */
     bool cert_status;      /* a CertificateStatus message (stapled OCSP) */
+    struct tls_span ocsp;  /* its OCSPResponse (DER), len 0 when none or not of type ocsp */
     uint16_t ske_group;    /* ECDHE: the named curve of the ServerKeyExchange */
     uint16_t dh_bits;      /* DHE: the size of the prime p in bits */
     /* SSLv2 SERVER-HELLO */
     uint32_t v2_kinds[TLS_MAX_V2_KINDS];
     uint32_t n_v2_kinds;
     uint16_t v2_error;
+    /* The first handshake record as it came off the wire (header included), its first
+     * TLS_KEEP_RECORD bytes: the ServerHello record, kept as evidence. record_full_len is the
+     * whole record's length. */
+    uint8_t record[TLS_KEEP_RECORD];
+    uint32_t record_len, record_full_len;
     /* The handshake stream so far (records of type 22 concatenated), bounded. */
     uint8_t hs[TLS_MAX_HS];
     uint32_t hs_len;

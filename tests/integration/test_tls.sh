@@ -21,7 +21,7 @@ trap 'srv_stop_all; cleanup' EXIT INT TERM
 command -v sslscan >/dev/null || { not_ok "sslscan is not installed (contrib/install-deps.sh)"; finish; exit 1; }
 
 PORT=4433
-NET=127.0.31
+NET=${TLS_TEST_NET:-127.0.31} # TLS_TEST_NET moves the lab to another /24 of loopback
 PKI=$WORK/pki
 mkdir -p "$PKI/new"
 : > "$PKI/index.txt"
@@ -628,9 +628,9 @@ check "hostile: every endpoint is named in a finding" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 ports = {(f["asset"]["address"], f["port"]) for f in d["findings"] if f["kind"] in ("tls.summary", "tls.unreachable")}
-want = {("127.0.31.%d" % h, 4433) for h in (60, 61, 62, 63)}
+want = {(sys.argv[2] + ".%d" % h, 4433) for h in (60, 61, 62, 63)}
 assert ports == want, ports
-' "$WORK/hostile.json"
+' "$WORK/hostile.json" "$NET"
 
 # Inside `riskmap scan`: service detection names the port https and the tls module runs on
 # it, at the depth --tls asks for.
@@ -644,7 +644,7 @@ done
 expect scan-full suites.TLSv1.2 "$GOOD_12"
 
 # Usage errors.
-"$RISKMAP" tls --tls medium 127.0.31.1 > /dev/null 2>&1
+"$RISKMAP" tls --tls medium "$NET.1" > /dev/null 2>&1
 check "--tls medium is a usage error" test $? -eq 2
 "$RISKMAP" tls > /dev/null 2>&1
 check "no endpoint is a usage error" test $? -eq 2

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -22,6 +23,7 @@
 #include "checks/tls_cert.h"
 #include "checks/tls_probe.h"
 #include "checks/tls_conn.h"
+#include "checks/tls_ocsp.h"
 #include "checks/tls_rules.h"
 #include "checks/tls_suites.h"
 #include "checks/tls_wire.h"
@@ -336,6 +338,11 @@ static void parse_tls12_ecdhe_flight(void **state)
     assert_int_equal(f->hs[f->certs[0].off], 0x30); /* a DER SEQUENCE */
     assert_int_equal(f->ske_group, TLS_GROUP_X25519);
     assert_int_equal(f->dh_bits, 0);
+    /* The first record, the ServerHello's, kept as it came. */
+    assert_int_equal(f->record_full_len, 5 + be16(b + 3));
+    assert_int_equal(f->record_len, f->record_full_len);
+    assert_memory_equal(f->record, b, f->record_len);
+    assert_int_equal(f->record[5], 2);
     /* Across record fragmentation: 7-byte records give the same answer. */
     static uint8_t frag[1 << 17];
     size_t fn = refragment(b, n, 7, frag);
@@ -345,8 +352,39 @@ static void parse_tls12_ecdhe_flight(void **state)
     assert_int_equal(f->n_certs, 1);
     assert_int_equal(f->certs[0].off, off);
     assert_int_equal(f->certs[0].len, len);
+    assert_int_equal(f->record_full_len, 5 + 7); /* the first 7-byte fragment, as received */
+    assert_memory_equal(f->record, frag, 12);
     free(f);
     free(b);
+}
+
+/* A flight with a CertificateStatus (s_server -status_file): the staple cut out of it is,
+ * byte for byte, the DER response `openssl ocsp -respout` wrote; without one there is none. */
+static void parse_ocsp_staple(void **state)
+{
+    (void)state;
+    size_t n, rn;
+    uint8_t *b = slurp("s_server-tls12-ocsp-staple.bin", &n);
+    uint8_t *resp = slurp("openssl-ocsp-good-response.der", &rn);
+    struct tls_flight *f = flight();
+    prefixes_wait(b, n, f);
+    assert_int_equal(f->answer, TLS_A_HELLO);
+    assert_true(f->cert_status);
+    assert_int_equal(f->ocsp.len, rn);
+    assert_memory_equal(f->hs + f->ocsp.off, resp, rn);
+    static uint8_t frag[1 << 17];
+    size_t fn = refragment(b, n, 7, frag);
+    assert_int_equal(tls_parse_flight(frag, fn, f), 1);
+    assert_int_equal(f->ocsp.len, rn);
+    assert_memory_equal(f->hs + f->ocsp.off, resp, rn);
+    free(b);
+    b = slurp("s_server-tls12-ecdhe-rsa.bin", &n);
+    assert_int_equal(tls_parse_flight(b, n, f), 1);
+    assert_false(f->cert_status);
+    assert_int_equal(f->ocsp.len, 0);
+    free(f);
+    free(b);
+    free(resp);
 }
 
 static void parse_dhe_tls10_tls13(void **state)
@@ -515,6 +553,136 @@ static size_t der(X509 *x, unsigned char **out)
     return (size_t)n;
 }
 
+/* An OCSP response about leaf, signed by its issuer with OpenSSL's OCSP API, thisUpdate and
+ * nextUpdate this many seconds from now; DER in *out (OPENSSL_free). */
+static size_t ocsp_response(X509 *leaf, X509 *issuer, EVP_PKEY *ikey, int status, long this_s,
+                            long next_s, unsigned char **out)
+{
+    OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+    OCSP_CERTID *id = OCSP_cert_to_id(NULL, leaf, issuer);
+    ASN1_TIME *tu = X509_gmtime_adj(NULL, this_s), *nu = X509_gmtime_adj(NULL, next_s);
+    ASN1_TIME *rev = X509_gmtime_adj(NULL, -86400);
+    bool revoked = status == V_OCSP_CERTSTATUS_REVOKED;
+    assert_non_null(OCSP_basic_add1_status(bs, id, status, revoked ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1,
+                                           revoked ? rev : NULL, tu, nu));
+    assert_int_equal(OCSP_basic_sign(bs, issuer, ikey, EVP_sha256(), NULL, 0), 1);
+    OCSP_RESPONSE *r = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+    *out = NULL;
+    int n = i2d_OCSP_RESPONSE(r, out);
+    assert_true(n > 0);
+    OCSP_RESPONSE_free(r);
+    OCSP_BASICRESP_free(bs);
+    OCSP_CERTID_free(id);
+    ASN1_TIME_free(tu);
+    ASN1_TIME_free(nu);
+    ASN1_TIME_free(rev);
+    return (size_t)n;
+}
+
+static struct tls_report *report_with(const uint16_t *vers, size_t nv, const uint16_t *suites,
+                                     size_t ns, X509 *leaf);
+
+/* Stapled OCSP judged against the chain: good and fresh, stale by nextUpdate and by a
+ * thisUpdate in the future, revoked with its reason, unverifiable without a trust store, and
+ * bytes that are no response. The leaf is served alone: its issuer comes from the store. */
+static void ocsp_staple_verdicts(void **state)
+{
+    (void)state;
+    EVP_PKEY *ck = key_rsa(2048), *lk = key_rsa(2048);
+    X509 *ca = make_cert(ck, "OCSP Test CA", -1, 3650, NULL, NULL, EVP_sha256(), true);
+    X509 *leaf = make_cert(lk, "ocsp.test", -1, 90, ca, ck, EVP_sha256(), false);
+    BIO *b = BIO_new(BIO_s_mem());
+    PEM_write_bio_X509(b, ca);
+    char *pem = NULL;
+    long pl = BIO_get_mem_data(b, &pem);
+    char *capem = strndup(pem, (size_t)pl);
+    BIO_free(b);
+    struct tls_trust *trust = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(tls_trust_new(capem, &trust, &e), 0);
+    unsigned char *ld;
+    size_t ln = der(leaf, &ld);
+    const unsigned char *lp = ld;
+    time_t now = time(NULL);
+    struct tls_ocsp_facts f;
+    unsigned char *r;
+    size_t rn = ocsp_response(leaf, ca, ck, V_OCSP_CERTSTATUS_GOOD, -3600, 7 * 86400, &r);
+
+    assert_int_equal(tls_ocsp_check(r, rn, &lp, &ln, 1, trust, now, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_GOOD);
+    assert_true(f.signature_ok);
+    assert_false(f.stale);
+    assert_string_equal(f.error, "");
+    assert_int_equal(strlen(f.this_update), 20);
+    assert_int_equal(strlen(f.next_update), 20);
+    /* Eight days on, its nextUpdate has passed (the skew is five minutes). */
+    assert_int_equal(tls_ocsp_check(r, rn, &lp, &ln, 1, trust, now + 8 * 86400, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_GOOD);
+    assert_true(f.stale);
+    assert_int_equal(tls_ocsp_check(r, rn, &lp, &ln, 1, trust, now + 7 * 86400 - 60, &f), 0);
+    assert_false(f.stale);
+    /* Without a trust store nothing it says counts. */
+    assert_int_equal(tls_ocsp_check(r, rn, &lp, &ln, 1, NULL, now, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_INVALID);
+    assert_false(f.signature_ok);
+    assert_string_equal(f.error, "the certificate's issuer is unknown");
+    OPENSSL_free(r);
+
+    rn = ocsp_response(leaf, ca, ck, V_OCSP_CERTSTATUS_GOOD, 86400, 7 * 86400, &r);
+    assert_int_equal(tls_ocsp_check(r, rn, &lp, &ln, 1, trust, now, &f), 0);
+    assert_true(f.stale); /* thisUpdate a day in the future */
+    OPENSSL_free(r);
+
+    rn = ocsp_response(leaf, ca, ck, V_OCSP_CERTSTATUS_REVOKED, -3600, 86400, &r);
+    /* The chain served in full this time: the issuer is its second certificate. */
+    unsigned char *cd;
+    size_t cn = der(ca, &cd);
+    const unsigned char *both[2] = {ld, cd};
+    size_t lens[2] = {ln, cn};
+    assert_int_equal(tls_ocsp_check(r, rn, both, lens, 2, trust, now, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_REVOKED);
+    assert_true(f.signature_ok);
+    assert_string_equal(f.reason, "keyCompromise");
+    assert_int_equal(strlen(f.revoked_at), 20);
+    assert_string_equal(tls_ocsp_status_name(f.status), "revoked");
+    /* The judge caps a revoked certificate at T. */
+    uint16_t vers[] = {TLS_V12, TLS_V13}, suites[] = {0xC02F, 0x1301};
+    struct tls_report *rep = report_with(vers, 2, suites, 2, leaf);
+    rep->name = strdup("ocsp.test");
+    rep->ocsp = malloc(rn);
+    memcpy(rep->ocsp, r, rn);
+    rep->ocsp_len = rn;
+    struct tls_rules_opts ro = {.trust = trust, .expiry_days = 30, .now = now};
+    struct tls_verdict v;
+    tls_judge(rep, &ro, &v);
+    assert_true(v.have_ocsp);
+    assert_int_equal(v.ocsp.status, OCSP_ST_REVOKED);
+    assert_string_equal(v.grade, "T");
+    assert_string_equal(v.grade_if_trusted, "A");
+    assert_string_equal(v.caps, "certificate revoked (stapled OCSP) (T)");
+    tls_verdict_free(&v);
+    tls_reports_free(rep, 1);
+    OPENSSL_free(r);
+
+    unsigned char junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+    assert_int_equal(tls_ocsp_check(junk, 3, &lp, &ln, 1, trust, now, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_INVALID);
+    assert_string_equal(f.error, "the stapled response does not decode");
+    /* A well-formed "tryLater" answer is not a status either. */
+    unsigned char later[] = {0x30, 0x03, 0x0a, 0x01, 0x03};
+    assert_int_equal(tls_ocsp_check(later, sizeof later, &lp, &ln, 1, trust, now, &f), 0);
+    assert_int_equal(f.status, OCSP_ST_INVALID);
+    assert_string_equal(f.error, "the responder answered trylater");
+    OPENSSL_free(ld);
+    OPENSSL_free(cd);
+    tls_trust_free(trust);
+    free(capem);
+    X509_free(ca);
+    X509_free(leaf);
+    EVP_PKEY_free(ck);
+    EVP_PKEY_free(lk);
+}
+
 static void cert_facts_of_a_bad_self_signed(void **state)
 {
     (void)state;
@@ -525,7 +693,9 @@ static void cert_facts_of_a_bad_self_signed(void **state)
     const unsigned char *dp = d;
     struct tls_cert_facts f;
     struct rm_err e = {{0}};
-    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "other.test", NULL, time(NULL), &f, &e), 0);
+    struct tls_trust *sys = NULL;
+    assert_int_equal(tls_trust_new(NULL, &sys, &e), 0);
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "other.test", sys, time(NULL), &f, &e), 0);
     assert_string_equal(f.subject, "CN=old.test");
     assert_string_equal(f.sans, "DNS:old.test");
     assert_true(f.expired);
@@ -544,9 +714,16 @@ static void cert_facts_of_a_bad_self_signed(void **state)
     assert_non_null(strstr(f.pem, "-----BEGIN CERTIFICATE-----"));
     tls_cert_facts_free(&f);
     /* The same certificate asked for under its own name matches, and garbage is refused. */
-    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", NULL, time(NULL), &f, &e), 0);
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", sys, time(NULL), &f, &e), 0);
     assert_true(f.name_match);
+    assert_string_equal(f.verify_error, "self-signed certificate");
     tls_cert_facts_free(&f);
+    /* Without a trust store nothing verifies, and the facts say why. */
+    assert_int_equal(tls_cert_analyse(&dp, &n, 1, "old.test", NULL, time(NULL), &f, &e), 0);
+    assert_false(f.verified);
+    assert_string_equal(f.verify_error, "no trust store");
+    tls_cert_facts_free(&f);
+    tls_trust_free(sys);
     unsigned char junk[] = {0x30, 0x82, 0xff, 0xff, 0x00};
     const unsigned char *jp = junk;
     size_t jn = sizeof junk;
@@ -578,17 +755,20 @@ static void cert_chain_verification(void **state)
     struct rm_err e = {{0}};
     char *capem = NULL;
     assert_int_equal(tls_ca_load(ca, &capem, &e), 0);
-    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", capem, time(NULL), &f, &e), 0);
+    struct tls_trust *trust = NULL;
+    assert_int_equal(tls_trust_new(capem, &trust, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 2, "www.good.test", trust, time(NULL), &f, &e), 0);
     assert_true(f.verified);
     assert_true(f.name_match);
     assert_false(f.self_signed);
     assert_int_equal(f.chain_len, 2);
     assert_true(f.days_left == 89 || f.days_left == 90); /* a second may pass between the two */
     tls_cert_facts_free(&f);
-    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", capem, time(NULL), &f, &e), 0);
+    assert_int_equal(tls_cert_analyse(dp, n, 1, "www.good.test", trust, time(NULL), &f, &e), 0);
     assert_false(f.verified);
     assert_true(f.incomplete_chain);
     tls_cert_facts_free(&f);
+    tls_trust_free(trust);
     free(capem);
     /* A file with no certificate in it is refused when loaded, with its name. */
     fp = fopen(ca, "w");
@@ -658,7 +838,9 @@ static void grade_and_profile(void **state)
     char *capem = NULL;
     struct rm_err cae;
     assert_int_equal(tls_ca_load(cafile, &capem, &cae), 0);
-    struct tls_rules_opts ro = {.ca_pem = capem, .expiry_days = 30, .now = time(NULL)};
+    struct tls_trust *trust = NULL;
+    assert_int_equal(tls_trust_new(capem, &trust, &cae), 0);
+    struct tls_rules_opts ro = {.trust = trust, .expiry_days = 30, .now = time(NULL)};
 
     /* TLS 1.2 + 1.3, ECDHE-GCM only, a trusted 2048-bit RSA certificate: A, intermediate. */
     uint16_t good_v[] = {TLS_V12, TLS_V13}, good_s[] = {0xC02F, 0xC030, 0x1301, 0x1302};
@@ -705,6 +887,7 @@ static void grade_and_profile(void **state)
     tls_verdict_free(&v);
     tls_reports_free(r, 1);
     unlink(cafile);
+    tls_trust_free(trust);
     free(capem);
     X509_free(ca);
     X509_free(leaf);
@@ -839,6 +1022,8 @@ int main(void)
         cmocka_unit_test(parse_junk_and_garbage),
         cmocka_unit_test(cert_facts_of_a_bad_self_signed),
         cmocka_unit_test(cert_chain_verification),
+        cmocka_unit_test(ocsp_staple_verdicts),
+        cmocka_unit_test(parse_ocsp_staple),
         cmocka_unit_test(grade_and_profile),
         cmocka_unit_test(http_head_and_hsts),
         cmocka_unit_test(module_probes_only_identified_services),
