@@ -17,6 +17,9 @@ enum {
 int cmd_scan(int argc, char **argv, struct rm_err *e);
 int cmd_checks(int argc, char **argv, struct rm_err *e);
 int cmd_policy(int argc, char **argv, struct rm_err *e);
+/* `riskmap evaluate` (policy eval) and `riskmap export xccdf|arf` (policy eval --xccdf/--arf). */
+int cmd_evaluate(int argc, char **argv, struct rm_err *e);
+int cmd_export_scap(int argc, char **argv, struct rm_err *e);
 int cmd_backup(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
 /* `riskmap keygen`: makes (or shows) the evidence signing key, as `evidence key`. */

@@ -287,7 +287,7 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
     const char *refs[MAX_POLICIES], *profile_path = NULL, *date = NULL, *scan_path = NULL;
     const char *out_path = NULL, *xccdf_path = NULL, *arf_path = NULL;
     size_t n_refs = 0;
-    int json = 0, stats = 0;
+    int json = 0, stats = 0, quiet = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -316,6 +316,8 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
             json = 1;
         } else if (strcmp(a, "--stats") == 0) {
             stats = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quiet = 1;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             help_print(stdout, "policy");
             return EXIT_DONE;
@@ -389,7 +391,7 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
         if (w < 0)
             goto out;
     }
-    if (!json)
+    if (!json && !quiet)
         print_text(ev, scan, prof, pols, n);
     if (stats)
         fprintf(stderr, "stats: policies+profile load and validate %.1f ms, scan result load "
@@ -403,6 +405,43 @@ out:
     scan_result_free(scan);
     policy_set_free(&ps);
     return rc;
+}
+
+int cmd_evaluate(int argc, char **argv, struct rm_err *e)
+{
+    return cmd_eval(argc, argv, e);
+}
+
+int cmd_export_scap(int argc, char **argv, struct rm_err *e)
+{
+    const char *what = argc > 1 ? argv[1] : NULL;
+    bool xccdf = what && strcmp(what, "xccdf") == 0, arf = what && strcmp(what, "arf") == 0;
+    if (!xccdf && !arf) {
+        help_print(what ? stderr : stdout, "policy");
+        return rm_errf(e, "export: xccdf or arf (riskmap export xccdf SCAN.json -o FILE)"),
+               EXIT_USAGE;
+    }
+    /* `policy eval` with -o FILE meaning the XCCDF (or ARF) file, and no text. */
+    char **args = calloc((size_t)argc + 2, sizeof *args);
+    if (!args)
+        return rm_errf(e, "out of memory"), EXIT_RUNTIME;
+    static char a_eval[] = "eval", a_quiet[] = "--quiet", a_xccdf[] = "--xccdf", a_arf[] = "--arf";
+    int n = 0, have_out = 0;
+    args[n++] = a_eval;
+    args[n++] = a_quiet;
+    for (int i = 2; i < argc; i++) {
+        if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && i + 1 < argc) {
+            args[n++] = xccdf ? a_xccdf : a_arf;
+            have_out = 1;
+        } else {
+            args[n++] = argv[i];
+        }
+    }
+    int rc = have_out ? cmd_eval(n, args, e)
+                      : (rm_errf(e, "export %s: name the file to write (-o FILE)", what), EXIT_USAGE);
+    free(args);
+    /* Failing controls are the content of the export, not an error of it. */
+    return rc == EXIT_FINDINGS ? EXIT_DONE : rc;
 }
 
 int cmd_policy(int argc, char **argv, struct rm_err *e)

@@ -87,7 +87,9 @@ static const char checks_help[] =
 static const char policy_help[] =
     "USAGE\n"
     "  riskmap policy eval [-p POLICY]... [-c PROFILE] [--date YYYY-MM-DD] [--json] [-o FILE]\n"
-    "                      [--xccdf FILE] [--arf FILE] [--stats] SCAN.json\n"
+    "                      [--xccdf FILE] [--arf FILE] [-q] [--stats] SCAN.json\n"
+    "  riskmap evaluate ...                  (the same as riskmap policy eval)\n"
+    "  riskmap export xccdf|arf [-p POLICY]... [-c PROFILE] -o FILE SCAN.json\n"
     "  riskmap policy validate FILE...\n"
     "  riskmap policy show POLICY\n"
     "  riskmap policy list\n"
@@ -107,7 +109,8 @@ static const char policy_help[] =
     "document; -o writes it to FILE; --xccdf writes an XCCDF 1.2 Benchmark with a TestResult\n"
     "(for SCAP tools such as oscap), --arf its TestResult in an ARF 1.1 asset report\n"
     "collection with the hosts as assets. Risk acceptances are judged at --date (default: the\n"
-    "scan's date). --stats prints the time each phase took on standard error.\n"
+    "scan's date). --stats prints the time each phase took on standard error; -q prints\n"
+    "nothing but what --json, -o, --xccdf and --arf ask for.\n"
     "\n"
     "EXIT STATUS\n"
     "  0 no control fails; 1 a control fails; 2 invalid input; 3 runtime failure.\n";

@@ -43,6 +43,10 @@ int main(int argc, char **argv)
         rc = cmd_checks(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "policy") == 0)
         rc = cmd_policy(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "evaluate") == 0)
+        rc = cmd_evaluate(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "export") == 0)
+        rc = cmd_export_scap(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "backup") == 0)
         rc = cmd_backup(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "evidence") == 0)

@@ -121,6 +121,16 @@ check "--json prints the document on stdout, and only it" \
 # --- XCCDF 1.2 ---------------------------------------------------------------------------------
 run_riskmap policy eval -c "$PROFILE" --xccdf "$WORK/xccdf.xml" "$SCAN" > /dev/null
 check "eval --xccdf exits 1 (controls fail)" [ $? -eq 1 ]
+run_riskmap export xccdf -c "$PROFILE" -o "$WORK/export.xml" "$SCAN" > "$WORK/export.out"
+check "riskmap export xccdf exits 0 and prints nothing" sh -c '[ $1 -eq 0 ] && [ ! -s "$2" ]' _ $? "$WORK/export.out"
+check "... and writes what policy eval --xccdf writes" sh -c '
+    grep -v "time=\|start-time=\|end-time=" "$1" > "$1.a"; grep -v "time=\|start-time=\|end-time=" "$2" > "$2.a"
+    cmp -s "$1.a" "$2.a"' _ "$WORK/export.xml" "$WORK/xccdf.xml"
+run_riskmap evaluate -q -c "$PROFILE" "$SCAN" > "$WORK/evaluate.out"
+check "riskmap evaluate is policy eval (exit 1: controls fail; -q: no text)" \
+    sh -c '[ $1 -eq 1 ] && [ ! -s "$2" ]' _ $? "$WORK/evaluate.out"
+run_riskmap export pdf -o "$WORK/x" "$SCAN" > /dev/null 2>&1
+check "export of an unknown format is a usage error" [ $? -eq 2 ]
 if command -v oscap > /dev/null 2>&1; then
     oscap xccdf validate "$WORK/xccdf.xml" > "$WORK/oscap.out" 2>&1
     check "oscap xccdf validate accepts the export" [ $? -eq 0 ]
