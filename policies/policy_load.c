@@ -9,20 +9,15 @@
 
 #define NS POLICY_NS
 
+/* This schema's namespace, named once. */
 static size_t count(const xmlNode *parent, const char *name)
 {
-    size_t n = 0;
-    for (const xmlNode *c = parent->children; c; c = c->next)
-        n += xml_is(c, NS, name) != 0;
-    return n;
+    return xml_count(parent, NS, name);
 }
 
 static const xmlNode *child(const xmlNode *parent, const char *name)
 {
-    for (const xmlNode *c = parent->children; c; c = c->next)
-        if (xml_is(c, NS, name))
-            return c;
-    return NULL;
+    return xml_child(parent, NS, name);
 }
 
 static char *child_text(const xmlNode *parent, const char *name)

@@ -372,3 +372,19 @@ char *xml_text(const xmlNode *n)
     xmlFree(v);
     return s;
 }
+
+size_t xml_count(const xmlNode *parent, const char *ns, const char *name)
+{
+    size_t n = 0;
+    for (const xmlNode *c = parent->children; c; c = c->next)
+        n += xml_is(c, ns, name) != 0;
+    return n;
+}
+
+const xmlNode *xml_child(const xmlNode *parent, const char *ns, const char *name)
+{
+    for (const xmlNode *c = parent->children; c; c = c->next)
+        if (xml_is(c, ns, name))
+            return c;
+    return NULL;
+}

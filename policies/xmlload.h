@@ -61,5 +61,8 @@ int xml_is(const xmlNode *n, const char *ns, const char *name);
 char *xml_attr(const xmlNode *n, const char *name);
 /* A copy of the element's text content, whitespace-trimmed, or NULL. */
 char *xml_text(const xmlNode *n);
+/* How many element children of parent are ns:name; the first of them, or NULL. */
+size_t xml_count(const xmlNode *parent, const char *ns, const char *name);
+const xmlNode *xml_child(const xmlNode *parent, const char *ns, const char *name);
 
 #endif
