@@ -86,13 +86,8 @@ int feed_open(const char *path, bool create, struct feed_db **out, struct rm_err
     if (!create && access(path, F_OK) != 0)
         return rm_errf(e, "no feed at %s (import one with: riskmap feed import FILE)", path);
     if (create && strcmp(path, ":memory:") != 0) {
-        if (make_parent_dir(path, "feed", e) < 0)
+        if (make_private_file(path, "feed", e) < 0)
             return -1;
-        /* Created 0600 before SQLite opens it, whatever the umask. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return rm_errf(e, "feed: cannot create %s: %s", path, strerror(errno));
-        close(fd);
     }
     struct feed_db *f = calloc(1, sizeof *f);
     if (!f)

@@ -131,3 +131,14 @@ int make_parent_dir(const char *path, const char *who, struct rm_err *e)
         return rm_errf(e, "%s: cannot create directory %s: %s", who, dir, strerror(errno));
     return 0;
 }
+
+int make_private_file(const char *path, const char *who, struct rm_err *e)
+{
+    if (make_parent_dir(path, who, e) < 0)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rm_errf(e, "%s: cannot create %s: %s", who, path, strerror(errno));
+    close(fd);
+    return 0;
+}

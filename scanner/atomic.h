@@ -17,6 +17,11 @@ int make_dirs(const char *dir, unsigned mode, struct rm_err *e);
  * parent further up is a typo to report, not a tree to build. who prefixes messages. */
 int make_parent_dir(const char *path, const char *who, struct rm_err *e);
 
+/* Creates path's directory as make_parent_dir does and the file itself, empty, mode 0600
+ * whatever the umask (an existing file is left as it is): for a database SQLite then opens,
+ * whose -wal/-shm files take the database file's mode. who prefixes messages. */
+int make_private_file(const char *path, const char *who, struct rm_err *e);
+
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the caller frees. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, struct rm_err *e);
 

@@ -151,14 +151,8 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         return rm_errf(e, "no register at %s (a scan with --data-dir, or riskmap register "
                           "update SCAN.json, makes one)", path);
     if (create && strcmp(path, ":memory:") != 0) {
-        if (make_parent_dir(path, "register", e) < 0)
+        if (make_private_file(path, "register", e) < 0)
             return -1;
-        /* Created 0600 before SQLite opens it, whatever the umask; SQLite gives its -wal and
-         * -shm files the database file's mode. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return rm_errf(e, "register: cannot create %s: %s", path, strerror(errno));
-        close(fd);
     }
     struct register_db *db = calloc(1, sizeof *db);
     if (!db)
