@@ -277,12 +277,11 @@ static void cert_facts(struct emitter *em, struct finding *f, const struct tls_c
         em->oom = true;
 }
 
-static void cert_findings(struct emitter *em, int expiry_days)
+/* The findings of one served certificate. A dual-certificate server's second one (second)
+ * is keyed by its serial throughout, so its findings stay apart from the first one's. */
+static void cert_findings(struct emitter *em, const struct tls_cert_facts *c, bool weak_key,
+                          bool second, int expiry_days)
 {
-    const struct tls_verdict *v = &em->oc->verdict;
-    if (!v->have_cert)
-        return;
-    const struct tls_cert_facts *c = &v->cert;
     struct finding *f;
     char num[32], detail[1400];
     if (c->expired) {
@@ -311,7 +310,7 @@ static void cert_findings(struct emitter *em, int expiry_days)
         cert_facts(em, f, c);
         key(em, f, "serial");
     }
-    if (v->weak_key) {
+    if (weak_key) {
         f = emit(em, K_WEAK_KEY, "Weak TLS certificate key", NULL);
         cert_facts(em, f, c);
         fact(em, f, "key_type", c->key_type);
@@ -335,7 +334,7 @@ static void cert_findings(struct emitter *em, int expiry_days)
         cert_facts(em, f, c);
         fact(em, f, "name", c->matched_name);
         fact(em, f, "sans", c->sans);
-        key(em, f, "name");
+        key(em, f, second ? "serial" : "name");
     }
     if (c->incomplete_chain) {
         f = emit(em, K_INCOMPLETE, "Incomplete TLS certificate chain", c->verify_error);
@@ -483,6 +482,19 @@ static void summary_finding(struct emitter *em)
         fact(em, f, "trusted", c->verified ? "yes" : "no");
         if (c->name_checked)
             fact(em, f, "name_match", c->name_match ? "yes" : "no");
+        fact(em, f, "certificates", v->have_alt_cert ? "2" : "1");
+        if (v->have_alt_cert) {
+            const struct tls_cert_facts *a = &v->alt_cert;
+            fact(em, f, "cert2.subject", a->subject);
+            fact(em, f, "cert2.issuer", a->issuer);
+            fact(em, f, "cert2.serial", a->serial);
+            fact(em, f, "cert2.not_after", a->not_after);
+            fact(em, f, "cert2.key_type", a->key_type);
+            snprintf(buf, sizeof buf, "%d", a->key_bits);
+            fact(em, f, "cert2.key_bits", buf);
+            fact(em, f, "cert2.signature_algorithm", a->sig_alg);
+            fact(em, f, "cert2.trusted", a->verified ? "yes" : "no");
+        }
     } else {
         fact(em, f, "certificate_error", v->cert_error);
     }
@@ -602,8 +614,26 @@ static int emit_outcome(struct check_ctx *ctx, const struct host *host, const st
         fact(&em, f, "max_age", age);
         fact(&em, f, "hsts", r->hsts_value);
     }
-    cert_findings(&em, expiry_days);
+    if (oc->verdict.have_cert)
+        cert_findings(&em, &oc->verdict.cert, oc->verdict.weak_key, false, expiry_days);
     ocsp_findings(&em);
+    if (oc->verdict.have_alt_cert) {
+        const struct tls_cert_facts *alt = &oc->verdict.alt_cert;
+        char ev_alt[16] = "";
+        if (alt->pem) {
+            snprintf(desc, sizeof desc, "tls: second certificate chain served by %s (%s key)", label,
+                     alt->key_type);
+            struct evidence *pe = scan_add_evidence(ctx->result, "application/x-pem-file", desc, alt->pem,
+                                                    alt->pem_len);
+            if (!pe)
+                return -1;
+            snprintf(ev_alt, sizeof ev_alt, "%s", pe->id);
+        }
+        em.ev_pem = ev_alt[0] ? ev_alt : NULL;
+        if (em.summary && em.ev_pem && finding_add_evidence_id(em.summary, em.ev_pem) < 0)
+            return -1;
+        cert_findings(&em, alt, oc->verdict.alt_weak_key, true, expiry_days);
+    }
     return em.oom ? -1 : 0;
 }
 

@@ -106,20 +106,15 @@ static void keep_ocsp(struct ep_job *j, const struct tls_flight *f)
     r->ocsp_len = f->ocsp.len;
 }
 
-static void keep_chain(struct ep_job *j, const struct tls_flight *f)
+/* Copies a flight's chain into *der / *lens (new arrays, owned by the caller). */
+static int copy_chain(const struct tls_flight *f, unsigned char ***der, size_t **lens)
 {
-    struct tls_report *r = j->r;
-    if (f->n_certs && r->n_certs && r->cert_version == f->version && !r->ocsp && f->ocsp.len)
-        keep_ocsp(j, f);
-    if (f->n_certs == 0 || (r->n_certs && r->cert_version >= f->version))
-        return;
     unsigned char **c = calloc(f->n_certs, sizeof *c);
     size_t *l = calloc(f->n_certs, sizeof *l);
     if (!c || !l) {
         free(c);
         free(l);
-        j->oom = true;
-        return;
+        return -1;
     }
     for (uint32_t i = 0; i < f->n_certs; i++) {
         if (!(c[i] = malloc(f->certs[i].len))) {
@@ -127,16 +122,65 @@ static void keep_chain(struct ep_job *j, const struct tls_flight *f)
                 free(c[k]);
             free(c);
             free(l);
-            j->oom = true;
-            return;
+            return -1;
         }
         memcpy(c[i], f->hs + f->certs[i].off, f->certs[i].len);
         l[i] = f->certs[i].len;
     }
-    for (size_t i = 0; i < r->n_certs; i++)
-        free(r->certs[i]);
-    free(r->certs);
-    free(r->cert_lens);
+    *der = c;
+    *lens = l;
+    return 0;
+}
+
+static void free_chain(unsigned char **der, size_t *lens, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(der[i]);
+    free(der);
+    free(lens);
+}
+
+static bool same_leaf(const struct tls_flight *f, unsigned char *const *der, const size_t *lens, size_t n)
+{
+    return n && f->n_certs && lens[0] == f->certs[0].len &&
+           memcmp(der[0], f->hs + f->certs[0].off, lens[0]) == 0;
+}
+
+/* The chain of the highest version is the endpoint's (for TLS 1.2, the one phase 0's offer of
+ * everything got: the server's preference); a different leaf at that version is the second
+ * certificate of a dual RSA/ECDSA server (one is kept: the usual pair). */
+static void keep_chain(struct ep_job *j, const struct tls_flight *f)
+{
+    struct tls_report *r = j->r;
+    if (f->n_certs == 0)
+        return;
+    /* A staple is about the leaf it came with: only the first chain's counts. */
+    if (r->n_certs && r->cert_version == f->version && !r->ocsp && f->ocsp.len &&
+        same_leaf(f, r->certs, r->cert_lens, r->n_certs))
+        keep_ocsp(j, f);
+    if (r->n_certs && r->cert_version == f->version) {
+        if (r->n_alt_certs || same_leaf(f, r->certs, r->cert_lens, r->n_certs))
+            return;
+        if (copy_chain(f, &r->alt_certs, &r->alt_cert_lens) < 0) {
+            j->oom = true;
+            return;
+        }
+        r->n_alt_certs = f->n_certs;
+        return;
+    }
+    if (r->n_certs && r->cert_version > f->version)
+        return;
+    unsigned char **c;
+    size_t *l;
+    if (copy_chain(f, &c, &l) < 0) {
+        j->oom = true;
+        return;
+    }
+    free_chain(r->certs, r->cert_lens, r->n_certs);
+    free_chain(r->alt_certs, r->alt_cert_lens, r->n_alt_certs);
+    r->alt_certs = NULL;
+    r->alt_cert_lens = NULL;
+    r->n_alt_certs = 0;
     r->certs = c;
     r->cert_lens = l;
     r->n_certs = f->n_certs;
@@ -808,10 +852,8 @@ void tls_reports_free(struct tls_report *r, size_t n)
     if (!r)
         return;
     for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < r[i].n_certs; k++)
-            free(r[i].certs[k]);
-        free(r[i].certs);
-        free(r[i].cert_lens);
+        free_chain(r[i].certs, r[i].cert_lens, r[i].n_certs);
+        free_chain(r[i].alt_certs, r[i].alt_cert_lens, r[i].n_alt_certs);
         free(r[i].ocsp);
         free(r[i].hello_record);
         free(r[i].name);

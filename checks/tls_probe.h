@@ -83,6 +83,12 @@ struct tls_report {
     size_t *cert_lens;
     size_t n_certs;
     uint16_t cert_version;    /* the version of the handshake it came from */
+    /* A second chain with another leaf, served at that same version to other suites: a
+     * server holding an RSA and an ECDSA certificate picks one by the suite (TLS_FULL only:
+     * the quick depth makes one handshake per version). Owned; n_alt_certs 0 when none. */
+    unsigned char **alt_certs;
+    size_t *alt_cert_lens;
+    size_t n_alt_certs;
     /* The ServerHello record of the highest version accepted, as it came off the wire (at
      * most TLS_KEEP_RECORD bytes, owned; hello_record_full the record's whole length), for
      * evidence; NULL when no hand-made hello was accepted. */

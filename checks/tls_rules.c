@@ -148,13 +148,17 @@ static bool mozilla_meets(const struct tls_report *r, const struct tls_verdict *
             }
         }
     }
-    if (v->have_cert) {
-        const struct tls_cert_facts *c = &v->cert;
+    /* Modern wants an ECDSA certificate; a dual server meets that with its second one. */
+    const struct tls_cert_facts *certs[2] = {v->have_cert ? &v->cert : NULL,
+                                             v->have_alt_cert ? &v->alt_cert : NULL};
+    bool any_cert = false, ecdsa = false;
+    for (int k = 0; k < 2; k++) {
+        const struct tls_cert_facts *c = certs[k];
+        if (!c)
+            continue;
+        any_cert = true;
         bool ec = strcmp(c->key_type, "EC") == 0;
-        if (p == 0 && !(ec && (strcmp(c->curve, "prime256v1") == 0 || strcmp(c->curve, "secp384r1") == 0))) {
-            add(gaps, cap, "modern: certificate key is not ECDSA P-256/P-384");
-            ok = false;
-        }
+        ecdsa |= ec && (strcmp(c->curve, "prime256v1") == 0 || strcmp(c->curve, "secp384r1") == 0);
         if (p > 0 && !ec && strcmp(c->key_type, "RSA") == 0 && c->key_bits < 2048) {
             snprintf(why, sizeof why, "%s: RSA key of %d bits", pname[p], c->key_bits);
             add(gaps, cap, why);
@@ -168,12 +172,46 @@ static bool mozilla_meets(const struct tls_report *r, const struct tls_verdict *
             ok = false;
         }
     }
+    if (p == 0 && any_cert && !ecdsa) {
+        add(gaps, cap, "modern: certificate key is not ECDSA P-256/P-384");
+        ok = false;
+    }
     if (r->dh_bits_min && r->dh_bits_min < (p == 2 ? 1024 : 2048)) {
         snprintf(why, sizeof why, "%s: DH parameters of %u bits", pname[p], (unsigned)r->dh_bits_min);
         add(gaps, cap, why);
         ok = false;
     }
     return ok;
+}
+
+/* The caps a certificate's key and signature put on the grade; true when its key is weak.
+ * Every certificate a server serves counts: a client may be given either. */
+static bool cert_caps(struct cap *c, const struct tls_cert_facts *ct)
+{
+    bool rsa_dsa = strcmp(ct->key_type, "RSA") == 0 || strcmp(ct->key_type, "DSA") == 0;
+    bool weak = rsa_dsa ? ct->key_bits < 2048 : key_strength(ct) < 2048;
+    if (rsa_dsa && ct->key_bits < 1024)
+        cap_at(c, "F", "certificate key under 1024 bits");
+    else if (weak)
+        cap_at(c, "C", "certificate key under 2048 bits (RSA equivalent)");
+    if (ct->sig_md5)
+        cap_at(c, "F", "MD5 certificate signature");
+    else if (ct->sig_sha1)
+        cap_at(c, "C", "SHA-1 certificate signature");
+    return weak;
+}
+
+/* Trust and name problems override the letter (SSL Labs' T and M). */
+static void trust_caps(struct tls_verdict *v, const struct tls_cert_facts *ct)
+{
+    if (ct->name_checked && !ct->name_match && strcmp(v->grade, "T") != 0) {
+        snprintf(v->grade, sizeof v->grade, "M");
+        add(v->caps, sizeof v->caps, "certificate name mismatch (M)");
+    }
+    if (!ct->verified || ct->expired || ct->not_yet_valid || ct->self_signed) {
+        snprintf(v->grade, sizeof v->grade, "T");
+        add(v->caps, sizeof v->caps, "certificate not trusted, expired or not yet valid (T)");
+    }
 }
 
 int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct tls_verdict *v)
@@ -194,6 +232,12 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
             v->have_ocsp = true;
     } else {
         snprintf(v->cert_error, sizeof v->cert_error, "no certificate was received");
+    }
+    if (v->have_cert && r->n_alt_certs) {
+        struct rm_err e = {{0}};
+        v->have_alt_cert = tls_cert_analyse((const unsigned char *const *)r->alt_certs, r->alt_cert_lens,
+                                            r->n_alt_certs, r->name ? r->name : NULL, o->trust, o->now,
+                                            &v->alt_cert, &e) == 0;
     }
 
     /* What was accepted, over all versions. */
@@ -288,19 +332,10 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
         cap_at(&c, "B", "suites without forward secrecy");
     if (!v->any_aead)
         cap_at(&c, "B", "no AEAD suite");
-    if (v->have_cert) {
-        const struct tls_cert_facts *ct = &v->cert;
-        bool rsa_dsa = strcmp(ct->key_type, "RSA") == 0 || strcmp(ct->key_type, "DSA") == 0;
-        v->weak_key = rsa_dsa ? ct->key_bits < 2048 : key_strength(ct) < 2048;
-        if (rsa_dsa && ct->key_bits < 1024)
-            cap_at(&c, "F", "certificate key under 1024 bits");
-        else if (v->weak_key)
-            cap_at(&c, "C", "certificate key under 2048 bits (RSA equivalent)");
-        if (ct->sig_md5)
-            cap_at(&c, "F", "MD5 certificate signature");
-        else if (ct->sig_sha1)
-            cap_at(&c, "C", "SHA-1 certificate signature");
-    }
+    if (v->have_cert)
+        v->weak_key = cert_caps(&c, &v->cert);
+    if (v->have_alt_cert)
+        v->alt_weak_key = cert_caps(&c, &v->alt_cert);
     if (r->fallback_scsv == TRI_NO)
         cap_at(&c, "A-", "no TLS_FALLBACK_SCSV");
     if (!P[VI_TLS13].supported)
@@ -312,15 +347,9 @@ int tls_judge(const struct tls_report *r, const struct tls_rules_opts *o, struct
     snprintf(v->grade, sizeof v->grade, "%s", grades[c.worst]);
     /* Trust and name problems override the letter (SSL Labs' T and M). */
     if (v->have_cert) {
-        const struct tls_cert_facts *ct = &v->cert;
-        if (ct->name_checked && !ct->name_match) {
-            snprintf(v->grade, sizeof v->grade, "M");
-            add(v->caps, sizeof v->caps, "certificate name mismatch (M)");
-        }
-        if (!ct->verified || ct->expired || ct->not_yet_valid || ct->self_signed) {
-            snprintf(v->grade, sizeof v->grade, "T");
-            add(v->caps, sizeof v->caps, "certificate not trusted, expired or not yet valid (T)");
-        }
+        trust_caps(v, &v->cert);
+        if (v->have_alt_cert)
+            trust_caps(v, &v->alt_cert);
         if (v->have_ocsp && v->ocsp.status == OCSP_ST_REVOKED) {
             snprintf(v->grade, sizeof v->grade, "T");
             add(v->caps, sizeof v->caps, "certificate revoked (stapled OCSP) (T)");
@@ -359,4 +388,6 @@ void tls_verdict_free(struct tls_verdict *v)
 {
     if (v && v->have_cert)
         tls_cert_facts_free(&v->cert);
+    if (v && v->have_alt_cert)
+        tls_cert_facts_free(&v->alt_cert);
 }

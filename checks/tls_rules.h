@@ -25,6 +25,9 @@ struct tls_verdict {
     bool have_cert;
     struct tls_cert_facts cert; /* valid when have_cert; owns its PEM */
     char cert_error[512];
+    bool have_alt_cert;         /* a dual-certificate server's second chain (report.alt_certs) */
+    struct tls_cert_facts alt_cert; /* valid when have_alt_cert; owns its PEM */
+    bool alt_weak_key;
     bool have_ocsp;             /* a stapled OCSP response came with the chain */
     struct tls_ocsp_facts ocsp; /* valid when have_ocsp */
     uint32_t flags_any;         /* enum tls_suite_flag, OR over every accepted suite */

@@ -87,6 +87,22 @@ static void flags_str(uint32_t f, char *out, size_t cap)
         snprintf(out + n, cap - n, " no-PFS");
 }
 
+static void cert_text(struct sb *b, const char *label, const struct tls_cert_facts *c)
+{
+    sbf(b, "  %s: %s\n", label, c->subject);
+    sbf(b, "    SANs: %s\n", c->sans[0] ? c->sans : "none");
+    sbf(b, "    Issuer: %s%s\n", c->issuer, c->self_signed ? " (self-signed)" : "");
+    sbf(b, "    Serial: %s\n", c->serial);
+    sbf(b, "    Valid: %s to %s (%ld days left)%s%s\n", c->not_before, c->not_after,
+        c->days_left, c->expired ? " EXPIRED" : "", c->not_yet_valid ? " NOT YET VALID" : "");
+    sbf(b, "    Key: %s %d bits%s%s; signature %s\n", c->key_type, c->key_bits,
+        c->curve[0] ? " " : "", c->curve, c->sig_alg);
+    sbf(b, "    Chain: %zu served; %s%s%s; name %s%s\n", c->chain_len,
+        c->verified ? "trusted" : "NOT trusted", c->verified ? "" : ": ", c->verify_error,
+        !c->name_checked ? "not checked" : c->name_match ? "matches " : "DOES NOT match ",
+        c->name_checked ? c->matched_name : "");
+}
+
 char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
 {
     const struct tls_report *r = oc->report;
@@ -158,19 +174,9 @@ char *tls_outcome_text(const struct tls_outcome *oc, const char *label)
         sbf(&b, "  HSTS: %s%s%s\n", r->hsts == TRI_YES ? r->hsts_value : tri(r->hsts),
             r->hsts == TRI_UNKNOWN ? " (no HTTP answer)" : "", r->hsts == TRI_NO ? " (no header)" : "");
     if (v->have_cert) {
-        const struct tls_cert_facts *c = &v->cert;
-        sbf(&b, "  Certificate: %s\n", c->subject);
-        sbf(&b, "    SANs: %s\n", c->sans[0] ? c->sans : "none");
-        sbf(&b, "    Issuer: %s%s\n", c->issuer, c->self_signed ? " (self-signed)" : "");
-        sbf(&b, "    Serial: %s\n", c->serial);
-        sbf(&b, "    Valid: %s to %s (%ld days left)%s%s\n", c->not_before, c->not_after,
-            c->days_left, c->expired ? " EXPIRED" : "", c->not_yet_valid ? " NOT YET VALID" : "");
-        sbf(&b, "    Key: %s %d bits%s%s; signature %s\n", c->key_type, c->key_bits,
-            c->curve[0] ? " " : "", c->curve, c->sig_alg);
-        sbf(&b, "    Chain: %zu served; %s%s%s; name %s%s\n", c->chain_len,
-            c->verified ? "trusted" : "NOT trusted", c->verified ? "" : ": ", c->verify_error,
-            !c->name_checked ? "not checked" : c->name_match ? "matches " : "DOES NOT match ",
-            c->name_checked ? c->matched_name : "");
+        cert_text(&b, v->have_alt_cert ? "Certificate #1" : "Certificate", &v->cert);
+        if (v->have_alt_cert)
+            cert_text(&b, "Certificate #2", &v->alt_cert);
     } else {
         sbf(&b, "  Certificate: %s\n", v->cert_error);
     }

@@ -18,6 +18,7 @@
 #include "scanner/cli_tls.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
+#include "scanner/scan_client.h"
 
 static atomic_int tls_cancelled;
 
@@ -39,6 +40,7 @@ enum {
     OPT_FAIL_ON,
     OPT_RESOLVE,
     OPT_STARTTLS,
+    OPT_CLIENT,
 };
 
 const struct optdef tls_optdefs[] = {
@@ -54,6 +56,10 @@ const struct optdef tls_optdefs[] = {
      "Endpoints probed at once."},
     {OPT_CA, "tls-ca-file", NULL, "FILE", "system CA store",
      "Trust the CA certificates in this PEM file as well as the system store (a client's internal CA)."},
+    {OPT_CLIENT, "client", NULL, "PROFILE", NULL,
+     "Judge as a scan of this client would: trust the profile's CA bundle (with --tls-ca-file, "
+     "both) and report certificates expiring within its cert-days thresholds (--tls-expiry-days "
+     "still wins)."},
     {OPT_EXPIRY, "tls-expiry-days", NULL, "N", "30",
      "A certificate ending within N days is reported as expiring."},
     {OPT_CONNECT_TIMEOUT, "connect-timeout", NULL, "MS", "3000", "Deadline of each TCP connect."},
@@ -251,6 +257,43 @@ static int add_target(struct scan_result *r, const char *spec, const struct reso
     return 0;
 }
 
+/* --client: the profile's CA bundle joins *ca_pem (--tls-ca-file's, or NULL); its cert-days
+ * horizon applies unless --tls-expiry-days was given. */
+static int client_trust(const char *profile, char **ca_pem, int *expiry_days, struct rm_err *e)
+{
+    struct diags d = {0};
+    char *pem = NULL;
+    int days = 0;
+    if (scan_client_tls(profile, &pem, &days, &d, e) < 0) {
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        diags_free(&d);
+        return rm_errf(e, "tls: --client: %s", msg);
+    }
+    diags_free(&d);
+    if (!*expiry_days && days)
+        *expiry_days = days;
+    if (!pem)
+        return 0;
+    if (!*ca_pem) {
+        *ca_pem = pem;
+        return 0;
+    }
+    size_t a = strlen(*ca_pem), b = strlen(pem);
+    char *both = malloc(a + b + 2);
+    if (!both) {
+        free(pem);
+        return rm_errf(e, "tls: out of memory");
+    }
+    memcpy(both, *ca_pem, a);
+    both[a] = '\n';
+    memcpy(both + a + 1, pem, b + 1);
+    free(pem);
+    free(*ca_pem);
+    *ca_pem = both;
+    return 0;
+}
+
 int cmd_tls(int argc, char **argv, struct rm_err *e)
 {
     struct tls_check_opts o = {.depth = TLS_FULL};
@@ -259,7 +302,7 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
     struct resolve res[MAX_RESOLVE];
     size_t n_res = 0;
     int starttls = -1; /* enum tls_starttls, or -1: by port */
-    const char *ca_path = NULL;
+    const char *ca_path = NULL, *client = NULL;
     struct option lopts[sizeof tls_optdefs / sizeof tls_optdefs[0] + 1];
     for (size_t i = 0; i < tls_n_optdefs; i++)
         lopts[i] = (struct option){tls_optdefs[i].name, tls_optdefs[i].arg ? required_argument : no_argument,
@@ -294,6 +337,9 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
             break;
         case OPT_CA:
             ca_path = optarg;
+            break;
+        case OPT_CLIENT:
+            client = optarg;
             break;
         case OPT_EXPIRY:
             if (number("tls-expiry-days", optarg, 1, 3650, &v, e) < 0)
@@ -351,6 +397,10 @@ int cmd_tls(int argc, char **argv, struct rm_err *e)
         char msg[sizeof e->msg];
         snprintf(msg, sizeof msg, "%s", e->msg);
         return rm_errf(e, "tls: --tls-ca-file: %s", msg), EXIT_USAGE;
+    }
+    if (client && client_trust(client, &ca_pem, &o.expiry_days, e) < 0) {
+        free(ca_pem);
+        return EXIT_USAGE;
     }
     o.ca_pem = ca_pem;
     struct scan_result *r = scan_result_new();

@@ -102,6 +102,31 @@ static int expiry_days(const struct profile *p)
     return days;
 }
 
+static int load_ca(const struct profile *p, char **ca_pem, struct rm_err *e)
+{
+    *ca_pem = NULL;
+    if (!p->ca_bundle)
+        return 0;
+    char path[PATH_MAX];
+    if (profile_path(p, p->ca_bundle, path, sizeof path) < 0)
+        return rm_errf(e, "%s: CA bundle path too long", p->source);
+    return tls_ca_load(path, ca_pem, e);
+}
+
+int scan_client_tls(const char *profile_file, char **ca_pem, int *expiry, struct diags *d,
+                    struct rm_err *e)
+{
+    *ca_pem = NULL;
+    *expiry = 0;
+    struct profile *p = NULL;
+    if (profile_load_file(profile_file, &p, d) < 0)
+        return diags_to_err(d, e);
+    int rc = load_ca(p, ca_pem, e);
+    *expiry = expiry_days(p);
+    profile_free(p);
+    return rc;
+}
+
 int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *d,
                       struct rm_err *e)
 {
@@ -118,13 +143,8 @@ int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *
         return 0;
     if (add_scope(o, p, e) < 0 || add_backups(o, c, p, e) < 0 || add_critical(c, p, e) < 0)
         return -1;
-    if (p->ca_bundle) {
-        char path[PATH_MAX];
-        if (profile_path(p, p->ca_bundle, path, sizeof path) < 0)
-            return rm_errf(e, "%s: CA bundle path too long", p->source);
-        if (tls_ca_load(path, &c->ca_pem, e) < 0)
-            return -1;
-    }
+    if (load_ca(p, &c->ca_pem, e) < 0)
+        return -1;
     c->expiry_days = expiry_days(p);
     if (!o->data_dir && !o->output_dir) {
         const char *root = getenv("RISKMAP_DATA_ROOT");

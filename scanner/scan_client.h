@@ -44,6 +44,12 @@ struct scan_client {
 int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *d,
                       struct rm_err *e);
 
+/* What `riskmap tls --client PROFILE` takes from a profile: its CA bundle (*ca_pem, a new
+ * string owned by the caller, NULL when the profile names none) and the expiry horizon of its
+ * cert-days thresholds (*expiry_days, 0 when none). Load problems go to d. 0 or -1 with e set. */
+int scan_client_tls(const char *profile_file, char **ca_pem, int *expiry_days, struct diags *d,
+                    struct rm_err *e);
+
 /* Evaluates r against the loaded policies and stores the policy results in r->evaluation.
  * *out (may be NULL) receives the evaluation for a caller that reports it (owned by the
  * caller, borrowing c's policies and r). 0 when evaluated or nothing to do, -1 with e set. */

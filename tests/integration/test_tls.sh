@@ -632,6 +632,81 @@ want = {(sys.argv[2] + ".%d" % h, 4433) for h in (60, 61, 62, 63)}
 assert ports == want, ports
 ' "$WORK/hostile.json" "$NET"
 
+# A dual-certificate server (RSA and ECDSA, s_server -dcert): which one a client gets follows
+# from the suite, so the full depth sees both and judges each. Certificate #1 is the one the
+# server picks for a client offering everything (its order puts ECDSA first on .40, RSA first
+# on .41). On .40 both are good; on .41 the second (ECDSA) one has expired, which must show
+# as its own finding, keyed by its serial, though the first one is fine.
+leaf ecexpired good.test ec sha256 "-60 days" "-1 day"
+DUAL="ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384"
+serve 40 good chain -min_protocol TLSv1.2 -max_protocol TLSv1.2 -cipher "$DUAL" -serverpref \
+    -dcert "$PKI/ecdsa.pem" -dkey "$PKI/ecdsa.key" -dcert_chain "$PKI/inter.pem"
+serve 41 good chain -min_protocol TLSv1.2 -max_protocol TLSv1.2 \
+    -cipher "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256" -serverpref \
+    -dcert "$PKI/ecexpired.pem" -dkey "$PKI/ecexpired.key" -dcert_chain "$PKI/inter.pem"
+run dual 40 --tls full
+expect dual protocols "TLSv1.2"
+expect dual order.TLSv1.2 "ECDHE-ECDSA-AES128-GCM-SHA256,ECDHE-RSA-AES128-GCM-SHA256,ECDHE-ECDSA-AES256-GCM-SHA384,ECDHE-RSA-AES256-GCM-SHA384"
+expect dual certificates 2
+expect dual key_type EC
+expect dual cert2.key_type RSA
+expect dual cert2.key_bits 2048
+expect dual cert2.trusted yes
+expect dual cert2.subject "CN=good.test"
+expect dual kinds "tls.hsts.missing,tls.summary"
+expect dual grade A-
+vs_sslscan dual 40
+check "dual: both chains are kept as evidence" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+pems = [e for e in d.get("evidence", []) if e.get("media_type", e.get("type", "")) == "application/x-pem-file"]
+assert len(pems) == 2, [e.get("description") for e in d.get("evidence", [])]
+' "$WORK/dual.json"
+grep -q "Certificate #2: CN=good.test" "$WORK/dual.txt"
+check "dual: the text names Certificate #2" test $? -eq 0
+run dual-expired 41 --tls full
+expect dual-expired certificates 2
+expect dual-expired key_type RSA
+expect dual-expired cert2.key_type EC
+expect dual-expired kinds "tls.cert.expired,tls.hsts.missing,tls.summary"
+expect dual-expired grade T
+check "dual-expired: the expired finding is the ECDSA certificate's" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = [f for f in d["findings"] if f["kind"] == "tls.summary"][0]
+facts = s["facts"] if isinstance(s["facts"], dict) else {x["key"]: x["value"] for x in s["facts"]}
+e = [f for f in d["findings"] if f["kind"] == "tls.cert.expired"]
+ef = e[0]["facts"] if isinstance(e[0]["facts"], dict) else {x["key"]: x["value"] for x in e[0]["facts"]}
+assert len(e) == 1 and ef["serial"] == facts["cert2.serial"] != facts["serial"], (ef, facts)
+' "$WORK/dual-expired.json"
+run dual-quick 40 --tls quick
+expect dual-quick certificates 1
+
+# --client PROFILE: the profile's CA bundle is trusted (no --tls-ca-file) and its cert-days
+# threshold (100) widens the expiry horizon: the good certificate ends in 89 days.
+mkdir -p "$WORK/client"
+cp "$PKI/root.pem" "$WORK/client/ca.pem"
+cat > "$WORK/client/profile.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<profile xmlns="urn:riskmap:profile:1" version="1">
+  <client id="tls-client"><name>TLS test client</name></client>
+  <tailoring><threshold name="cert-days" value="100"/></tailoring>
+  <ca-bundle path="ca.pem"/>
+</profile>
+XML
+if timeout 60 "$RISKMAP" tls --json --client "$WORK/client/profile.xml" --resolve "good.test:$NET.1" \
+        "good.test:$PORT" > "$WORK/client.json" 2> "$WORK/client.err"; then
+    python3 "$WORK/facts.py" "$WORK/client.json" > "$WORK/client.facts"
+    expect client trusted yes
+    expect client kinds "tls.cert.expiring,tls.hsts.missing,tls.summary"
+else
+    not_ok "client: riskmap tls --client failed: $(cat "$WORK/client.err")"
+fi
+"$RISKMAP" tls --client "$WORK/nonexistent.xml" "$NET.1" > /dev/null 2> "$WORK/client-bad.err"
+rc=$?
+check "--client with a missing profile is a usage error ($rc)" test "$rc" -eq 2
+check "--client error names the file" grep -q "nonexistent.xml" "$WORK/client-bad.err"
+
 # Inside `riskmap scan`: service detection names the port https and the tls module runs on
 # it, at the depth --tls asks for.
 for depth in quick full; do
