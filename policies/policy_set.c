@@ -11,7 +11,8 @@ int policy_set_load(struct policy_set *ps, const char *const *refs, size_t n_ref
     if (n_refs > POLICY_SET_MAX)
         return rm_errf(e, "%s: at most %d policies", who, POLICY_SET_MAX);
     if (profile_path && profile_load_file(profile_path, &ps->prof, d) < 0)
-        return rm_errf(e, "%s: %s is not a valid client profile", who, profile_path);
+        return diags_take_one(d, e) < 0 ? -1
+                                        : rm_errf(e, "%s: %s is not a valid client profile", who, profile_path);
     char buf[4096];
     size_t want = n_refs ? n_refs : ps->prof && ps->prof->n_policies ? ps->prof->n_policies : 1;
     if (want > POLICY_SET_MAX) {
@@ -26,7 +27,8 @@ int policy_set_load(struct policy_set *ps, const char *const *refs, size_t n_ref
                               ? profile_policy_ref(ps->prof, i, buf, sizeof buf)
                               : "baseline";
         if (policy_load_ref(ref, &ps->pols[ps->n], d) < 0) {
-            rm_errf(e, "%s: policy %s does not load", who, ref);
+            if (diags_take_one(d, e) == 0)
+                rm_errf(e, "%s: policy %s does not load", who, ref);
             policy_set_free(ps);
             return -1;
         }

@@ -70,6 +70,16 @@ int diags_to_err(const struct diags *d, struct rm_err *e)
     return rm_errf(e, "%s", d->msg[0]);
 }
 
+int diags_take_one(struct diags *d, struct rm_err *e)
+{
+    if (d->n != 1 || d->dropped)
+        return 0;
+    rm_errf(e, "%s", d->msg[0]);
+    diags_free(d);
+    memset(d, 0, sizeof *d);
+    return -1;
+}
+
 /* ---- one-time setup: the refusing entity loader and the schemas ------------------------- */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

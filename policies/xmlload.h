@@ -33,6 +33,10 @@ void diags_free(struct diags *d);
 void diags_addf(struct diags *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copies the first message (and how many more there are) into e; returns -1. */
 int diags_to_err(const struct diags *d, struct rm_err *e);
+/* When d holds exactly one message, moves it into e, empties d and returns -1; otherwise
+ * returns 0 and leaves both alone. A load that one message explains (a missing file, a file
+ * that is not XML) is then told in one line instead of the message and a summary. */
+int diags_take_one(struct diags *d, struct rm_err *e);
 
 enum xml_kind {
     XML_ANY = 0,  /* decide from the root element */

@@ -85,6 +85,9 @@ struct sign_key *sign_key_load(const char *path, bool create, bool *created, str
             return NULL;
         if (created)
             *created = true;
+    } else if (!S_ISREG(st.st_mode)) {
+        rm_errf(e, "%s: not a regular file (a signing key is a PEM file)", path);
+        return NULL;
     } else if (st.st_mode & 0077) {
         rm_errf(e, "%s: the signing key is readable by others (mode %03o); chmod 600 it",
                 path, (unsigned)(st.st_mode & 0777));

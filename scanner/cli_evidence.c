@@ -161,7 +161,7 @@ static int do_export(int argc, char **argv, struct rm_err *e)
     struct sign_key *k = sign_key_load(keypath, !o.key, &created, e);
     if (!k) {
         export_extras_free(&x);
-        return EXIT_RUNTIME;
+        return o.key ? EXIT_USAGE : EXIT_RUNTIME; /* a key named on the command line is input */
     }
     gethostname(host, sizeof host - 1);
     struct evidence_export_opts eo = {
@@ -231,7 +231,7 @@ static int do_verify(int argc, char **argv, struct rm_err *e)
     int v = evidence_verify(argv[optind], trusted, &rep, e);
     sign_key_free(trusted);
     if (v < 0)
-        return EXIT_RUNTIME;
+        return EXIT_USAGE; /* not a bundle that can be read at all: bad input, not a verdict */
     if (v == 0) {
         /* Exit status 1 is a verdict, not an error, so main.c prints nothing for it. */
         fprintf(stderr, "riskmap: %s does NOT verify: %s\n", argv[optind], e->msg);

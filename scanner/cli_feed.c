@@ -1,5 +1,6 @@
 /* `riskmap feed import FILE...`, `riskmap feed info` and `riskmap feed match FILE...`: fill,
  * describe and query the advisory feed store the patch check reads (checks/feed.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -166,12 +167,12 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
     for (int i = 0; i < n && rc == EXIT_DONE; i++) {
         FILE *in = strcmp(files[i], "-") == 0 ? stdin : fopen(files[i], "r");
         if (!in) {
-            rm_errf(e, "%s: cannot open", files[i]);
+            rm_errf(e, "%s: cannot open: %s", files[i], strerror(errno));
             rc = EXIT_USAGE;
             break;
         }
         char line[1024];
-        unsigned no = 0;
+        unsigned no = 0, queries = 0;
         while (fgets(line, sizeof line, in)) {
             no++;
             if (!strchr(line, '\n') && !feof(in)) {
@@ -182,6 +183,7 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
             char *p = line + strspn(line, " \t");
             if (*p == '#' || *p == '\n' || *p == '\0')
                 continue;
+            queries++;
             int r = match_line(db, m, p, e);
             if (r != 0) {
                 if (r > 0)
@@ -191,6 +193,10 @@ static int feed_match(const char *path, char **files, int n, struct rm_err *e)
                 break;
             }
         }
+        if (rc == EXIT_DONE && ferror(in))
+            rc = EXIT_USAGE, rm_errf(e, "%s: cannot read: %s", files[i], strerror(errno));
+        else if (rc == EXIT_DONE && !queries)
+            rc = EXIT_USAGE, rm_errf(e, "%s: no queries in the file (only blanks and comments)", files[i]);
         if (in != stdin)
             fclose(in);
     }

@@ -34,9 +34,10 @@ static void print_diags(const struct diags *d)
 
 /* ---- validate --------------------------------------------------------------------------- */
 
-static int validate_one(const char *path)
+/* Validates one file; its problems are added to d (the caller prints them). */
+static int validate_one(const char *path, struct diags *dp)
 {
-    struct diags d = {0};
+    struct diags d = *dp;
     xmlDoc *doc = NULL;
     enum xml_kind kind = XML_ANY;
     int ok = 0;
@@ -91,8 +92,7 @@ static int validate_one(const char *path)
             profile_free(p);
         }
     }
-    print_diags(&d);
-    diags_free(&d);
+    *dp = d;
     return ok;
 }
 
@@ -101,8 +101,13 @@ static int cmd_validate(int argc, char **argv, struct rm_err *e)
     if (argc < 2)
         return rm_errf(e, "policy validate: name at least one file"), EXIT_USAGE;
     int bad = 0;
+    struct diags d = {0};
     for (int i = 1; i < argc; i++)
-        bad += !validate_one(argv[i]);
+        bad += !validate_one(argv[i], &d);
+    if (bad && diags_take_one(&d, e) < 0)
+        return EXIT_USAGE; /* one file, one problem: that is the whole answer */
+    print_diags(&d);
+    diags_free(&d);
     if (bad)
         return rm_errf(e, "policy validate: %d of %d files invalid", bad, argc - 1), EXIT_USAGE;
     return EXIT_DONE;
@@ -181,6 +186,8 @@ static int cmd_show(int argc, char **argv, struct rm_err *e)
     struct diags d = {0};
     struct policy *p = NULL;
     if (policy_load_ref(argv[1], &p, &d) < 0) {
+        if (diags_take_one(&d, e) < 0)
+            return EXIT_USAGE;
         print_diags(&d);
         diags_free(&d);
         return rm_errf(e, "policy show: %s is not a valid policy", argv[1]), EXIT_USAGE;

@@ -922,7 +922,9 @@ static int run_step(const struct ctx *c, struct job *j, const struct step *st, b
     struct sig_match m;
     int found = 0;
     unsigned iac = 0;
-    if (st->probe == P_BANNER && buf[0] == 0xff) {
+    /* Telnet only when the first bytes are a negotiation (IAC WILL/WONT/DO/DONT): a server
+     * sending random bytes starts with 0xff one time in 256, and was taken for telnet then. */
+    if (st->probe == P_BANNER && n >= 2 && buf[0] == 0xff && buf[1] >= 0xfb && buf[1] <= 0xfe) {
         unsigned char *text = malloc(c->max_bytes);
         if (!text) {
             j->oom = true;

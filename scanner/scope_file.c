@@ -19,7 +19,7 @@ static bool is_space(char c)
 /* Whitespace separates tokens, '#' starts a comment to the end of the line (also right after
  * a token). Errors are prefixed with label:line. */
 static int add_buffer(struct scope *s, bool target, const char *buf, size_t len,
-                      const char *label, struct rm_err *e)
+                      const char *label, size_t *tokens, struct rm_err *e)
 {
     struct scope_mark mark;
     scope_mark_take(s, &mark);
@@ -50,6 +50,8 @@ static int add_buffer(struct scope *s, bool target, const char *buf, size_t len,
                 scope_rollback(s, &mark);
                 return rm_errf(e, "%s:%zu: %s", label, line, inner.msg);
             }
+            if (tokens)
+                (*tokens)++;
         }
     }
     return 0;
@@ -58,13 +60,13 @@ static int add_buffer(struct scope *s, bool target, const char *buf, size_t len,
 int scope_add_target_buffer(struct scope *s, const char *buf, size_t len, const char *label,
                             struct rm_err *e)
 {
-    return add_buffer(s, true, buf, len, label, e);
+    return add_buffer(s, true, buf, len, label, NULL, e);
 }
 
 int scope_add_exclude_buffer(struct scope *s, const char *buf, size_t len, const char *label,
                              struct rm_err *e)
 {
-    return add_buffer(s, false, buf, len, label, e);
+    return add_buffer(s, false, buf, len, label, NULL, e);
 }
 
 /* Reads all of f, at most SCOPE_FILE_MAX bytes. On success *out is malloc'd and owned by the
@@ -119,9 +121,15 @@ static int add_file(struct scope *s, bool target, const char *path, struct rm_er
     int rc = read_bounded(f, label, &buf, &len, e);
     if (!use_stdin)
         fclose(f);
+    size_t tokens = 0;
     if (rc == 0)
-        rc = add_buffer(s, target, buf, len, label, e);
+        rc = add_buffer(s, target, buf, len, label, &tokens, e);
     free(buf);
+    /* A list file with nothing in it is most likely the wrong file; for exclusions, going
+     * ahead would scan what someone meant to keep out. */
+    if (rc == 0 && tokens == 0)
+        rc = rm_errf(e, "%s: no %s in the file (only blanks and comments)", label,
+                     target ? "targets" : "exclusions");
     return rc;
 }
 

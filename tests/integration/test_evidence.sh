@@ -177,11 +177,11 @@ check "... with the client's register as it stands (the owner assigned)"     gre
 # A key readable by others is refused; a missing named key is an error, not created.
 cp "$WORK/data/keys/evidence-ed25519.pem" "$WORK/loose.pem"; chmod 644 "$WORK/loose.pem"
 "$RISKMAP" evidence export "$WORK/scan" -o "$WORK/c.tar.gz" --key "$WORK/loose.pem" > /dev/null 2> "$WORK/loose.err"
-check "a world-readable key is refused (exit 3), nothing written" \
-    sh -c '[ $1 -eq 3 ] && grep -q "readable by others" "$2" && [ ! -e "$3" ]' _ $? "$WORK/loose.err" "$WORK/c.tar.gz"
+check "a world-readable key is refused (exit 2: bad input), nothing written" \
+    sh -c '[ $1 -eq 2 ] && grep -q "readable by others" "$2" && [ ! -e "$3" ]' _ $? "$WORK/loose.err" "$WORK/c.tar.gz"
 "$RISKMAP" evidence export "$WORK/scan" --key "$WORK/nokey.pem" > /dev/null 2>&1
-check "a named key that does not exist is an error (exit 3), not created" \
-    sh -c '[ $1 -eq 3 ] && [ ! -e "$2" ]' _ $? "$WORK/nokey.pem"
+check "a named key that does not exist is an error (exit 2), not created" \
+    sh -c '[ $1 -eq 2 ] && [ ! -e "$2" ]' _ $? "$WORK/nokey.pem"
 "$RISKMAP" evidence verify "$WORK/nosuch.tar.gz" > /dev/null 2>&1
-check "an unreadable bundle is a runtime error (exit 3)" [ $? -eq 3 ]
+check "an unreadable bundle is bad input (exit 2)" [ $? -eq 2 ]
 finish
