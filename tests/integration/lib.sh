@@ -2,6 +2,10 @@
 # PID, and small assertion helpers. Traffic goes to 127.0.0.0/8 only.
 
 : "${RISKMAP:?RISKMAP must name the riskmap binary}"
+# Debian's own tools first: a version manager's shim in front of python3 (pyenv's, on the
+# build machines) costs 0.3-1.5 s per call, and the tests call python3 hundreds of times.
+PATH=/usr/bin:/bin:$PATH
+export PATH
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/riskmap-test.XXXXXX")
 LAB_PIDS=""
