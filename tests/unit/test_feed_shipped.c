@@ -75,7 +75,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/kev.json"};
-    static const size_t want[] = {124, 25, 4};
+    static const size_t want[] = {124, 28, 5};
     assert_int_equal(feed_n_shipped, 3);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -99,11 +99,11 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, kev, eol: 25 records, 4, 124 cycles, each imported once. */
+    /* nvd, kev, eol: 28 records, 5, 124 cycles, each imported once. */
     assert_int_equal(ni, 3);
     for (size_t i = 0; i < ni; i++) {
-        long long w = strcmp(info[i].source, "nvd") == 0   ? 25
-                      : strcmp(info[i].source, "kev") == 0 ? 4
+        long long w = strcmp(info[i].source, "nvd") == 0   ? 28
+                      : strcmp(info[i].source, "kev") == 0 ? 5
                       : strcmp(info[i].source, "eol") == 0 ? 124
                                                            : -1;
         assert_int_equal(info[i].records, w);
@@ -181,20 +181,25 @@ static void shipped_records_match_their_ranges(void **state)
         {"openssl", "openssl", "1.1.1t", "-"},
         {"exim", "exim", "4.91", "CVE-2019-10149"},
         {"exim", "exim", "4.96", "-"},
+        {"postfix", "postfix", "3.7.5", "CVE-2023-51764"},
+        {"postfix", "postfix", "3.7.9", "-"},
         {"vsftpd_project", "vsftpd", "2.3.4", "CVE-2011-2523"},
         {"vsftpd_project", "vsftpd", "3.0.3", "CVE-2021-30047"},
         {"proftpd", "proftpd", "1.3.5b", "CVE-2019-12815"},
         {"proftpd", "proftpd", "1.3.6", "-"},
+        {"proftpd", "proftpd", "1.3.7", "CVE-2020-9273"},
         {"php", "php", "8.1.28", "CVE-2024-4577"},
         {"php", "php", "8.1.29", "-"},
         {"postgresql", "postgresql", "15.4", "CVE-2023-5869"},
         {"oracle", "mysql", "5.7.15", "CVE-2016-6662"},
         {"mariadb", "mariadb", "10.1.16", "CVE-2016-6662"},
         {"mariadb", "mariadb", "10.11.6", "-"},
-        /* Debian 12's Redis 7.0.15 is past both upstream fixes. CVE-2022-0543 names no
-         * upstream version ("redis:-"): Debian's packaging, not Redis. */
+        /* Debian 12's Redis 7.0.15 is the fix of CVE-2023-41056 (7.0.9 <= v < 7.0.15) and
+         * past the others. CVE-2022-0543 names no upstream version ("redis:-"): Debian's
+         * packaging, not Redis. */
         {"redis", "redis", "7.0.15", "-"},
-        {"redis", "redis", "7.0.11", "CVE-2022-24834,CVE-2023-45145"},
+        {"redis", "redis", "7.0.14", "CVE-2023-41056"},
+        {"redis", "redis", "7.0.11", "CVE-2022-24834,CVE-2023-41056,CVE-2023-45145"},
         {"samba", "samba", "4.17.12", "-"},
         {"samba", "samba", "4.6.3", "CVE-2017-7494,CVE-2021-44142"},
         {"microsoft", "internet_information_services", "6.0", "CVE-2017-7269"},
