@@ -4,7 +4,7 @@
 # 12's sshd, vsftpd, nginx and redis-server as installed.
 #
 #  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 28 NVD
-#     records and 5 KEV entries, each recorded as shipped:checks/data/FILE; `feed info` shows
+#     records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed info` shows
 #     them per source with the newest record; `feed match` gives the published ranges' CVEs.
 #  2. A scan with that store alone: sshd ("OpenSSH_9.2p1 Debian-2+deb12u<N>") gets one
 #     patch.cve with CVE-2023-38408, CVE-2023-51385 and CVE-2024-6387, confidence
@@ -40,13 +40,13 @@ check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
 shipped:checks/data/eol.json: eol, 124 release cycles, newest 2026-10-01T00:00:00Z
 shipped:checks/data/nvd.json: nvd, 28 records, newest 2026-06-17T05:03:44Z
-shipped:checks/data/kev.json: kev, 5 records, newest 2023-04-13T10:01:59Z
+shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
-check "import: eol, 28 NVD records, 5 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+check "import: eol, 28 NVD records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
 run_riskmap feed info > "$WORK/info.txt" 2>&1
 check "feed info: nvd 28 records, newest 2026-06-17T05:03:44Z, imported once" \
     grep -q "^nvd  *28  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
-check "feed info: kev 5 records" grep -q "^kev  *5  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
+check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
 check "feed info: eol 124 cycles" grep -q "^eol  *124  " "$WORK/info.txt"
 printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
     "cpe apache:http_server 2.4.49" "cpe redis:redis 7.0.15" "cpe vsftpd_project:vsftpd 3.0.3" \

@@ -75,7 +75,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/kev.json"};
-    static const size_t want[] = {124, 28, 5};
+    static const size_t want[] = {124, 28, 6};
     assert_int_equal(feed_n_shipped, 3);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -99,11 +99,11 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, kev, eol: 28 records, 5, 124 cycles, each imported once. */
+    /* nvd, kev, eol: 28 records, 6, 124 cycles, each imported once. */
     assert_int_equal(ni, 3);
     for (size_t i = 0; i < ni; i++) {
         long long w = strcmp(info[i].source, "nvd") == 0   ? 28
-                      : strcmp(info[i].source, "kev") == 0 ? 5
+                      : strcmp(info[i].source, "kev") == 0 ? 6
                       : strcmp(info[i].source, "eol") == 0 ? 124
                                                            : -1;
         assert_int_equal(info[i].records, w);
@@ -230,6 +230,13 @@ static void shipped_records_match_their_ranges(void **state)
         kev += h.v[i].kev;
     }
     assert_int_equal(kev, 2); /* 41773 and 42013 */
+    feed_hits_free(&h);
+    /* IIS 6.0's WebDAV overflow is in the catalog too. */
+    memset(&h, 0, sizeof h);
+    assert_int_equal(feed_match_cpe(m, "microsoft", "internet_information_services", "6.0", &h, &e), 0);
+    assert_int_equal(h.n, 1);
+    assert_true(h.v[0].kev);
+    assert_string_equal(h.v[0].kev_added, "2021-11-03");
     feed_hits_free(&h);
     feed_matcher_free(m);
     feed_close(db);
