@@ -53,7 +53,7 @@ ALL_LDFLAGS := $(OPT_LDFLAGS) $(LDFLAGS)
 LIBS        := $(PKG_LIBS) -lpthread -lm
 
 LIB_SRC  := $(sort $(filter-out scanner/main.c,$(wildcard scanner/*.c checks/*.c policies/*.c reports/*.c)))
-LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o $(O)/gen/policydata.o $(O)/gen/eoldata.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(O)/%.o) $(O)/gen/sigdata.o $(O)/gen/policydata.o $(O)/gen/feeddata.o
 MAIN_OBJ := $(O)/scanner/main.o
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
@@ -103,22 +103,16 @@ $(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# The shipped end-of-life data (checks/data/eol.json, read by `riskmap feed import --shipped`),
-# embedded likewise.
-EOL_JSON := checks/data/eol.json
-$(O)/gen/eoldata.c: $(EOL_JSON)
+# The shipped feed data (checks/data/*.json: end-of-life cycles, NVD records, CISA KEV entries;
+# read by `riskmap feed import --shipped`, in this order; see checks/data/README.md), embedded
+# likewise (checks/feed_shipped.h).
+FEED_DATA := checks/data/eol.json checks/data/nvd.json checks/data/kev.json
+$(O)/gen/feeddata.c: $(FEED_DATA) contrib/tools/embed-feed.sh
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  EMBED   $<")
-	$(Q){ echo '/* generated from $(EOL_JSON) by the Makefile; do not edit */'; \
-	  echo '#include <stddef.h>'; \
-	  echo 'extern const unsigned char riskmap_eol_data[];'; \
-	  echo 'extern const size_t riskmap_eol_len;'; \
-	  echo 'const unsigned char riskmap_eol_data[] = {'; \
-	  od -An -v -tu1 $< | awk '{ s = ""; for (i = 1; i <= NF; i++) s = s $$i ","; print s }'; \
-	  echo '0};'; \
-	  echo 'const size_t riskmap_eol_len = sizeof riskmap_eol_data - 1;'; } > $@.tmp && mv $@.tmp $@
+	@$(if $(Q),echo "  EMBED   checks/data")
+	$(Q)sh contrib/tools/embed-feed.sh $(FEED_DATA) > $@.tmp && mv $@.tmp $@
 
-$(O)/gen/eoldata.o: $(O)/gen/eoldata.c $(O)/.flags
+$(O)/gen/feeddata.o: $(O)/gen/feeddata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 

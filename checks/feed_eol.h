@@ -44,7 +44,7 @@ int feed_eol_summary(struct feed_db *db, char *buf, size_t n, size_t *products, 
 bool eol_days_until(const char *date, time_t t, long long *days);
 
 /* Imports the end-of-life data built into riskmap (checks/data/eol.json, see the README
- * there) like a file named "shipped:checks/data/eol.json". */
+ * there) like a file named "shipped:checks/data/eol.json" (checks/feed_shipped.c). */
 int feed_import_shipped_eol(struct feed_db *db, time_t now, struct feed_import_result *r,
                             struct rm_err *e);
 

@@ -1,14 +1,9 @@
-/* Reading end-of-life data back: cycle matching, the summary `feed info` prints, and the data
- * built into the binary. */
+/* Reading end-of-life data back: cycle matching and the summary `feed info` prints. */
 #include <stdio.h>
 #include <string.h>
 
 #include "feed_eol.h"
 #include "feed_impl.h"
-
-/* The shipped bundle, embedded by the Makefile from checks/data/eol.json. */
-extern const unsigned char riskmap_eol_data[];
-extern const size_t riskmap_eol_len;
 
 bool eol_cycle_matches(const char *cycle, const char *version)
 {
@@ -105,11 +100,4 @@ bool eol_days_until(const char *date, time_t t, long long *days)
     long long day_t = (long long)t >= 0 ? (long long)t / 86400 : ((long long)t - 86399) / 86400;
     *days = (long long)d / 86400 - day_t;
     return true;
-}
-
-int feed_import_shipped_eol(struct feed_db *db, time_t now, struct feed_import_result *r,
-                            struct rm_err *e)
-{
-    return feed_import_buffer(db, "shipped:checks/data/eol.json", "eol",
-                              (const char *)riskmap_eol_data, riskmap_eol_len, now, r, e);
 }

@@ -8,6 +8,7 @@
 #include "checks/feed.h"
 #include "checks/feed_eol.h"
 #include "checks/feed_match.h"
+#include "checks/feed_shipped.h"
 #include "scanner/cli.h"
 #include "scanner/help.h"
 
@@ -35,14 +36,20 @@ static int feed_import(const char *path, bool shipped, char **files, int n, stru
     if (feed_open(path, true, &db, e) < 0)
         return EXIT_RUNTIME;
     int rc = EXIT_DONE;
-    /* -1: the shipped end-of-life data, first, then the files. */
-    for (int i = shipped ? -1 : 0; i < n; i++) {
+    /* The shipped data first (end of life, NVD, KEV: checks/feed_shipped.h), then the files. */
+    int ns = shipped ? (int)feed_n_shipped : 0;
+    for (int i = 0; i < ns + n; i++) {
         struct feed_import_result r;
-        const char *name = i < 0 ? "shipped end-of-life data" : files[i];
-        if ((i < 0 ? feed_import_shipped_eol(db, time(NULL), &r, e)
-                   : feed_import_file(db, files[i], time(NULL), &r, e)) < 0) {
+        const struct feed_shipped *sf = i < ns ? &feed_shipped_files[i] : NULL;
+        char name[300];
+        if (sf)
+            snprintf(name, sizeof name, "shipped:%s", sf->path);
+        else
+            snprintf(name, sizeof name, "%s", files[i - ns]);
+        if ((sf ? feed_import_shipped(db, sf, time(NULL), &r, e)
+                : feed_import_file(db, files[i - ns], time(NULL), &r, e)) < 0) {
             /* Files before this one stay imported: each is its own transaction. */
-            rc = i < 0 ? EXIT_RUNTIME : EXIT_USAGE;
+            rc = sf ? EXIT_RUNTIME : EXIT_USAGE;
             break;
         }
         printf("%s: %s, %zu %s%s", name, r.format, r.records,

@@ -1,0 +1,122 @@
+#!/bin/sh
+# The advisory data built into riskmap (checks/data/nvd.json and kev.json, real NVD and CISA
+# records, see the README there) against REAL servers started here on 127.0.82.0/24: Debian
+# 12's sshd, vsftpd, nginx and redis-server as installed.
+#
+#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 28 NVD
+#     records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed info` shows
+#     them per source with the newest record; `feed match` gives the published ranges' CVEs.
+#  2. A scan with that store alone: sshd ("OpenSSH_9.2p1 Debian-2+deb12u<N>") gets one
+#     patch.cve with CVE-2023-38408, CVE-2023-51385 and CVE-2024-6387, confidence
+#     possible-backport (a Debian build; no Debian records are shipped to compare its revision
+#     with); vsftpd 3.0.3 gets CVE-2021-30047, likely (no distribution marker in its banner);
+#     nginx 1.22.1 and Redis 7.0.15 are in none of the shipped ranges: no patch.cve. The feed's
+#     own findings say how old the data is (patch.feed, patch.feed.stale).
+# Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/lab/servers.sh"
+srv_init "$WORK/servers"
+SKIPS=0
+skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
+
+STARTED=""
+as() {
+    as_name=$1 as_addr=$2 as_port=$3 as_fn=$4
+    shift 4
+    if "$as_fn" "$as_addr" "$as_port" "$@"; then
+        STARTED="$STARTED$as_name $as_addr $as_port
+"
+    else
+        skip "$SRV_WHY"
+    fi
+}
+up() { case "$STARTED" in *"$1 "*) return 0 ;; esac; return 1; }
+
+# 1.
+export RISKMAP_DATA_DIR="$WORK/data"
+run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
+check "feed import --shipped exits 0" test $? -eq 0
+cat > "$WORK/import.want" <<'TXT'
+shipped:checks/data/eol.json: eol, 124 release cycles, newest 2026-10-01T00:00:00Z
+shipped:checks/data/nvd.json: nvd, 28 records, newest 2026-06-17T05:03:44Z
+shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
+TXT
+check "import: eol, 28 NVD records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+run_riskmap feed info > "$WORK/info.txt" 2>&1
+check "feed info: nvd 28 records, newest 2026-06-17T05:03:44Z, imported once" \
+    grep -q "^nvd  *28  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
+check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
+check "feed info: eol 124 cycles" grep -q "^eol  *124  " "$WORK/info.txt"
+printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
+    "cpe apache:http_server 2.4.49" "cpe redis:redis 7.0.15" "cpe vsftpd_project:vsftpd 3.0.3" \
+    "cpe exim:exim 4.91" "cpe samba:samba 4.17.12" |
+    run_riskmap feed match - > "$WORK/match.txt" 2>&1
+cat > "$WORK/match.want" <<'TXT'
+cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385 (3)
+cpe f5:nginx 1.22.1: -
+cpe f5:nginx 1.20.0: CVE-2021-23017,CVE-2022-41741 (2)
+cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690 (4)
+cpe redis:redis 7.0.15: -
+cpe vsftpd_project:vsftpd 3.0.3: CVE-2021-30047 (1)
+cpe exim:exim 4.91: CVE-2019-10149 (1)
+cpe samba:samba 4.17.12: -
+TXT
+check "feed match: the shipped ranges' CVEs" cmp -s "$WORK/match.txt" "$WORK/match.want"
+
+# 2.
+as sshd 127.0.82.1 2222 srv_sshd
+as vsftpd 127.0.82.2 21 srv_vsftpd YES
+as nginx 127.0.82.3 8080 srv_nginx
+as redis 127.0.82.4 6379 srv_redis
+LAB_PIDS="$LAB_PIDS $SRV_PIDFILES"
+if [ -z "$STARTED" ]; then
+    skip "no server could start: the scan part is not run"
+    echo "$SKIPS skipped"
+    finish
+    exit $?
+fi
+PORTS=$(echo "$STARTED" | awk 'NF {print $3}' | sort -un | paste -sd, -)
+
+# patch FILE: "addr port kind severity key=value..." per patch finding, facts sorted.
+patch_findings() {
+    python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    if f["check"] != "patch" or f["kind"].startswith("patch.eol"):
+        continue
+    facts = " ".join("%s=%s" % (k, str(v).replace(" ", "_")) for k, v in sorted(f.get("facts", {}).items()))
+    print(f["asset"]["address"], f.get("port", 0), f["kind"], f["severity"], facts, "")
+PY
+}
+timeout 120 "$RISKMAP" scan 127.0.82.1-4 -p "$PORTS" --rate 0 -q --checks patch -o "$WORK/out" \
+    > "$WORK/out.txt" 2> "$WORK/out.err"
+check "scan exits 0" test $? -eq 0
+patch_findings "$WORK/out/scan.json" > "$WORK/f.txt" || not_ok "scan.json unreadable"
+if up sshd; then
+    line=$(grep "^127.0.82.1 2222 patch.cve " "$WORK/f.txt")
+    check "sshd (Debian 12): one patch.cve" test -n "$line"
+    check "  CVE-2023-38408, CVE-2023-51385, CVE-2024-6387" \
+        sh -c 'echo "$1" | grep -q " cves=CVE-2023-38408,CVE-2023-51385,CVE-2024-6387 "' - "$line"
+    check "  confidence possible-backport, distro Debian" \
+        sh -c 'echo "$1" | grep -q " confidence=possible-backport .*distro=Debian "' - "$line"
+    check "  high (critical 9.8, one level lower for the backport), no KEV" \
+        sh -c 'echo "$1" | grep -q "^127.0.82.1 2222 patch.cve high .*cvss_max=9.8 .*kev=no "' - "$line"
+fi
+if up vsftpd; then
+    check "vsftpd 3.0.3: patch.cve CVE-2021-30047, likely, high" \
+        grep -q "^127.0.82.2 21 patch.cve high .*confidence=likely .*cves=CVE-2021-30047 " "$WORK/f.txt"
+fi
+if up nginx; then
+    check "nginx 1.22.1: no patch.cve" sh -c '! grep -q "^127.0.82.3 8080 patch.cve " "$1"' - "$WORK/f.txt"
+fi
+if up redis; then
+    check "Redis 7.0.15: no patch.cve" sh -c '! grep -q "^127.0.82.4 6379 patch.cve " "$1"' - "$WORK/f.txt"
+fi
+check "patch.feed: 28 advisories, newest 2026-06-17T05:03:44Z" \
+    grep -q " patch.feed info .*feed_newest=2026-06-17T05:03:44Z feed_records=28 " "$WORK/f.txt"
+check "patch.feed.stale: the shipped data is months old" grep -q " patch.feed.stale medium " "$WORK/f.txt"
+
+echo "$SKIPS skipped"
+finish

@@ -1,0 +1,365 @@
+/* The feed data built into riskmap (checks/data/, see the README there): every shipped record
+ * parses (the count imported equals the count in the files, read here independently with
+ * cJSON), the store records each import as shipped:checks/data/FILE, and the records answer
+ * what they say: the CPE queries below give exactly the CVEs of the published ranges, and the
+ * patch check turns captured banners of Debian 12's servers (tests/fixtures/banners/, real)
+ * and two hand-written upstream banners (said where) into the patch.cve findings the data
+ * implies. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/check.h"
+#include "checks/feed.h"
+#include "checks/feed_match.h"
+#include "checks/feed_shipped.h"
+#include "scanner/checkrun.h"
+#include "scanner/model.h"
+#include "scanner/sigs.h"
+
+static char datadir[64], dbpath[128];
+static struct sig_table *sigs;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(datadir, sizeof datadir, "/tmp/rm-shipped-XXXXXX");
+    if (!mkdtemp(datadir))
+        return -1;
+    snprintf(dbpath, sizeof dbpath, "%s/feed.db", datadir);
+    setenv("RISKMAP_DATA_DIR", datadir, 1);
+    struct rm_err e = {{0}};
+    return sigs_load_builtin(&sigs, &e);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    sigs_free(sigs);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", datadir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The records a shipped file holds, counted from its JSON: the vulnerabilities of an NVD
+ * document or a KEV catalog, the cycles of an end-of-life bundle. */
+static size_t records_in(const struct feed_shipped *f, const char **format)
+{
+    cJSON *root = cJSON_ParseWithLength((const char *)f->data, f->len);
+    assert_non_null(root);
+    size_t n = 0;
+    const cJSON *eol = cJSON_GetObjectItemCaseSensitive(root, "endoflife.date"), *p;
+    if (eol) {
+        *format = "eol";
+        cJSON_ArrayForEach(p, eol)
+            n += (size_t)cJSON_GetArraySize(p);
+    } else {
+        const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+        *format = cJSON_IsString(fmt) && strcmp(fmt->valuestring, "NVD_CVE") == 0 ? "nvd" : "kev";
+        n = (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities"));
+    }
+    cJSON_Delete(root);
+    return n;
+}
+
+static void every_shipped_record_parses(void **state)
+{
+    (void)state;
+    static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
+                                        "checks/data/kev.json"};
+    static const size_t want[] = {124, 28, 6};
+    assert_int_equal(feed_n_shipped, 3);
+    struct feed_db *db;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open(dbpath, true, &db, &e), 0);
+    for (size_t i = 0; i < feed_n_shipped; i++) {
+        const struct feed_shipped *f = &feed_shipped_files[i];
+        assert_string_equal(f->path, paths[i]);
+        assert_ptr_equal(feed_shipped_find(paths[i]), f);
+        const char *format;
+        size_t n = records_in(f, &format);
+        assert_int_equal(n, want[i]);
+        struct feed_import_result r;
+        if (feed_import_shipped(db, f, time(NULL), &r, &e) < 0)
+            fail_msg("%s: %s", f->path, e.msg);
+        assert_string_equal(r.format, format);
+        assert_int_equal(r.records, n);
+        assert_int_equal(r.skipped, 0);
+    }
+    assert_null(feed_shipped_find("checks/data/osv.json"));
+    size_t ni;
+    struct feed_source_info info[8];
+    assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
+    feed_close(db);
+    /* nvd, kev, eol: 28 records, 6, 124 cycles, each imported once. */
+    assert_int_equal(ni, 3);
+    for (size_t i = 0; i < ni; i++) {
+        long long w = strcmp(info[i].source, "nvd") == 0   ? 28
+                      : strcmp(info[i].source, "kev") == 0 ? 6
+                      : strcmp(info[i].source, "eol") == 0 ? 124
+                                                           : -1;
+        assert_int_equal(info[i].records, w);
+        assert_int_equal(info[i].imports, 1);
+    }
+    assert_string_equal(info[0].newest, "2026-06-17T05:03:44Z"); /* CVE-2022-41741, CVE-2022-3602 */
+    /* The store names the built-in copies. */
+    sqlite3 *s;
+    assert_int_equal(sqlite3_open_v2(dbpath, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(s, "SELECT group_concat(file, ' ') FROM "
+                                           "(SELECT file FROM feed_import ORDER BY id)",
+                                        -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0),
+                        "shipped:checks/data/eol.json shipped:checks/data/nvd.json "
+                        "shipped:checks/data/kev.json");
+    sqlite3_finalize(st);
+    sqlite3_close(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The affected CVEs for vendor:product version, sorted, comma-separated ("-" for none). */
+static const char *cves_for(struct feed_matcher *m, const char *vendor, const char *product,
+                            const char *version)
+{
+    static char out[512];
+    struct feed_hits h = {0};
+    struct rm_err e = {{0}};
+    if (feed_match_cpe(m, vendor, product, version, &h, &e) < 0)
+        fail_msg("%s", e.msg);
+    const char *v[32];
+    size_t n = 0;
+    for (size_t i = 0; i < h.n && n < 32; i++)
+        if (h.v[i].affected)
+            v[n++] = h.v[i].cve;
+    qsort(v, n, sizeof v[0], cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + strlen(out), sizeof out - strlen(out), "%s%s", i ? "," : "", v[i]);
+    if (!n)
+        snprintf(out, sizeof out, "-");
+    feed_hits_free(&h);
+    return out;
+}
+
+/* Each answer follows from the published ranges (checks/data/README.md lists them). */
+static void shipped_records_match_their_ranges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *vendor, *product, *version, *cves;
+    } q[] = {
+        /* Debian 12's OpenSSH: 8.6 <= v < 9.8, < 9.3 (and 9.3, 9.3p1), < 9.6. */
+        {"openbsd", "openssh", "9.2p1", "CVE-2023-38408,CVE-2023-51385,CVE-2024-6387"},
+        {"openbsd", "openssh", "8.5p1", "CVE-2021-41617,CVE-2023-38408,CVE-2023-51385,CVE-2024-6387"},
+        {"openbsd", "openssh", "7.4p1", "CVE-2021-41617,CVE-2023-38408,CVE-2023-51385"},
+        {"openbsd", "openssh", "9.6p1", "CVE-2024-6387"},
+        {"openbsd", "openssh", "9.8p1", "-"},
+        {"apache", "http_server", "2.4.49",
+         "CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690"},
+        {"apache", "http_server", "2.4.50", "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690"},
+        {"apache", "http_server", "2.4.54", "CVE-2023-25690"},
+        {"apache", "http_server", "2.4.57", "-"},
+        /* Debian 12's nginx 1.22.1 is the fix of CVE-2022-41741 (<= 1.22.0). */
+        {"f5", "nginx", "1.22.1", "-"},
+        {"f5", "nginx", "1.22.0", "CVE-2022-41741"},
+        {"f5", "nginx", "1.20.0", "CVE-2021-23017,CVE-2022-41741"},
+        {"openssl", "openssl", "3.0.5", "CVE-2022-3602,CVE-2023-0286"},
+        {"openssl", "openssl", "1.1.1s", "CVE-2023-0286"},
+        {"openssl", "openssl", "1.1.1t", "-"},
+        {"exim", "exim", "4.91", "CVE-2019-10149"},
+        {"exim", "exim", "4.96", "-"},
+        {"postfix", "postfix", "3.7.5", "CVE-2023-51764"},
+        {"postfix", "postfix", "3.7.9", "-"},
+        {"vsftpd_project", "vsftpd", "2.3.4", "CVE-2011-2523"},
+        {"vsftpd_project", "vsftpd", "3.0.3", "CVE-2021-30047"},
+        {"proftpd", "proftpd", "1.3.5b", "CVE-2019-12815"},
+        {"proftpd", "proftpd", "1.3.6", "-"},
+        {"proftpd", "proftpd", "1.3.7", "CVE-2020-9273"},
+        {"php", "php", "8.1.28", "CVE-2024-4577"},
+        {"php", "php", "8.1.29", "-"},
+        {"postgresql", "postgresql", "15.4", "CVE-2023-5869"},
+        {"oracle", "mysql", "5.7.15", "CVE-2016-6662"},
+        {"mariadb", "mariadb", "10.1.16", "CVE-2016-6662"},
+        {"mariadb", "mariadb", "10.11.6", "-"},
+        /* Debian 12's Redis 7.0.15 is the fix of CVE-2023-41056 (7.0.9 <= v < 7.0.15) and
+         * past the others. CVE-2022-0543 names no upstream version ("redis:-"): Debian's
+         * packaging, not Redis. */
+        {"redis", "redis", "7.0.15", "-"},
+        {"redis", "redis", "7.0.14", "CVE-2023-41056"},
+        {"redis", "redis", "7.0.11", "CVE-2022-24834,CVE-2023-41056,CVE-2023-45145"},
+        {"samba", "samba", "4.17.12", "-"},
+        {"samba", "samba", "4.6.3", "CVE-2017-7494,CVE-2021-44142"},
+        {"microsoft", "internet_information_services", "6.0", "CVE-2017-7269"},
+        {"microsoft", "internet_information_services", "10.0", "-"},
+    };
+    struct feed_db *db;
+    struct feed_matcher *m;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open_ro(dbpath, &db, &e), 0);
+    assert_int_equal(feed_matcher_new(db, &m, &e), 0);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        const char *got = cves_for(m, q[i].vendor, q[i].product, q[i].version);
+        if (strcmp(got, q[i].cves) != 0)
+            fail_msg("%s:%s %s: got %s, want %s", q[i].vendor, q[i].product, q[i].version, got,
+                     q[i].cves);
+    }
+    /* Scores and the KEV flag come with the hit. */
+    struct feed_hits h = {0};
+    assert_int_equal(feed_match_cpe(m, "apache", "http_server", "2.4.49", &h, &e), 0);
+    size_t kev = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        if (strcmp(h.v[i].cve, "CVE-2021-41773") == 0) {
+            assert_true(h.v[i].kev);
+            assert_string_equal(h.v[i].kev_added, "2021-11-03");
+            assert_true(h.v[i].cvss3 == 7.5);
+            assert_string_equal(h.v[i].vector3, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N");
+        }
+        kev += h.v[i].kev;
+    }
+    assert_int_equal(kev, 2); /* 41773 and 42013 */
+    feed_hits_free(&h);
+    /* IIS 6.0's WebDAV overflow is in the catalog too. */
+    memset(&h, 0, sizeof h);
+    assert_int_equal(feed_match_cpe(m, "microsoft", "internet_information_services", "6.0", &h, &e), 0);
+    assert_int_equal(h.n, 1);
+    assert_true(h.v[0].kev);
+    assert_string_equal(h.v[0].kev_added, "2021-11-03");
+    feed_hits_free(&h);
+    feed_matcher_free(m);
+    feed_close(db);
+}
+
+/* A service identified the way detection does it: the response matched against the embedded
+ * signatures for probe. */
+static void add_detected(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
+                         const void *data, size_t len)
+{
+    struct sig_match m = {0};
+    assert_int_equal(sigs_match(sigs, probe, data, len, &m), 1);
+    struct service *s = host_add_service(h, port, PORT_OPEN, m.service, "syn-ack", 0.1);
+    assert_non_null(s);
+    struct evidence *ev = scan_add_evidence(r, "application/octet-stream", "detection", data, len);
+    assert_non_null(ev);
+    char method[32];
+    snprintf(method, sizeof method, "probe:%s", probe);
+    assert_int_equal(service_set(&s->method, method), 0);
+    assert_int_equal(service_set(&s->product, m.product), 0);
+    assert_int_equal(service_set(&s->version, m.version), 0);
+    assert_int_equal(service_set(&s->info, m.info), 0);
+    assert_int_equal(service_set(&s->cpe, m.cpe), 0);
+    assert_int_equal(service_set(&s->evidence_id, ev->id), 0);
+    sig_match_clear(&m);
+}
+
+static void add_fixture(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
+                        const char *name)
+{
+    char path[200];
+    snprintf(path, sizeof path, "tests/fixtures/banners/%s", name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    add_detected(r, h, port, probe, buf, n);
+}
+
+static const struct finding *cve_finding(const struct scan_result *r, uint16_t port)
+{
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strcmp(r->findings[i]->kind, "patch.cve") == 0 && r->findings[i]->port == port)
+            return r->findings[i];
+    return NULL;
+}
+
+#define BANNER(s) s, sizeof(s) - 1
+
+static void lab_banners_against_the_shipped_feed(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    struct rm_addr a;
+    assert_int_equal(addr_parse("127.0.82.1", &a), 0);
+    struct host *h = scan_add_host(r, &a);
+    /* Captured from Debian 12's servers (tests/fixtures/banners/README). */
+    add_fixture(r, h, 22, "banner", "openssh-debian.banner"); /* OpenSSH_9.2p1 Debian-2+deb12u10 */
+    add_fixture(r, h, 21, "banner", "vsftpd.banner");         /* vsFTPd 3.0.3 */
+    add_fixture(r, h, 80, "http", "nginx.http");              /* nginx/1.22.1 */
+    add_fixture(r, h, 6379, "redis", "redis.redis");          /* 7.0.15 */
+    /* Hand-written in Apache's own shape: an upstream 2.4.49 build, no distribution marker. */
+    add_detected(r, h, 8080, "http",
+                 BANNER("HTTP/1.1 200 OK\r\nServer: Apache/2.4.49 (Unix)\r\n\r\n"));
+    /* Hand-written: Exim 4.91's greeting (the lab runs no Exim). */
+    add_detected(r, h, 25, "banner",
+                 BANNER("220 mail.example.test ESMTP Exim 4.91 Sun, 22 Nov 2026 12:00:00 +0000\r\n"));
+    struct checkrun_opts o = {.only = "patch"};
+    struct rm_err e = {{0}};
+    if (checkrun(r, &o, &e) != 0)
+        fail_msg("checkrun: %s", e.msg);
+
+    /* A Debian build: the upstream version is inside three ranges, but Debian backports
+     * fixes and no Debian records are shipped to compare the revision with. */
+    const struct finding *f = cve_finding(r, 22);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2023-38408,CVE-2023-51385,CVE-2024-6387");
+    assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
+    assert_string_equal(finding_fact(f, "distro"), "Debian");
+    assert_string_equal(finding_fact(f, "cvss_max"), "9.8");
+    assert_string_equal(finding_fact(f, "kev"), "no");
+    assert_int_equal(f->severity, SEV_HIGH); /* critical, one level lower for the backport */
+
+    f = cve_finding(r, 21);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2021-30047");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    assert_string_equal(finding_fact(f, "cvss_max"), "7.5");
+    assert_int_equal(f->severity, SEV_HIGH);
+
+    assert_null(cve_finding(r, 80));
+    assert_null(cve_finding(r, 6379));
+
+    f = cve_finding(r, 8080);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"),
+                        "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2021-41773");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    assert_string_equal(finding_fact(f, "kev"), "yes");
+    assert_string_equal(finding_fact(f, "kev_cves"), "CVE-2021-42013,CVE-2021-41773");
+    assert_int_equal(f->severity, SEV_CRITICAL);
+
+    f = cve_finding(r, 25);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2019-10149");
+    assert_string_equal(finding_fact(f, "kev"), "yes");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+
+    /* The shipped NVD records are months old: the feed says so. */
+    size_t stale = 0;
+    for (size_t i = 0; i < r->n_findings; i++)
+        stale += strcmp(r->findings[i]->kind, "patch.feed.stale") == 0;
+    assert_int_equal(stale, 1);
+    scan_result_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_shipped_record_parses),
+        cmocka_unit_test(shipped_records_match_their_ranges),
+        cmocka_unit_test(lab_banners_against_the_shipped_feed),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
