@@ -192,6 +192,6 @@ check "... naming file and line" grep -q "bad.xml:1: " "$WORK/bad.err"
 check "... and nothing was written" [ ! -e "$WORK/bad/scan.json" ]
 timeout 20 "$RISKMAP" scan --client "$WORK/profile.xml" --policy nosuch -o "$WORK/bad2" \
     > /dev/null 2> "$WORK/bad2.err"
-check "an unknown policy is refused" grep -q "policy nosuch does not load" "$WORK/bad2.err"
+check "an unknown policy is refused in one line naming it" grep -qx "riskmap: nosuch:0: no shipped policy of that name.*" "$WORK/bad2.err"
 
 finish

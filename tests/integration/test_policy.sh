@@ -201,7 +201,7 @@ PY
 
 run_riskmap policy eval -p no-such "$SCAN" > /dev/null 2> "$WORK/nosuch.err"
 check "an unknown policy is a usage error (2)" [ $? -eq 2 ]
-check "...named as such" grep -q "^no-such:0: no shipped policy of that name" "$WORK/nosuch.err"
+check "...named as such, in one line" grep -qx "riskmap: no-such:0: no shipped policy of that name.*" "$WORK/nosuch.err"
 run_riskmap policy eval --date 2026-13-01 "$SCAN" > /dev/null 2> "$WORK/date.err"
 check "a bad --date is a usage error" [ $? -eq 2 ]
 
