@@ -107,10 +107,11 @@ $(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
 # read by `riskmap feed import --shipped`, in this order; see checks/data/README.md), embedded
 # likewise (checks/feed_shipped.h).
 FEED_DATA := checks/data/eol.json checks/data/nvd.json checks/data/kev.json
-$(O)/gen/feeddata.c: $(FEED_DATA) contrib/tools/embed-feed.sh
+$(O)/gen/feeddata.c: $(FEED_DATA) contrib/tools/embed-files.sh
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   checks/data")
-	$(Q)sh contrib/tools/embed-feed.sh $(FEED_DATA) > $@.tmp && mv $@.tmp $@
+	$(Q)sh contrib/tools/embed-files.sh checks/feed_shipped.h feed_shipped feed_shipped_files \
+	    feed_n_shipped . $(FEED_DATA) > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/feeddata.o: $(O)/gen/feeddata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
@@ -121,7 +122,8 @@ POLICY_FILES := $(sort $(wildcard policies/schema/*.xsd policies/*.xml))
 $(O)/gen/policydata.c: $(POLICY_FILES) contrib/tools/embed-files.sh
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   policies")
-	$(Q)sh contrib/tools/embed-files.sh policies $(POLICY_FILES) > $@.tmp && mv $@.tmp $@
+	$(Q)sh contrib/tools/embed-files.sh policies/shipped.h embedded_file policy_embedded \
+	    policy_n_embedded policies $(POLICY_FILES) > $@.tmp && mv $@.tmp $@
 
 $(O)/gen/policydata.o: $(O)/gen/policydata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
