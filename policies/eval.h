@@ -28,6 +28,7 @@
 #include "policies/policy.h"
 #include "policies/profile.h"
 #include "scanner/err.h"
+#include "scanner/jsonw.h"
 #include "scanner/model.h"
 
 enum ctl_status {
@@ -115,8 +116,13 @@ bool eval_rule_assessable(const struct scan_result *scan, const struct pol_rule 
 /* Whole-control and per-framework counts, for callers that only need the verdict. */
 size_t evaluation_count(const struct evaluation *ev, enum ctl_status s);
 
-/* The evaluation as a JSON document ("riskmap-policy-evaluation", version 1). New tree owned
- * by the caller; NULL on allocation failure. */
+/* The evaluation as a JSON document ("riskmap-policy-evaluation", version 1), streamed into
+ * w (one root value); -1 on allocation failure (jw_finish also says so). */
+int evaluation_write(struct jsonw *w, const struct evaluation *ev,
+                     const struct scan_result *scan, const struct profile *prof,
+                     struct policy *const *pols, size_t n);
+/* The same document as a cJSON tree (to embed in another document). New tree owned by the
+ * caller; NULL on allocation failure. */
 cJSON *evaluation_json(const struct evaluation *ev, const struct scan_result *scan,
                        const struct profile *prof, struct policy *const *pols, size_t n);
 
