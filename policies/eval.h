@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policies/policy.h"
 #include "policies/profile.h"
@@ -48,9 +49,10 @@ enum accept_state {
     ACC_EXPIRED, /* an acceptance exists but its date has passed: the finding fails again */
 };
 
+/* 32 bytes: an evaluation of 100,000 findings under six policies holds 600,000 of them. */
 struct eval_hit {
-    size_t finding;             /* index into scan->findings */
-    size_t rule;                /* index into the policy's rules */
+    uint32_t finding;           /* index into scan->findings (evaluate refuses more) */
+    uint32_t rule;              /* index into the policy's rules */
     enum criticality criticality;
     const struct prof_group *group; /* NULL: no group, default criticality */
     enum accept_state accepted;
