@@ -202,10 +202,17 @@ void jw_int(struct jsonw *w, const char *key, long long v)
         jw_num(w, key, (double)v); /* where %g turns to an exponent */
         return;
     }
-    char b[24];
-    int n = snprintf(b, sizeof b, "%lld", v);
+    /* Digits by hand: snprintf was a third of writing an evaluation's hundreds of thousands
+     * of finding indices. */
+    char b[24], *e = b + sizeof b, *d = e;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do
+        *--d = (char)('0' + u % 10);
+    while ((u /= 10));
+    if (v < 0)
+        *--d = '-';
     before(w, key);
-    put(w, b, (size_t)n);
+    put(w, d, (size_t)(e - d));
 }
 
 void jw_bool(struct jsonw *w, const char *key, bool v)

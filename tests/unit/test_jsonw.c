@@ -37,6 +37,10 @@ static void document(cJSON *tree, struct jsonw *w)
             jw_num(w, NULL, nums[i]);
         jw_int(w, NULL, 1000000000000000LL);
         jw_int(w, NULL, -42);
+        jw_int(w, NULL, 0);
+        jw_int(w, NULL, 999999999999999LL);
+        jw_int(w, NULL, -999999999999999LL);
+        jw_int(w, NULL, 65535);
         jw_end(w);
         jw_array(w, "objects");
         for (int i = 0; i < 3; i++) {
@@ -71,6 +75,10 @@ static void document(cJSON *tree, struct jsonw *w)
         cJSON_AddItemToArray(a, cJSON_CreateNumber(nums[i]));
     cJSON_AddItemToArray(a, cJSON_CreateNumber(1000000000000000.0));
     cJSON_AddItemToArray(a, cJSON_CreateNumber(-42));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(999999999999999.0));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(-999999999999999.0));
+    cJSON_AddItemToArray(a, cJSON_CreateNumber(65535));
     cJSON *objs = cJSON_AddArrayToObject(tree, "objects");
     for (int i = 0; i < 3; i++) {
         cJSON *o = cJSON_CreateObject();
