@@ -64,10 +64,8 @@ void finding_free(struct finding *f)
     free(f->hostname);
     free(f->protocol);
     free(f->key_fact);
-    for (size_t i = 0; i < f->n_facts; i++) {
-        free(f->facts[i].key);
-        free(f->facts[i].value);
-    }
+    for (size_t i = 0; i < f->n_facts; i++)
+        free(f->facts[i].key); /* the value lives in the key's allocation */
     free(f->facts);
     for (size_t i = 0; i < f->n_refs; i++)
         free(f->refs[i]);
@@ -126,17 +124,29 @@ static int push_str(char ***vec, size_t *n, const char *s)
     return 0;
 }
 
+/* A fact's key and value share one allocation (the key's); the array grows by doubling from
+ * four. A scan result is read back one fact at a time, 100,000 findings of several facts
+ * each: a realloc of the array and two copies per fact were a tenth of `riskmap evaluate`. */
 int finding_add_fact(struct finding *f, const char *key, const char *value)
 {
-    struct fact fc = {rm_strdup(key), rm_strdup(value ? value : "")};
-    struct fact *grown = (fc.key && fc.value) ? realloc(f->facts, (f->n_facts + 1) * sizeof *grown) : NULL;
-    if (!grown) {
-        free(fc.key);
-        free(fc.value);
-        return -1;
+    size_t n = f->n_facts;
+    if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+        struct fact *grown = realloc(f->facts, (n ? n * 2 : 4) * sizeof *grown);
+        if (!grown)
+            return -1;
+        f->facts = grown;
     }
-    grown[f->n_facts++] = fc;
-    f->facts = grown;
+    if (!value)
+        value = "";
+    size_t kl = strlen(key), vl = strlen(value);
+    char *kv = malloc(kl + vl + 2);
+    if (!kv)
+        return -1;
+    memcpy(kv, key, kl + 1);
+    memcpy(kv + kl + 1, value, vl + 1);
+    f->facts[n].key = kv;
+    f->facts[n].value = kv + kl + 1;
+    f->n_facts = n + 1;
     return 0;
 }
 

@@ -30,6 +30,7 @@ const char *severity_name(enum severity s);
 /* Parses a severity name (case-insensitive); returns 0 or -1. */
 int severity_parse(const char *s, enum severity *out);
 
+/* Made only by finding_add_fact: value points into key's allocation (never freed alone). */
 struct fact {
     char *key;
     char *value;

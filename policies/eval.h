@@ -24,10 +24,12 @@
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "policies/policy.h"
 #include "policies/profile.h"
 #include "scanner/err.h"
+#include "scanner/jsonw.h"
 #include "scanner/model.h"
 
 enum ctl_status {
@@ -47,9 +49,10 @@ enum accept_state {
     ACC_EXPIRED, /* an acceptance exists but its date has passed: the finding fails again */
 };
 
+/* 32 bytes: an evaluation of 100,000 findings under six policies holds 600,000 of them. */
 struct eval_hit {
-    size_t finding;             /* index into scan->findings */
-    size_t rule;                /* index into the policy's rules */
+    uint32_t finding;           /* index into scan->findings (evaluate refuses more) */
+    uint32_t rule;              /* index into the policy's rules */
     enum criticality criticality;
     const struct prof_group *group; /* NULL: no group, default criticality */
     enum accept_state accepted;
@@ -115,8 +118,13 @@ bool eval_rule_assessable(const struct scan_result *scan, const struct pol_rule 
 /* Whole-control and per-framework counts, for callers that only need the verdict. */
 size_t evaluation_count(const struct evaluation *ev, enum ctl_status s);
 
-/* The evaluation as a JSON document ("riskmap-policy-evaluation", version 1). New tree owned
- * by the caller; NULL on allocation failure. */
+/* The evaluation as a JSON document ("riskmap-policy-evaluation", version 1), streamed into
+ * w (one root value); -1 on allocation failure (jw_finish also says so). */
+int evaluation_write(struct jsonw *w, const struct evaluation *ev,
+                     const struct scan_result *scan, const struct profile *prof,
+                     struct policy *const *pols, size_t n);
+/* The same document as a cJSON tree (to embed in another document). New tree owned by the
+ * caller; NULL on allocation failure. */
 cJSON *evaluation_json(const struct evaluation *ev, const struct scan_result *scan,
                        const struct profile *prof, struct policy *const *pols, size_t n);
 

@@ -291,7 +291,7 @@ static xmlDoc *build(const struct evaluation *ev, const struct scan_result *scan
                          "fingerprint %s", f->kind, addr_str(&f->addr, a, sizeof a),
                          (unsigned)f->port, criticality_name(h->criticality),
                          h->accepted == ACC_EXPIRED ? ", risk acceptance expired" : "",
-                         h->finding, f->fingerprint);
+                         (size_t)h->finding, f->fingerprint);
                 at(el(rr, "message", msg), "severity", "error");
             }
             if (o.failing > MAX_MESSAGES) {

@@ -27,9 +27,11 @@ static int clamp5(int v)
     return v < 1 ? 1 : v > 5 ? 5 : v;
 }
 
-/* The adjusted likelihood and impact of finding f under rule r on an asset of criticality c. */
-static void adjust(const struct pol_rule *r, const struct finding *f, enum criticality c,
-                   double cvss, bool kev, int *lik, int *imp)
+/* The adjusted likelihood and impact under rule r on an asset of criticality c; backport:
+ * the finding's confidence is "possible-backport" (looked up once per finding, not per rule
+ * that takes it). */
+static void adjust(const struct pol_rule *r, enum criticality c, double cvss, bool kev,
+                   bool backport, int *lik, int *imp)
 {
     int l = clamp5(r->likelihood), i = clamp5(r->impact + ((int)c - (int)CRIT_MEDIUM));
     if (cvss > 0) {
@@ -40,54 +42,10 @@ static void adjust(const struct pol_rule *r, const struct finding *f, enum criti
     if (kev)
         l = 5;
     /* A distribution build may carry the fix: the advisory is less likely to apply. */
-    const char *conf = finding_fact(f, "confidence");
-    if (conf && strcmp(conf, "possible-backport") == 0)
+    if (backport)
         l = clamp5(l - 1);
     *lik = l;
     *imp = i;
-}
-
-static int add_control(struct risk *rk, const char *policy, const char *control)
-{
-    size_t len = strlen(policy) + strlen(control) + 2;
-    char *s = malloc(len);
-    if (!s)
-        return -1;
-    snprintf(s, len, "%s:%s", policy, control);
-    for (size_t i = 0; i < rk->n_controls; i++)
-        if (strcmp(rk->controls[i], s) == 0) {
-            free(s);
-            return 0;
-        }
-    char **v = realloc(rk->controls, (rk->n_controls + 1) * sizeof *v);
-    if (!v) {
-        free(s);
-        return -1;
-    }
-    rk->controls = v;
-    rk->controls[rk->n_controls++] = s;
-    return 0;
-}
-
-static int add_ref(struct risk *rk, const char *fw, const char *id)
-{
-    for (size_t i = 0; i < rk->n_refs; i++)
-        if (strcmp(rk->refs[i].framework, fw) == 0 && strcmp(rk->refs[i].id, id) == 0)
-            return 0;
-    struct risk_ref *v = realloc(rk->refs, (rk->n_refs + 1) * sizeof *v);
-    if (!v)
-        return -1;
-    rk->refs = v;
-    struct risk_ref *x = &v[rk->n_refs];
-    x->framework = rm_strdup(fw);
-    x->id = rm_strdup(id);
-    if (!x->framework || !x->id) {
-        free(x->framework);
-        free(x->id);
-        return -1;
-    }
-    rk->n_refs++;
-    return 0;
 }
 
 static int replace(char **field, const char *value)
@@ -126,21 +84,41 @@ static int fill_from_finding(struct risk *rk, const struct finding *f, enum crit
     return rk->kind && rk->title && rk->address && rk->asset ? 0 : -1;
 }
 
+/* What a risk collects while the hits are walked; turned into the risk's own strings and
+ * arrays once at the end (copying the scoring rule's texts at every better rule, and growing
+ * the control and reference lists one deduplicated string at a time, were most of the
+ * scoring of 100,000 findings). */
+struct pending {
+    const struct policy *p;   /* the scoring rule and its policy; NULL until the first hit */
+    const struct pol_rule *r;
+    size_t first, last;       /* the risk's hits: a list through hit_next, by hit number */
+    bool backport;            /* the finding's confidence is "possible-backport" */
+};
+
 /* The rule r (of policy p) scored higher than what rk had: it becomes the scoring rule. */
-static int take_rule(struct risk *rk, const struct policy *p, const struct pol_rule *r,
-                     int lik, int imp)
+static void take_rule(struct risk *rk, struct pending *pd, const struct policy *p,
+                      const struct pol_rule *r, int lik, int imp)
 {
     rk->rule_likelihood = clamp5(r->likelihood);
     rk->rule_impact = clamp5(r->impact);
     rk->likelihood = lik;
     rk->impact = imp;
     rk->inherent = lik * imp;
+    rk->effort_hours = r->has_remediation ? r->remediation.effort_hours : 0;
+    rk->cost = r->has_remediation ? r->remediation.cost : COST_MINIMAL;
+    pd->p = p;
+    pd->r = r;
+}
+
+/* The scoring rule's texts into the risk. */
+static int rule_texts(struct risk *rk, const struct pending *pd)
+{
+    const struct policy *p = pd->p;
+    const struct pol_rule *r = pd->r;
     const struct pol_initiative *in = NULL;
     if (r->has_remediation && r->remediation.initiative >= 0 &&
         (size_t)r->remediation.initiative < p->n_initiatives)
         in = &p->initiatives[r->remediation.initiative];
-    rk->effort_hours = r->has_remediation ? r->remediation.effort_hours : 0;
-    rk->cost = r->has_remediation ? r->remediation.cost : COST_MINIMAL;
     if (replace(&rk->policy_id, p->id) < 0 || replace(&rk->rule_id, r->id) < 0 ||
         replace(&rk->remediation, r->has_remediation ? r->remediation.text : NULL) < 0 ||
         replace(&rk->initiative_id, in ? in->id : NULL) < 0 ||
@@ -159,21 +137,177 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Framework items as (framework, id) pairs of strings borrowed from the policies: by
+ * framework, then id. */
 static int cmp_ref(const void *a, const void *b)
 {
-    const struct risk_ref *x = a, *y = b;
-    int c = strcmp(x->framework, y->framework);
-    return c ? c : strcmp(x->id, y->id);
+    const char *const *x = a, *const *y = b;
+    int c = strcmp(x[0], y[0]);
+    return c ? c : strcmp(x[1], y[1]);
 }
 
-static int cmp_risk(const void *a, const void *b)
+static int cmp_size(const void *a, const void *b)
 {
-    const struct risk *x = a, *y = b;
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Room the lists of one risk are put together in, reused from risk to risk. */
+struct scratch {
+    size_t *ctl;            /* control indices */
+    size_t cap_ctl;
+    char *text;             /* the "POLICY:CONTROL" strings */
+    size_t cap_text;
+    const char **names;     /* pointers into text */
+    size_t cap_names;
+    const char **refs;      /* framework, id pairs */
+    size_t cap_refs;
+};
+
+static void scratch_free(struct scratch *sc)
+{
+    free(sc->ctl);
+    free(sc->text);
+    free(sc->names);
+    free(sc->refs);
+}
+
+static int reserve(void **v, size_t *cap, size_t want, size_t size)
+{
+    if (want <= *cap)
+        return 0;
+    size_t nc = *cap ? *cap : 16;
+    while (nc < want)
+        nc *= 2;
+    void *g = realloc(*v, nc * size);
+    if (!g)
+        return -1;
+    *v = g;
+    *cap = nc;
+    return 0;
+}
+
+/* The risk's controls ("POLICY:CONTROL") and framework items, each sorted and unique, from
+ * the controls of its hits (hit_ctl, chained from pd->first through hit_next). */
+static int lists(struct risk *rk, const struct pending *pd, const struct evaluation *ev,
+                 const size_t *hit_ctl, const size_t *hit_next, struct scratch *sc)
+{
+    size_t n = 0, n_refs = 0, text = 0;
+    for (size_t h = pd->first; h != SIZE_MAX; h = hit_next[h]) {
+        if (reserve((void **)&sc->ctl, &sc->cap_ctl, n + 1, sizeof *sc->ctl) < 0)
+            return -1;
+        sc->ctl[n++] = hit_ctl[h];
+    }
+    if (!n)
+        return 0;
+    qsort(sc->ctl, n, sizeof *sc->ctl, cmp_size);
+    size_t u = 1;
+    for (size_t i = 1; i < n; i++)
+        if (sc->ctl[i] != sc->ctl[u - 1])
+            sc->ctl[u++] = sc->ctl[i];
+    n = u;
+    for (size_t i = 0; i < n; i++) {
+        const struct eval_control *c = &ev->controls[sc->ctl[i]];
+        const struct pol_control *pc = &c->policy->controls[c->control];
+        text += strlen(c->policy->id) + strlen(pc->id) + 2;
+        n_refs += pc->n_refs;
+    }
+    if (reserve((void **)&sc->text, &sc->cap_text, text, 1) < 0 ||
+        reserve((void **)&sc->names, &sc->cap_names, n, sizeof *sc->names) < 0 ||
+        reserve((void **)&sc->refs, &sc->cap_refs, 2 * n_refs + 2, sizeof *sc->refs) < 0)
+        return -1;
+    char *at = sc->text;
+    n_refs = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct eval_control *c = &ev->controls[sc->ctl[i]];
+        const struct pol_control *pc = &c->policy->controls[c->control];
+        size_t lp = strlen(c->policy->id), lc = strlen(pc->id);
+        memcpy(at, c->policy->id, lp);
+        at[lp] = ':';
+        memcpy(at + lp + 1, pc->id, lc + 1);
+        sc->names[i] = at;
+        at += lp + lc + 2;
+        for (size_t k = 0; k < pc->n_refs; k++, n_refs++) {
+            sc->refs[2 * n_refs] = pc->refs[k].framework;
+            sc->refs[2 * n_refs + 1] = pc->refs[k].id;
+        }
+    }
+    /* Two policies may name a control alike: one entry, as for the framework items. */
+    qsort(sc->names, n, sizeof *sc->names, cmp_str);
+    u = 1;
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(sc->names[i], sc->names[u - 1]) != 0)
+            sc->names[u++] = sc->names[i];
+    n = u;
+    if (n_refs) {
+        qsort(sc->refs, n_refs, 2 * sizeof *sc->refs, cmp_ref);
+        u = 1;
+        for (size_t i = 1; i < n_refs; i++)
+            if (cmp_ref(&sc->refs[2 * i], &sc->refs[2 * (u - 1)]) != 0) {
+                sc->refs[2 * u] = sc->refs[2 * i];
+                sc->refs[2 * u + 1] = sc->refs[2 * i + 1];
+                u++;
+            }
+        n_refs = u;
+    }
+    return risk_set_lists(rk, sc->names, n, sc->refs, n_refs);
+}
+
+/* The order of the risks: residual score, highest first, then inherent, then fingerprint.
+ * Sorted as small keys and the risks moved once: comparing 300-byte risks through qsort's
+ * pointers, mostly down to the fingerprints (scores tie by the thousand), was a tenth of
+ * scoring 80,000 risks. fp8 is the fingerprint's first eight bytes, big-endian, so it orders
+ * as strcmp does (fingerprints are 64 hex digits); equal ones fall back to strcmp. */
+struct risk_key {
+    int residual, inherent;
+    uint64_t fp8;
+    const char *fp;
+    size_t at;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct risk_key *x = a, *y = b;
     if (x->residual != y->residual)
         return x->residual > y->residual ? -1 : 1;
     if (x->inherent != y->inherent)
         return x->inherent > y->inherent ? -1 : 1;
-    return strcmp(x->fingerprint, y->fingerprint);
+    if (x->fp8 != y->fp8)
+        return x->fp8 < y->fp8 ? -1 : 1;
+    return strcmp(x->fp, y->fp);
+}
+
+static int sort_risks(struct risk_set *out)
+{
+    size_t n = out->n;
+    struct risk_key *k = malloc(n * sizeof *k);
+    if (!k)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct risk *r = &out->v[i];
+        uint64_t p = 0;
+        for (int b = 0; b < 8; b++)
+            p = p << 8 | (unsigned char)r->fingerprint[b];
+        k[i] = (struct risk_key){r->residual, r->inherent, p, r->fingerprint, i};
+    }
+    qsort(k, n, sizeof *k, cmp_key);
+    /* Position i takes the risk at k[i].at: follow each cycle of that permutation once. */
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].at == SIZE_MAX || k[i].at == i)
+            continue;
+        struct risk tmp = out->v[i];
+        size_t j = i;
+        while (k[j].at != i) {
+            size_t from = k[j].at;
+            out->v[j] = out->v[from];
+            k[j].at = SIZE_MAX;
+            j = from;
+        }
+        out->v[j] = tmp;
+        k[j].at = SIZE_MAX;
+    }
+    free(k);
+    return 0;
 }
 
 static void scan_date(const struct scan_result *scan, const struct evaluation *ev, char out[11])
@@ -189,8 +323,14 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
                     const struct profile *prof, struct risk_set *out, struct rm_err *e)
 {
     (void)prof; /* criticality and acceptances arrive through the evaluation's hits */
-    size_t *slot = malloc((scan->n_findings ? scan->n_findings : 1) * sizeof *slot);
-    struct tally *tal = calloc(scan->n_findings ? scan->n_findings : 1, sizeof *tal);
+    size_t nf = scan->n_findings ? scan->n_findings : 1;
+    size_t *slot = malloc(nf * sizeof *slot);
+    struct tally *tal = calloc(nf, sizeof *tal);
+    struct pending *pend = NULL;      /* by risk */
+    size_t cap_pend = 0;
+    size_t *hit_ctl = NULL, *hit_next = NULL; /* by hit taken: its control, the risk's next */
+    size_t n_hit = 0, cap_hit = 0, cap_next = 0;
+    struct scratch sc = {0};
     if (!slot || !tal)
         goto oom;
     for (size_t i = 0; i < scan->n_findings; i++)
@@ -201,7 +341,6 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     for (size_t ci = 0; ci < ev->n_controls; ci++) {
         const struct eval_control *c = &ev->controls[ci];
         const struct policy *p = c->policy;
-        const struct pol_control *pc = &p->controls[c->control];
         for (size_t hi = 0; hi < c->n_hits; hi++) {
             const struct eval_hit *h = &c->hits[hi];
             const struct pol_rule *r = &p->rules[h->rule];
@@ -210,28 +349,37 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
             const struct finding *f = scan->findings[h->finding];
             struct risk *rk;
             if (slot[h->finding] == SIZE_MAX) {
-                if (!(rk = risk_set_add(out)))
+                if (!(rk = risk_set_add(out)) ||
+                    reserve((void **)&pend, &cap_pend, out->n, sizeof *pend) < 0)
                     goto oom;
                 slot[h->finding] = out->n - 1;
+                const char *conf = finding_fact(f, "confidence");
+                pend[out->n - 1] = (struct pending){
+                    .first = SIZE_MAX, .last = SIZE_MAX,
+                    .backport = conf && strcmp(conf, "possible-backport") == 0};
                 if (fill_from_finding(rk, f, h->criticality) < 0)
                     goto oom;
             } else {
                 rk = &out->v[slot[h->finding]];
             }
+            struct pending *pd = &pend[slot[h->finding]];
             int lik, imp;
-            adjust(r, f, h->criticality, rk->cvss, rk->kev, &lik, &imp);
-            if (!rk->rule_id || lik * imp > rk->inherent ||
-                (lik * imp == rk->inherent && r->severity > rk->severity)) {
-                if (take_rule(rk, p, r, lik, imp) < 0)
-                    goto oom;
-            }
+            adjust(r, h->criticality, rk->cvss, rk->kev, pd->backport, &lik, &imp);
+            if (!pd->r || lik * imp > rk->inherent ||
+                (lik * imp == rk->inherent && r->severity > rk->severity))
+                take_rule(rk, pd, p, r, lik, imp);
             if (r->severity > rk->severity)
                 rk->severity = r->severity;
-            if (add_control(rk, p->id, pc->id) < 0)
+            if (reserve((void **)&hit_ctl, &cap_hit, n_hit + 1, sizeof *hit_ctl) < 0 ||
+                reserve((void **)&hit_next, &cap_next, n_hit + 1, sizeof *hit_next) < 0)
                 goto oom;
-            for (size_t k = 0; k < pc->n_refs; k++)
-                if (add_ref(rk, pc->refs[k].framework, pc->refs[k].id) < 0)
-                    goto oom;
+            hit_ctl[n_hit] = ci;
+            hit_next[n_hit] = SIZE_MAX;
+            if (pd->last == SIZE_MAX)
+                pd->first = n_hit;
+            else
+                hit_next[pd->last] = n_hit;
+            pd->last = n_hit++;
             struct tally *t = &tal[h->finding];
             if (h->accepted == ACC_ACCEPTED) {
                 t->accepted++;
@@ -247,7 +395,10 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
         if (slot[fi] == SIZE_MAX)
             continue;
         struct risk *rk = &out->v[slot[fi]];
+        const struct pending *pd = &pend[slot[fi]];
         const struct tally *t = &tal[fi];
+        if (rule_texts(rk, pd) < 0 || lists(rk, pd, ev, hit_ctl, hit_next, &sc) < 0)
+            goto oom;
         rk->status = RISK_OPEN;
         if (!t->failing && t->accepted) {
             rk->status = RISK_ACCEPTED;
@@ -259,20 +410,23 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
         memcpy(rk->first_seen, out->date, sizeof rk->first_seen);
         memcpy(rk->last_seen, out->date, sizeof rk->last_seen);
         rk->residual = risk_residual(rk);
-        /* qsort with a NULL array is undefined even for 0 elements (UBSan, fuzz_report). */
-        if (rk->n_controls)
-            qsort(rk->controls, rk->n_controls, sizeof *rk->controls, cmp_str);
-        if (rk->n_refs)
-            qsort(rk->refs, rk->n_refs, sizeof *rk->refs, cmp_ref);
     }
-    if (out->n)
-        qsort(out->v, out->n, sizeof *out->v, cmp_risk);
+    if (out->n && sort_risks(out) < 0)
+        goto oom;
     free(slot);
     free(tal);
+    free(pend);
+    free(hit_ctl);
+    free(hit_next);
+    scratch_free(&sc);
     return 0;
 oom:
     free(slot);
     free(tal);
+    free(pend);
+    free(hit_ctl);
+    free(hit_next);
+    scratch_free(&sc);
     risk_set_free(out);
     return rm_errf(e, "risk scoring: out of memory");
 }

@@ -367,15 +367,17 @@ static int cmd_eval(int argc, char **argv, struct rm_err *e)
         diags_free(&w);
     }
     if (json || out_path) {
-        cJSON *j = evaluation_json(ev, scan, prof, pols, n);
-        char *txt = j ? cJSON_Print(j) : NULL;
-        cJSON_Delete(j);
+        struct jsonw jw;
+        jw_init(&jw, true);
+        size_t len = 0;
+        char *txt = evaluation_write(&jw, ev, scan, prof, pols, n) == 0 ? jw_finish(&jw, &len)
+                                                                        : NULL;
+        jw_free(&jw);
         if (!txt) {
             rm_errf(e, "policy eval: out of memory");
             goto out;
         }
-        size_t len = strlen(txt);
-        txt[len] = '\n'; /* cJSON's terminator becomes the document's final newline */
+        txt[len] = '\n'; /* the terminator becomes the document's final newline */
         int w = 0;
         if (out_path)
             w = atomic_write(out_path, txt, len + 1, 0600, e);

@@ -256,34 +256,34 @@ static int parse_lists(struct risk *r, const char *controls, const char *refs)
 {
     int rc = -1;
     cJSON *c = cJSON_Parse(controls ? controls : "[]"), *f = cJSON_Parse(refs ? refs : "[]");
+    const char **vc = NULL, **vf = NULL; /* borrowed from the trees */
     if (!cJSON_IsArray(c) || !cJSON_IsArray(f))
         goto out;
-    size_t nc = (size_t)cJSON_GetArraySize(c), nf = (size_t)cJSON_GetArraySize(f);
-    r->controls = calloc(nc ? nc : 1, sizeof *r->controls);
-    r->refs = calloc(nf ? nf : 1, sizeof *r->refs);
-    if (!r->controls || !r->refs)
+    size_t nc = (size_t)cJSON_GetArraySize(c), nf = (size_t)cJSON_GetArraySize(f), i = 0;
+    vc = malloc((nc ? nc : 1) * sizeof *vc);
+    vf = malloc((nf ? 2 * nf : 1) * sizeof *vf);
+    if (!vc || !vf)
         goto out;
     const cJSON *it;
     cJSON_ArrayForEach(it, c)
     {
-        if (!cJSON_IsString(it) || !(r->controls[r->n_controls] = rm_strdup(it->valuestring)))
+        if (!cJSON_IsString(it))
             goto out;
-        r->n_controls++;
+        vc[i++] = it->valuestring;
     }
+    i = 0;
     cJSON_ArrayForEach(it, f)
     {
         const cJSON *fw = cJSON_GetArrayItem(it, 0), *id = cJSON_GetArrayItem(it, 1);
         if (!cJSON_IsString(fw) || !cJSON_IsString(id))
             goto out;
-        struct risk_ref *x = &r->refs[r->n_refs];
-        x->framework = rm_strdup(fw->valuestring);
-        x->id = rm_strdup(id->valuestring);
-        r->n_refs++; /* counted even half-filled, so risk_clear frees what was copied */
-        if (!x->framework || !x->id)
-            goto out;
+        vf[i++] = fw->valuestring;
+        vf[i++] = id->valuestring;
     }
-    rc = 0;
+    rc = risk_set_lists(r, vc, nc, vf, nf);
 out:
+    free(vc);
+    free(vf);
     cJSON_Delete(c);
     cJSON_Delete(f);
     return rc;

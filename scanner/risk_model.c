@@ -86,6 +86,50 @@ struct risk *risk_set_add(struct risk_set *s)
     return r;
 }
 
+/* Copies s to *at, returns the copy and moves *at past it. */
+static char *put_str(char **at, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *c = memcpy(*at, s, n);
+    *at += n;
+    return c;
+}
+
+int risk_set_lists(struct risk *r, const char *const *controls, size_t n_controls,
+                   const char *const *refs, size_t n_refs)
+{
+    free(r->controls);
+    free(r->refs);
+    r->controls = NULL;
+    r->refs = NULL;
+    r->n_controls = r->n_refs = 0;
+    size_t tc = n_controls * sizeof *r->controls, tr = n_refs * sizeof *r->refs;
+    for (size_t i = 0; i < n_controls; i++)
+        tc += strlen(controls[i]) + 1;
+    for (size_t i = 0; i < 2 * n_refs; i++)
+        tr += strlen(refs[i]) + 1;
+    char **c = n_controls ? malloc(tc) : NULL;
+    struct risk_ref *f = n_refs ? malloc(tr) : NULL;
+    if ((n_controls && !c) || (n_refs && !f)) {
+        free(c);
+        free(f);
+        return -1;
+    }
+    char *at = (char *)(c + n_controls);
+    for (size_t i = 0; i < n_controls; i++)
+        c[i] = put_str(&at, controls[i]);
+    at = (char *)(f + n_refs);
+    for (size_t i = 0; i < n_refs; i++) {
+        f[i].framework = put_str(&at, refs[2 * i]);
+        f[i].id = put_str(&at, refs[2 * i + 1]);
+    }
+    r->controls = c;
+    r->n_controls = n_controls;
+    r->refs = f;
+    r->n_refs = n_refs;
+    return 0;
+}
+
 void risk_clear(struct risk *r)
 {
     free(r->kind);
@@ -94,13 +138,7 @@ void risk_clear(struct risk *r)
     free(r->address);
     free(r->policy_id);
     free(r->rule_id);
-    for (size_t i = 0; i < r->n_controls; i++)
-        free(r->controls[i]);
-    free(r->controls);
-    for (size_t i = 0; i < r->n_refs; i++) {
-        free(r->refs[i].framework);
-        free(r->refs[i].id);
-    }
+    free(r->controls); /* each list holds its strings (risk_set_lists) */
     free(r->refs);
     free(r->remediation);
     free(r->initiative_id);

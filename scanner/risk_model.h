@@ -7,7 +7,9 @@
  * store (scanner/register.h) keeps across scans.
  *
  * Ownership: a struct risk owns every string and array it points to; a struct risk_set owns
- * its risks. risk_set_free() releases everything.
+ * its risks. risk_set_free() releases everything. The controls and the refs are each one
+ * allocation holding the array and its strings, made by risk_set_lists() (80,000 risks of a
+ * dozen controls and framework items each were a million small allocations).
  */
 #ifndef RISKMAP_RISK_MODEL_H
 #define RISKMAP_RISK_MODEL_H
@@ -108,6 +110,11 @@ struct risk_headline risk_headline(const struct risk_set *s);
 /* Appends an empty risk (zeroed, cvss -1) and returns it (borrowed until the next append);
  * NULL on allocation failure. For the register reading rows back. */
 struct risk *risk_set_add(struct risk_set *s);
+/* Replaces r's controls and framework items with copies of these lists, in this order:
+ * controls[0..n_controls), and refs as n_refs framework, id pairs (refs[2i], refs[2i+1]).
+ * 0, or -1 on allocation failure with both lists left empty. */
+int risk_set_lists(struct risk *r, const char *const *controls, size_t n_controls,
+                   const char *const *refs, size_t n_refs);
 void risk_clear(struct risk *r);
 void risk_set_free(struct risk_set *s);
 

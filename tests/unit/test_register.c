@@ -48,13 +48,9 @@ static void add_risk(struct risk_set *s, char fpc, const char *kind, const char 
     r->severity = SEV_HIGH;
     r->policy_id = strdup("small");
     r->rule_id = strdup("telnet");
-    r->controls = calloc(1, sizeof *r->controls);
-    r->controls[0] = strdup("small:secure-admin");
-    r->n_controls = 1;
-    r->refs = calloc(1, sizeof *r->refs);
-    r->refs[0].framework = strdup(fpc == 'e' ? "pci-dss" : "hipaa");
-    r->refs[0].id = strdup("164.312(e)(1)");
-    r->n_refs = 1;
+    const char *ctl = "small:secure-admin";
+    const char *ref[2] = {fpc == 'e' ? "pci-dss" : "hipaa", "164.312(e)(1)"};
+    assert_int_equal(risk_set_lists(r, &ctl, 1, ref, 1), 0);
     r->rule_likelihood = lik;
     r->rule_impact = imp;
     r->likelihood = lik;
