@@ -19,7 +19,7 @@ set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 RISKMAP=${RISKMAP:-$root/riskmap}
-out=$root/demo-out
+out=${DEMO_OUT:-$root/demo-out} # DEMO_OUT: elsewhere (make valgrind's run)
 lab=$out/lab
 NET=127.0.40
 LIFETIME=180 # seconds: upper bound of the plain listeners' life, whatever happens
