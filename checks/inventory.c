@@ -231,22 +231,26 @@ void inv_spec_free(struct inv_spec *s)
     memset(s, 0, sizeof *s);
 }
 
-/* An os= value: "Debian:12" (any case of "debian"), "Ubuntu:22.04", as OSV names ecosystems. */
+/* An os= value: an OSV ecosystem whose versions riskmap orders, with its release ("Debian:12",
+ * "Ubuntu:22.04:LTS", "AlmaLinux:9", "Red Hat"); the name in any case, written as OSV does. */
 static int os_norm(const char *v, char out[32])
 {
-    static const char *const names[] = {"Debian", "Ubuntu"};
-    for (size_t i = 0; i < 2; i++) {
+    static const char *const names[] = {"Debian", "Ubuntu", "Red Hat", "Rocky Linux",
+                                        "AlmaLinux", "SUSE", "openSUSE"};
+    if (strlen(v) >= 32)
+        return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t l = strlen(names[i]);
-        if (strncasecmp(v, names[i], l) == 0 && v[l] == ':' && v[l + 1]) {
-            for (const char *p = v + l + 1; *p; p++)
-                if (!((*p >= '0' && *p <= '9') || *p == '.' || *p == ':' ||
-                      (*p >= 'A' && *p <= 'Z')))
-                    return -1;
-            if (strlen(v) >= 32)
+        if (strncasecmp(v, names[i], l) != 0 || (v[l] != ':' && v[l] != '\0'))
+            continue;
+        if (v[l] == ':' && !v[l + 1])
+            return -1;
+        for (const char *p = v + l; *p; p++)
+            if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= 'a' && *p <= 'z') || *p == '.' || *p == ':' || *p == '_' || *p == '-'))
                 return -1;
-            snprintf(out, 32, "%s%s", names[i], v + l);
-            return 0;
-        }
+        snprintf(out, 32, "%s%s", names[i], v + l);
+        return 0;
     }
     return -1;
 }

@@ -1,6 +1,5 @@
 /* Debian package inventories: `dpkg-query -W` output and /var/lib/dpkg/status (see
  * checks/inventory.h for what each reader accepts). */
-#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -130,16 +129,8 @@ int inv_parse_dpkg_status(const char *buf, size_t len, struct inventory *inv, st
     struct inv_str l;
     struct stanza st;
     memset(&st, 0, sizeof st);
-    static const struct {
-        const char *name;
-        size_t off;
-    } fields[] = {
-        {"Package", offsetof(struct stanza, package)},
-        {"Version", offsetof(struct stanza, version)},
-        {"Architecture", offsetof(struct stanza, arch)},
-        {"Status", offsetof(struct stanza, status)},
-        {"Source", offsetof(struct stanza, source)},
-    };
+    static const char *const names[] = {"Package", "Version", "Architecture", "Status", "Source"};
+    struct inv_str *const slots[] = {&st.package, &st.version, &st.arch, &st.status, &st.source};
     while (inv_next_line(buf, len, &pos, &l, &lineno)) {
         if (lineno == 1 && l.n >= 3 && memcmp(l.p, "\xef\xbb\xbf", 3) == 0)
             l.p += 3, l.n -= 3;
@@ -157,10 +148,9 @@ int inv_parse_dpkg_status(const char *buf, size_t len, struct inventory *inv, st
             continue;
         struct inv_str name = {l.p, (size_t)(colon - l.p)};
         struct inv_str value = inv_trim((struct inv_str){colon + 1, l.n - name.n - 1});
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            if (name.n == strlen(fields[i].name) &&
-                strncasecmp(name.p, fields[i].name, name.n) == 0)
-                *(struct inv_str *)((char *)&st + fields[i].off) = value;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (name.n == strlen(names[i]) && strncasecmp(name.p, names[i], name.n) == 0)
+                *slots[i] = value;
     }
     return finish(inv, &st, lineno, e);
 }

@@ -43,7 +43,9 @@
 #include "feed.h"
 #include "feed_eol.h"
 #include "feed_match.h"
+#include "inventory.h"
 #include "patch.h"
+#include "patch_inventory.h"
 #include "vercmp.h"
 
 #define PATCH_STALE_DAYS 30
@@ -55,7 +57,7 @@
  * sensibly ask for, and the roadmap sees replacements two years out. */
 #define PATCH_EOL_SOON_DAYS 730
 
-enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON };
+enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON, K_INVENTORY };
 
 static const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
@@ -74,6 +76,10 @@ static const struct finding_kind patch_kinds[] = {
     [K_EOL_SOON] = {.id = "patch.eol.soon", .severity = SEV_LOW,
                     .summary = "A detected product version's release cycle reaches its end of life "
                                "within two years (cycle, eol_date, latest, days_left)"},
+    [K_INVENTORY] = {.id = "patch.inventory", .severity = SEV_INFO,
+                     .summary = "A host's package inventory the patch levels were judged from "
+                                "(file, SHA-256, format, ecosystem, packages, what it showed "
+                                "fixed)"},
 };
 
 extern const struct check check_patch;
@@ -137,6 +143,9 @@ struct patch_state {
     size_t assessed;
     time_t scan_time; /* end of life is judged as of the scan's start */
     const struct host *os_host; /* the last host whose operating system was judged */
+    const struct inventory_set *invs; /* borrowed from the context; NULL = none */
+    struct inv_host *cur;             /* the current host's inventories, judged */
+    size_t n_cur;
 };
 
 /* ---- reading the service ----------------------------------------------------------------- */
@@ -293,7 +302,8 @@ struct verdict {
 static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
                      const struct service *svc, const char *vendor, const char *prod,
                      const struct distro *d, const char *pkg_version, struct verdict *v,
-                     size_t nv, const char *fixed_by_distro, struct rm_err *e)
+                     size_t nv, const char *fixed_by_distro, const struct inv_host *ih,
+                     const char *pkg_name, struct rm_err *e)
 {
     double max = -1;
     const char *vector = NULL;
@@ -358,7 +368,12 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         evn = evcap - 1;
 
     bool backport = d->name[0] && !all_confirmed;
-    const char *confidence = backport ? "possible-backport" : "likely";
+    /* The installed package itself, from the host's inventory, against the distribution's
+     * fixed version: no guess left. */
+    bool confirmed = ih && all_confirmed;
+    if (confirmed)
+        backport = false;
+    const char *confidence = confirmed ? "confirmed" : backport ? "possible-backport" : "likely";
     enum severity sev = sev_of(max);
     if (kev && sev < SEV_HIGH)
         sev = SEV_HIGH;
@@ -375,7 +390,12 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     int dn = snprintf(detail, sizeof detail,
                       "The version this service announces (%s %s) is inside the affected ranges of "
                       "%zu published advisories. ", name, svc->version, nv);
-    if (backport)
+    if (ih)
+        dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
+                       "The package inventory of this host (%.200s) shows %s %s installed, and "
+                       "%s's records say %s affected. ", ih->inv->path, pkg_name, pkg_version,
+                       ih->ecosystem, all_confirmed ? "it is" : "some of these are");
+    else if (backport)
         dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
                        "The banner shows a %s build: %s backports security fixes without "
                        "changing the upstream version, so check the installed package against "
@@ -422,9 +442,17 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
         (d->name[0] && finding_add_fact(f, "distro", d->name) < 0) ||
         (d->revision[0] && finding_add_fact(f, "distro_revision", d->revision) < 0) ||
-        (pkg_version[0] && finding_add_fact(f, "distro_package_version", pkg_version) < 0) ||
+        (!ih && pkg_version[0] &&
+         finding_add_fact(f, "distro_package_version", pkg_version) < 0) ||
         (dfixed[0] && finding_add_fact(f, "distro_fixed", dfixed) < 0) ||
-        (fixed_by_distro[0] && finding_add_fact(f, "fixed_by_distro", fixed_by_distro) < 0) ||
+        (fixed_by_distro[0] && finding_add_fact(f, ih ? "fixed_by_inventory" : "fixed_by_distro",
+                                                fixed_by_distro) < 0) ||
+        (ih && (finding_add_fact(f, "package", pkg_name) < 0 ||
+                finding_add_fact(f, "installed_version", pkg_version) < 0 ||
+                finding_add_fact(f, "ecosystem", ih->ecosystem) < 0 ||
+                finding_add_fact(f, "inventory", ih->inv->path) < 0 ||
+                finding_add_fact(f, "inventory_sha256", ih->inv->sha256) < 0 ||
+                finding_add_fact(f, "inventory_format", inv_format_name(ih->inv->format)) < 0)) ||
         finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
         finding_add_fact(f, "feed_age_days", age) < 0 ||
         finding_set_key_fact(f, "cpe_product") < 0 ||
@@ -584,7 +612,21 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         rc = feed_match_cpe(st->m, vendor, prod, svc->version, &up, e);
     }
     char pkg_version[300] = "";
-    if (rc == 0 && p && p->debian_pkg && d.revision[0] &&
+    /* The host's inventory, when it lists the product's package, says what is installed:
+     * it replaces what the banner's revision suggests. */
+    struct inv_host *ih = NULL;
+    struct inv_judged *ij = NULL;
+    for (size_t i = 0; p && p->debian_pkg && i < st->n_cur && !ij; i++)
+        if (st->cur[i].ecosystem && (st->cur[i].inv->format == INV_DPKG ||
+                                     st->cur[i].inv->format == INV_DPKG_STATUS) &&
+            (ij = inv_judged_find(&st->cur[i], p->debian_pkg)))
+            ih = &st->cur[i];
+    struct feed_hits *pk = &pkg;
+    if (ij) {
+        pk = &ij->hits;
+        ij->consumed = true;
+        snprintf(pkg_version, sizeof pkg_version, "%s", ij->version);
+    } else if (rc == 0 && p && p->debian_pkg && d.revision[0] &&
         (strcmp(d.name, "Debian") == 0 || strcmp(d.name, "Ubuntu") == 0)) {
         snprintf(pkg_version, sizeof pkg_version, "%s%s%s-%s", p->debian_epoch ? p->debian_epoch : "",
                  p->debian_epoch ? ":" : "", svc->version, d.revision);
@@ -597,7 +639,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
 
     /* Upstream matches, judged by the distribution's record where there is one; then what
      * only the distribution's records say. */
-    struct verdict *v = calloc(up.n + pkg.n + 1, sizeof *v);
+    struct verdict *v = calloc(up.n + pk->n + 1, sizeof *v);
     char *fixed_by = calloc(1, PATCH_MAX_LIST);
     if (!v || !fixed_by) {
         free(v), free(fixed_by);
@@ -606,7 +648,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
     }
     size_t nv = 0;
     for (size_t i = 0; i < up.n; i++) {
-        struct feed_hit *dh = find_hit(&pkg, up.v[i].cve);
+        struct feed_hit *dh = find_hit(pk, up.v[i].cve);
         if (dh && !dh->affected) {
             char x[512];
             snprintf(x, sizeof x, "%s (%s %s)", up.v[i].cve, dh->ecosystem, dh->fixed);
@@ -616,10 +658,10 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         v[nv].hit = &up.v[i];
         v[nv++].distro = dh;
     }
-    for (size_t i = 0; i < pkg.n; i++)
-        if (pkg.v[i].affected && !find_hit(&up, pkg.v[i].cve)) {
-            v[nv].hit = &pkg.v[i];
-            v[nv++].distro = &pkg.v[i];
+    for (size_t i = 0; i < pk->n; i++)
+        if (pk->v[i].affected && !find_hit(&up, pk->v[i].cve)) {
+            v[nv].hit = &pk->v[i];
+            v[nv++].distro = &pk->v[i];
         }
     if (nv > 0) {
         /* Worst first, so the list reads in order of urgency. */
@@ -630,7 +672,17 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
                 sorted[j] = sorted[j - 1];
                 sorted[j - 1] = t;
             }
-        rc = emit_cves(ctx, st, host, svc, vendor, prod, &d, pkg_version, v, nv, fixed_by, e);
+        rc = emit_cves(ctx, st, host, svc, vendor, prod, &d, pkg_version, v, nv, fixed_by, ih,
+                       ij ? ij->source : "", e);
+    } else if (ih && fixed_by[0]) {
+        /* Every match of the banner is fixed in the installed package: no finding, and the
+         * inventory's own finding says which. */
+        size_t l = strlen(ih->banner_fixed);
+        int w = snprintf(ih->banner_fixed + l, 4096 - l, "%s%u/%s %s %s: %s", l ? "; " : "",
+                         (unsigned)svc->port, svc_proto_name(svc->proto),
+                         svc->product ? svc->product : prod, svc->version, fixed_by);
+        if (w < 0 || (size_t)w >= 4096 - l)
+            snprintf(ih->banner_fixed + (l > 4092 ? 4092 : l), 4, "...");
     }
     free(v);
     free(fixed_by);
@@ -640,6 +692,252 @@ out:
     feed_hits_free(&up);
     feed_hits_free(&pkg);
     return rc;
+}
+
+/* ---- the host's inventories ------------------------------------------------------------------- */
+
+/* One confirmed finding per source package an inventory shows affected that no service's
+ * banner finding reported already. */
+static int emit_inventory_cves(struct check_ctx *ctx, struct patch_state *st,
+                               const struct host *host, const struct inv_host *ih,
+                               const struct inv_judged *j, struct rm_err *e)
+{
+    struct feed_hit **v = calloc(j->hits.n + 1, sizeof *v);
+    char *cves = calloc(1, PATCH_MAX_LIST), *kevs = calloc(1, PATCH_MAX_LIST),
+         *dfixed = calloc(1, PATCH_MAX_LIST);
+    size_t evcap = 1024 + j->hits.n * 700;
+    char *ev = malloc(evcap);
+    int rc = 0;
+    if (!v || !cves || !kevs || !dfixed || !ev) {
+        rc = FAIL_OOM();
+        goto out;
+    }
+    size_t nv = 0;
+    for (size_t i = 0; i < j->hits.n; i++)
+        if (j->hits.v[i].affected)
+            v[nv++] = &j->hits.v[i];
+    /* Worst first. */
+    for (size_t i = 1; i < nv; i++)
+        for (size_t k = i; k > 0 && cmp_hit(v[k], v[k - 1]) < 0; k--) {
+            struct feed_hit *t = v[k];
+            v[k] = v[k - 1];
+            v[k - 1] = t;
+        }
+    enum vercmp_scheme sch = VERCMP_DPKG;
+    vercmp_scheme_for_ecosystem(ih->ecosystem, &sch);
+    double max = -1;
+    const char *vector = NULL;
+    bool kev = false, unfixed = false;
+    char kev_first[16] = "", fixed[256] = "", addr[RM_ADDRSTRLEN];
+    size_t evn = (size_t)snprintf(ev, evcap,
+                                  "patch check: %s, package inventory %s (sha256 %s, %s)\n"
+                                  "installed: %s %s (binary packages %s)\necosystem %s\n"
+                                  "feed newest record %s\n",
+                                  addr_str(&host->addr, addr, sizeof addr), ih->inv->path,
+                                  ih->inv->sha256, inv_format_name(ih->inv->format), j->source,
+                                  j->version, j->binaries, ih->ecosystem,
+                                  st->newest[0] ? st->newest : "-");
+    for (size_t i = 0; i < nv; i++) {
+        const struct feed_hit *h = v[i];
+        double sc = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
+        if (sc > max) {
+            max = sc;
+            vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
+        }
+        list_add(cves, PATCH_MAX_LIST, h->cve);
+        if (h->kev) {
+            kev = true;
+            list_add(kevs, PATCH_MAX_LIST, h->cve);
+            if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
+                snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
+        }
+        if (h->unfixed || !h->fixed[0])
+            unfixed = true;
+        else if (!fixed[0] || vercmp(sch, fixed, h->fixed) < 0)
+            snprintf(fixed, sizeof fixed, "%s", h->fixed);
+        char x[400];
+        snprintf(x, sizeof x, "%s %s", h->cve, h->fixed[0] ? h->fixed : "none");
+        list_add(dfixed, PATCH_MAX_LIST, x);
+        if (evn < evcap)
+            evn += (size_t)snprintf(ev + evn, evcap - evn, "%s cvss %.1f%s: %s\n", h->cve,
+                                    sc < 0 ? 0.0 : sc, h->kev ? " KEV" : "", h->why);
+    }
+    if (evn >= evcap)
+        evn = evcap - 1;
+    enum severity sev = sev_of(max);
+    if (kev && sev < SEV_HIGH)
+        sev = SEV_HIGH;
+    char title[400], detail[1200], score[32], count[24], age[32];
+    snprintf(title, sizeof title,
+             "%.100s %.100s (installed package): %zu known vulnerabilit%s (CVSS up to %.1f%s)", j->source,
+             j->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
+             kev ? ", exploited in the wild" : "");
+    snprintf(detail, sizeof detail,
+             "The package inventory of this host (%.300s) shows %s %s installed (%.200s). %s's "
+             "own records say this version is affected by %zu published vulnerabilit%s. %s%s%s",
+             ih->inv->path, j->source, j->version, j->binaries, ih->ecosystem, nv,
+             nv == 1 ? "y" : "ies",
+             unfixed ? "Not every one is fixed in the distribution yet: see each advisory for "
+                       "mitigations."
+                     : "Upgrade the package to at least ",
+             unfixed ? "" : fixed, unfixed ? "" : " (apt-get install --only-upgrade).");
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_CVE], host, 0, title);
+    struct evidence *evi = f ? scan_add_evidence(ctx->result, "text/plain",
+                                                 "patch check: installed package matched", ev, evn)
+                             : NULL;
+    if (!f || !evi) {
+        rc = FAIL_OOM();
+        goto out;
+    }
+    f->severity = sev;
+    snprintf(score, sizeof score, "%.1f", max < 0 ? 0.0 : max);
+    snprintf(count, sizeof count, "%zu", nv);
+    snprintf(age, sizeof age, "%lld", st->age_days);
+    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "package", j->source) < 0 ||
+        finding_add_fact(f, "installed_version", j->version) < 0 ||
+        finding_add_fact(f, "binary_packages", j->binaries) < 0 ||
+        finding_add_fact(f, "ecosystem", ih->ecosystem) < 0 ||
+        finding_add_fact(f, "confidence", "confirmed") < 0 ||
+        finding_add_fact(f, "cves", cves) < 0 || finding_add_fact(f, "cve_count", count) < 0 ||
+        finding_add_fact(f, "cvss_max", score) < 0 ||
+        (vector && *vector && finding_add_fact(f, "cvss_vector", vector) < 0) ||
+        finding_add_fact(f, "kev", kev ? "yes" : "no") < 0 ||
+        (kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
+                 finding_add_fact(f, "kev_added", kev_first) < 0)) ||
+        finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
+        finding_add_fact(f, "distro_fixed", dfixed) < 0 ||
+        finding_add_fact(f, "inventory", ih->inv->path) < 0 ||
+        finding_add_fact(f, "inventory_sha256", ih->inv->sha256) < 0 ||
+        finding_add_fact(f, "inventory_format", inv_format_name(ih->inv->format)) < 0 ||
+        finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
+        finding_add_fact(f, "feed_age_days", age) < 0 ||
+        finding_set_key_fact(f, "package") < 0 || finding_add_evidence_id(f, evi->id) < 0) {
+        rc = FAIL_OOM();
+        goto out;
+    }
+    for (size_t i = 0; i < nv; i++)
+        if (finding_add_ref(f, v[i]->cve) < 0) {
+            rc = FAIL_OOM();
+            goto out;
+        }
+    finding_fingerprint(f);
+out:
+    free(v), free(cves), free(kevs), free(dfixed), free(ev);
+    return rc;
+}
+
+/* What one inventory was and what came of it: always recorded, also when nothing matched. */
+static int emit_inventory_info(struct check_ctx *ctx, struct patch_state *st,
+                               const struct host *host, const struct inv_host *ih,
+                               struct rm_err *e)
+{
+    const struct inventory *inv = ih->inv;
+    size_t affected = 0;
+    for (size_t i = 0; i < ih->n; i++)
+        affected += ih->v[i].n_affected > 0;
+    char npk[24], nfx[24], naff[24], nsrc[24], nskip[24], detail[1500], title[300];
+    snprintf(npk, sizeof npk, "%zu", inv->n_pkgs);
+    snprintf(nfx, sizeof nfx, "%zu", inv->n_fixes);
+    snprintf(naff, sizeof naff, "%zu", affected);
+    snprintf(nsrc, sizeof nsrc, "%zu", ih->n);
+    snprintf(nskip, sizeof nskip, "%zu", inv->skipped);
+    const char *matching;
+    if (inv->format == INV_HOTFIX)
+        matching = "hotfix list: compared with the required cumulative updates riskmap ships "
+                   "by Windows build, not with the advisory feed";
+    else if (!st->m)
+        matching = "not matched: no advisory feed";
+    else if (!ih->ecosystem)
+        matching = inv->format == INV_RPM
+                       ? "not matched: the RPM distribution is not known (give os=, such as "
+                         "os=AlmaLinux:9)"
+                       : "not matched: the Debian release is not known (no +debNN marker; give "
+                         "os=Debian:12)";
+    else
+        matching = "matched";
+    if (inv->format == INV_HOTFIX)
+        snprintf(title, sizeof title, "Hotfix inventory: %zu updates listed%s%s", inv->n_fixes,
+                 inv->computer ? " on " : "", inv->computer ? inv->computer : "");
+    else
+        snprintf(title, sizeof title, "Package inventory: %zu packages (%s), %zu with known "
+                 "vulnerabilities", inv->n_pkgs, ih->ecosystem ? ih->ecosystem : "ecosystem unknown",
+                 affected);
+    int dn = snprintf(detail, sizeof detail,
+                      "The inventory %.300s (SHA-256 %s, read as %s) lists %zu %s for this host; "
+                      "%s.", inv->path, inv->sha256, inv_format_name(inv->format),
+                      inv->format == INV_HOTFIX ? inv->n_fixes : inv->n_pkgs,
+                      inv->format == INV_HOTFIX ? "hotfixes" : "installed packages", matching);
+    if (ih->banner_fixed[0])
+        snprintf(detail + dn, sizeof detail - (size_t)dn,
+                 " Vulnerabilities the service banners suggested are fixed in the installed "
+                 "packages, so they are not reported: %.900s.", ih->banner_fixed);
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_INVENTORY], host, 0, title);
+    if (!f || finding_set_detail(f, detail) < 0 ||
+        finding_add_fact(f, "inventory", inv->path) < 0 ||
+        finding_add_fact(f, "inventory_sha256", inv->sha256) < 0 ||
+        finding_add_fact(f, "inventory_format", inv_format_name(inv->format)) < 0 ||
+        (inv->format != INV_HOTFIX &&
+         (finding_add_fact(f, "packages", npk) < 0 ||
+          finding_add_fact(f, "source_packages", nsrc) < 0 ||
+          finding_add_fact(f, "affected_packages", naff) < 0)) ||
+        (inv->format == INV_HOTFIX && finding_add_fact(f, "hotfixes", nfx) < 0) ||
+        (inv->computer && finding_add_fact(f, "computer", inv->computer) < 0) ||
+        finding_add_fact(f, "skipped_lines", nskip) < 0 ||
+        (ih->ecosystem && finding_add_fact(f, "ecosystem", ih->ecosystem) < 0) ||
+        (ih->ecosystem &&
+         finding_add_fact(f, "ecosystem_from", inv->os_inferred ? "+deb markers" : "given") < 0) ||
+        (inv->os_build[0] && finding_add_fact(f, "os_build", inv->os_build) < 0) ||
+        finding_add_fact(f, "matching", matching) < 0 ||
+        (ih->banner_fixed[0] && finding_add_fact(f, "banner_fixed_by_inventory",
+                                                 ih->banner_fixed) < 0) ||
+        finding_set_key_fact(f, "inventory") < 0)
+        return FAIL_OOM();
+    finding_fingerprint(f);
+    return 0;
+}
+
+static void release_host(struct patch_state *st)
+{
+    for (size_t i = 0; i < st->n_cur; i++)
+        inv_host_free(&st->cur[i]);
+    free(st->cur);
+    st->cur = NULL;
+    st->n_cur = 0;
+}
+
+/* Judges the inventories about host into st->cur. */
+static int judge_host(struct patch_state *st, const struct host *host, struct rm_err *e)
+{
+    release_host(st);
+    size_t n = 0;
+    for (const struct inventory *i = inventory_set_for(st->invs, host); i;
+         i = inventory_set_next(st->invs, i, host))
+        n++;
+    if (!n)
+        return 0;
+    if (!(st->cur = calloc(n, sizeof *st->cur)))
+        return FAIL_OOM();
+    for (const struct inventory *i = inventory_set_for(st->invs, host); i;
+         i = inventory_set_next(st->invs, i, host))
+        if (inv_judge(st->m, i, &st->cur[st->n_cur++], e) < 0)
+            return -1;
+    return 0;
+}
+
+/* After the host's services: the inventories' own findings. */
+static int finish_host(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                       struct rm_err *e)
+{
+    for (size_t i = 0; i < st->n_cur; i++) {
+        struct inv_host *ih = &st->cur[i];
+        for (size_t k = 0; k < ih->n; k++)
+            if (ih->v[k].n_affected && !ih->v[k].consumed &&
+                emit_inventory_cves(ctx, st, host, ih, &ih->v[k], e) < 0)
+                return -1;
+        if (emit_inventory_info(ctx, st, host, ih, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* ---- the feed's own findings ------------------------------------------------------------------ */
@@ -731,6 +1029,7 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
         return FAIL_OOM();
     ctx->state = st;
     st->age_days = -1;
+    st->invs = ctx->inventories;
     char norm[FEED_TIME_LEN];
     st->scan_time = ctx->result->meta.started_utc && feed_time_norm(ctx->result->meta.started_utc, norm) == 0
                         ? feed_time_parse(norm) : (time_t)-1;
@@ -781,10 +1080,19 @@ static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
     struct scan_result *r = ctx->result;
     /* Hosts and services by index: appending findings and evidence moves neither. */
     for (size_t h = 0; h < r->n_hosts; h++) {
-        for (size_t s = 0; s < r->hosts[h].n_services; s++) {
+        if (ctx->cancel && *ctx->cancel)
+            return 0;
+        const struct host *host = &r->hosts[h];
+        if (judge_host(st, host, e) < 0)
+            return -1;
+        if (st->n_cur && !st->feed_reported) {
+            st->feed_reported = true;
+            if (feed_findings(ctx, st, host, e) < 0)
+                return -1;
+        }
+        for (size_t s = 0; s < host->n_services; s++) {
             if (ctx->cancel && *ctx->cancel)
                 return 0;
-            const struct host *host = &r->hosts[h];
             const struct service *svc = &host->services[s];
             if (svc->state != PORT_OPEN || !svc->version || !*svc->version ||
                 (!svc->product && !svc->cpe))
@@ -798,7 +1106,10 @@ static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
                 return -1;
             st->assessed++;
         }
+        if (finish_host(ctx, st, host, e) < 0)
+            return -1;
     }
+    release_host(st);
     return 0;
 }
 
@@ -807,6 +1118,7 @@ static void patch_cleanup(struct check_ctx *ctx)
     struct patch_state *st = ctx->state;
     if (!st)
         return;
+    release_host(st);
     feed_matcher_free(st->m);
     feed_close(st->db);
     free(st);
