@@ -76,7 +76,8 @@ static char *dup_str(struct inv_str s)
 {
     char *d = malloc(s.n + 1);
     if (d) {
-        memcpy(d, s.p, s.n);
+        if (s.n) /* an absent field may have p == NULL */
+            memcpy(d, s.p, s.n);
         d[s.n] = '\0';
     }
     return d;

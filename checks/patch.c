@@ -43,6 +43,7 @@
 #include "feed.h"
 #include "feed_eol.h"
 #include "feed_match.h"
+#include "hotfix_lcu.h"
 #include "inventory.h"
 #include "patch.h"
 #include "patch_inventory.h"
@@ -57,7 +58,7 @@
  * sensibly ask for, and the roadmap sees replacements two years out. */
 #define PATCH_EOL_SOON_DAYS 730
 
-enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON, K_INVENTORY };
+enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON, K_INVENTORY, K_HOTFIX };
 
 static const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
@@ -80,6 +81,9 @@ static const struct finding_kind patch_kinds[] = {
                      .summary = "A host's package inventory the patch levels were judged from "
                                 "(file, SHA-256, format, ecosystem, packages, what it showed "
                                 "fixed)"},
+    [K_HOTFIX] = {.id = "patch.hotfix.missing", .severity = SEV_HIGH,
+                  .summary = "A Windows host's hotfix list lacks the newest cumulative update "
+                             "riskmap knows for its build (required_kb, installed_kb)"},
 };
 
 extern const struct check check_patch;
@@ -829,7 +833,7 @@ out:
 /* What one inventory was and what came of it: always recorded, also when nothing matched. */
 static int emit_inventory_info(struct check_ctx *ctx, struct patch_state *st,
                                const struct host *host, const struct inv_host *ih,
-                               struct rm_err *e)
+                               const struct hotfix_verdict *hv, struct rm_err *e)
 {
     const struct inventory *inv = ih->inv;
     size_t affected = 0;
@@ -843,8 +847,12 @@ static int emit_inventory_info(struct check_ctx *ctx, struct patch_state *st,
     snprintf(nskip, sizeof nskip, "%zu", inv->skipped);
     const char *matching;
     if (inv->format == INV_HOTFIX)
-        matching = "hotfix list: compared with the required cumulative updates riskmap ships "
-                   "by Windows build, not with the advisory feed";
+        matching = !hv || hv->state == HOTFIX_NO_BUILD
+                       ? "hotfix list: not compared (no Windows build given: build=)"
+                   : hv->state == HOTFIX_UNKNOWN_BUILD
+                       ? "hotfix list: riskmap knows no cumulative update for this build"
+                       : "hotfix list: compared with the cumulative updates riskmap knows for "
+                         "the build";
     else if (!st->m)
         matching = "not matched: no advisory feed";
     else if (!ih->ecosystem)
@@ -890,7 +898,48 @@ static int emit_inventory_info(struct check_ctx *ctx, struct patch_state *st,
         finding_add_fact(f, "matching", matching) < 0 ||
         (ih->banner_fixed[0] && finding_add_fact(f, "banner_fixed_by_inventory",
                                                  ih->banner_fixed) < 0) ||
+        (hv && (finding_add_fact(f, "hotfix_status", hotfix_state_name(hv->state)) < 0 ||
+                finding_add_fact(f, "hotfix_list_as_of", HOTFIX_LCU_AS_OF) < 0 ||
+                (hv->required && finding_add_fact(f, "required_kb", hv->required->kb) < 0) ||
+                (hv->installed && finding_add_fact(f, "installed_kb", hv->installed->kb) < 0) ||
+                (hv->unknown && finding_add_fact(f, "unknown_kb_since", hv->unknown->id) < 0))) ||
         finding_set_key_fact(f, "inventory") < 0)
+        return FAIL_OOM();
+    finding_fingerprint(f);
+    return 0;
+}
+
+/* A Windows host behind on cumulative updates. */
+static int emit_hotfix(struct check_ctx *ctx, const struct host *host, const struct inv_host *ih,
+                       const struct hotfix_verdict *hv, struct rm_err *e)
+{
+    const struct inventory *inv = ih->inv;
+    char title[300], detail[1000];
+    snprintf(title, sizeof title, "Windows build %s: cumulative update %s (%s) not installed",
+             inv->os_build, hv->required->kb, hv->required->date);
+    snprintf(detail, sizeof detail,
+             "The hotfix list of this host (%.300s, SHA-256 %s) does not show %s, the cumulative "
+             "update Microsoft released on %s for build %s, nor a later one riskmap knows; the "
+             "newest it shows is %s%s%s%s. Every update since carries security fixes the host "
+             "lacks. Install the current cumulative update (riskmap's list runs to %s).",
+             inv->path, inv->sha256, hv->required->kb, hv->required->date, inv->os_build,
+             hv->installed ? hv->installed->kb : "none riskmap knows",
+             hv->installed ? " (" : "", hv->installed ? hv->installed->date : "",
+             hv->installed ? ")" : "", HOTFIX_LCU_AS_OF);
+    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_HOTFIX], host, 0, title);
+    if (!f || finding_set_detail(f, detail) < 0 ||
+        finding_add_fact(f, "os_build", inv->os_build) < 0 ||
+        finding_add_fact(f, "required_kb", hv->required->kb) < 0 ||
+        finding_add_fact(f, "required_date", hv->required->date) < 0 ||
+        finding_add_fact(f, "installed_kb", hv->installed ? hv->installed->kb : "none") < 0 ||
+        (hv->installed && finding_add_fact(f, "installed_date", hv->installed->date) < 0) ||
+        finding_add_fact(f, "hotfix_list_as_of", HOTFIX_LCU_AS_OF) < 0 ||
+        (inv->computer && finding_add_fact(f, "computer", inv->computer) < 0) ||
+        finding_add_fact(f, "confidence", "confirmed") < 0 ||
+        finding_add_fact(f, "inventory", inv->path) < 0 ||
+        finding_add_fact(f, "inventory_sha256", inv->sha256) < 0 ||
+        finding_add_fact(f, "inventory_format", inv_format_name(inv->format)) < 0 ||
+        finding_add_ref(f, hv->required->kb) < 0 || finding_set_key_fact(f, "os_build") < 0)
         return FAIL_OOM();
     finding_fingerprint(f);
     return 0;
@@ -934,7 +983,14 @@ static int finish_host(struct check_ctx *ctx, struct patch_state *st, const stru
             if (ih->v[k].n_affected && !ih->v[k].consumed &&
                 emit_inventory_cves(ctx, st, host, ih, &ih->v[k], e) < 0)
                 return -1;
-        if (emit_inventory_info(ctx, st, host, ih, e) < 0)
+        struct hotfix_verdict hv;
+        if (ih->inv->format == INV_HOTFIX) {
+            hotfix_judge(ih->inv, &hv);
+            if (hv.state == HOTFIX_MISSING && emit_hotfix(ctx, host, ih, &hv, e) < 0)
+                return -1;
+        }
+        if (emit_inventory_info(ctx, st, host, ih, ih->inv->format == INV_HOTFIX ? &hv : NULL,
+                                e) < 0)
             return -1;
     }
     return 0;

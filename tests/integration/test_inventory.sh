@@ -22,7 +22,8 @@
 #      patch.cve confirmed for the openssh source package; every inventory finding carries
 #      the file's path and its SHA-256 as sha256sum computes it;
 #   3. the same through a client profile's <inventory> elements (status.txt with
-#      format="dpkg-status"), and a missing inventory file is a usage error (exit 2).
+#      format="dpkg-status"), and a missing inventory file is a usage error (exit 2);
+#   4. a Windows hotfix list (a stand-in, see there) one cumulative update behind.
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -191,6 +192,37 @@ rc=$?
 check "missing inventory file: exit 2, the file named" \
     sh -c 'test "$1" -eq 2 && grep -q "option --inventory: $2/no-such-file: No such file or directory" "$3"' \
     - "$rc" "$WORK" "$WORK/out4.txt"
+
+# 4. A Windows hotfix list. No Windows machine is at hand, so this file is a STAND-IN written
+# here in the exact shape Windows PowerShell 5.1's `Get-HotFix | ConvertTo-Csv > file` gives
+# (#TYPE line, quoted columns, UTF-16LE with its byte order mark), listing the real February
+# 2026 cumulative update of build 19045 (KB5075912) and not March's (KB5078885). It is
+# attached to the nginx host's address only to have an asset in the scan.
+python3 - "$WORK/hotfix.csv" <<'PY'
+import sys
+rows = ['#TYPE System.Management.ManagementObject#root\\cimv2\\Win32_QuickFixEngineering',
+        '"PSComputerName","InstalledOn","Caption","CSName","Description","FixComments","HotFixID","InstallDate","InstalledBy"',
+        '"FRONTDESK01","2/11/2026 12:00:00 AM","https://support.microsoft.com/help/5075912","FRONTDESK01","Security Update","","KB5075912","","NT AUTHORITY\\SYSTEM"',
+        '"FRONTDESK01","1/14/2026 12:00:00 AM","https://support.microsoft.com/help/5073724","FRONTDESK01","Security Update","","KB5073724","","NT AUTHORITY\\SYSTEM"']
+open(sys.argv[1], "wb").write(b"\xff\xfe" + "\r\n".join(rows).encode("utf-16-le") + "\r\n".encode("utf-16-le"))
+PY
+sha_hotfix=$(sha256sum "$WORK/hotfix.csv" | cut -d' ' -f1)
+scan "$WORK/out5" --inventory "127.0.80.3=$WORK/hotfix.csv,build=19045"
+check "scan 5 (hotfix list) exits 0" test $? -eq 0
+patch_findings "$WORK/out5/scan.json" > "$WORK/f5.txt"
+check "hotfix: exactly a patch.hotfix.missing and a patch.inventory on the host" \
+    test "$(grep '^127.0.80.3 ' "$WORK/f5.txt" | awk '{print $2, $3, $4}' | sort | tr '\n' ';')" = \
+    "0 patch.hotfix.missing high;0 patch.inventory info;"
+line=$(grep "^127.0.80.3 0 patch.hotfix.missing " "$WORK/f5.txt")
+check "  March's update required, February's the newest installed" \
+    test "$(fact "$line" required_kb) $(fact "$line" required_date) $(fact "$line" installed_kb) $(fact "$line" installed_date)" = \
+    "KB5078885 2026-03-10 KB5075912 2026-02-10"
+check "  build, computer name, confidence, SHA-256 of the UTF-16 file" \
+    test "$(fact "$line" os_build) $(fact "$line" computer) $(fact "$line" confidence) $(fact "$line" inventory_sha256)" = \
+    "19045 FRONTDESK01 confirmed $sha_hotfix"
+line=$(grep "^127.0.80.3 0 patch.inventory " "$WORK/f5.txt")
+check "  patch.inventory: hotfix format, 2 hotfixes, status missing" \
+    test "$(fact "$line" inventory_format) $(fact "$line" hotfixes) $(fact "$line" hotfix_status)" = "hotfix 2 missing"
 
 echo "$SKIPS skipped"
 finish

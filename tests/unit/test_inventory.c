@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "checks/hotfix_lcu.h"
 #include "checks/inventory.h"
 #include "scanner/addr.h"
 
@@ -352,6 +353,55 @@ static void set_loads_and_finds(void **state)
     inv_spec_free(&s);
 }
 
+static void hotfix_judgements(void **state)
+{
+    (void)state;
+    struct inventory inv = {0};
+    struct rm_err e = {{0}};
+    struct hotfix_verdict v;
+    const char feb[] = "HotFixID,InstalledOn\nKB5075912,2/11/2026\nKB5034441,1/20/2024\n";
+    assert_int_equal(inv_parse(INV_HOTFIX, S(feb), &inv, &e), 0);
+    hotfix_judge(&inv, &v);
+    assert_int_equal(v.state, HOTFIX_NO_BUILD);
+    snprintf(inv.os_build, sizeof inv.os_build, "19045");
+    hotfix_judge(&inv, &v);
+    assert_int_equal(v.state, HOTFIX_MISSING);
+    assert_string_equal(v.required->kb, "KB5078885");
+    assert_string_equal(v.required->date, "2026-03-10");
+    assert_string_equal(v.installed->kb, "KB5075912");
+    snprintf(inv.os_build, sizeof inv.os_build, "9600");
+    hotfix_judge(&inv, &v);
+    assert_int_equal(v.state, HOTFIX_UNKNOWN_BUILD);
+    inventory_free(&inv);
+
+    const char mar[] = "HotFixID,InstalledOn\nKB5078885,3/11/2026\n";
+    assert_int_equal(inv_parse(INV_HOTFIX, S(mar), &inv, &e), 0);
+    snprintf(inv.os_build, sizeof inv.os_build, "19044");
+    hotfix_judge(&inv, &v);
+    assert_int_equal(v.state, HOTFIX_CURRENT);
+    inventory_free(&inv);
+
+    /* An update riskmap does not know, installed after March's: maybe a later cumulative
+     * update; not reported. */
+    const char later[] = "HotFixID,InstalledOn\nKB5075912,2/11/2026\nKB5099999,4/15/2026\n";
+    assert_int_equal(inv_parse(INV_HOTFIX, S(later), &inv, &e), 0);
+    snprintf(inv.os_build, sizeof inv.os_build, "19045");
+    hotfix_judge(&inv, &v);
+    assert_int_equal(v.state, HOTFIX_UNDECIDED);
+    assert_string_equal(v.unknown->id, "KB5099999");
+    inventory_free(&inv);
+
+    /* Every listed entry is well formed and the list's date is its newest. */
+    char newest[11] = "";
+    for (size_t i = 0; i < hotfix_n_lcus; i++) {
+        assert_int_equal(strlen(hotfix_lcus[i].date), 10);
+        assert_int_equal(strncmp(hotfix_lcus[i].kb, "KB50", 4), 0);
+        if (strcmp(hotfix_lcus[i].date, newest) > 0)
+            snprintf(newest, sizeof newest, "%s", hotfix_lcus[i].date);
+    }
+    assert_string_equal(newest, HOTFIX_LCU_AS_OF);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +415,7 @@ int main(void)
         cmocka_unit_test(errors_and_empties),
         cmocka_unit_test(specs),
         cmocka_unit_test(set_loads_and_finds),
+        cmocka_unit_test(hotfix_judgements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
