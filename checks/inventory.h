@@ -2,10 +2,12 @@
  * installed, read from the files an administrator exports there.
  *
  *   dpkg          `dpkg-query -W` output: NAME[:ARCH] TAB VERSION per line; more columns are
- *                 read as ARCHITECTURE, SOURCE and SOURCE-VERSION, which
- *                 `dpkg-query -W -f='${binary:Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\n'`
- *                 prints. A line with an empty version (a package removed, its configuration
- *                 kept) is not installed and is skipped.
+ *                 read as ARCHITECTURE, SOURCE, SOURCE-VERSION and STATUS, which
+ *                 `dpkg-query -W -f='${binary:Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\t${db:Status-Abbrev}\n'`
+ *                 prints. A line with an empty version (known, never installed) is skipped,
+ *                 and so is one whose status says the package is not installed ("rc":
+ *                 removed, configuration kept). Without the status column such packages
+ *                 cannot be told apart: the plain `dpkg-query -W` lists them with a version.
  *   dpkg-status   /var/lib/dpkg/status: stanzas whose Status is "install ok installed" (or
  *                 "hold ok installed": held packages are installed too), with Package,
  *                 Version, Architecture and Source ("Source: NAME" or "NAME (VERSION)").

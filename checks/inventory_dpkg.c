@@ -54,8 +54,15 @@ int inv_parse_dpkg(const char *buf, size_t len, struct inventory *inv, struct rm
         bool tabs = memchr(rest.p, '\t', rest.n) != NULL;
         struct inv_str name = field(&rest, tabs), version = field(&rest, tabs);
         struct inv_str arch = field(&rest, tabs), source = field(&rest, tabs);
-        struct inv_str sver = field(&rest, tabs);
+        struct inv_str sver = field(&rest, tabs), status = field(&rest, tabs);
         struct inv_str narch = none;
+        /* ${db:Status-Abbrev}: the second letter is the package's state; files are on the
+         * system when it is installed (i) or only awaiting triggers (W, t). "rc": removed,
+         * its configuration kept, which the plain `dpkg-query -W` lists too. */
+        if (status.n && (status.n < 2 || !memchr("iWt", status.p[1], 3))) {
+            inv->skipped++;
+            continue;
+        }
         split_arch(&name, &narch);
         if (!arch.n)
             arch = narch;

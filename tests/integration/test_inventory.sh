@@ -9,7 +9,9 @@
 #   below.txt   the output of `dpkg-query -W` with ONE EDIT, made here on purpose: the three
 #               openssh binary packages' version is set to 1:9.2p1-2+deb12u2, a real Debian 12
 #               revision which is past the fixes of CVE-2023-38408 (deb12u1) and
-#               CVE-2023-48795 (deb12u2) but below that of CVE-2024-6387 (deb12u3).
+#               CVE-2023-48795 (deb12u2) but below that of CVE-2024-6387 (deb12u3);
+#   below6.txt  the same edit on the six-column form docs/inventory.md recommends (source
+#               package, source version and ${db:Status-Abbrev}: removed packages left out).
 #
 # Both sshds run with "DebianBanner no": they announce the upstream "OpenSSH_9.2p1" only, so the
 # banner alone gives a patch.cve (confidence likely: 9.2p1 is inside NVD's ranges of all three
@@ -23,7 +25,8 @@
 #      the file's path and its SHA-256 as sha256sum computes it;
 #   3. the same through a client profile's <inventory> elements (status.txt with
 #      format="dpkg-status"), and a missing inventory file is a usage error (exit 2);
-#   4. a Windows hotfix list (a stand-in, see there) one cumulative update behind.
+#   4. a Windows hotfix list (a stand-in, see there) one cumulative update behind;
+#   5. `riskmap inventory` (no scan) gives the same confirmed finding from the file alone.
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -81,7 +84,13 @@ awk -F '\t' 'BEGIN { OFS = "\t" }
 check "below.txt: exactly the openssh lines differ from the real output" \
     test "$(diff "$WORK/real-W.txt" "$WORK/below.txt" | grep -c '^>')" -eq \
     "$(grep -cE '^openssh-(server|client|sftp-server)	' "$WORK/real-W.txt")"
+dpkg-query -W -f='${binary:Package}\t${Version}\t${Architecture}\t${source:Package}\t${source:Version}\t${db:Status-Abbrev}\n' \
+    > "$WORK/real-6.txt"
+awk -F '\t' 'BEGIN { OFS = "\t" }
+    $1 ~ /^openssh-(server|client|sftp-server)(:.*)?$/ { $2 = "1:9.2p1-2+deb12u2"; $5 = $2 } { print }' \
+    "$WORK/real-6.txt" > "$WORK/below6.txt"
 sha_below=$(sha256sum "$WORK/below.txt" | cut -d' ' -f1)
+sha_below6=$(sha256sum "$WORK/below6.txt" | cut -d' ' -f1)
 sha_status=$(sha256sum "$WORK/status.txt" | cut -d' ' -f1)
 npk_status=$(grep -c '^Status: \(install\|hold\) ok installed$' "$WORK/status.txt")
 
@@ -122,7 +131,7 @@ check "no inventory: no patch.inventory finding" sh -c '! grep -q " patch.invent
 
 # 2.
 scan "$WORK/out2" --inventory "127.0.80.1=$WORK/below.txt" --inventory "127.0.80.2=$WORK/status.txt" \
-    --inventory "127.0.80.3=$WORK/below.txt"
+    --inventory "127.0.80.3=$WORK/below6.txt"
 check "scan 2 exits 0" test $? -eq 0
 patch_findings "$WORK/out2/scan.json" > "$WORK/f2.txt"
 check "scan 2: exactly the expected patch findings" test "$(awk '{print $1, $2, $3, $4}' "$WORK/f2.txt" | sort | tr '\n' ';')" = \
@@ -158,11 +167,11 @@ check "nginx host: port-0 patch.cve for the installed openssh, confirmed" \
 check "  binary packages named" test "$(fact "$line" binary_packages)" = \
     "$(grep -oE '^openssh-(client|server|sftp-server)' "$WORK/below.txt" | sort | paste -sd, -)"
 check "  fixed_version is Debian's" test "$(fact "$line" fixed_version)" = "1:9.2p1-2+deb12u3"
-check "  inventory SHA-256" test "$(fact "$line" inventory_sha256)" = "$sha_below"
+check "  inventory SHA-256" test "$(fact "$line" inventory_sha256)" = "$sha_below6"
 line=$(grep "^127.0.80.3 0 patch.inventory " "$WORK/f2.txt")
-check "  its patch.inventory: dpkg format, 1 affected package" \
-    test "$(fact "$line" inventory_format) $(fact "$line" affected_packages) $(fact "$line" packages)" = \
-    "dpkg 1 $(grep -cP '\t.' "$WORK/below.txt")"
+check "  its patch.inventory: dpkg format, 1 affected package, the installed ones only" \
+    test "$(fact "$line" inventory_format) $(fact "$line" affected_packages) $(fact "$line" packages) $(fact "$line" skipped_lines)" = \
+    "dpkg 1 $npk_status $(awk -F '\t' 'substr($6, 2, 1) !~ /[iWt]/' "$WORK/below6.txt" | wc -l)"
 
 # 3. The client profile.
 cat > "$WORK/profile.xml" <<EOF
@@ -223,6 +232,18 @@ check "  build, computer name, confidence, SHA-256 of the UTF-16 file" \
 line=$(grep "^127.0.80.3 0 patch.inventory " "$WORK/f5.txt")
 check "  patch.inventory: hotfix format, 2 hotfixes, status missing" \
     test "$(fact "$line" inventory_format) $(fact "$line" hotfixes) $(fact "$line" hotfix_status)" = "hotfix 2 missing"
+
+# 5. Without a scan: riskmap inventory, the same judgement from the files alone (no traffic).
+run_riskmap inventory --json --fail-on high "127.0.80.9=$WORK/below.txt" > "$WORK/offline.json" 2> "$WORK/offline.err"
+rc=$?
+check "riskmap inventory: exit 1 (a high finding, --fail-on high)" test $rc -eq 1
+check "  findings: the feed's two, the confirmed openssh CVE, the inventory record" \
+    test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(";".join("%s %s %s" % (f["kind"], f["facts"].get("confidence", "-"), f["facts"].get("cves", "-")) for f in d["findings"]))' "$WORK/offline.json")" = \
+    "patch.feed - -;patch.feed.stale - -;patch.cve confirmed CVE-2024-6387;patch.inventory - -"
+run_riskmap inventory "web1=$WORK/below.txt" > "$WORK/offline2.txt" 2>&1
+rc=$?
+check "riskmap inventory: a host name is refused without a scan (exit 2)" \
+    sh -c 'test "$1" -eq 2 && grep -q "without a scan HOST must be an address" "$2"' - "$rc" "$WORK/offline2.txt"
 
 echo "$SKIPS skipped"
 finish

@@ -1,6 +1,6 @@
 /* Package inventory readers (checks/inventory.h), each fed output of the real tools:
- *   dpkg         lines of `dpkg-query -W` (and the five-column -f form) from this Debian 12
- *                machine;
+ *   dpkg         lines of `dpkg-query -W` (and the six-column -f form with the status) from
+ *                this Debian 12 machine;
  *   dpkg-status  stanzas copied from its /var/lib/dpkg/status (descriptions shortened), plus a
  *                removed package ("deinstall ok config-files") as dpkg writes it;
  *   rpm          `rpm -qa` lines as a RHEL 9 host prints them, and the --qf form with an epoch
@@ -75,14 +75,15 @@ static void dpkg_query_five_columns(void **state)
     struct inventory inv = {0};
     struct rm_err e = {{0}};
     const char in[] = "libc6:amd64\t2.36-9+deb12u14\tamd64\tglibc\t2.36-9+deb12u14\r\n"
-                      "openssh-server\t1:9.2p1-2+deb12u10\tamd64\topenssh\t1:9.2p1-2+deb12u10\r\n"
+                      "openssh-server\t1:9.2p1-2+deb12u10\tamd64\topenssh\t1:9.2p1-2+deb12u10\tii \r\n"
+                      "systemd-timesyncd\t252.38-1~deb12u1\tamd64\tsystemd\t252.38-1~deb12u1\trc \n"
                       "bad name\t1.0\n";
     assert_int_equal(inv_parse_dpkg(S(in), &inv, &e), 0);
     assert_int_equal(inv.n_pkgs, 2);
     pkg_is(&inv, 0, "libc6", "2.36-9+deb12u14", "amd64", "glibc", "2.36-9+deb12u14");
     pkg_is(&inv, 1, "openssh-server", "1:9.2p1-2+deb12u10", "amd64", "openssh",
            "1:9.2p1-2+deb12u10");
-    assert_int_equal(inv.skipped, 1);
+    assert_int_equal(inv.skipped, 2); /* "rc": removed, configuration kept; "bad name" */
     inventory_free(&inv);
 }
 
