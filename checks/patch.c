@@ -13,8 +13,18 @@
  * Where the banner carries a Debian (or Ubuntu) package revision and the feed has that
  * distribution's OSV records for the package, the revision is compared with dpkg's rules
  * against the distribution's fixed version: a CVE the build is past is dropped (and named in
- * fixed_by_distro), one it is not past is confirmed. ("confirmed" from a package inventory is
- * not implemented yet.)
+ * fixed_by_distro), one it is not past is confirmed against the distribution's record (still
+ * confidence likely: the banner's revision is what the service says, not what is installed).
+ *
+ * Package inventories (--inventory, the profile; checks/inventory.h, docs/inventory.md): for a
+ * host with one, every installed source package is judged against its ecosystem's records
+ * (checks/patch_inventory.c). A service whose product's Debian package the inventory lists is
+ * judged by the installed version instead of the banner's revision: CVEs it is past are
+ * dropped (fixed_by_inventory), the others confirmed — confidence "confirmed" when every CVE
+ * of the finding has a distribution record. Packages no service reported get one patch.cve
+ * (port 0, confirmed) per source package; Windows hotfix lists are compared with the
+ * cumulative updates riskmap knows (checks/hotfix_lcu.h, patch.hotfix.missing); and each
+ * inventory is recorded in a patch.inventory finding (path, SHA-256, what it showed fixed).
  *
  * The feed is $RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (the check context has
  * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
