@@ -781,14 +781,15 @@ static int emit_inventory_cves(struct check_ctx *ctx, struct patch_state *st,
     enum severity sev = sev_of(max);
     if (kev && sev < SEV_HIGH)
         sev = SEV_HIGH;
-    char title[400], detail[1200], score[32], count[24], age[32];
+    char title[400], detail[2000], score[32], count[24], age[32];
     snprintf(title, sizeof title,
              "%.100s %.100s (installed package): %zu known vulnerabilit%s (CVSS up to %.1f%s)", j->source,
              j->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
              kev ? ", exploited in the wild" : "");
     snprintf(detail, sizeof detail,
-             "The package inventory of this host (%.300s) shows %s %s installed (%.200s). %s's "
-             "own records say this version is affected by %zu published vulnerabilit%s. %s%s%s",
+             "The package inventory of this host (%.300s) shows %.127s %.255s installed (%.200s). "
+             "%.63s's own records say this version is affected by %zu published vulnerabilit%s. "
+             "%s%.255s%s",
              ih->inv->path, j->source, j->version, j->binaries, ih->ecosystem, nv,
              nv == 1 ? "y" : "ies",
              unfixed ? "Not every one is fixed in the distribution yet: see each advisory for "
