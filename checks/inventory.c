@@ -122,26 +122,19 @@ enum inv_format inv_detect(const char *buf, size_t len)
         return INV_HOTFIX;
     size_t pos = 0, lineno = 0;
     struct inv_str l;
-    /* The first lines that say something decide. */
-    for (int seen = 0; seen < 3 && inv_next_line(buf, len, &pos, &l, &lineno);) {
+    /* The first line that says something decides. */
+    while (inv_next_line(buf, len, &pos, &l, &lineno)) {
         struct inv_str t = inv_trim(l);
         if (t.n >= 3 && memcmp(t.p, "\xef\xbb\xbf", 3) == 0)
             t.p += 3, t.n -= 3;
         if (t.n == 0)
             continue;
-        seen++;
-        if (t.n >= 5 && memcmp(t.p, "#TYPE", 5) == 0)
-            return INV_HOTFIX;
-        if (memmem(t.p, t.n, "HotFixID", 8))
+        if ((t.n >= 5 && memcmp(t.p, "#TYPE", 5) == 0) || memmem(t.p, t.n, "HotFixID", 8))
             return INV_HOTFIX;
         if ((t.n >= 8 && memcmp(t.p, "Package:", 8) == 0) ||
             (t.n >= 7 && memcmp(t.p, "Status:", 7) == 0))
             return INV_DPKG_STATUS;
-        if (memchr(t.p, '\t', t.n))
-            return INV_DPKG;
-        if (memchr(t.p, ' ', t.n))
-            return INV_RPM;
-        return INV_RPM;
+        return memchr(t.p, '\t', t.n) ? INV_DPKG : INV_RPM;
     }
     return INV_AUTO;
 }

@@ -19,10 +19,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "checks/feed.h"
+#include "checks/feed_match.h"
 #include "checks/hotfix_lcu.h"
 #include "checks/inventory.h"
+#include "checks/patch_inventory.h"
 #include "scanner/addr.h"
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -403,6 +407,81 @@ static void hotfix_judgements(void **state)
     assert_string_equal(newest, HOTFIX_LCU_AS_OF);
 }
 
+/* An inventory judged against the real Debian records of tests/fixtures/feeds/osv-debian.json:
+ * openssh at deb12u2 (an edited version: past the fixes of CVE-2023-38408 and -48795, below
+ * that of CVE-2024-6387), apache2 at 2.4.57-2 (Debian 12.0's, below the fix of
+ * CVE-2024-38476), redis at Debian 12's 7.0.15 (the fixture's redis records are for Debian 10
+ * and 11 only). */
+static void judged_against_debian_records(void **state)
+{
+    (void)state;
+    struct feed_db *db;
+    struct rm_err e = {{0}};
+    struct feed_import_result ir;
+    assert_int_equal(feed_open(":memory:", true, &db, &e), 0);
+    assert_int_equal(feed_import_file(db, "tests/fixtures/feeds/osv-debian.json", time(NULL), &ir, &e), 0);
+    struct feed_matcher *m;
+    assert_int_equal(feed_matcher_new(db, &m, &e), 0);
+    const char in[] = "openssh-client\t1:9.2p1-2+deb12u2\n"
+                      "openssh-server\t1:9.2p1-2+deb12u2\n"
+                      "apache2-bin\t2.4.57-2\n"
+                      "redis-server\t5:7.0.15-1~deb12u1\n";
+    struct inventory inv = {0};
+    assert_int_equal(inv_parse(INV_AUTO, S(in), &inv, &e), 0);
+    assert_true(inv_infer_debian(&inv, inv.os, sizeof inv.os));
+    assert_string_equal(inv.os, "Debian:12");
+    struct inv_host h;
+    assert_int_equal(inv_judge(m, &inv, &h, &e), 0);
+    assert_string_equal(h.ecosystem, "Debian:12");
+    assert_int_equal(h.n, 3);
+    struct inv_judged *j = inv_judged_find(&h, "openssh");
+    assert_non_null(j);
+    assert_string_equal(j->version, "1:9.2p1-2+deb12u2");
+    assert_string_equal(j->binaries, "openssh-client,openssh-server");
+    assert_int_equal(j->n_affected, 1);
+    assert_int_equal(j->hits.n, 3);
+    for (size_t i = 0; i < j->hits.n; i++) {
+        const struct feed_hit *x = &j->hits.v[i];
+        if (strcmp(x->cve, "CVE-2024-6387") == 0) {
+            assert_true(x->affected);
+            assert_string_equal(x->fixed, "1:9.2p1-2+deb12u3");
+        } else if (strcmp(x->cve, "CVE-2023-38408") == 0) {
+            assert_false(x->affected);
+            assert_string_equal(x->fixed, "1:9.2p1-2+deb12u1");
+        } else {
+            assert_string_equal(x->cve, "CVE-2023-48795");
+            assert_false(x->affected);
+            assert_string_equal(x->fixed, "1:9.2p1-2+deb12u2");
+        }
+    }
+    j = inv_judged_find(&h, "apache2");
+    assert_non_null(j);
+    assert_int_equal(j->n_affected, 1);
+    assert_string_equal(j->hits.v[0].cve, "CVE-2024-38476");
+    assert_string_equal(j->hits.v[0].fixed, "2.4.61-1~deb12u1");
+    j = inv_judged_find(&h, "redis");
+    assert_non_null(j);
+    assert_int_equal(j->n_affected, 0);
+    assert_int_equal(j->hits.n, 0);
+    inv_host_free(&h);
+
+    /* Without an ecosystem nothing is matched, the packages are still counted. */
+    inv.os[0] = '\0';
+    assert_int_equal(inv_judge(m, &inv, &h, &e), 0);
+    assert_null(h.ecosystem);
+    assert_int_equal(h.n, 3);
+    assert_int_equal(inv_judged_find(&h, "openssh")->hits.n, 0);
+    inv_host_free(&h);
+    inventory_free(&inv);
+    feed_matcher_free(m);
+    feed_close(db);
+
+    assert_string_equal(inv_debian_source_of("libssl3"), "openssl");
+    assert_string_equal(inv_debian_source_of("nginx-core"), "nginx");
+    assert_string_equal(inv_debian_source_of("libnginx-mod-http-geoip"), "nginx");
+    assert_string_equal(inv_debian_source_of("vsftpd"), "vsftpd");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +496,7 @@ int main(void)
         cmocka_unit_test(specs),
         cmocka_unit_test(set_loads_and_finds),
         cmocka_unit_test(hotfix_judgements),
+        cmocka_unit_test(judged_against_debian_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
