@@ -388,7 +388,7 @@ int inventory_set_load(struct inventory_set *set, const struct inv_spec *s, stru
     return 0;
 }
 
-static bool about(const struct inventory *inv, const struct host *h)
+bool inventory_about(const struct inventory *inv, const struct host *h)
 {
     char a[RM_ADDRSTRLEN], b[RM_ADDRSTRLEN];
     struct rm_addr x;
@@ -405,7 +405,7 @@ const struct inventory *inventory_set_next(const struct inventory_set *set,
         return NULL;
     size_t i = prev ? (size_t)(prev - set->v) + 1 : 0;
     for (; i < set->n; i++)
-        if (about(&set->v[i], h))
+        if (inventory_about(&set->v[i], h))
             return &set->v[i];
     return NULL;
 }

@@ -134,6 +134,8 @@ int inventory_set_load(struct inventory_set *set, const struct inv_spec *s, stru
  * insensitively, the recorded host name; NULL when none. Several specs for one host: the
  * caller walks with inventory_set_next. */
 const struct inventory *inventory_set_for(const struct inventory_set *set, const struct host *h);
+/* Is inv about host h (its address, or its recorded host name)? */
+bool inventory_about(const struct inventory *inv, const struct host *h);
 const struct inventory *inventory_set_next(const struct inventory_set *set,
                                            const struct inventory *prev, const struct host *h);
 void inventory_set_free(struct inventory_set *set);

@@ -870,6 +870,20 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         failed = true;
         failure = ce;
     }
+    /* An inventory about no host the scan saw up judged nothing: say so (riskmap inventory
+     * judges it without a scan). */
+    for (size_t i = 0; i < invs.n && !cancelled; i++) {
+        bool seen = false;
+        for (size_t h = 0; h < r->n_hosts && !seen; h++)
+            seen = inventory_about(&invs.v[i], &r->hosts[h]);
+        if (!seen) {
+            char msg[PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "inventory %.200s=%.3000s: no such host up in this scan; "
+                     "nothing judged from it (riskmap inventory judges it alone)",
+                     invs.v[i].host, invs.v[i].path);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
+    }
     r->meta.complete = r->meta.complete && !failed && !cancelled;
     if (!r->meta.complete)
         r->meta.incomplete_reason = strdup(cancelled ? "interrupted" :

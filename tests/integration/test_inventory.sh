@@ -202,6 +202,11 @@ check "missing inventory file: exit 2, the file named" \
     sh -c 'test "$1" -eq 2 && grep -q "option --inventory: $2/no-such-file: No such file or directory" "$3"' \
     - "$rc" "$WORK" "$WORK/out4.txt"
 
+timeout 60 "$RISKMAP" scan 127.0.80.1 -p 2222 --rate 0 --no-udp --checks patch --no-evaluate \
+    -o "$WORK/out6" --inventory "127.0.80.7=$WORK/below.txt" > "$WORK/out6.txt" 2> "$WORK/out6.err"
+check "an inventory about no host up: the scan says so" \
+    grep -q "inventory 127.0.80.7=$WORK/below.txt: no such host up in this scan" "$WORK/out6.err"
+
 # 4. A Windows hotfix list. No Windows machine is at hand, so this file is a STAND-IN written
 # here in the exact shape Windows PowerShell 5.1's `Get-HotFix | ConvertTo-Csv > file` gives
 # (#TYPE line, quoted columns, UTF-16LE with its byte order mark), listing the real February
