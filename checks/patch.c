@@ -56,11 +56,11 @@
 #include "hotfix_lcu.h"
 #include "inventory.h"
 #include "patch.h"
+#include "patch_impl.h"
 #include "patch_inventory.h"
 #include "vercmp.h"
 
 #define PATCH_STALE_DAYS 30
-#define PATCH_MAX_LIST 4096 /* bytes of a list fact (CVE ids); longer lists end with "..." */
 
 /* patch.eol.soon is emitted this many days ahead of a cycle's end of life; the policies'
  * eol-days threshold (on the days_left fact; 365 in the shipped ones, a client profile may
@@ -68,9 +68,7 @@
  * sensibly ask for, and the roadmap sees replacements two years out. */
 #define PATCH_EOL_SOON_DAYS 730
 
-enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON, K_INVENTORY, K_HOTFIX };
-
-static const struct finding_kind patch_kinds[] = {
+const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
                .summary = "A detected product version has published vulnerabilities (CVE list, "
                           "CVSS, KEV, fixed version, confidence)"},
@@ -96,7 +94,6 @@ static const struct finding_kind patch_kinds[] = {
                              "riskmap knows for its build (required_kb, installed_kb)"},
 };
 
-extern const struct check check_patch;
 
 /* What riskmap knows of a product: the CPE vendor:product pairs NVD has used for it, its
  * Debian source package, and that package's epoch (a Debian version of the package is
@@ -269,14 +266,13 @@ static void distro_of(const struct service *svc, struct distro *d)
 
 /* ---- building the finding ------------------------------------------------------------------ */
 
-static enum severity sev_of(double cvss)
+enum severity patch_severity_of(double cvss)
 {
     return cvss >= 9.0 ? SEV_CRITICAL : cvss >= 7.0 ? SEV_HIGH : cvss >= 4.0 ? SEV_MEDIUM
                                                      : cvss > 0 ? SEV_LOW : SEV_MEDIUM;
 }
 
-/* Appends s to a comma list in buf (bounded; the list ends with ",..." when cut). */
-static void list_add(char *buf, size_t n, const char *s)
+void patch_list_add(char *buf, size_t n, const char *s)
 {
     size_t len = strlen(buf);
     if (len >= 4 && strcmp(buf + len - 4, ",...") == 0)
@@ -289,7 +285,7 @@ static void list_add(char *buf, size_t n, const char *s)
     snprintf(buf + len, n - len, "%s%s", len ? "," : "", s);
 }
 
-static int cmp_hit(const void *a, const void *b)
+int patch_cmp_hit(const void *a, const void *b)
 {
     const struct feed_hit *x = a, *y = b;
     double sx = x->cvss3 >= 0 ? x->cvss3 : x->cvss4, sy = y->cvss3 >= 0 ? y->cvss3 : y->cvss4;
@@ -347,10 +343,10 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
             max = s;
             vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
         }
-        list_add(cves, PATCH_MAX_LIST, h->cve);
+        patch_list_add(cves, PATCH_MAX_LIST, h->cve);
         if (h->kev) {
             kev = true;
-            list_add(kevs, PATCH_MAX_LIST, h->cve);
+            patch_list_add(kevs, PATCH_MAX_LIST, h->cve);
             if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
                 snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
         }
@@ -365,7 +361,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         if (v[i].distro) {
             char x[400];
             snprintf(x, sizeof x, "%s %s", h->cve, v[i].distro->fixed);
-            list_add(dfixed, PATCH_MAX_LIST, x);
+            patch_list_add(dfixed, PATCH_MAX_LIST, x);
         } else {
             all_confirmed = false;
         }
@@ -388,7 +384,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     if (confirmed)
         backport = false;
     const char *confidence = confirmed ? "confirmed" : backport ? "possible-backport" : "likely";
-    enum severity sev = sev_of(max);
+    enum severity sev = patch_severity_of(max);
     if (kev && sev < SEV_HIGH)
         sev = SEV_HIGH;
     /* A distribution build may well carry the fixes: one level lower, and it says why. */
@@ -666,7 +662,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         if (dh && !dh->affected) {
             char x[512];
             snprintf(x, sizeof x, "%s (%s %s)", up.v[i].cve, dh->ecosystem, dh->fixed);
-            list_add(fixed_by, PATCH_MAX_LIST, x);
+            patch_list_add(fixed_by, PATCH_MAX_LIST, x);
             continue;
         }
         v[nv].hit = &up.v[i];
@@ -681,7 +677,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         /* Worst first, so the list reads in order of urgency. */
         struct verdict *sorted = v;
         for (size_t i = 1; i < nv; i++)
-            for (size_t j = i; j > 0 && cmp_hit(sorted[j].hit, sorted[j - 1].hit) < 0; j--) {
+            for (size_t j = i; j > 0 && patch_cmp_hit(sorted[j].hit, sorted[j - 1].hit) < 0; j--) {
                 struct verdict t = sorted[j];
                 sorted[j] = sorted[j - 1];
                 sorted[j - 1] = t;
@@ -709,252 +705,6 @@ out:
 }
 
 /* ---- the host's inventories ------------------------------------------------------------------- */
-
-/* One confirmed finding per source package an inventory shows affected that no service's
- * banner finding reported already. */
-static int emit_inventory_cves(struct check_ctx *ctx, struct patch_state *st,
-                               const struct host *host, const struct inv_host *ih,
-                               const struct inv_judged *j, struct rm_err *e)
-{
-    struct feed_hit **v = calloc(j->hits.n + 1, sizeof *v);
-    char *cves = calloc(1, PATCH_MAX_LIST), *kevs = calloc(1, PATCH_MAX_LIST),
-         *dfixed = calloc(1, PATCH_MAX_LIST);
-    size_t evcap = 1024 + j->hits.n * 700;
-    char *ev = malloc(evcap);
-    int rc = 0;
-    if (!v || !cves || !kevs || !dfixed || !ev) {
-        rc = FAIL_OOM();
-        goto out;
-    }
-    size_t nv = 0;
-    for (size_t i = 0; i < j->hits.n; i++)
-        if (j->hits.v[i].affected)
-            v[nv++] = &j->hits.v[i];
-    /* Worst first. */
-    for (size_t i = 1; i < nv; i++)
-        for (size_t k = i; k > 0 && cmp_hit(v[k], v[k - 1]) < 0; k--) {
-            struct feed_hit *t = v[k];
-            v[k] = v[k - 1];
-            v[k - 1] = t;
-        }
-    enum vercmp_scheme sch = VERCMP_DPKG;
-    vercmp_scheme_for_ecosystem(ih->ecosystem, &sch);
-    double max = -1;
-    const char *vector = NULL;
-    bool kev = false, unfixed = false;
-    char kev_first[16] = "", fixed[256] = "", addr[RM_ADDRSTRLEN];
-    size_t evn = (size_t)snprintf(ev, evcap,
-                                  "patch check: %s, package inventory %s (sha256 %s, %s)\n"
-                                  "installed: %s %s (binary packages %s)\necosystem %s\n"
-                                  "feed newest record %s\n",
-                                  addr_str(&host->addr, addr, sizeof addr), ih->inv->path,
-                                  ih->inv->sha256, inv_format_name(ih->inv->format), j->source,
-                                  j->version, j->binaries, ih->ecosystem,
-                                  st->newest[0] ? st->newest : "-");
-    for (size_t i = 0; i < nv; i++) {
-        const struct feed_hit *h = v[i];
-        double sc = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
-        if (sc > max) {
-            max = sc;
-            vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
-        }
-        list_add(cves, PATCH_MAX_LIST, h->cve);
-        if (h->kev) {
-            kev = true;
-            list_add(kevs, PATCH_MAX_LIST, h->cve);
-            if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
-                snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
-        }
-        if (h->unfixed || !h->fixed[0])
-            unfixed = true;
-        else if (!fixed[0] || vercmp(sch, fixed, h->fixed) < 0)
-            snprintf(fixed, sizeof fixed, "%s", h->fixed);
-        char x[400];
-        snprintf(x, sizeof x, "%s %s", h->cve, h->fixed[0] ? h->fixed : "none");
-        list_add(dfixed, PATCH_MAX_LIST, x);
-        if (evn < evcap)
-            evn += (size_t)snprintf(ev + evn, evcap - evn, "%s cvss %.1f%s: %s\n", h->cve,
-                                    sc < 0 ? 0.0 : sc, h->kev ? " KEV" : "", h->why);
-    }
-    if (evn >= evcap)
-        evn = evcap - 1;
-    enum severity sev = sev_of(max);
-    if (kev && sev < SEV_HIGH)
-        sev = SEV_HIGH;
-    char title[400], detail[2000], score[32], count[24], age[32];
-    snprintf(title, sizeof title,
-             "%.100s %.100s (installed package): %zu known vulnerabilit%s (CVSS up to %.1f%s)", j->source,
-             j->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
-             kev ? ", exploited in the wild" : "");
-    snprintf(detail, sizeof detail,
-             "The package inventory of this host (%.300s) shows %.127s %.255s installed (%.200s). "
-             "%.63s's own records say this version is affected by %zu published vulnerabilit%s. "
-             "%s%.255s%s",
-             ih->inv->path, j->source, j->version, j->binaries, ih->ecosystem, nv,
-             nv == 1 ? "y" : "ies",
-             unfixed ? "Not every one is fixed in the distribution yet: see each advisory for "
-                       "mitigations."
-                     : "Upgrade the package to at least ",
-             unfixed ? "" : fixed, unfixed ? "" : " (apt-get install --only-upgrade).");
-    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_CVE], host, 0, title);
-    struct evidence *evi = f ? scan_add_evidence(ctx->result, "text/plain",
-                                                 "patch check: installed package matched", ev, evn)
-                             : NULL;
-    if (!f || !evi) {
-        rc = FAIL_OOM();
-        goto out;
-    }
-    f->severity = sev;
-    snprintf(score, sizeof score, "%.1f", max < 0 ? 0.0 : max);
-    snprintf(count, sizeof count, "%zu", nv);
-    snprintf(age, sizeof age, "%lld", st->age_days);
-    if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "package", j->source) < 0 ||
-        finding_add_fact(f, "installed_version", j->version) < 0 ||
-        finding_add_fact(f, "binary_packages", j->binaries) < 0 ||
-        finding_add_fact(f, "ecosystem", ih->ecosystem) < 0 ||
-        finding_add_fact(f, "confidence", "confirmed") < 0 ||
-        finding_add_fact(f, "cves", cves) < 0 || finding_add_fact(f, "cve_count", count) < 0 ||
-        finding_add_fact(f, "cvss_max", score) < 0 ||
-        (vector && *vector && finding_add_fact(f, "cvss_vector", vector) < 0) ||
-        finding_add_fact(f, "kev", kev ? "yes" : "no") < 0 ||
-        (kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
-                 finding_add_fact(f, "kev_added", kev_first) < 0)) ||
-        finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
-        finding_add_fact(f, "distro_fixed", dfixed) < 0 ||
-        finding_add_fact(f, "inventory", ih->inv->path) < 0 ||
-        finding_add_fact(f, "inventory_sha256", ih->inv->sha256) < 0 ||
-        finding_add_fact(f, "inventory_format", inv_format_name(ih->inv->format)) < 0 ||
-        finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
-        finding_add_fact(f, "feed_age_days", age) < 0 ||
-        finding_set_key_fact(f, "package") < 0 || finding_add_evidence_id(f, evi->id) < 0) {
-        rc = FAIL_OOM();
-        goto out;
-    }
-    for (size_t i = 0; i < nv; i++)
-        if (finding_add_ref(f, v[i]->cve) < 0) {
-            rc = FAIL_OOM();
-            goto out;
-        }
-    finding_fingerprint(f);
-out:
-    free(v), free(cves), free(kevs), free(dfixed), free(ev);
-    return rc;
-}
-
-/* What one inventory was and what came of it: always recorded, also when nothing matched. */
-static int emit_inventory_info(struct check_ctx *ctx, struct patch_state *st,
-                               const struct host *host, const struct inv_host *ih,
-                               const struct hotfix_verdict *hv, struct rm_err *e)
-{
-    const struct inventory *inv = ih->inv;
-    size_t affected = 0;
-    for (size_t i = 0; i < ih->n; i++)
-        affected += ih->v[i].n_affected > 0;
-    char npk[24], nfx[24], naff[24], nsrc[24], nskip[24], detail[1500], title[300];
-    snprintf(npk, sizeof npk, "%zu", inv->n_pkgs);
-    snprintf(nfx, sizeof nfx, "%zu", inv->n_fixes);
-    snprintf(naff, sizeof naff, "%zu", affected);
-    snprintf(nsrc, sizeof nsrc, "%zu", ih->n);
-    snprintf(nskip, sizeof nskip, "%zu", inv->skipped);
-    const char *matching;
-    if (inv->format == INV_HOTFIX)
-        matching = !hv || hv->state == HOTFIX_NO_BUILD
-                       ? "hotfix list: not compared (no Windows build given: build=)"
-                   : hv->state == HOTFIX_UNKNOWN_BUILD
-                       ? "hotfix list: riskmap knows no cumulative update for this build"
-                       : "hotfix list: compared with the cumulative updates riskmap knows for "
-                         "the build";
-    else if (!st->m)
-        matching = "not matched: no advisory feed";
-    else if (!ih->ecosystem)
-        matching = inv->format == INV_RPM
-                       ? "not matched: the RPM distribution is not known (give os=, such as "
-                         "os=AlmaLinux:9)"
-                       : "not matched: the Debian release is not known (no +debNN marker; give "
-                         "os=Debian:12)";
-    else
-        matching = "matched";
-    if (inv->format == INV_HOTFIX)
-        snprintf(title, sizeof title, "Hotfix inventory: %zu updates listed%s%s", inv->n_fixes,
-                 inv->computer ? " on " : "", inv->computer ? inv->computer : "");
-    else
-        snprintf(title, sizeof title, "Package inventory: %zu packages (%s), %zu with known "
-                 "vulnerabilities", inv->n_pkgs, ih->ecosystem ? ih->ecosystem : "ecosystem unknown",
-                 affected);
-    int dn = snprintf(detail, sizeof detail,
-                      "The inventory %.300s (SHA-256 %s, read as %s) lists %zu %s for this host; "
-                      "%s.", inv->path, inv->sha256, inv_format_name(inv->format),
-                      inv->format == INV_HOTFIX ? inv->n_fixes : inv->n_pkgs,
-                      inv->format == INV_HOTFIX ? "hotfixes" : "installed packages", matching);
-    if (ih->banner_fixed[0])
-        snprintf(detail + dn, sizeof detail - (size_t)dn,
-                 " Vulnerabilities the service banners suggested are fixed in the installed "
-                 "packages, so they are not reported: %.900s.", ih->banner_fixed);
-    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_INVENTORY], host, 0, title);
-    if (!f || finding_set_detail(f, detail) < 0 ||
-        finding_add_fact(f, "inventory", inv->path) < 0 ||
-        finding_add_fact(f, "inventory_sha256", inv->sha256) < 0 ||
-        finding_add_fact(f, "inventory_format", inv_format_name(inv->format)) < 0 ||
-        (inv->format != INV_HOTFIX &&
-         (finding_add_fact(f, "packages", npk) < 0 ||
-          finding_add_fact(f, "source_packages", nsrc) < 0 ||
-          finding_add_fact(f, "affected_packages", naff) < 0)) ||
-        (inv->format == INV_HOTFIX && finding_add_fact(f, "hotfixes", nfx) < 0) ||
-        (inv->computer && finding_add_fact(f, "computer", inv->computer) < 0) ||
-        finding_add_fact(f, "skipped_lines", nskip) < 0 ||
-        (ih->ecosystem && finding_add_fact(f, "ecosystem", ih->ecosystem) < 0) ||
-        (ih->ecosystem &&
-         finding_add_fact(f, "ecosystem_from", inv->os_inferred ? "+deb markers" : "given") < 0) ||
-        (inv->os_build[0] && finding_add_fact(f, "os_build", inv->os_build) < 0) ||
-        finding_add_fact(f, "matching", matching) < 0 ||
-        (ih->banner_fixed[0] && finding_add_fact(f, "banner_fixed_by_inventory",
-                                                 ih->banner_fixed) < 0) ||
-        (hv && (finding_add_fact(f, "hotfix_status", hotfix_state_name(hv->state)) < 0 ||
-                finding_add_fact(f, "hotfix_list_as_of", HOTFIX_LCU_AS_OF) < 0 ||
-                (hv->required && finding_add_fact(f, "required_kb", hv->required->kb) < 0) ||
-                (hv->installed && finding_add_fact(f, "installed_kb", hv->installed->kb) < 0) ||
-                (hv->unknown && finding_add_fact(f, "unknown_kb_since", hv->unknown->id) < 0))) ||
-        finding_set_key_fact(f, "inventory") < 0)
-        return FAIL_OOM();
-    finding_fingerprint(f);
-    return 0;
-}
-
-/* A Windows host behind on cumulative updates. */
-static int emit_hotfix(struct check_ctx *ctx, const struct host *host, const struct inv_host *ih,
-                       const struct hotfix_verdict *hv, struct rm_err *e)
-{
-    const struct inventory *inv = ih->inv;
-    char title[300], detail[1000];
-    snprintf(title, sizeof title, "Windows build %s: cumulative update %s (%s) not installed",
-             inv->os_build, hv->required->kb, hv->required->date);
-    snprintf(detail, sizeof detail,
-             "The hotfix list of this host (%.300s, SHA-256 %s) does not show %s, the cumulative "
-             "update Microsoft released on %s for build %s, nor a later one riskmap knows; the "
-             "newest it shows is %s%s%s%s. Every update since carries security fixes the host "
-             "lacks. Install the current cumulative update (riskmap's list runs to %s).",
-             inv->path, inv->sha256, hv->required->kb, hv->required->date, inv->os_build,
-             hv->installed ? hv->installed->kb : "none riskmap knows",
-             hv->installed ? " (" : "", hv->installed ? hv->installed->date : "",
-             hv->installed ? ")" : "", HOTFIX_LCU_AS_OF);
-    struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_HOTFIX], host, 0, title);
-    if (!f || finding_set_detail(f, detail) < 0 ||
-        finding_add_fact(f, "os_build", inv->os_build) < 0 ||
-        finding_add_fact(f, "required_kb", hv->required->kb) < 0 ||
-        finding_add_fact(f, "required_date", hv->required->date) < 0 ||
-        finding_add_fact(f, "installed_kb", hv->installed ? hv->installed->kb : "none") < 0 ||
-        (hv->installed && finding_add_fact(f, "installed_date", hv->installed->date) < 0) ||
-        finding_add_fact(f, "hotfix_list_as_of", HOTFIX_LCU_AS_OF) < 0 ||
-        (inv->computer && finding_add_fact(f, "computer", inv->computer) < 0) ||
-        finding_add_fact(f, "confidence", "confirmed") < 0 ||
-        finding_add_fact(f, "inventory", inv->path) < 0 ||
-        finding_add_fact(f, "inventory_sha256", inv->sha256) < 0 ||
-        finding_add_fact(f, "inventory_format", inv_format_name(inv->format)) < 0 ||
-        finding_add_ref(f, hv->required->kb) < 0 || finding_set_key_fact(f, "os_build") < 0)
-        return FAIL_OOM();
-    finding_fingerprint(f);
-    return 0;
-}
 
 static void release_host(struct patch_state *st)
 {
@@ -992,16 +742,16 @@ static int finish_host(struct check_ctx *ctx, struct patch_state *st, const stru
         struct inv_host *ih = &st->cur[i];
         for (size_t k = 0; k < ih->n; k++)
             if (ih->v[k].n_affected && !ih->v[k].consumed &&
-                emit_inventory_cves(ctx, st, host, ih, &ih->v[k], e) < 0)
+                patch_emit_inventory_cves(ctx, st->newest, st->age_days, host, ih, &ih->v[k], e) < 0)
                 return -1;
         struct hotfix_verdict hv;
         if (ih->inv->format == INV_HOTFIX) {
             hotfix_judge(ih->inv, &hv);
-            if (hv.state == HOTFIX_MISSING && emit_hotfix(ctx, host, ih, &hv, e) < 0)
+            if (hv.state == HOTFIX_MISSING && patch_emit_hotfix(ctx, host, ih, &hv, e) < 0)
                 return -1;
         }
-        if (emit_inventory_info(ctx, st, host, ih, ih->inv->format == INV_HOTFIX ? &hv : NULL,
-                                e) < 0)
+        if (patch_emit_inventory_info(ctx, st->m != NULL, host, ih,
+                                      ih->inv->format == INV_HOTFIX ? &hv : NULL, e) < 0)
             return -1;
     }
     return 0;
