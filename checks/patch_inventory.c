@@ -4,9 +4,9 @@
  *
  * Debian's OSV records (the Debian ecosystem, "Debian:12") name SOURCE packages and their
  * fixed SOURCE versions, so every installed binary package is first taken to its source: the
- * Source field of a status file or the source column of the dpkg-query -f form, else the table below
- * for the products riskmap detects (and a few libraries everything links), else the binary's
- * own name (true of most packages that ship one binary). Binaries of one source are judged
+ * Source field of a status file or the source column of the dpkg-query -f form, else the
+ * table below for the products riskmap detects (and a few libraries everything links), else
+ * the binary's own name (true of most packages that ship one binary). Binaries of one source are judged
  * once, at the source's version (a binNMU "+b1" binary version is not what Debian's fix is
  * stated in).
  *
