@@ -27,6 +27,9 @@
 #      format="dpkg-status"), and a missing inventory file is a usage error (exit 2);
 #   4. a Windows hotfix list (a stand-in, see there) one cumulative update behind;
 #   5. `riskmap inventory` (no scan) gives the same confirmed finding from the file alone.
+# The inventories sit in this test's work directory, mode 0700 and root's: the scans run as
+# root and drop to nobody before the checks, so every confirmed finding below also shows the
+# files were read before the drop.
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -133,6 +136,8 @@ check "no inventory: no patch.inventory finding" sh -c '! grep -q " patch.invent
 scan "$WORK/out2" --inventory "127.0.80.1=$WORK/below.txt" --inventory "127.0.80.2=$WORK/status.txt" \
     --inventory "127.0.80.3=$WORK/below6.txt"
 check "scan 2 exits 0" test $? -eq 0
+check "  the inventories were root-only (work directory 0700, root's)" \
+    test "$(stat -c '%a %U' "$WORK")" = "700 root"
 patch_findings "$WORK/out2/scan.json" > "$WORK/f2.txt"
 check "scan 2: exactly the expected patch findings" test "$(awk '{print $1, $2, $3, $4}' "$WORK/f2.txt" | sort | tr '\n' ';')" = \
 "127.0.80.1 0 patch.feed info;127.0.80.1 0 patch.feed.stale medium;127.0.80.1 0 patch.inventory info;127.0.80.1 2222 patch.cve high;127.0.80.2 0 patch.inventory info;127.0.80.3 0 patch.cve high;127.0.80.3 0 patch.inventory info;"
