@@ -482,6 +482,49 @@ static void judged_against_debian_records(void **state)
     assert_string_equal(inv_debian_source_of("vsftpd"), "vsftpd");
 }
 
+/* RPM matching mechanics: a hand-written OSV record, NOT a real advisory and named so (the
+ * fixture feeds hold no RPM-ecosystem record), against an rpm -qa inventory: matched by
+ * package name in the ecosystem given as os=, with rpm's version order (epoch included). */
+static void rpm_judged_in_given_ecosystem(void **state)
+{
+    (void)state;
+    static const char rec[] =
+        "{\"id\": \"RPM-TEST-NOT-A-REAL-ADVISORY\", \"modified\": \"2024-07-01T00:00:00Z\","
+        " \"upstream\": [\"CVE-2024-6387\"],"
+        " \"affected\": [{\"package\": {\"ecosystem\": \"AlmaLinux:9\", \"name\": \"openssh-server\"},"
+        "   \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"},"
+        "     {\"fixed\": \"8.7p1-38.el9_4.1\"}]}]}]}";
+    struct feed_db *db;
+    struct rm_err e = {{0}};
+    struct feed_import_result ir;
+    assert_int_equal(feed_open(":memory:", true, &db, &e), 0);
+    assert_int_equal(feed_import_buffer(db, "rpm-test.json", "osv", rec, sizeof rec - 1,
+                                        time(NULL), &ir, &e), 0);
+    struct feed_matcher *m;
+    assert_int_equal(feed_matcher_new(db, &m, &e), 0);
+    const char in[] = "openssh-server-8.7p1-38.el9.x86_64\nopenssh-8.7p1-38.el9_4.1.x86_64\n";
+    struct inventory inv = {0};
+    assert_int_equal(inv_parse(INV_AUTO, S(in), &inv, &e), 0);
+    struct inv_host h;
+    /* Without os= an rpm inventory is recorded, not matched. */
+    assert_int_equal(inv_judge(m, &inv, &h, &e), 0);
+    assert_null(h.ecosystem);
+    assert_int_equal(h.n, 2);
+    inv_host_free(&h);
+    snprintf(inv.os, sizeof inv.os, "AlmaLinux:9");
+    assert_int_equal(inv_judge(m, &inv, &h, &e), 0);
+    struct inv_judged *j = inv_judged_find(&h, "openssh-server");
+    assert_non_null(j);
+    assert_int_equal(j->n_affected, 1);
+    assert_string_equal(j->hits.v[0].cve, "CVE-2024-6387");
+    assert_string_equal(j->hits.v[0].fixed, "8.7p1-38.el9_4.1");
+    assert_int_equal(inv_judged_find(&h, "openssh")->n_affected, 0);
+    inv_host_free(&h);
+    inventory_free(&inv);
+    feed_matcher_free(m);
+    feed_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +540,7 @@ int main(void)
         cmocka_unit_test(set_loads_and_finds),
         cmocka_unit_test(hotfix_judgements),
         cmocka_unit_test(judged_against_debian_records),
+        cmocka_unit_test(rpm_judged_in_given_ecosystem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
