@@ -142,6 +142,13 @@ patch_findings "$WORK/out2/scan.json" > "$WORK/f2.txt"
 check "scan 2: exactly the expected patch findings" test "$(awk '{print $1, $2, $3, $4}' "$WORK/f2.txt" | sort | tr '\n' ';')" = \
 "127.0.80.1 0 patch.feed info;127.0.80.1 0 patch.feed.stale medium;127.0.80.1 0 patch.inventory info;127.0.80.1 2222 patch.cve high;127.0.80.2 0 patch.inventory info;127.0.80.3 0 patch.cve high;127.0.80.3 0 patch.inventory info;"
 
+if python3 -c 'import jsonschema' 2>/dev/null; then
+    python3 - "$ROOT/docs/scan-result.schema.json" "$WORK/out2/scan.json" <<'PY' > "$WORK/schema.txt" 2>&1
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
+PY
+    check "scan.json with inventory findings validates against the schema" test $? -eq 0
+fi
 line=$(grep "^127.0.80.1 2222 patch.cve " "$WORK/f2.txt")
 check "below: banner finding confirmed by the inventory" test "$(fact "$line" confidence)" = confirmed
 check "  CVE-2024-6387 only" test "$(fact "$line" cves)" = CVE-2024-6387
