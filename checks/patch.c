@@ -70,7 +70,8 @@
 
 const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
-               .summary = "A detected product version has published vulnerabilities (CVE list, "
+               .summary = "A detected product version, or a package a host's inventory shows "
+                          "installed, has published vulnerabilities (CVE list, "
                           "CVSS, KEV, fixed version, confidence)"},
     [K_FEED] = {.id = "patch.feed", .severity = SEV_INFO,
                 .summary = "The advisory feed patch levels were judged against, and its age"},
