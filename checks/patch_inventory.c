@@ -114,6 +114,10 @@ int inv_judge(struct feed_matcher *m, const struct inventory *inv, struct inv_ho
             j = &out->v[out->n++];
             snprintf(j->source, sizeof j->source, "%s", src);
             snprintf(j->version, sizeof j->version, "%s", ver);
+        } else if ((deb ? vercmp_dpkg(ver, j->version) : vercmp_rpm_evr(ver, j->version)) < 0) {
+            /* A half-done upgrade (openssh-client new, openssh-server not): the oldest
+             * binary of the source is what stays exposed. */
+            snprintf(j->version, sizeof j->version, "%s", ver);
         }
         /* Arch-qualified duplicates ("libssl3:amd64", "libssl3:i386") are one name here. */
         char one[300];

@@ -16,7 +16,8 @@
 /* One source package of an inventory and what the feed says about its installed version. */
 struct inv_judged {
     char source[128];      /* Debian source package ("openssh"), or the RPM package name */
-    char version[256];     /* the installed version compared (the source's version) */
+    char version[256];     /* the installed version compared: the source's version, the
+                            * oldest when its binaries differ (an upgrade half done) */
     char binaries[512];    /* the installed packages that carry it: "openssh-client,openssh-server" */
     struct feed_hits hits; /* records that include the version (affected) or that it passed */
     size_t n_affected;

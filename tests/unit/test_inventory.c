@@ -408,8 +408,9 @@ static void hotfix_judgements(void **state)
 }
 
 /* An inventory judged against the real Debian records of tests/fixtures/feeds/osv-debian.json:
- * openssh at deb12u2 (an edited version: past the fixes of CVE-2023-38408 and -48795, below
- * that of CVE-2024-6387), apache2 at 2.4.57-2 (Debian 12.0's, below the fix of
+ * openssh-server at deb12u2 (an edited version: past the fixes of CVE-2023-38408 and -48795,
+ * below that of CVE-2024-6387) with openssh-client at deb12u3 (a half-done upgrade: the
+ * older binary decides), apache2 at 2.4.57-2 (Debian 12.0's, below the fix of
  * CVE-2024-38476), redis at Debian 12's 7.0.15 (the fixture's redis records are for Debian 10
  * and 11 only). */
 static void judged_against_debian_records(void **state)
@@ -422,7 +423,7 @@ static void judged_against_debian_records(void **state)
     assert_int_equal(feed_import_file(db, "tests/fixtures/feeds/osv-debian.json", time(NULL), &ir, &e), 0);
     struct feed_matcher *m;
     assert_int_equal(feed_matcher_new(db, &m, &e), 0);
-    const char in[] = "openssh-client\t1:9.2p1-2+deb12u2\n"
+    const char in[] = "openssh-client\t1:9.2p1-2+deb12u3\n"
                       "openssh-server\t1:9.2p1-2+deb12u2\n"
                       "apache2-bin\t2.4.57-2\n"
                       "redis-server\t5:7.0.15-1~deb12u1\n";
