@@ -25,6 +25,7 @@
  * (port 0, confirmed) per source package; Windows hotfix lists are compared with the
  * cumulative updates riskmap knows (checks/hotfix_lcu.h, patch.hotfix.missing); and each
  * inventory is recorded in a patch.inventory finding (path, SHA-256, what it showed fixed).
+ * An inventory's Debian release is the host's operating system for end of life (below).
  *
  * The feed is $RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (the check context has
  * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
@@ -754,6 +755,18 @@ static int finish_host(struct check_ctx *ctx, struct patch_state *st, const stru
         if (patch_emit_inventory_info(ctx, st->m != NULL, host, ih,
                                       ih->inv->format == INV_HOTFIX ? &hv : NULL, e) < 0)
             return -1;
+        /* The Debian release the packages were built for is the operating system's: its end
+         * of life, once per host (a banner may have named it already). */
+        if (st->db && st->os_host != host && ih->ecosystem &&
+            strncmp(ih->ecosystem, "Debian:", 7) == 0 && ih->ecosystem[7]) {
+            static const struct service none;
+            char seen[300];
+            snprintf(seen, sizeof seen, "package inventory %.280s", ih->inv->path);
+            struct eol_subject os = {"debian", "Debian", ih->ecosystem + 7, 0, seen};
+            st->os_host = host;
+            if (assess_eol(ctx, st, host, &none, &os, e) < 0)
+                return -1;
+        }
     }
     return 0;
 }

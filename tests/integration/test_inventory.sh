@@ -26,7 +26,8 @@
 #   3. the same through a client profile's <inventory> elements (status.txt with
 #      format="dpkg-status"), and a missing inventory file is a usage error (exit 2);
 #   4. a Windows hotfix list (a stand-in, see there) one cumulative update behind;
-#   5. `riskmap inventory` (no scan) gives the same confirmed finding from the file alone.
+#   5. `riskmap inventory` (no scan) gives the same confirmed finding from the file alone, and
+#      with end-of-life data the inventory's Debian release is judged as the host's system.
 # The inventories sit in this test's work directory, mode 0700 and root's: the scans run as
 # root and drop to nobody before the checks, so every confirmed finding below also shows the
 # files were read before the drop.
@@ -257,6 +258,13 @@ check "riskmap inventory: exit 1 (a high finding, --fail-on high)" test $rc -eq 
 check "  findings: the feed's two, the confirmed openssh CVE, the inventory record" \
     test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(";".join("%s %s %s" % (f["kind"], f["facts"].get("confidence", "-"), f["facts"].get("cves", "-")) for f in d["findings"]))' "$WORK/offline.json")" = \
     "patch.feed - -;patch.feed.stale - -;patch.cve confirmed CVE-2024-6387;patch.inventory - -"
+# With end-of-life data (riskmap's shipped endoflife.date set) the inventory's Debian release
+# is the host's operating system: Debian 12's security support ended on 2026-06-10.
+RISKMAP_DATA_DIR="$WORK/data-eol" run_riskmap feed import --shipped > /dev/null 2>&1
+RISKMAP_DATA_DIR="$WORK/data-eol" run_riskmap inventory --json "127.0.80.9=$WORK/status.txt" > "$WORK/offline-eol.json" 2>&1
+check "riskmap inventory with EOL data: patch.eol for the inventory's Debian 12, seen in the inventory" \
+    test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(";".join("%s %s %s" % (f["facts"]["product_cycle"], f["facts"]["eol_date"], f["facts"]["seen_on"]) for f in d["findings"] if f["kind"] == "patch.eol"))' "$WORK/offline-eol.json")" = \
+    "debian 12 2026-06-10 package inventory $WORK/status.txt"
 run_riskmap inventory "web1=$WORK/below.txt" > "$WORK/offline2.txt" 2>&1
 rc=$?
 check "riskmap inventory: a host name is refused without a scan (exit 2)" \
