@@ -36,7 +36,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
-LAB_PIDS="$LAB_PIDS"
 SKIPS=0
 skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
@@ -62,12 +61,10 @@ EOF
     mkdir -p /run/sshd
     srv_start "sshd-$1-$2" "$1" "$2" -- /usr/sbin/sshd -D -e -f "$d/sshd_config"
 }
-sshd_plain 127.0.80.1 2222 || { skip "$SRV_WHY"; }
-LAB_PIDS="$LAB_PIDS $SRV_PIDFILES"
-sshd_plain 127.0.80.2 2222 || { skip "$SRV_WHY"; }
-LAB_PIDS="$LAB_PIDS $SRV_PIDFILES"
-srv_nginx 127.0.80.3 8080 || { skip "$SRV_WHY"; }
-LAB_PIDS="$LAB_PIDS $SRV_PIDFILES"
+sshd_plain 127.0.80.1 2222 || skip "$SRV_WHY"
+sshd_plain 127.0.80.2 2222 || skip "$SRV_WHY"
+srv_nginx 127.0.80.3 8080 || skip "$SRV_WHY"
+LAB_PIDS="$LAB_PIDS $SRV_PIDFILES" # lib.sh's cleanup stops each by its PID
 if [ "$SKIPS" -gt 0 ]; then
     echo "a lab server did not start: nothing is asserted"
     finish
