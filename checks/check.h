@@ -36,6 +36,7 @@ struct finding_kind {
 };
 
 struct backup_config; /* checks/backup.h */
+struct inventory_set; /* checks/inventory.h */
 
 /* Handed to every call. The check may read cfg-like fields and must honour `cancel`. */
 struct check_ctx {
@@ -52,6 +53,9 @@ struct check_ctx {
     size_t n_allowed_ports;
     const struct backup_config *backup; /* backup sources and critical assets (--backup, later
                                          * the client profile); NULL = none. Borrowed. */
+    const struct inventory_set *inventories; /* package inventories by host (--inventory,
+                                              * the profile), read before root was dropped;
+                                              * NULL = none. Borrowed. */
     const char *tls_ca_pem;         /* the client's CA bundle (profile), PEM text trusted
                                      * besides the system store; NULL = none */
     int tls_expiry_days;            /* "expiring soon" horizon (profile's cert-days); 0 =

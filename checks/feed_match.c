@@ -16,7 +16,7 @@
 
 struct feed_matcher {
     sqlite3 *db;
-    sqlite3_stmt *by_cpe, *by_pkg;
+    sqlite3_stmt *by_cpe, *by_pkg, *by_cve;
     bool in_txn;
 };
 
@@ -42,6 +42,9 @@ static const char *const matcher_sql[] = {
     /* ecosystems "PREFIX" or "PREFIX:..." */
     MATCH_COLUMNS " WHERE a.package = ?1 AND (a.ecosystem = ?2 OR a.ecosystem GLOB ?3)"
                   " AND v.withdrawn IS NULL ORDER BY a.id",
+    "SELECT v.cvss3_score, v.cvss3_vector, v.cvss4_score, v.cvss4_vector,"
+    " (SELECT k.date_added FROM kev k WHERE k.cve = ?1)"
+    " FROM advisory v WHERE (v.cve = ?1 OR v.name = ?1) AND v.withdrawn IS NULL",
 };
 
 int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_err *e)
@@ -59,7 +62,7 @@ int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_er
         return -1;
     }
     m->in_txn = true;
-    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg};
+    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg, &m->by_cve};
     for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
         if (sqlite3_prepare_v2(m->db, matcher_sql[i], -1, dst[i], NULL) != SQLITE_OK) {
             rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
@@ -76,6 +79,7 @@ void feed_matcher_free(struct feed_matcher *m)
         return;
     sqlite3_finalize(m->by_cpe);
     sqlite3_finalize(m->by_pkg);
+    sqlite3_finalize(m->by_cve);
     if (m->in_txn)
         sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
     free(m);
@@ -325,4 +329,29 @@ int feed_match_package(struct feed_matcher *m, const char *ecosystem, const char
     sqlite3_bind_text(m->by_pkg, 3, strchr(ecosystem, ':') ? ecosystem : glob, -1,
                       SQLITE_TRANSIENT);
     return collect(m, m->by_pkg, sch, version, true, out, e);
+}
+
+int feed_cve_scores(struct feed_matcher *m, struct feed_hit *h, struct rm_err *e)
+{
+    sqlite3_stmt *s = m->by_cve;
+    sqlite3_bind_text(s, 1, h->cve, -1, SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL && sqlite3_column_double(s, 0) > h->cvss3) {
+            h->cvss3 = sqlite3_column_double(s, 0);
+            snprintf(h->vector3, sizeof h->vector3, "%s", col(s, 1) ? col(s, 1) : "");
+        }
+        if (sqlite3_column_type(s, 2) != SQLITE_NULL && sqlite3_column_double(s, 2) > h->cvss4) {
+            h->cvss4 = sqlite3_column_double(s, 2);
+            snprintf(h->vector4, sizeof h->vector4, "%s", col(s, 3) ? col(s, 3) : "");
+        }
+        if (col(s, 4) && !h->kev) {
+            h->kev = true;
+            snprintf(h->kev_added, sizeof h->kev_added, "%s", col(s, 4));
+        }
+    }
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
+    return 0;
 }

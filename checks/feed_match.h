@@ -50,4 +50,8 @@ int feed_match_cpe(struct feed_matcher *m, const char *vendor, const char *produ
 int feed_match_package(struct feed_matcher *m, const char *ecosystem, const char *package,
                        const char *version, struct feed_hits *out, struct rm_err *e);
 
+/* Completes h (by h->cve) with the highest CVSS scores and the KEV date any record in the feed
+ * gives that CVE: a distribution's record usually carries no score, NVD's does. 0 or -1. */
+int feed_cve_scores(struct feed_matcher *m, struct feed_hit *h, struct rm_err *e);
+
 #endif

@@ -13,8 +13,19 @@
  * Where the banner carries a Debian (or Ubuntu) package revision and the feed has that
  * distribution's OSV records for the package, the revision is compared with dpkg's rules
  * against the distribution's fixed version: a CVE the build is past is dropped (and named in
- * fixed_by_distro), one it is not past is confirmed. ("confirmed" from a package inventory is
- * not implemented yet.)
+ * fixed_by_distro), one it is not past is confirmed against the distribution's record (still
+ * confidence likely: the banner's revision is what the service says, not what is installed).
+ *
+ * Package inventories (--inventory, the profile; checks/inventory.h, docs/inventory.md): for a
+ * host with one, every installed source package is judged against its ecosystem's records
+ * (checks/patch_inventory.c). A service whose product's Debian package the inventory lists is
+ * judged by the installed version instead of the banner's revision: CVEs it is past are
+ * dropped (fixed_by_inventory), the others confirmed — confidence "confirmed" when every CVE
+ * of the finding has a distribution record. Packages no service reported get one patch.cve
+ * (port 0, confirmed) per source package; Windows hotfix lists are compared with the
+ * cumulative updates riskmap knows (checks/hotfix_lcu.h, patch.hotfix.missing); and each
+ * inventory is recorded in a patch.inventory finding (path, SHA-256, what it showed fixed).
+ * An inventory's Debian release is the host's operating system for end of life (below).
  *
  * The feed is $RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (the check context has
  * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
@@ -43,11 +54,14 @@
 #include "feed.h"
 #include "feed_eol.h"
 #include "feed_match.h"
+#include "hotfix_lcu.h"
+#include "inventory.h"
 #include "patch.h"
+#include "patch_impl.h"
+#include "patch_inventory.h"
 #include "vercmp.h"
 
 #define PATCH_STALE_DAYS 30
-#define PATCH_MAX_LIST 4096 /* bytes of a list fact (CVE ids); longer lists end with "..." */
 
 /* patch.eol.soon is emitted this many days ahead of a cycle's end of life; the policies'
  * eol-days threshold (on the days_left fact; 365 in the shipped ones, a client profile may
@@ -55,11 +69,10 @@
  * sensibly ask for, and the roadmap sees replacements two years out. */
 #define PATCH_EOL_SOON_DAYS 730
 
-enum { K_CVE, K_FEED, K_FEED_MISSING, K_FEED_STALE, K_EOL, K_EOL_SOON };
-
-static const struct finding_kind patch_kinds[] = {
+const struct finding_kind patch_kinds[] = {
     [K_CVE] = {.id = "patch.cve", .severity = SEV_HIGH,
-               .summary = "A detected product version has published vulnerabilities (CVE list, "
+               .summary = "A detected product version, or a package a host's inventory shows "
+                          "installed, has published vulnerabilities (CVE list, "
                           "CVSS, KEV, fixed version, confidence)"},
     [K_FEED] = {.id = "patch.feed", .severity = SEV_INFO,
                 .summary = "The advisory feed patch levels were judged against, and its age"},
@@ -74,9 +87,15 @@ static const struct finding_kind patch_kinds[] = {
     [K_EOL_SOON] = {.id = "patch.eol.soon", .severity = SEV_LOW,
                     .summary = "A detected product version's release cycle reaches its end of life "
                                "within two years (cycle, eol_date, latest, days_left)"},
+    [K_INVENTORY] = {.id = "patch.inventory", .severity = SEV_INFO,
+                     .summary = "A host's package inventory the patch levels were judged from "
+                                "(file, SHA-256, format, ecosystem, packages, what it showed "
+                                "fixed)"},
+    [K_HOTFIX] = {.id = "patch.hotfix.missing", .severity = SEV_HIGH,
+                  .summary = "A Windows host's hotfix list lacks the newest cumulative update "
+                             "riskmap knows for its build (required_kb, installed_kb)"},
 };
 
-extern const struct check check_patch;
 
 /* What riskmap knows of a product: the CPE vendor:product pairs NVD has used for it, its
  * Debian source package, and that package's epoch (a Debian version of the package is
@@ -137,6 +156,9 @@ struct patch_state {
     size_t assessed;
     time_t scan_time; /* end of life is judged as of the scan's start */
     const struct host *os_host; /* the last host whose operating system was judged */
+    const struct inventory_set *invs; /* borrowed from the context; NULL = none */
+    struct inv_host *cur;             /* the current host's inventories, judged */
+    size_t n_cur;
 };
 
 /* ---- reading the service ----------------------------------------------------------------- */
@@ -246,14 +268,13 @@ static void distro_of(const struct service *svc, struct distro *d)
 
 /* ---- building the finding ------------------------------------------------------------------ */
 
-static enum severity sev_of(double cvss)
+enum severity patch_severity_of(double cvss)
 {
     return cvss >= 9.0 ? SEV_CRITICAL : cvss >= 7.0 ? SEV_HIGH : cvss >= 4.0 ? SEV_MEDIUM
                                                      : cvss > 0 ? SEV_LOW : SEV_MEDIUM;
 }
 
-/* Appends s to a comma list in buf (bounded; the list ends with ",..." when cut). */
-static void list_add(char *buf, size_t n, const char *s)
+void patch_list_add(char *buf, size_t n, const char *s)
 {
     size_t len = strlen(buf);
     if (len >= 4 && strcmp(buf + len - 4, ",...") == 0)
@@ -266,7 +287,7 @@ static void list_add(char *buf, size_t n, const char *s)
     snprintf(buf + len, n - len, "%s%s", len ? "," : "", s);
 }
 
-static int cmp_hit(const void *a, const void *b)
+int patch_cmp_hit(const void *a, const void *b)
 {
     const struct feed_hit *x = a, *y = b;
     double sx = x->cvss3 >= 0 ? x->cvss3 : x->cvss4, sy = y->cvss3 >= 0 ? y->cvss3 : y->cvss4;
@@ -293,7 +314,8 @@ struct verdict {
 static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
                      const struct service *svc, const char *vendor, const char *prod,
                      const struct distro *d, const char *pkg_version, struct verdict *v,
-                     size_t nv, const char *fixed_by_distro, struct rm_err *e)
+                     size_t nv, const char *fixed_by_distro, const struct inv_host *ih,
+                     const char *pkg_name, struct rm_err *e)
 {
     double max = -1;
     const char *vector = NULL;
@@ -323,10 +345,10 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
             max = s;
             vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
         }
-        list_add(cves, PATCH_MAX_LIST, h->cve);
+        patch_list_add(cves, PATCH_MAX_LIST, h->cve);
         if (h->kev) {
             kev = true;
-            list_add(kevs, PATCH_MAX_LIST, h->cve);
+            patch_list_add(kevs, PATCH_MAX_LIST, h->cve);
             if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
                 snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
         }
@@ -341,7 +363,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         if (v[i].distro) {
             char x[400];
             snprintf(x, sizeof x, "%s %s", h->cve, v[i].distro->fixed);
-            list_add(dfixed, PATCH_MAX_LIST, x);
+            patch_list_add(dfixed, PATCH_MAX_LIST, x);
         } else {
             all_confirmed = false;
         }
@@ -358,8 +380,13 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         evn = evcap - 1;
 
     bool backport = d->name[0] && !all_confirmed;
-    const char *confidence = backport ? "possible-backport" : "likely";
-    enum severity sev = sev_of(max);
+    /* The installed package itself, from the host's inventory, against the distribution's
+     * fixed version: no guess left. */
+    bool confirmed = ih && all_confirmed;
+    if (confirmed)
+        backport = false;
+    const char *confidence = confirmed ? "confirmed" : backport ? "possible-backport" : "likely";
+    enum severity sev = patch_severity_of(max);
     if (kev && sev < SEV_HIGH)
         sev = SEV_HIGH;
     /* A distribution build may well carry the fixes: one level lower, and it says why. */
@@ -375,7 +402,12 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     int dn = snprintf(detail, sizeof detail,
                       "The version this service announces (%s %s) is inside the affected ranges of "
                       "%zu published advisories. ", name, svc->version, nv);
-    if (backport)
+    if (ih)
+        dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
+                       "The package inventory of this host (%.200s) shows %s %s installed, and "
+                       "%s's records say %s affected. ", ih->inv->path, pkg_name, pkg_version,
+                       ih->ecosystem, all_confirmed ? "it is" : "some of these are");
+    else if (backport)
         dn += snprintf(detail + dn, sizeof detail - (size_t)dn,
                        "The banner shows a %s build: %s backports security fixes without "
                        "changing the upstream version, so check the installed package against "
@@ -422,9 +454,17 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
         (d->name[0] && finding_add_fact(f, "distro", d->name) < 0) ||
         (d->revision[0] && finding_add_fact(f, "distro_revision", d->revision) < 0) ||
-        (pkg_version[0] && finding_add_fact(f, "distro_package_version", pkg_version) < 0) ||
+        (!ih && pkg_version[0] &&
+         finding_add_fact(f, "distro_package_version", pkg_version) < 0) ||
         (dfixed[0] && finding_add_fact(f, "distro_fixed", dfixed) < 0) ||
-        (fixed_by_distro[0] && finding_add_fact(f, "fixed_by_distro", fixed_by_distro) < 0) ||
+        (fixed_by_distro[0] && finding_add_fact(f, ih ? "fixed_by_inventory" : "fixed_by_distro",
+                                                fixed_by_distro) < 0) ||
+        (ih && (finding_add_fact(f, "package", pkg_name) < 0 ||
+                finding_add_fact(f, "installed_version", pkg_version) < 0 ||
+                finding_add_fact(f, "ecosystem", ih->ecosystem) < 0 ||
+                finding_add_fact(f, "inventory", ih->inv->path) < 0 ||
+                finding_add_fact(f, "inventory_sha256", ih->inv->sha256) < 0 ||
+                finding_add_fact(f, "inventory_format", inv_format_name(ih->inv->format)) < 0)) ||
         finding_add_fact(f, "feed_newest", st->newest[0] ? st->newest : "-") < 0 ||
         finding_add_fact(f, "feed_age_days", age) < 0 ||
         finding_set_key_fact(f, "cpe_product") < 0 ||
@@ -584,7 +624,21 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         rc = feed_match_cpe(st->m, vendor, prod, svc->version, &up, e);
     }
     char pkg_version[300] = "";
-    if (rc == 0 && p && p->debian_pkg && d.revision[0] &&
+    /* The host's inventory, when it lists the product's package, says what is installed:
+     * it replaces what the banner's revision suggests. */
+    struct inv_host *ih = NULL;
+    struct inv_judged *ij = NULL;
+    for (size_t i = 0; p && p->debian_pkg && i < st->n_cur && !ij; i++)
+        if (st->cur[i].ecosystem && (st->cur[i].inv->format == INV_DPKG ||
+                                     st->cur[i].inv->format == INV_DPKG_STATUS) &&
+            (ij = inv_judged_find(&st->cur[i], p->debian_pkg)))
+            ih = &st->cur[i];
+    struct feed_hits *pk = &pkg;
+    if (ij) {
+        pk = &ij->hits;
+        ij->consumed = true;
+        snprintf(pkg_version, sizeof pkg_version, "%s", ij->version);
+    } else if (rc == 0 && p && p->debian_pkg && d.revision[0] &&
         (strcmp(d.name, "Debian") == 0 || strcmp(d.name, "Ubuntu") == 0)) {
         snprintf(pkg_version, sizeof pkg_version, "%s%s%s-%s", p->debian_epoch ? p->debian_epoch : "",
                  p->debian_epoch ? ":" : "", svc->version, d.revision);
@@ -597,7 +651,7 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
 
     /* Upstream matches, judged by the distribution's record where there is one; then what
      * only the distribution's records say. */
-    struct verdict *v = calloc(up.n + pkg.n + 1, sizeof *v);
+    struct verdict *v = calloc(up.n + pk->n + 1, sizeof *v);
     char *fixed_by = calloc(1, PATCH_MAX_LIST);
     if (!v || !fixed_by) {
         free(v), free(fixed_by);
@@ -606,31 +660,41 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
     }
     size_t nv = 0;
     for (size_t i = 0; i < up.n; i++) {
-        struct feed_hit *dh = find_hit(&pkg, up.v[i].cve);
+        struct feed_hit *dh = find_hit(pk, up.v[i].cve);
         if (dh && !dh->affected) {
             char x[512];
             snprintf(x, sizeof x, "%s (%s %s)", up.v[i].cve, dh->ecosystem, dh->fixed);
-            list_add(fixed_by, PATCH_MAX_LIST, x);
+            patch_list_add(fixed_by, PATCH_MAX_LIST, x);
             continue;
         }
         v[nv].hit = &up.v[i];
         v[nv++].distro = dh;
     }
-    for (size_t i = 0; i < pkg.n; i++)
-        if (pkg.v[i].affected && !find_hit(&up, pkg.v[i].cve)) {
-            v[nv].hit = &pkg.v[i];
-            v[nv++].distro = &pkg.v[i];
+    for (size_t i = 0; i < pk->n; i++)
+        if (pk->v[i].affected && !find_hit(&up, pk->v[i].cve)) {
+            v[nv].hit = &pk->v[i];
+            v[nv++].distro = &pk->v[i];
         }
     if (nv > 0) {
         /* Worst first, so the list reads in order of urgency. */
         struct verdict *sorted = v;
         for (size_t i = 1; i < nv; i++)
-            for (size_t j = i; j > 0 && cmp_hit(sorted[j].hit, sorted[j - 1].hit) < 0; j--) {
+            for (size_t j = i; j > 0 && patch_cmp_hit(sorted[j].hit, sorted[j - 1].hit) < 0; j--) {
                 struct verdict t = sorted[j];
                 sorted[j] = sorted[j - 1];
                 sorted[j - 1] = t;
             }
-        rc = emit_cves(ctx, st, host, svc, vendor, prod, &d, pkg_version, v, nv, fixed_by, e);
+        rc = emit_cves(ctx, st, host, svc, vendor, prod, &d, pkg_version, v, nv, fixed_by, ih,
+                       ij ? ij->source : "", e);
+    } else if (ih && fixed_by[0]) {
+        /* Every match of the banner is fixed in the installed package: no finding, and the
+         * inventory's own finding says which. */
+        size_t l = strlen(ih->banner_fixed);
+        int w = snprintf(ih->banner_fixed + l, 4096 - l, "%s%u/%s %s %s: %s", l ? "; " : "",
+                         (unsigned)svc->port, svc_proto_name(svc->proto),
+                         svc->product ? svc->product : prod, svc->version, fixed_by);
+        if (w < 0 || (size_t)w >= 4096 - l)
+            snprintf(ih->banner_fixed + (l > 4092 ? 4092 : l), 4, "...");
     }
     free(v);
     free(fixed_by);
@@ -640,6 +704,71 @@ out:
     feed_hits_free(&up);
     feed_hits_free(&pkg);
     return rc;
+}
+
+/* ---- the host's inventories ------------------------------------------------------------------- */
+
+static void release_host(struct patch_state *st)
+{
+    for (size_t i = 0; i < st->n_cur; i++)
+        inv_host_free(&st->cur[i]);
+    free(st->cur);
+    st->cur = NULL;
+    st->n_cur = 0;
+}
+
+/* Judges the inventories about host into st->cur. */
+static int judge_host(struct patch_state *st, const struct host *host, struct rm_err *e)
+{
+    release_host(st);
+    size_t n = 0;
+    for (const struct inventory *i = inventory_set_for(st->invs, host); i;
+         i = inventory_set_next(st->invs, i, host))
+        n++;
+    if (!n)
+        return 0;
+    if (!(st->cur = calloc(n, sizeof *st->cur)))
+        return FAIL_OOM();
+    for (const struct inventory *i = inventory_set_for(st->invs, host); i;
+         i = inventory_set_next(st->invs, i, host))
+        if (inv_judge(st->m, i, &st->cur[st->n_cur++], e) < 0)
+            return -1;
+    return 0;
+}
+
+/* After the host's services: the inventories' own findings. */
+static int finish_host(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                       struct rm_err *e)
+{
+    for (size_t i = 0; i < st->n_cur; i++) {
+        struct inv_host *ih = &st->cur[i];
+        for (size_t k = 0; k < ih->n; k++)
+            if (ih->v[k].n_affected && !ih->v[k].consumed &&
+                patch_emit_inventory_cves(ctx, st->newest, st->age_days, host, ih, &ih->v[k], e) < 0)
+                return -1;
+        struct hotfix_verdict hv;
+        if (ih->inv->format == INV_HOTFIX) {
+            hotfix_judge(ih->inv, &hv);
+            if (hv.state == HOTFIX_MISSING && patch_emit_hotfix(ctx, host, ih, &hv, e) < 0)
+                return -1;
+        }
+        if (patch_emit_inventory_info(ctx, st->m != NULL, host, ih,
+                                      ih->inv->format == INV_HOTFIX ? &hv : NULL, e) < 0)
+            return -1;
+        /* The Debian release the packages were built for is the operating system's: its end
+         * of life, once per host (a banner may have named it already). */
+        if (st->db && st->os_host != host && ih->ecosystem &&
+            strncmp(ih->ecosystem, "Debian:", 7) == 0 && ih->ecosystem[7]) {
+            static const struct service none;
+            char seen[300];
+            snprintf(seen, sizeof seen, "package inventory %.280s", ih->inv->path);
+            struct eol_subject os = {"debian", "Debian", ih->ecosystem + 7, 0, seen};
+            st->os_host = host;
+            if (assess_eol(ctx, st, host, &none, &os, e) < 0)
+                return -1;
+        }
+    }
+    return 0;
 }
 
 /* ---- the feed's own findings ------------------------------------------------------------------ */
@@ -731,6 +860,7 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
         return FAIL_OOM();
     ctx->state = st;
     st->age_days = -1;
+    st->invs = ctx->inventories;
     char norm[FEED_TIME_LEN];
     st->scan_time = ctx->result->meta.started_utc && feed_time_norm(ctx->result->meta.started_utc, norm) == 0
                         ? feed_time_parse(norm) : (time_t)-1;
@@ -781,10 +911,19 @@ static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
     struct scan_result *r = ctx->result;
     /* Hosts and services by index: appending findings and evidence moves neither. */
     for (size_t h = 0; h < r->n_hosts; h++) {
-        for (size_t s = 0; s < r->hosts[h].n_services; s++) {
+        if (ctx->cancel && *ctx->cancel)
+            return 0;
+        const struct host *host = &r->hosts[h];
+        if (judge_host(st, host, e) < 0)
+            return -1;
+        if (st->n_cur && !st->feed_reported) {
+            st->feed_reported = true;
+            if (feed_findings(ctx, st, host, e) < 0)
+                return -1;
+        }
+        for (size_t s = 0; s < host->n_services; s++) {
             if (ctx->cancel && *ctx->cancel)
                 return 0;
-            const struct host *host = &r->hosts[h];
             const struct service *svc = &host->services[s];
             if (svc->state != PORT_OPEN || !svc->version || !*svc->version ||
                 (!svc->product && !svc->cpe))
@@ -798,7 +937,10 @@ static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
                 return -1;
             st->assessed++;
         }
+        if (finish_host(ctx, st, host, e) < 0)
+            return -1;
     }
+    release_host(st);
     return 0;
 }
 
@@ -807,6 +949,7 @@ static void patch_cleanup(struct check_ctx *ctx)
     struct patch_state *st = ctx->state;
     if (!st)
         return;
+    release_host(st);
     feed_matcher_free(st->m);
     feed_close(st->db);
     free(st);

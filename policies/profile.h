@@ -1,7 +1,7 @@
 /* The client profile model: what a profile XML file (policies/schema/profile.xsd) says.
  *
  * One client of the MSP: name, sites with their scope and exclusions, asset groups with
- * criticality and owner, backup sources, the policies that apply, tailoring of those policies
+ * criticality and owner, backup sources, package inventories of hosts, the policies that apply, tailoring of those policies
  * (rules off, thresholds changed, risks accepted until a date, answers to manual controls),
  * the CA bundle their internal services chain to, and the MSP's report branding.
  *
@@ -60,6 +60,13 @@ struct prof_backup {
     size_t n_opts;
 };
 
+/* A package inventory collected on one of the client's hosts (checks/inventory.h). */
+struct prof_inventory {
+    char *host;   /* address or host name */
+    char *file;   /* as written; relative to the profile's directory */
+    char *format, *os, *build; /* each may be NULL (format: recognised from the content) */
+};
+
 /* Tailoring. `policy` fields are NULL when the entry applies to every policy. */
 struct prof_disable {
     char *rule, *policy, *reason;
@@ -116,6 +123,8 @@ struct profile {
     size_t n_groups;
     struct prof_backup *backups;
     size_t n_backups;
+    struct prof_inventory *inventories;
+    size_t n_inventories;
     char **policies; /* shipped ids or file paths */
     size_t n_policies;
     struct prof_disable *disables;

@@ -138,7 +138,9 @@ static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, st
         return -1;
 
     size_t ns = count(root, "site"), ng = count(root, "asset-group"), nb = count(root, "backup");
-    if ((ns && !(p->sites = calloc(ns, sizeof *p->sites))) ||
+    size_t ni = count(root, "inventory");
+    if ((ni && !(p->inventories = calloc(ni, sizeof *p->inventories))) ||
+        (ns && !(p->sites = calloc(ns, sizeof *p->sites))) ||
         (ng && !(p->groups = calloc(ng, sizeof *p->groups))) ||
         (nb && !(p->backups = calloc(nb, sizeof *p->backups))))
         return -1;
@@ -217,6 +219,15 @@ static int load_tree(const xmlDoc *doc, const char *label, struct profile *p, st
                 if (!(kv->key = strdup(backup_opts[k].key)))
                     return -1;
             }
+        } else if (xml_is(c, NS, "inventory")) {
+            struct prof_inventory *iv = &p->inventories[p->n_inventories++];
+            iv->host = xml_attr(c, "host");
+            iv->file = xml_attr(c, "file");
+            iv->format = xml_attr(c, "format");
+            iv->os = xml_attr(c, "os");
+            iv->build = xml_attr(c, "build");
+            if (!iv->host || !iv->file)
+                return -1;
         } else if (xml_is(c, NS, "ca-bundle")) {
             if (!(p->ca_bundle = xml_attr(c, "path")))
                 return -1;
@@ -468,6 +479,15 @@ void profile_free(struct profile *p)
         }
         free(b->opts);
     }
+    for (size_t i = 0; i < p->n_inventories; i++) {
+        struct prof_inventory *iv = &p->inventories[i];
+        free(iv->host);
+        free(iv->file);
+        free(iv->format);
+        free(iv->os);
+        free(iv->build);
+    }
+    free(p->inventories);
     for (size_t i = 0; i < p->n_disables; i++) {
         free(p->disables[i].rule);
         free(p->disables[i].policy);

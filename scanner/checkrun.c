@@ -58,7 +58,8 @@ int checkrun(struct scan_result *r, const struct checkrun_opts *o, struct rm_err
                                 .intrusive = o->intrusive, .tls_quick = o->tls_quick,
                                 .tls_ca_pem = o->tls_ca_pem, .tls_expiry_days = o->tls_expiry_days,
                                 .allowed_ports = o->allowed_ports,
-                                .n_allowed_ports = o->n_allowed_ports, .backup = o->backup};
+                                .n_allowed_ports = o->n_allowed_ports, .backup = o->backup,
+                                .inventories = o->inventories};
         struct rm_err ce = {{0}};
         if (chk->init && chk->init(&ctx, &ce) < 0) {
             if (rc == 0)

@@ -21,6 +21,7 @@ struct checkrun_opts {
     const uint16_t *allowed_ports; /* --allowed-ports, borrowed; NULL = no allow-list */
     size_t n_allowed_ports;
     const struct backup_config *backup; /* borrowed; NULL = no backup sources */
+    const struct inventory_set *inventories; /* borrowed; NULL = no package inventories */
     const char *tls_ca_pem;        /* borrowed PEM text; NULL = the system CA store only */
     int tls_expiry_days;           /* 0 = the tls module's default */
     finding_cb on_finding;

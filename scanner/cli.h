@@ -21,6 +21,8 @@ int cmd_policy(int argc, char **argv, struct rm_err *e);
 int cmd_evaluate(int argc, char **argv, struct rm_err *e);
 int cmd_export_scap(int argc, char **argv, struct rm_err *e);
 int cmd_backup(int argc, char **argv, struct rm_err *e);
+/* `riskmap inventory HOST=FILE...`: the patch check over package inventories, no scan. */
+int cmd_inventory(int argc, char **argv, struct rm_err *e);
 int cmd_evidence(int argc, char **argv, struct rm_err *e);
 /* `riskmap keygen`: makes (or shows) the evidence signing key, as `evidence key`. */
 int cmd_keygen(int argc, char **argv, struct rm_err *e);

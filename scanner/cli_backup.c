@@ -10,6 +10,7 @@
 #include "checks/check.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
+#include "scanner/cli_findings.h"
 #include "scanner/help.h"
 #include "scanner/result.h"
 
@@ -19,45 +20,7 @@ static int print_json(const struct scan_result *r, int64_t now)
 {
     char t[32];
     backup_format_time(now, t, sizeof t);
-    cJSON *o = cJSON_CreateObject(), *fs = cJSON_CreateArray(), *es = cJSON_CreateArray();
-    if (!o || !fs || !es) {
-        cJSON_Delete(o);
-        cJSON_Delete(fs);
-        cJSON_Delete(es);
-        return -1;
-    }
-    cJSON_AddItemToObject(o, "findings", fs);
-    cJSON_AddItemToObject(o, "evidence", es);
-    int bad = !cJSON_AddStringToObject(o, "judged_at_utc", t);
-    for (size_t i = 0; i < r->n_findings && !bad; i++) {
-        cJSON *f = result_finding_json(r->findings[i], i);
-        bad = !f || !cJSON_AddItemToArray(fs, f);
-    }
-    for (size_t i = 0; i < r->n_evidence && !bad; i++) {
-        const struct evidence *ev = r->evidence[i];
-        cJSON *e = cJSON_CreateObject();
-        char *text = malloc(ev->len + 1);
-        bad = !e || !text || !cJSON_AddItemToArray(es, e);
-        if (!bad) {
-            memcpy(text, ev->data, ev->len);
-            text[ev->len] = '\0';
-            bad = !cJSON_AddStringToObject(e, "id", ev->id) ||
-                  !cJSON_AddStringToObject(e, "media_type", ev->media_type) ||
-                  !cJSON_AddStringToObject(e, "description", ev->description) ||
-                  !cJSON_AddStringToObject(e, "sha256", ev->sha256) ||
-                  !cJSON_AddStringToObject(e, "data", text);
-        } else if (e && !text) {
-            cJSON_Delete(e);
-        }
-        free(text);
-    }
-    char *s = bad ? NULL : cJSON_Print(o);
-    cJSON_Delete(o);
-    if (!s)
-        return -1;
-    printf("%s\n", s);
-    free(s);
-    return 0;
+    return print_findings_json(r, "judged_at_utc", t);
 }
 
 static void print_text(const struct scan_result *r, const struct backup_config *c, int64_t now)

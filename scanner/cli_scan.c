@@ -14,6 +14,7 @@
 
 #include "checks/patch.h"
 #include "checks/backup.h"
+#include "checks/inventory.h"
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
 #include "scanner/cli.h"
@@ -481,6 +482,25 @@ static int dry_run(const struct scan_opts *o, const struct scope *s, const struc
     return EXIT_DONE;
 }
 
+/* Reads every --inventory (and profile inventory) file: before root is dropped, since the
+ * files collected from the hosts are usually kept root-only. */
+static int load_inventories(const struct scan_opts *o, struct inventory_set *set,
+                            struct rm_err *e)
+{
+    for (size_t i = 0; i < o->n_inventories; i++) {
+        struct inv_spec s;
+        struct rm_err ie = {{0}};
+        int rc = inv_spec_parse(o->inventories[i], &s, &ie);
+        if (rc == 0) {
+            rc = inventory_set_load(set, &s, &ie);
+            inv_spec_free(&s);
+        }
+        if (rc < 0)
+            return rm_errf(e, "option --inventory: %s", ie.msg);
+    }
+    return 0;
+}
+
 static unsigned default_threads(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -505,6 +525,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     struct portlist pl = {0};
     struct portlist allowed = {0}; /* --allowed-ports */
     struct backup_config backup = {0}; /* --backup */
+    struct inventory_set invs = {0};   /* --inventory */
     struct portlist alive = {0};   /* --alive-ports */
     struct discover *disc = NULL;
     bool discovered = false;
@@ -589,6 +610,8 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         patch_feed_preopen(); /* root's feed cannot be opened after the drop (checks/patch.h) */
     /* Backup repositories, exports and password files are root's too: read them now. */
     if (ui.drop && checkrun_selected(o.checks, "backup") && backup_config_read_ahead(&backup, e) < 0)
+        goto out;
+    if (checkrun_selected(o.checks, "patch") && load_inventories(&o, &invs, e) < 0)
         goto out;
 
     if (o.keep && !o.data_dir) {
@@ -837,7 +860,7 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
         .only = o.checks, .timeout_ms = o.max_timeout_ms, .cancel = &cancelled,
         .intrusive = o.intrusive, .tls_quick = o.tls_quick,
         .allowed_ports = o.allowed_ports ? allowed.ports : NULL,
-        .n_allowed_ports = allowed.n, .backup = &backup,
+        .n_allowed_ports = allowed.n, .backup = &backup, .inventories = &invs,
         .tls_ca_pem = client.ca_pem,
         .tls_expiry_days = client.expiry_days,
         .on_finding = ui_finding, .cb_arg = &ui,
@@ -846,6 +869,20 @@ int cmd_scan(int argc, char **argv, struct rm_err *e)
     if (checkrun(r, &co, &ce) < 0 && !failed) {
         failed = true;
         failure = ce;
+    }
+    /* An inventory about no host the scan saw up judged nothing: say so (riskmap inventory
+     * judges it without a scan). */
+    for (size_t i = 0; i < invs.n && !cancelled; i++) {
+        bool seen = false;
+        for (size_t h = 0; h < r->n_hosts && !seen; h++)
+            seen = inventory_about(&invs.v[i], &r->hosts[h]);
+        if (!seen) {
+            char msg[PATH_MAX + 300];
+            snprintf(msg, sizeof msg, "inventory %.200s=%.3000s: no such host up in this scan; "
+                     "nothing judged from it (riskmap inventory judges it alone)",
+                     invs.v[i].host, invs.v[i].path);
+            ui_say(&ui, SCANLOG_WARNING, msg);
+        }
     }
     r->meta.complete = r->meta.complete && !failed && !cancelled;
     if (!r->meta.complete)
@@ -958,6 +995,7 @@ out:
     ports_free(&allowed);
     ports_free(&alive);
     backup_config_free(&backup);
+    inventory_set_free(&invs);
     discover_close(disc);
     discovery_free(&found);
     synscan_prep_free(prep);

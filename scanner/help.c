@@ -16,6 +16,7 @@ static const char overview[] =
     "  riskmap roadmap SCAN.json [...]    initiatives by quarter with effort and budget\n"
     "  riskmap report SCAN.json -o DIR    the client report: one self-contained HTML file\n"
     "  riskmap backup --backup SPEC...    audit backup sources only (no scan): age vs RPO\n"
+    "  riskmap inventory HOST=FILE...     installed packages/hotfixes vs the feed (no scan)\n"
     "  riskmap evidence export|verify|key  signed evidence bundles for auditors\n"
     "  riskmap feed import FILE... | info load advisories (OSV, NVD, CISA KEV) / show what is loaded\n"
     "  riskmap register list|show|assign|accept|update|export|...  the risk register across scans\n"
@@ -75,7 +76,10 @@ static const char scan_tail[] =
     "  riskmap scan 192.0.2.0/24 -o out                 top 1000 ports, result in out/scan.json\n"
     "  riskmap scan -iL clients.txt --exclude 192.0.2.1 -p 22,80,443,3389\n"
     "  riskmap scan 192.0.2.10 -p- --rate 500 --ndjson - > events.ndjson\n"
-    "  riskmap scan 192.0.2.0/28 --dry-run              show the scope, send nothing\n";
+    "  riskmap scan 192.0.2.0/28 --dry-run              show the scope, send nothing\n"
+    "  riskmap scan 192.0.2.0/24 --inventory 192.0.2.10=web1-dpkg.txt \\\n"
+    "               --inventory pc7=pc7-hotfix.csv,build=19045\n"
+    "                 installed packages as patch.cve confidence confirmed (docs/inventory.md)\n";
 
 static const char checks_help[] =
     "USAGE\n"
@@ -99,8 +103,9 @@ static const char policy_help[] =
     "conditions and remediation. POLICY is a shipped id (riskmap policy list: baseline,\n"
     "cis-v8, nist-csf, hipaa, iso27001, pci-dss) or a file. A client profile (schema\n"
     "policies/schema/profile.xsd, example in contrib/examples/) names the client's assets,\n"
-    "backups and policies and tailors them: rules off, thresholds, accepted risks, answers to\n"
-    "manual controls. Every file is validated on load; errors read FILE:LINE: MESSAGE.\n"
+    "backups, package inventories and policies and tailors them: rules off, thresholds,\n"
+    "accepted risks, answers to manual controls. Every file is validated on load; errors\n"
+    "read FILE:LINE: MESSAGE.\n"
     "\n"
     "eval reads a scan result and gives each control pass, fail, partial, not-applicable or\n"
     "not-checked (never pass for what nothing checked), with the findings behind it, and per\n"
@@ -224,6 +229,31 @@ static const char backup_help[] =
     "  --now TIME        judge as of TIME (UTC, RFC 3339) instead of the clock\n"
     "  --json            findings and evidence as JSON on standard output\n"
     "  --fail-on SEV     exit 1 when a finding is at or above SEV\n";
+
+static const char inventory_help[] =
+    "USAGE\n"
+    "  riskmap inventory [--json] [--fail-on SEVERITY] HOST=FILE[,KEY=VALUE...]...\n"
+    "\n"
+    "Runs only the patch check, over package inventories collected on hosts, without a scan:\n"
+    "the installed packages the feed's records say are affected (patch.cve, confidence\n"
+    "confirmed, one per source package), a Windows build behind on cumulative updates\n"
+    "(patch.hotfix.missing), and per file a patch.inventory finding with its path, SHA-256,\n"
+    "format and ecosystem. HOST is an address here. FILE is dpkg-query -W output,\n"
+    "/var/lib/dpkg/status, rpm -qa output or a Get-HotFix | Export-Csv file (UTF-8 or\n"
+    "UTF-16), recognised from its content; keys format=dpkg|dpkg-status|rpm|hotfix,\n"
+    "os=Debian:12 (the OSV ecosystem: inferred for Debian from +debNN markers, needed for\n"
+    "rpm), build=19045 (a Windows build, for hotfix lists). The feed is\n"
+    "$RISKMAP_DATA_DIR/feed.db, else /var/lib/riskmap/feed.db (riskmap feed import).\n"
+    "The same inventories work on riskmap scan (--inventory) and in a client profile\n"
+    "(<inventory host= file=/>), where banner matches the installed packages fix are dropped.\n"
+    "See docs/inventory.md.\n"
+    "\n"
+    "  --json             the findings and their evidence as JSON\n"
+    "  --fail-on SEVERITY exit 1 when a finding is at or above it\n"
+    "\n"
+    "EXIT STATUS\n"
+    "  0 done; 1 findings at or above --fail-on; 2 usage error or unreadable inventory;\n"
+    "  3 runtime failure.\n";
 
 static const char evidence_help[] =
     "USAGE\n"
@@ -515,6 +545,10 @@ int help_print(FILE *out, const char *command)
         fputs(backup_help, out);
         return 0;
     }
+    if (strcmp(command, "inventory") == 0) {
+        fputs(inventory_help, out);
+        return 0;
+    }
     if (strcmp(command, "evidence") == 0) {
         fputs(evidence_help, out);
         return 0;
@@ -528,7 +562,7 @@ int help_print(FILE *out, const char *command)
         return 0;
     }
     if (strcmp(command, "help") == 0) {
-        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, feed, policy, roadmap, report, backup, evidence).\n", out);
+        fputs("USAGE\n  riskmap help [COMMAND]\n\nShows help for riskmap or for COMMAND (scan, tls, checks, feed, policy, roadmap, report, backup, inventory, evidence).\n", out);
         return 0;
     }
     return -1;

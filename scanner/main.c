@@ -39,7 +39,7 @@ int main(int argc, char **argv)
             return EXIT_USAGE;
         }
         if (help_print(stdout, argc == 3 ? argv[2] : NULL) < 0) {
-            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, feed, policy, roadmap, report, backup, evidence, help)\n", argv[2]);
+            fprintf(stderr, "riskmap: no command \"%s\" (commands: scan, tls, checks, feed, policy, roadmap, report, backup, inventory, evidence, help)\n", argv[2]);
             return EXIT_USAGE;
         }
         return EXIT_DONE;
@@ -56,6 +56,8 @@ int main(int argc, char **argv)
         rc = cmd_export_scap(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "backup") == 0)
         rc = cmd_backup(argc - 1, argv + 1, &e);
+    else if (strcmp(cmd, "inventory") == 0)
+        rc = cmd_inventory(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "evidence") == 0)
         rc = cmd_evidence(argc - 1, argv + 1, &e);
     else if (strcmp(cmd, "keygen") == 0)

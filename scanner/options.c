@@ -40,6 +40,7 @@ enum {
     OPT_NO_DISCOVERY,
     OPT_ALIVE_PORTS,
     OPT_BACKUP,
+    OPT_INVENTORY,
     OPT_DATA_DIR,
     OPT_KEEP,
     OPT_CRON,
@@ -166,6 +167,14 @@ const struct optdef scan_optdefs[] = {
      "A backup source for the backup check (restic, borg, directory, json, csv or marker; "
      "keys rpo=24h, name=, asset=, password-file=, pattern=, retention=N, offsite=yes...; see "
      "riskmap help backup). Repeatable."},
+    {OPT_INVENTORY, "inventory", NULL, "HOST=FILE[,KEY=VALUE...]", NULL,
+     "A package inventory collected on HOST (an address or the host name the scan records): "
+     "dpkg-query -W output, /var/lib/dpkg/status, rpm -qa output or a Get-HotFix CSV export, "
+     "recognised from its content (format= to say; os=Debian:12 for the ecosystem when the "
+     "versions carry no +debNN marker, os=AlmaLinux:9 and the like for rpm; build= for a "
+     "Windows build). The patch check then reports what is installed with confidence "
+     "confirmed and drops banner matches the installed packages fix. Read before root is "
+     "dropped. Repeatable."},
     {OPT_INTRUSIVE, "intrusive", NULL, NULL, NULL,
      "Also run checks that change state on the target, such as log-in attempts (anonymous "
      "FTP). Off by default: without it, checks only read what services say."},
@@ -236,6 +245,7 @@ void scan_opts_free(struct scan_opts *o)
     free(o->excludes);
     free(o->exclude_files);
     free(o->backups);
+    free(o->inventories);
     free(o->policies);
     memset(o, 0, sizeof *o);
 }
@@ -377,6 +387,10 @@ int scan_opts_parse(int argc, char **argv, struct scan_opts *o, struct rm_err *e
             break;
         case OPT_BACKUP:
             if ((rc = scan_opts_push(&o->backups, &o->n_backups, optarg)) < 0)
+                goto nomem;
+            break;
+        case OPT_INVENTORY:
+            if ((rc = scan_opts_push(&o->inventories, &o->n_inventories, optarg)) < 0)
                 goto nomem;
             break;
         case OPT_ALLOWED_PORTS:

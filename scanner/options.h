@@ -62,6 +62,8 @@ struct scan_opts {
     const char *checks;
     const char **backups;      /* --backup specs, repeatable (checks/backup.h) */
     size_t n_backups;
+    const char **inventories;  /* --inventory HOST=FILE specs, repeatable (checks/inventory.h) */
+    size_t n_inventories;
     const char *allowed_ports; /* --allowed-ports, in -p syntax; NULL = no allow-list */
     bool intrusive;            /* --intrusive */
     bool tls_quick;            /* --tls quick: the tls check's monitoring depth */

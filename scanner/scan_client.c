@@ -22,6 +22,36 @@ static int profile_path(const struct profile *p, const char *v, char *out, size_
     return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
+/* The profile's inventories as --inventory specs (HOST=FILE,format=...,os=...,build=...). */
+static int add_inventories(struct scan_opts *o, struct scan_client *c, const struct profile *p,
+                           struct rm_err *e)
+{
+    if (!p->n_inventories)
+        return 0;
+    if (!(c->inv_specs = calloc(p->n_inventories, sizeof *c->inv_specs)))
+        return rm_errf(e, "out of memory");
+    for (size_t i = 0; i < p->n_inventories; i++) {
+        const struct prof_inventory *iv = &p->inventories[i];
+        char path[PATH_MAX], spec[PATH_MAX + 400];
+        if (profile_path(p, iv->file, path, sizeof path) < 0)
+            return rm_errf(e, "%s: inventory path too long", p->source);
+        if (strchr(path, ',') || strchr(iv->host, ','))
+            return rm_errf(e, "%s: inventory \"%s\": a ',' in the host or file name cannot be "
+                              "passed on", p->source, iv->file);
+        int n = snprintf(spec, sizeof spec, "%s=%s%s%s%s%s%s%s", iv->host, path,
+                         iv->format ? ",format=" : "", iv->format ? iv->format : "",
+                         iv->os ? ",os=" : "", iv->os ? iv->os : "",
+                         iv->build ? ",build=" : "", iv->build ? iv->build : "");
+        if (n < 0 || (size_t)n >= sizeof spec)
+            return rm_errf(e, "%s: inventory path too long", p->source);
+        if (!(c->inv_specs[c->n_inv_specs] = strdup(spec)))
+            return rm_errf(e, "out of memory");
+        if (scan_opts_push(&o->inventories, &o->n_inventories, c->inv_specs[c->n_inv_specs++]) < 0)
+            return rm_errf(e, "out of memory");
+    }
+    return 0;
+}
+
 static int add_backups(struct scan_opts *o, struct scan_client *c, const struct profile *p,
                        struct rm_err *e)
 {
@@ -141,7 +171,8 @@ int scan_client_apply(struct scan_opts *o, struct scan_client *c, struct diags *
     const struct profile *p = c->ps.prof;
     if (!p)
         return 0;
-    if (add_scope(o, p, e) < 0 || add_backups(o, c, p, e) < 0 || add_critical(c, p, e) < 0)
+    if (add_scope(o, p, e) < 0 || add_backups(o, c, p, e) < 0 || add_critical(c, p, e) < 0 ||
+        add_inventories(o, c, p, e) < 0)
         return -1;
     if (load_ca(p, &c->ca_pem, e) < 0)
         return -1;
@@ -218,6 +249,9 @@ void scan_client_free(struct scan_client *c)
     for (size_t i = 0; i < c->n_specs; i++)
         free(c->specs[i]);
     free(c->specs);
+    for (size_t i = 0; i < c->n_inv_specs; i++)
+        free(c->inv_specs[i]);
+    free(c->inv_specs);
     free(c->critical);
     free(c->ca_pem);
     memset(c, 0, sizeof *c);

@@ -3,6 +3,7 @@
  *
  * The profile gives the scope (every site's targets, unless targets were given) and always its
  * exclusions (the command line can only add to them), its backup sources (added to --backup),
+ * its package inventories (added to --inventory),
  * the policies (unless --policy), the CA bundle and certificate horizon for the tls check, and
  * the data directory (SCAN_CLIENT_DATA_ROOT/CLIENT-ID unless --data-dir or -o;
  * $RISKMAP_DATA_ROOT replaces SCAN_CLIENT_DATA_ROOT).
@@ -28,6 +29,8 @@ struct scan_client {
     struct policy_set ps;      /* empty with --no-evaluate and no profile */
     char **specs;              /* backup specs made from the profile, lent to o->backups */
     size_t n_specs;
+    char **inv_specs;          /* inventory specs made from the profile, lent to o->inventories */
+    size_t n_inv_specs;
     const char **critical;     /* critical asset groups no backup source names (by group id or
                                 * a member): each a backup.missing; borrowed from the profile */
     size_t n_critical;

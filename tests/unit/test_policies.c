@@ -322,7 +322,8 @@ static void baseline_covers_every_kind(void **state)
         /* what the TLS, patch and backup branches declare today */
         "tls.summary", "tls.unreachable", "tls.protocol.no-modern", "tls.cipher.client-order",
         "tls.kex.dh-weak", "tls.renegotiation.insecure", "tls.heartbleed", "tls.compression",
-        "patch.feed", "patch.feed.missing", "patch.feed.stale", "backup.ok", "backup.none",
+        "patch.feed", "patch.feed.missing", "patch.feed.stale", "patch.inventory", "backup.ok",
+        "backup.none",
         "backup.retention", "backup.empty", "backup.shrunk", "backup.future",
         "backup.offsite.missing",
     };
@@ -807,7 +808,8 @@ static void informational_kinds_never_fail(void **state)
     (void)state;
     static const char *const info[] = {"svc.open", "svc.unidentified", "svc.ldap.rootdse",
                                        "tls.summary", "tls.unreachable", "backup.ok",
-                                       "patch.feed", "patch.feed.missing", "patch.feed.stale"};
+                                       "patch.feed", "patch.feed.missing", "patch.feed.stale",
+                                       "patch.inventory"};
     static const char *const pols[] = {"baseline", "cis-v8", "nist-csf", "hipaa", "iso27001",
                                        "pci-dss"};
     struct scan_result *r = scan_new(true);
