@@ -1,6 +1,7 @@
 /* Package inventories: the formats, recognising them, the shared reading helpers, and the set
  * of inventories a scan was given (read before root is dropped). The readers themselves are in
  * inventory_dpkg.c, inventory_rpm.c and inventory_hotfix.c. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -83,10 +84,30 @@ static char *dup_str(struct inv_str s)
     return d;
 }
 
+/* What dpkg and rpm allow in a package name (dpkg: [a-z0-9][a-z0-9+.-]*, rpm adds capitals
+ * and '_') and in a version ([epoch:]upstream[-revision], with ~ and ^): anything else means
+ * the line is not a package line, however it split. A file of another format (XML, JSON)
+ * then reads as no packages at all instead of as dozens of made-up ones. */
+static bool pkg_chars_ok(struct inv_str s, const char *extra)
+{
+    if (s.n == 0 || !isalnum((unsigned char)s.p[0]))
+        return false;
+    for (size_t i = 1; i < s.n; i++)
+        if (!isalnum((unsigned char)s.p[i]) && !strchr(extra, s.p[i]))
+            return false;
+    return true;
+}
+
 int inv_add_pkg(struct inventory *inv, struct inv_str name, struct inv_str version,
                 struct inv_str arch, struct inv_str source, struct inv_str source_version,
                 struct rm_err *e)
 {
+    if (!pkg_chars_ok(name, "+.-_") || !pkg_chars_ok(version, "+.-_~^:") ||
+        (source.n && !pkg_chars_ok(source, "+.-_")) ||
+        (source_version.n && !pkg_chars_ok(source_version, "+.-_~^:"))) {
+        inv->skipped++;
+        return 0;
+    }
     if (inv->n_pkgs >= INV_MAX_ITEMS)
         return rm_errf(e, "more than %d packages", INV_MAX_ITEMS);
     if (inv->n_pkgs == inv->cap_pkgs) {
