@@ -4,6 +4,9 @@
 #   bench/tls.sh                  (also run by: make bench; root for the connection counts)
 #   SKIP_TESTSSL=1 bench/tls.sh   without testssl.sh (about two minutes per endpoint)
 #   RUNS=N                        runs of the parallel comparison (default 3; medians)
+#   PIN=1 bench/tls.sh            the s_server processes on the last CPU, everything else on
+#                                 the others (taskset): riskmap does not share a core with the
+#                                 servers it measures, as on a network it would not
 #
 # The lab, all inside 127.0.32.0/24 (BENCH_NET moves it; nothing is ever sent anywhere else):
 # `openssl s_server` instances with a certificate made here,
@@ -28,6 +31,12 @@
 # something needed is missing.
 set -u
 . "$(dirname "$0")/lib.sh"
+SRV_PIN="" RM_PIN=""
+if [ -n "${PIN:-}" ]; then
+    ncpu=$(nproc)
+    [ "$ncpu" -ge 2 ] && command -v taskset > /dev/null || { echo "PIN=1 needs taskset and 2 CPUs" >&2; exit 2; }
+    SRV_PIN="taskset -c $((ncpu - 1))" RM_PIN="taskset -c 0-$((ncpu - 2))"
+fi
 TIMEOUT=600
 bench_init riskmap-bench-tls 3
 bench_net 127.0.32
@@ -53,7 +62,7 @@ serve() { # serve HOSTNUM rsa|ec S_SERVER-OPTIONS...
     local h=$1 k=c kk=k
     [ "$2" = ec ] && k=ec kk=ek
     shift 2
-    openssl s_server -accept "$NET.$h:$PORT" -cert "$WORK/$k.pem" -key "$WORK/$kk.pem" -www -quiet "$@" \
+    $SRV_PIN openssl s_server -accept "$NET.$h:$PORT" -cert "$WORK/$k.pem" -key "$WORK/$kk.pem" -www -quiet "$@" \
         > /dev/null 2>&1 < /dev/null &
     bench_track $!
     SRV_PIDS="$SRV_PIDS $h:$!"
@@ -186,11 +195,11 @@ parallel() { # parallel LABEL FIRST: NET.FIRST alone, then NET.FIRST to NET.FIRS
     : > "$WORK/$label.one" && : > "$WORK/$label.many" && : > "$WORK/$label.cpu" && : > "$WORK/$label.srv"
     for _ in $(seq "$RUNS"); do
         t0=$(now)
-        timeout "$TIMEOUT" "$RISKMAP" tls --json "$NET.$first:$PORT" > /dev/null
+        timeout "$TIMEOUT" $RM_PIN "$RISKMAP" tls --json "$NET.$first:$PORT" > /dev/null
         t1=$(now)
         c0=$(srv_cpu "$first" "$last")
         # shellcheck disable=SC2086
-        timeout "$TIMEOUT" /usr/bin/time -f "%U %S" -o "$WORK/$label.time" \
+        timeout "$TIMEOUT" $RM_PIN /usr/bin/time -f "%U %S" -o "$WORK/$label.time" \
             "$RISKMAP" tls --json --tls-parallel-hosts 20 $eps > "$WORK/$label.json"
         t2=$(now)
         c1=$(srv_cpu "$first" "$last")
@@ -201,7 +210,7 @@ parallel() { # parallel LABEL FIRST: NET.FIRST alone, then NET.FIRST to NET.FIRS
     done
     local one many
     one=$(median < "$WORK/$label.one") many=$(median < "$WORK/$label.many")
-    echo "parallel ($label, median of $RUNS): 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one); riskmap CPU $(median < "$WORK/$label.cpu")s, the 20 s_server processes $(median < "$WORK/$label.srv")s CPU; load $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "parallel ($label, median of $RUNS): 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one); riskmap CPU $(median < "$WORK/$label.cpu")s, the 20 s_server processes $(median < "$WORK/$label.srv")s CPU; load $(cut -d' ' -f1-3 /proc/loadavg)${PIN:+; servers pinned to CPU ${SRV_PIN##* }}"
 }
 parallel rsa 11
 parallel ecdsa 41
