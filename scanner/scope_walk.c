@@ -54,7 +54,19 @@ static uint64_t probe(const struct scope *s, uint64_t i, struct rm_addr *out)
     uint64_t skip = spec_skip(t, j, out, b);
     if (skip >= 256 || skip >= t->size - j)
         return skip;
-    /* A short step: maybe several blockers share the stretch between them. */
+    /* A short step: another blocker holding a may reach much further (a range excluded
+     * besides a pattern that came first: one probe per /16 of 0.0.0.0/0 otherwise). */
+    for (size_t x = 0; x < scope_n_blockers(s, k); x++) {
+        const struct spec *o = scope_blocker(s, x);
+        if (o != b && spec_contains(o, out)) {
+            uint64_t further = spec_skip(t, j, out, o);
+            if (further > skip)
+                skip = further;
+        }
+    }
+    if (skip >= 256 || skip >= t->size - j)
+        return skip;
+    /* Still short: maybe several blockers share the stretch between them. */
     uint64_t together = union_skip(s, k, t, j, out);
     return together > skip ? together : skip;
 }

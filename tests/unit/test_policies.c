@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checks/check.h"
@@ -45,19 +44,16 @@ static void assert_has(const struct diags *d, const char *needle)
 
 /* ---- hostile input ---------------------------------------------------------------------- */
 
-static void billion_laughs_refused_fast(void **state)
+static void billion_laughs_refused_at_doctype(void **state)
 {
     (void)state;
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
     struct diags d = must_fail(FIX "hostile/billion-laughs.xml");
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    /* Refused at the DOCTYPE, line 2, before a single entity is declared. */
+    /* Refused at the DOCTYPE, line 2, before a single entity is declared: nothing is ever
+     * expanded, which is what makes it fast (no timed assertion: under valgrind or a loaded
+     * machine any bound would be a guess). */
     assert_int_equal(d.n, 1);
     assert_string_equal(d.msg[0], FIX "hostile/billion-laughs.xml:2: DOCTYPE is not allowed "
                                       "(no DTDs, no entities)");
-    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-    assert_true(ms < 200);
     diags_free(&d);
 }
 
@@ -836,7 +832,7 @@ static void informational_kinds_never_fail(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(billion_laughs_refused_fast),
+        cmocka_unit_test(billion_laughs_refused_at_doctype),
         cmocka_unit_test(external_entity_refused),
         cmocka_unit_test(external_dtd_refused),
         cmocka_unit_test(xinclude_not_processed),
