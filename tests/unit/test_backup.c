@@ -451,6 +451,10 @@ static void judgement_rules(void **state)
     judge(&c, &l, now, v, k, sizeof k);
     assert_string_equal(k, "empty,stale");
     assert_int_equal(v[1].age_s, 3 * 86400);
+    /* The empty finding names the zero-byte point; its latest is still the counted one. */
+    assert_int_equal(v[0].empty_time, now - 600);
+    assert_int_equal(v[0].latest, now - 3 * 86400);
+    assert_int_equal(v[0].latest_size, 100);
 
     /* Future-dated points are a finding and never fresh; within the skew they are fine. */
     int64_t t4[] = {now - 2 * 86400, now - 86400 - 1, now + 30 * 86400, now + 200};
