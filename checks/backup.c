@@ -72,8 +72,16 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
     const struct finding_kind *k = &backup_kinds[v->kind];
     char title[300];
     snprintf(title, sizeof title, "%s: %s", k->summary, s ? backup_source_name(s) : v->asset);
+    /* An asset named by its address (asset=192.0.2.10) is that host: the finding is about
+     * it, as every other check's. Otherwise it is site-wide, about the asset by name. */
+    struct rm_addr a;
+    bool by_addr = addr_parse(v->asset, &a) == 0;
     struct finding *f = check_emit(ctx, &check_backup, k, NULL, 0, title);
-    if (!f || finding_set_detail(f, v->detail) < 0 || finding_set_site_asset(f, v->asset) < 0)
+    if (!f || finding_set_detail(f, v->detail) < 0)
+        return -1;
+    if (by_addr)
+        f->addr = a;
+    else if (finding_set_site_asset(f, v->asset) < 0)
         return -1;
     int rc = 0;
     if (s) {

@@ -492,13 +492,16 @@ int evaluate(const struct scan_result *scan, struct policy *const *pols, size_t 
             continue;
         }
         /* A site-wide finding's asset is a profile asset group by its id (the critical groups
-         * are the backup check's assets). Findings come host by host: look the group up once
+         * are the backup check's assets), or a member of one by name. Findings come host by host: look the group up once
          * per run of the same asset. */
         if (!f->addr.family) {
             last_group = NULL;
             for (size_t g = 0; prof && f->site_asset && g < prof->n_groups && !last_group; g++)
                 if (strcmp(prof->groups[g].id, f->site_asset) == 0)
                     last_group = &prof->groups[g];
+            /* Else a group that lists the asset's name as a member host name. */
+            if (!last_group && f->site_asset)
+                last_group = profile_group_of(prof, &f->addr, f->site_asset);
             have_last = false;
         } else if (!have_last || !addr_eq(&last_addr, &f->addr) ||
             (last_host != f->hostname &&

@@ -387,6 +387,34 @@ expect "marker: content with an offset (+01:00), and mtime" \
 backup.stale mm age_s=864000" \
     --backup marker:marker-content,name=mc,rpo=4h --backup marker:marker-mtime,name=mm
 
+# Exports that cannot be read, a marker from the future, sources only root may read.
+printf '{"Sessions":[{"Result":"Success","EndTime":"%s"}' "$(at -3600)" > trunc.json
+printf 'JobName;Result\nFS;Success\n' > notime.csv
+echo "$(at $((30 * D)) | tr ' ' T)Z" > marker-future
+expect "json: a truncated export; csv: no time column; marker: a time 30 days ahead" \
+    "backup.unreadable tj state=format
+backup.unreadable nt state=format
+backup.future mf future_utc=2026-12-22T12:00:00Z
+backup.none mf" \
+    --backup json:trunc.json,name=tj --backup "csv:notime.csv,name=nt,sep=;" \
+    --backup marker:marker-future,name=mf
+mkdir -p secret && echo x > secret/a.bak && chmod 700 secret
+if [ "$(id -u)" = 0 ]; then
+    # As root: run as nobody, for whom the 0700 share and repository are closed.
+    chmod 711 "$WORK"; chmod 644 pw
+    nobody() { runuser -u nobody -- "$@"; }
+else
+    chmod 000 secret rfresh
+    nobody() { "$@"; }
+fi
+got=$(nobody "$RISKMAP" backup --json --now "$NOW" --backup "directory:$WORK/secret,name=sec" \
+      --backup "restic:$WORK/rfresh,name=rperm,password-file=$WORK/pw" | summ)
+want="backup.unreadable rperm state=permission
+backup.unreadable sec state=permission"
+if [ "$got" = "$want" ]; then ok "a share and a repository the reader may not open: permission"
+else not_ok "permission: want [$want] got [$got]"; fi
+[ "$(id -u)" = 0 ] || chmod 700 secret rfresh
+
 # ---- assets: missing, and the 3-2-1 view ------------------------------------------------
 expect "assets: critical asset without a source; off-site copy stale" \
     "backup.missing crm
@@ -447,10 +475,11 @@ cp dstale/db.bak pub/ && touch -d "$(at $((-3 * D)))" pub/db.bak && chmod 644 pu
 $R init -r rnow >/dev/null
 $R -r rnow backup --time "$(date -u -d '-1 hour' '+%Y-%m-%d %H:%M:%S')" data >/dev/null
 run_riskmap scan "$ADDR" -p 1 -Pn --connect -q --checks backup -o "$WORK/out" \
-    --backup directory:pub,name=pub,offsite=no \
+    --backup "directory:pub,name=pub,asset=$ADDR,offsite=no" \
     --backup restic:rnow,name=rootonly,password-file=pw >/dev/null 2>"$WORK/err"
 check "scan --backup exits 0" [ $? -eq 0 ]
-# Site-wide findings carry no address: the asset by name. Every finding's evidence is listed.
+# Site-wide findings carry no address: the asset by name; an asset named by its address (pub
+# protects $ADDR) is that host. Every finding's evidence is listed.
 got=$(python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -459,10 +488,10 @@ for f in d["findings"]:
     print(f["kind"], json.dumps(f["asset"], sort_keys=True), f["facts"].get("source", "-"),
           "|".join(ev[i]["description"] for i in f["evidence"]))
 ' "$WORK/out/scan.json" | sort)
-want='backup.offsite.missing {"name": "pub"} - backup source pub (directory pub): the listing as read
-backup.offsite.missing {"name": "rootonly"} - backup source rootonly (restic rnow): the listing as read|backup source rootonly (restic rnow): the runs that asked for the sizes of the latest and previous restore points
-backup.ok {"name": "rootonly"} rootonly backup source rootonly (restic rnow): the listing as read|backup source rootonly (restic rnow): the runs that asked for the sizes of the latest and previous restore points
-backup.stale {"name": "pub"} pub backup source pub (directory pub): the listing as read'
+want="backup.offsite.missing {\"address\": \"$ADDR\"} - backup source pub (directory pub): the listing as read
+backup.offsite.missing {\"name\": \"rootonly\"} - backup source rootonly (restic rnow): the listing as read|backup source rootonly (restic rnow): the runs that asked for the sizes of the latest and previous restore points
+backup.ok {\"name\": \"rootonly\"} rootonly backup source rootonly (restic rnow): the listing as read|backup source rootonly (restic rnow): the runs that asked for the sizes of the latest and previous restore points
+backup.stale {\"address\": \"$ADDR\"} pub backup source pub (directory pub): the listing as read"
 if [ "$got" = "$want" ]; then ok "scan --backup: findings, assets by name and evidence in scan.json"
 else not_ok "scan --backup: want [$want] got [$got] $(cat "$WORK/err")"; fi
 check "scan.json names no 0.0.0.0" [ "$(grep -c '0\.0\.0\.0' "$WORK/out/scan.json")" = 0 ]
@@ -479,7 +508,7 @@ else
 fi
 # What reads scan.json names the asset too: the report, the register, the diff.
 run_riskmap report "$WORK/out/scan.json" -o "$WORK/rep" >/dev/null 2>&1
-check "report: no 0.0.0.0, the asset named" sh -c \
+check "report: no 0.0.0.0, the site-wide asset named" sh -c \
     "! grep -q '0\.0\.0\.0' '$WORK/rep/report.html' && grep -q 'rootonly: <b>' '$WORK/rep/report.html'"
 run_riskmap register update "$WORK/out/scan.json" --db "$WORK/reg.db" >/dev/null 2>&1
 got=$(run_riskmap register export --format json --db "$WORK/reg.db" 2>/dev/null | python3 -c '
@@ -487,11 +516,18 @@ import json, sys
 d = json.load(sys.stdin)
 rows = d["risks"] if isinstance(d, dict) else d
 print("\n".join(sorted("%s %s [%s]" % (r["kind"], r["asset"], r["address"]) for r in rows)))')
-want="backup.offsite.missing pub []
+want="backup.offsite.missing $ADDR [$ADDR]
 backup.offsite.missing rootonly []
-backup.stale pub []"
-if [ "$got" = "$want" ]; then ok "register: site-wide risks by asset name, no address"
+backup.stale $ADDR [$ADDR]"
+if [ "$got" = "$want" ]; then ok "register: site-wide risks by asset name (no address), a host asset by its address"
 else not_ok "register: want [$want] got [$got]"; fi
+fp=$(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print([f["fingerprint"] for f in d["findings"] if f["kind"] == "backup.offsite.missing" and "name" in f["asset"]][0][:12])' "$WORK/out/scan.json")
+got=$(run_riskmap register show "$fp" --db "$WORK/reg.db" 2>&1 | grep -E '^ *Asset')
+check "register show: a site-wide risk says it has no address [$got]" \
+    sh -c "echo '$got' | grep -q 'rootonly (site-wide, no address), port 0'"
 got=$(run_riskmap diff --json "$WORK/out/scan.json" "$WORK/out/scan.json" >/dev/null 2>&1; echo $?)
 check "diff reads the document with site-wide findings" [ "$got" = 0 ]
 
