@@ -528,6 +528,22 @@ print([f["fingerprint"] for f in d["findings"] if f["kind"] == "backup.offsite.m
 got=$(run_riskmap register show "$fp" --db "$WORK/reg.db" 2>&1 | grep -E '^ *Asset')
 check "register show: a site-wide risk says it has no address [$got]" \
     sh -c "echo '$got' | grep -q 'rootonly (site-wide, no address), port 0'"
+mkdir -p "$WORK/bundle"
+run_riskmap evidence export "$WORK/out/scan.json" -o "$WORK/bundle/b.tar.gz" >/dev/null 2>&1 &&
+    tar xzf "$WORK/bundle/b.tar.gz" -C "$WORK/bundle"
+got=$(python3 -c '
+import glob, json, sys
+idx = glob.glob(sys.argv[1] + "/*/index/findings.json")[0]
+d = json.load(open(idx))
+items = d["findings"] if isinstance(d, dict) else d
+print("\n".join(sorted("%s %s %s" % (f["kind"], f.get("asset", "-"), f.get("address", "-")) for f in items)))' "$WORK/bundle")
+want="backup.offsite.missing - $ADDR
+backup.offsite.missing rootonly -
+backup.ok rootonly -
+backup.stale - $ADDR"
+if [ "$got" = "$want" ]; then ok "evidence bundle index: site-wide findings by asset name"
+else not_ok "evidence index: want [$want] got [$got]"; fi
+check "evidence bundle names no 0.0.0.0" sh -c "! grep -rq '0\.0\.0\.0' '$WORK/bundle'/riskmap-evidence-*"
 got=$(run_riskmap diff --json "$WORK/out/scan.json" "$WORK/out/scan.json" >/dev/null 2>&1; echo $?)
 check "diff reads the document with site-wide findings" [ "$got" = 0 ]
 
