@@ -58,18 +58,30 @@ static int fact_age(struct finding *f, const char *k, int64_t s)
     return finding_add_fact(f, k, b);
 }
 
-/* One finding from one verdict. s is NULL for asset-level verdicts, whose evidence is the
- * listings of the asset's sources (ev_ids, one per source of the config, "" for none).
- * 0 or -1 (memory). */
+/* Evidence ids of one source: its listing, and the runs that asked for sizes ("" for none). */
+struct src_ev {
+    char listing[16], sizes[16];
+};
+
+/* One finding from one verdict. s is NULL for asset-level verdicts, whose evidence is that of
+ * the asset's sources (evs: one per source of the config). 0 or -1 (memory). */
 static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
                 const struct backup_source *s, const struct backup_listing *l,
-                const char *ev_id, char (*ev_ids)[16], int64_t now)
+                const struct src_ev *ev, const struct src_ev *evs, int64_t now)
 {
     const struct finding_kind *k = &backup_kinds[v->kind];
     char title[300];
     snprintf(title, sizeof title, "%s: %s", k->summary, s ? backup_source_name(s) : v->asset);
+    /* An asset named by its address (asset=192.0.2.10) is that host: the finding is about
+     * it, as every other check's. Otherwise it is site-wide, about the asset by name. */
+    struct rm_addr a;
+    bool by_addr = addr_parse(v->asset, &a) == 0;
     struct finding *f = check_emit(ctx, &check_backup, k, NULL, 0, title);
     if (!f || finding_set_detail(f, v->detail) < 0)
+        return -1;
+    if (by_addr)
+        f->addr = a;
+    else if (finding_set_site_asset(f, v->asset) < 0)
         return -1;
     int rc = 0;
     if (s) {
@@ -97,6 +109,8 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
             if (v->latest_size >= 0)
                 rc |= fact_i(f, "latest_size", v->latest_size);
         }
+        if (l && l->sizes_note[0])
+            rc |= finding_add_fact(f, "sizes", l->sizes_note);
         if (v->previous >= 0) {
             rc |= fact_t(f, "previous_utc", v->previous);
             if (v->previous_size >= 0)
@@ -107,6 +121,12 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
             rc |= fact_i(f, "retention_min", v->retention);
         if (l && l->n_skipped)
             rc |= fact_i(f, "not_counted", (int64_t)l->n_skipped);
+        if (v->kind == BK_EMPTY) {
+            /* latest_utc stays the latest counted backup; this is the one that is not. */
+            rc |= fact_t(f, "empty_utc", v->empty_time);
+            rc |= finding_add_fact(f, "empty_size", "0");
+            rc |= fact_i(f, "empty_age_s", now - v->empty_time);
+        }
         if (v->kind == BK_FUTURE) {
             rc |= fact_t(f, "future_utc", v->future_time);
             rc |= fact_i(f, "future_points", (int64_t)v->n_future);
@@ -120,16 +140,34 @@ static int emit(struct check_ctx *ctx, const struct backup_verdict *v,
         rc |= fact_i(f, "immutable_sources", (int64_t)v->n_immutable);
     }
     rc |= finding_set_key_fact(f, s ? "source" : "asset");
-    if (ev_id)
-        rc |= finding_add_evidence_id(f, ev_id);
     const struct backup_config *c = ctx->backup;
-    for (size_t i = 0; !s && ev_ids && i < c->n_sources; i++)
-        if (ev_ids[i][0] && strcmp(backup_source_asset(&c->sources[i]), v->asset) == 0)
-            rc |= finding_add_evidence_id(f, ev_ids[i]);
+    for (size_t i = 0; i < (s ? 1 : c->n_sources); i++) {
+        const struct src_ev *x = s ? ev : &evs[i];
+        if (!s && strcmp(backup_source_asset(&c->sources[i]), v->asset) != 0)
+            continue;
+        if (x->listing[0])
+            rc |= finding_add_evidence_id(f, x->listing);
+        if (x->sizes[0])
+            rc |= finding_add_evidence_id(f, x->sizes);
+    }
     rc |= finding_add_ref(f, "CIS Controls v8 11.2");
     if (rc)
         return -1;
     finding_fingerprint(f);
+    return 0;
+}
+
+/* Adds one piece of a source's evidence and writes its id to id_out. 0 or -1. */
+static int keep(struct check_ctx *ctx, const struct backup_source *s, const char *type,
+                const char *data, size_t len, const char *what, char id_out[16])
+{
+    char desc[600];
+    snprintf(desc, sizeof desc, "backup source %s (%s %s): %s", backup_source_name(s),
+             backup_type_name(s->type), s->location, what);
+    struct evidence *ev = scan_add_evidence(ctx->result, type, desc, data, len);
+    if (!ev)
+        return -1;
+    snprintf(id_out, 16, "%s", ev->id);
     return 0;
 }
 
@@ -143,10 +181,10 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         return 0;
     int64_t now = c->now ? c->now : (int64_t)time(NULL);
     bool *fresh = calloc(c->n_sources + 1, sizeof *fresh);
-    char (*ev_ids)[16] = calloc(c->n_sources + 1, sizeof *ev_ids);
-    if (!fresh || !ev_ids) {
+    struct src_ev *evs = calloc(c->n_sources + 1, sizeof *evs);
+    if (!fresh || !evs) {
         free(fresh);
-        free(ev_ids);
+        free(evs);
         return rm_errf(e, "out of memory");
     }
     int rc = 0;
@@ -156,31 +194,25 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         const struct backup_source *s = &c->sources[i];
         /* Read ahead (before root was dropped) or now. */
         struct backup_listing own = {0}, *l = c->read ? &c->read[i] : &own;
-        if (!c->read && backup_read(s, &own, e) < 0) {
+        if (!c->read && backup_read(s, now, &own, e) < 0) {
             backup_listing_free(&own);
             rc = -1;
             break;
         }
-        const char *ev_id = NULL;
-        if (l->raw) {
-            char desc[600];
-            snprintf(desc, sizeof desc, "backup source %s (%s %s): %s", backup_source_name(s),
-                     backup_type_name(s->type), s->location,
-                     l->state == BACKUP_READABLE ? "the listing as read" : "the tool's error output");
-            struct evidence *ev = scan_add_evidence(ctx->result, l->raw_type, desc, l->raw, l->raw_len);
-            if (!ev) {
-                rc = -1;
-            } else {
-                ev_id = ev->id;
-                snprintf(ev_ids[i], sizeof ev_ids[i], "%s", ev->id);
-            }
-        }
+        if (l->raw)
+            rc |= keep(ctx, s, l->raw_type, l->raw, l->raw_len,
+                       l->state == BACKUP_READABLE ? "the listing as read" : "the tool's error output",
+                       evs[i].listing);
+        if (l->sizes_raw && rc == 0)
+            rc |= keep(ctx, s, "application/json", l->sizes_raw, l->sizes_len,
+                       "the runs that asked for the sizes of the latest and previous restore points",
+                       evs[i].sizes);
         struct backup_verdict v[BACKUP_MAX_VERDICTS];
         size_t n = backup_judge_source(c, s, l, now, v);
         for (size_t k = 0; k < n && rc == 0; k++) {
             if (v[k].kind == BK_OK)
                 fresh[i] = true;
-            if (emit(ctx, &v[k], s, l, ev_id, NULL, now) < 0)
+            if (emit(ctx, &v[k], s, l, &evs[i], NULL, now) < 0)
                 rc = -1;
         }
         backup_listing_free(&own);
@@ -193,13 +225,13 @@ static int backup_run_check(struct check_ctx *ctx, const struct host *host,
         } else {
             size_t n = backup_judge_site(c, fresh, now, v, max);
             for (size_t k = 0; k < n && rc == 0; k++)
-                if (emit(ctx, &v[k], NULL, NULL, NULL, ev_ids, now) < 0)
+                if (emit(ctx, &v[k], NULL, NULL, NULL, evs, now) < 0)
                     rc = -1;
             free(v);
         }
     }
     free(fresh);
-    free(ev_ids);
+    free(evs);
     if (rc < 0 && !e->msg[0])
         rm_errf(e, "out of memory");
     return rc;

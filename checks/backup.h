@@ -173,6 +173,11 @@ struct backup_listing {
     size_t raw_len;
     char *raw_type;            /* media type of raw: "application/json", "text/csv", "text/plain" */
     int exit_status;           /* the tool's, -1 when none ran */
+    char *sizes_raw;           /* restic/borg: the runs that asked for the sizes of the latest
+                                * and previous points (application/json), or NULL */
+    size_t sizes_len;
+    char sizes_note[160];      /* restic/borg: where the sizes came from, or why they are not
+                                * known; "" when not applicable */
 };
 
 void backup_listing_free(struct backup_listing *l);
@@ -197,6 +202,12 @@ int backup_status_parse_json(const struct backup_source *s, const char *d, size_
                              struct backup_listing *l);
 int backup_status_parse_csv(const struct backup_source *s, const char *d, size_t len,
                             struct backup_listing *l);
+/* The total_size of `restic stats --json --mode restore-size ID` when it covers exactly one
+ * snapshot (restic 0.14 exits 0 with snapshots_count 0 for an unknown ID), else -1. */
+int64_t backup_restic_parse_stats(const char *json, size_t len);
+/* stats.original_size of `borg info --json REPO::ARCHIVE` when it names exactly one archive,
+ * else -1. */
+int64_t backup_borg_parse_info(const char *json, size_t len);
 /* Classifies a failed restic run from its exit status and standard error. */
 enum backup_state backup_restic_state(int exit_status, const char *err, size_t len);
 /* Classifies a failed borg run from its --log-json standard error (msgid) and exit status. */
@@ -205,7 +216,8 @@ enum backup_state backup_borg_state(int exit_status, const char *err, size_t len
 /* Reads one source with its reader (runs the tool, walks the directory, reads the file).
  * A source that cannot be read is a listing with a state, not an error: -1 only for
  * allocation failure. */
-int backup_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e);
+int backup_read(const struct backup_source *s, int64_t now, struct backup_listing *l,
+                struct rm_err *e);
 /* Reads every source now, while the process still has the rights to (a root scan drops to
  * an unprivileged user before its checks run, and backup repositories, exports and password
  * files are usually root's). The check then judges these listings. 0, or -1 (allocation). */
@@ -240,6 +252,7 @@ struct backup_verdict {
     size_t n_points;       /* counted restore points */
     unsigned retention;    /* the minimum asked */
     int64_t future_time;   /* BK_FUTURE: the furthest future time; BK_UNREADABLE: unused */
+    int64_t empty_time;    /* BK_EMPTY: the time of the zero-byte point */
     size_t n_future;
     enum backup_state state; /* BK_UNREADABLE */
     size_t n_offsite, n_immutable; /* BK_OFFSITE_MISSING: the asset's sources so flagged */

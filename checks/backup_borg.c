@@ -1,5 +1,6 @@
 /* borg: `borg list --json`, run here or read from a saved copy (a saved `borg info --json`
- * works too and brings sizes). Checkpoint archives — what an interrupted `borg create` leaves,
+ * works too and brings sizes); the sizes of the latest two archives come from `borg info
+ * --json` (checks/backup_sizes.c). Checkpoint archives — what an interrupted `borg create` leaves,
  * named NAME.checkpoint or NAME.checkpoint.N — are not successful backups. borg writes local
  * times without a zone; they are read in the source's tz (default: this machine's zone). */
 #include <cjson/cJSON.h>
@@ -186,49 +187,46 @@ static int borg_run(const struct backup_source *s, char **args, struct backup_ru
     return rc;
 }
 
-/* Sizes of the two newest archives from `borg info --json REPO::NAME`, for the shrink check.
- * Failures leave the size unknown: they are not the listing's state. */
-static void borg_sizes(const struct backup_source *s, struct backup_listing *l)
+int64_t backup_borg_parse_info(const char *json, size_t len)
 {
-    size_t idx[2] = {SIZE_MAX, SIZE_MAX};
-    for (size_t i = 0; i < l->n_points; i++) {
-        if (idx[0] == SIZE_MAX || l->points[i].time > l->points[idx[0]].time) {
-            idx[1] = idx[0];
-            idx[0] = i;
-        } else if (idx[1] == SIZE_MAX || l->points[i].time > l->points[idx[1]].time) {
-            idx[1] = i;
-        }
-    }
-    for (int k = 0; k < 2; k++) {
-        if (idx[k] == SIZE_MAX)
-            continue;
-        struct backup_point *p = &l->points[idx[k]];
-        size_t n = strlen(s->location) + strlen(p->id) + 3;
-        char *target = malloc(n);
-        if (!target)
-            return;
-        snprintf(target, n, "%s::%s", s->location, p->id);
-        char *argv[] = {s->tool ? s->tool : (char *)"borg", (char *)"--log-json", (char *)"info",
-                        (char *)"--json", target, NULL};
-        struct backup_run r;
-        struct rm_err e;
-        if (borg_run(s, argv, &r, &e) == 0) {
-            if (r.status == 0 && !r.timed_out && !r.too_big) {
-                struct backup_listing one = {0};
-                if (backup_borg_parse(s, r.out, r.out_len, &one) == 0 && one.n_points == 1)
-                    p->size = one.points[0].size;
-                backup_listing_free(&one);
-            }
-            backup_run_free(&r);
-        }
-        free(target);
-    }
+    struct backup_listing one = {0};
+    int64_t size = -1;
+    if (backup_borg_parse(NULL, json, len, &one) == 0 && one.state == BACKUP_READABLE &&
+        one.n_points == 1)
+        size = one.points[0].size;
+    backup_listing_free(&one);
+    return size;
 }
 
-int backup_borg_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e)
+static int info_argv(const struct backup_source *s, const struct backup_point *p, char **argv,
+                     char *buf, size_t len)
 {
-    if (s->saved)
-        return backup_read_saved(s, l, backup_borg_parse, e);
+    int n = snprintf(buf, len, "%s::%s", s->location, p->id);
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    char *const a[] = {s->tool ? s->tool : (char *)"borg", (char *)"--log-json", (char *)"info",
+                       (char *)"--json", buf, NULL};
+    memcpy(argv, a, sizeof a);
+    return 0;
+}
+
+static const struct backup_size_tool borg_info = {
+    .what = "borg info --json (stats.original_size)",
+    .argv = info_argv,
+    .run = borg_run,
+    .parse = backup_borg_parse_info,
+};
+
+int backup_borg_read(const struct backup_source *s, int64_t now, struct backup_listing *l,
+                     struct rm_err *e)
+{
+    if (s->saved) {
+        if (backup_read_saved(s, l, backup_borg_parse, e) < 0)
+            return -1;
+        backup_saved_sizes_note(l, now, "a saved borg list --json records no sizes (a saved "
+                                        "borg info --json does)");
+        return 0;
+    }
     if (backup_password_file_ok(s, l) != 0)
         return 0;
     char *argv[] = {s->tool ? s->tool : (char *)"borg", (char *)"--log-json", (char *)"list",
@@ -255,9 +253,11 @@ int backup_borg_read(const struct backup_source *s, struct backup_listing *l, st
         rc = backup_listing_keep_raw(l, "application/json", r.out, r.out_len);
         if (rc == 0)
             rc = backup_borg_parse(s, r.out, r.out_len, l);
-        if (rc == 0 && l->state == BACKUP_READABLE)
-            borg_sizes(s, l);
     }
     backup_run_free(&r);
-    return rc < 0 ? rm_errf(e, "out of memory") : 0;
+    if (rc < 0)
+        return rm_errf(e, "out of memory");
+    if (l->state == BACKUP_READABLE)
+        return backup_fetch_sizes(s, now, l, &borg_info, e);
+    return 0;
 }

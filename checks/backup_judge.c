@@ -98,7 +98,7 @@ size_t backup_judge_source(const struct backup_config *c, const struct backup_so
     if (newest && newest->size == 0) {
         out[n] = v;
         out[n].kind = BK_EMPTY;
-        out[n].latest_size = 0;
+        out[n].empty_time = newest->time;
         backup_format_time(newest->time, lt, sizeof lt);
         snprintf(out[n].detail, sizeof out[n].detail,
                  "%s: the latest backup (%s, %s) is 0 bytes: not counted as a backup", name,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backup.h"
 #include "backup_read.h"
@@ -34,6 +35,7 @@ void backup_listing_free(struct backup_listing *l)
     free(l->points);
     free(l->raw);
     free(l->raw_type);
+    free(l->sizes_raw);
     memset(l, 0, sizeof *l);
     l->exit_status = -1;
 }
@@ -108,15 +110,16 @@ void backup_detail_from(struct backup_listing *l, const char *prefix, const char
     l->detail[o] = '\0';
 }
 
-int backup_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e)
+int backup_read(const struct backup_source *s, int64_t now, struct backup_listing *l,
+                struct rm_err *e)
 {
     memset(l, 0, sizeof *l);
     l->exit_status = -1;
     switch (s->type) {
     case BACKUP_RESTIC:
-        return backup_restic_read(s, l, e);
+        return backup_restic_read(s, now, l, e);
     case BACKUP_BORG:
-        return backup_borg_read(s, l, e);
+        return backup_borg_read(s, now, l, e);
     case BACKUP_DIRECTORY:
         return backup_dir_read(s, l, e);
     case BACKUP_JSON:
@@ -135,8 +138,9 @@ int backup_config_read_ahead(struct backup_config *c, struct rm_err *e)
     struct backup_listing *r = calloc(c->n_sources, sizeof *r);
     if (!r)
         return rm_errf(e, "out of memory");
+    int64_t now = c->now ? c->now : (int64_t)time(NULL);
     for (size_t i = 0; i < c->n_sources; i++)
-        if (backup_read(&c->sources[i], &r[i], e) < 0) {
+        if (backup_read(&c->sources[i], now, &r[i], e) < 0) {
             for (size_t k = 0; k <= i; k++)
                 backup_listing_free(&r[k]);
             free(r);

@@ -1,6 +1,8 @@
 /* restic: `restic snapshots --json`, run here or read from a saved copy. Every snapshot in
  * the listing is a completed backup (restic writes the snapshot last). Sizes come from the
- * snapshot summary that restic 0.17 and later record (total_bytes_processed). */
+ * snapshot summary that restic 0.17 and later record (total_bytes_processed); restic 0.14
+ * (Debian 12) records none, so for the latest two snapshots `restic stats` is asked
+ * (checks/backup_sizes.c). */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,21 +107,72 @@ enum backup_state backup_restic_state(int status, const char *err, size_t n)
     return BACKUP_FAILED;
 }
 
-int backup_restic_read(const struct backup_source *s, struct backup_listing *l, struct rm_err *e)
+/* A restic run with the source's password: with a password file, no password from our own
+ * environment may win over it. */
+static int restic_run(const struct backup_source *s, char **argv, struct backup_run *r,
+                      struct rm_err *e)
 {
-    if (s->saved)
-        return backup_read_saved(s, l, backup_restic_parse, e);
+    char pwenv[4096 + 32];
+    char *env[] = {pwenv, (char *)"RESTIC_PASSWORD", (char *)"RESTIC_PASSWORD_COMMAND", NULL};
+    if (s->password_file)
+        snprintf(pwenv, sizeof pwenv, "RESTIC_PASSWORD_FILE=%s", s->password_file);
+    return backup_run(argv, s->password_file ? env : NULL, -1, s->timeout_s, r, e);
+}
+
+int64_t backup_restic_parse_stats(const char *json, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "total_size");
+    const cJSON *nc = cJSON_GetObjectItemCaseSensitive(root, "snapshots_count");
+    int64_t size = -1;
+    if (cJSON_IsNumber(ts) && cJSON_IsNumber(nc) && nc->valuedouble == 1 && ts->valuedouble >= 0 &&
+        ts->valuedouble < 9e18)
+        size = (int64_t)ts->valuedouble;
+    cJSON_Delete(root);
+    return size;
+}
+
+/* restore-size is what the snapshot would restore: the sum of its files, the figure borg's
+ * original_size and restic 0.17's total_bytes_processed also give. The snapshot is named by
+ * its short id; an ambiguous one makes stats count more or fewer than one snapshot, and the
+ * size stays unknown. */
+static int stats_argv(const struct backup_source *s, const struct backup_point *p, char **argv,
+                      char *buf, size_t len)
+{
+    (void)buf;
+    (void)len;
+    if (!p->id[0])
+        return -1;
+    char *const a[] = {s->tool ? s->tool : (char *)"restic", (char *)"stats", (char *)"--json",
+                       (char *)"--mode", (char *)"restore-size", (char *)"--no-cache",
+                       (char *)"-r", s->location, p->id, NULL};
+    memcpy(argv, a, sizeof a);
+    return 0;
+}
+
+static const struct backup_size_tool restic_stats = {
+    .what = "restic stats --json --mode restore-size",
+    .argv = stats_argv,
+    .run = restic_run,
+    .parse = backup_restic_parse_stats,
+};
+
+int backup_restic_read(const struct backup_source *s, int64_t now, struct backup_listing *l,
+                       struct rm_err *e)
+{
+    if (s->saved) {
+        if (backup_read_saved(s, l, backup_restic_parse, e) < 0)
+            return -1;
+        backup_saved_sizes_note(l, now, "restic before 0.17 records no sizes in a saved "
+                                        "snapshots --json");
+        return 0;
+    }
     if (backup_password_file_ok(s, l) != 0)
         return 0;
     char *argv[] = {s->tool ? s->tool : (char *)"restic", (char *)"snapshots", (char *)"--json",
                     (char *)"--no-cache", (char *)"-r", s->location, NULL};
-    char pwenv[4096 + 32];
-    /* With a password file, no password from our own environment may win over it. */
-    char *env[] = {pwenv, (char *)"RESTIC_PASSWORD", (char *)"RESTIC_PASSWORD_COMMAND", NULL};
-    if (s->password_file)
-        snprintf(pwenv, sizeof pwenv, "RESTIC_PASSWORD_FILE=%s", s->password_file);
     struct backup_run r;
-    if (backup_run(argv, s->password_file ? env : NULL, -1, s->timeout_s, &r, e) < 0)
+    if (restic_run(s, argv, &r, e) < 0)
         return -1;
     l->exit_status = r.status;
     int rc = 0;
@@ -142,5 +195,9 @@ int backup_restic_read(const struct backup_source *s, struct backup_listing *l, 
             rc = backup_restic_parse(s, r.out, r.out_len, l);
     }
     backup_run_free(&r);
-    return rc < 0 ? rm_errf(e, "out of memory") : 0;
+    if (rc < 0)
+        return rm_errf(e, "out of memory");
+    if (l->state == BACKUP_READABLE)
+        return backup_fetch_sizes(s, now, l, &restic_stats, e);
+    return 0;
 }

@@ -62,6 +62,7 @@ void finding_free(struct finding *f)
     free(f->title);
     free(f->detail);
     free(f->hostname);
+    free(f->site_asset);
     free(f->protocol);
     free(f->key_fact);
     for (size_t i = 0; i < f->n_facts; i++)
@@ -94,6 +95,18 @@ int finding_set_detail(struct finding *f, const char *detail)
 int finding_set_hostname(struct finding *f, const char *hostname)
 {
     return replace_str(&f->hostname, hostname);
+}
+
+int finding_set_site_asset(struct finding *f, const char *name)
+{
+    return replace_str(&f->site_asset, name);
+}
+
+const char *finding_asset_label(const struct finding *f, char *buf, size_t len)
+{
+    if (!f->addr.family)
+        return f->site_asset ? f->site_asset : "site";
+    return addr_str(&f->addr, buf, len);
 }
 
 int finding_set_protocol(struct finding *f, const char *protocol)

@@ -44,8 +44,10 @@ struct finding {
     enum severity severity;
     char *title;
     char *detail;
-    struct rm_addr addr;
+    struct rm_addr addr; /* family 0: a site-wide finding, about no address */
     char *hostname; /* may be NULL */
+    char *site_asset; /* site-wide findings: the asset they are about, by name (the asset a
+                       * backup protects); NULL otherwise, and "site" is meant */
     uint16_t port;  /* 0 when the finding is about the host or the site */
     char *protocol; /* "tcp" (finding_new's default) or "udp", or NULL with port 0 */
     struct fact *facts;
@@ -66,6 +68,7 @@ void finding_free(struct finding *f);
 /* Setters copy; each returns 0 or -1 on allocation failure. */
 int finding_set_detail(struct finding *f, const char *detail);
 int finding_set_hostname(struct finding *f, const char *hostname);
+int finding_set_site_asset(struct finding *f, const char *name);
 /* "tcp" or "udp"; only for a finding about a port. */
 int finding_set_protocol(struct finding *f, const char *protocol);
 int finding_add_fact(struct finding *f, const char *key, const char *value);
@@ -78,7 +81,13 @@ int finding_set_key_fact(struct finding *f, const char *key);
 /* The value of a fact, or NULL. Borrowed: valid while the finding lives. */
 const char *finding_fact(const struct finding *f, const char *key);
 
-/* Computes f->fingerprint from kind, address, protocol/port and the key fact's value. */
+/* What a reader calls the finding's asset: its address, or for a site-wide finding its
+ * site_asset (or "site"). Into buf (RM_ADDRSTRLEN at least) or borrowed from f. */
+const char *finding_asset_label(const struct finding *f, char *buf, size_t len);
+
+/* Computes f->fingerprint from kind, address, protocol/port and the key fact's value. A
+ * site-wide finding hashes 0.0.0.0 as its address, as riskmap has done since its first
+ * backup findings: its fingerprints stay those the register knows. */
 void finding_fingerprint(struct finding *f);
 
 /* A piece of raw evidence: the bytes a finding rests on. */

@@ -223,9 +223,10 @@ print(f"Findings: {len(doc['findings'])} (" + ", ".join(f"{k} {v}" for k, v in s
 for f in sorted(doc["findings"], key=lambda f: order.index(f["severity"])):
     if f["severity"] == "info":
         continue
-    where = f["asset"]["address"] + (f":{f['port']}" if f.get("port") else "")
-    if f["asset"]["address"] == "0.0.0.0":  # about the site (a backup source), not a host
-        where = "site: " + (f.get("facts", {}).get("source") or f.get("facts", {}).get("asset") or "")
+    if "address" in f["asset"]:
+        where = f["asset"]["address"] + (f":{f['port']}" if f.get("port") else "")
+    else:  # about the site (a backup source's asset), not a host
+        where = "site: " + (f.get("facts", {}).get("source") or f["asset"]["name"])
     print(f"  {f['severity']:<8} {where:<20} {f['title']}")
 print(f"Events streamed: {len(events)} (" + ", ".join(f"{e} {events.count(e)}" for e in dict.fromkeys(events)) + ")")
 missed, extra = expected - found, found - expected

@@ -67,7 +67,9 @@ static const struct prof_accept *acceptance(const struct profile *prof, const st
             continue;
         if (a->fingerprint && strcmp(a->fingerprint, f->fingerprint) != 0)
             continue;
-        if (a->asset && !profile_asset_matches(prof, a->asset, &f->addr, f->hostname))
+        /* A site-wide finding (a backup's asset) is named, not addressed. */
+        if (a->asset && (f->addr.family ? !profile_asset_matches(prof, a->asset, &f->addr, f->hostname)
+                                        : !f->site_asset || strcmp(a->asset, f->site_asset) != 0))
             continue;
         return a;
     }
@@ -489,8 +491,19 @@ int evaluate(const struct scan_result *scan, struct policy *const *pols, size_t 
             ev->unmapped[ev->n_unmapped++] = fi;
             continue;
         }
-        /* Findings come host by host: look the group up once per run of the same asset. */
-        if (!have_last || !addr_eq(&last_addr, &f->addr) ||
+        /* A site-wide finding's asset is a profile asset group by its id (the critical groups
+         * are the backup check's assets), or a member of one by name. Findings come host by host: look the group up once
+         * per run of the same asset. */
+        if (!f->addr.family) {
+            last_group = NULL;
+            for (size_t g = 0; prof && f->site_asset && g < prof->n_groups && !last_group; g++)
+                if (strcmp(prof->groups[g].id, f->site_asset) == 0)
+                    last_group = &prof->groups[g];
+            /* Else a group that lists the asset's name as a member host name. */
+            if (!last_group && f->site_asset)
+                last_group = profile_group_of(prof, &f->addr, f->site_asset);
+            have_last = false;
+        } else if (!have_last || !addr_eq(&last_addr, &f->addr) ||
             (last_host != f->hostname &&
              (!last_host || !f->hostname || strcmp(last_host, f->hostname) != 0))) {
             last_group = profile_group_of(prof, &f->addr, f->hostname);

@@ -21,7 +21,7 @@ static void finding_write(struct jsonw *w, const struct eval_hit *h,
     jw_int(w, "index", (long long)h->finding);
     jw_str(w, "fingerprint", f->fingerprint);
     jw_str(w, "kind", f->kind);
-    jw_str(w, "asset", addr_str(&f->addr, addr, sizeof addr));
+    jw_str(w, "asset", finding_asset_label(f, addr, sizeof addr));
     jw_int(w, "port", f->port);
     jw_str(w, "criticality", criticality_name(h->criticality));
     jw_str_or_null(w, "asset_group", h->group ? h->group->id : NULL);

@@ -288,7 +288,7 @@ static xmlDoc *build(const struct evaluation *ev, const struct scan_result *scan
                 const struct finding *f = scan->findings[h->finding];
                 char a[RM_ADDRSTRLEN], msg[400];
                 snprintf(msg, sizeof msg, "%s on %s port %u (%s asset%s), finding %zu, "
-                         "fingerprint %s", f->kind, addr_str(&f->addr, a, sizeof a),
+                         "fingerprint %s", f->kind, finding_asset_label(f, a, sizeof a),
                          (unsigned)f->port, criticality_name(h->criticality),
                          h->accepted == ACC_EXPIRED ? ", risk acceptance expired" : "",
                          (size_t)h->finding, f->fingerprint);

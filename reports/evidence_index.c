@@ -77,6 +77,8 @@ static cJSON *finding_ref(const struct scan_result *r, struct evidence **by_id, 
         cJSON_AddStringToObject(o, "title", f->title ? f->title : "");
     if (f->addr.family)
         cJSON_AddStringToObject(o, "address", addr_str(&f->addr, addr, sizeof addr));
+    else /* site-wide: the asset's name instead */
+        cJSON_AddStringToObject(o, "asset", finding_asset_label(f, addr, sizeof addr));
     if (f->port)
         cJSON_AddNumberToObject(o, "port", f->port);
     cJSON_AddStringToObject(o, "fingerprint", f->fingerprint);

@@ -121,7 +121,7 @@ static void finding(struct hbuf *b, const struct scan_result *scan, const struct
     hb_put(b, "</td><td>");
     if (with_addr) {
         char a[RM_ADDRSTRLEN];
-        hb_esc(b, addr_str(&f->addr, a, sizeof a));
+        hb_esc(b, finding_asset_label(f, a, sizeof a));
         if (f->hostname) {
             hb_put(b, " (");
             hb_esc(b, f->hostname);

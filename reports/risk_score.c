@@ -69,7 +69,11 @@ static int fill_from_finding(struct risk *rk, const struct finding *f, enum crit
     rk->kind = rm_strdup(f->kind);
     rk->title = rm_strdup(f->title ? f->title : f->kind);
     rk->address = rm_strdup(addr);
-    rk->asset = rm_strdup(f->hostname ? f->hostname : addr[0] ? addr : named ? named : "site");
+    rk->asset = rm_strdup(f->hostname     ? f->hostname
+                          : addr[0]       ? addr
+                          : f->site_asset ? f->site_asset
+                          : named         ? named
+                                          : "site");
     rk->port = f->port;
     rk->severity = f->severity;
     rk->criticality = c;

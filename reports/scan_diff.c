@@ -135,7 +135,10 @@ static cJSON *item_json(const struct diff_item *d)
     cJSON_AddStringToObject(o, "fingerprint", f->fingerprint);
     cJSON_AddStringToObject(o, "kind", f->kind);
     cJSON_AddStringToObject(o, "title", f->title ? f->title : f->kind);
-    cJSON_AddStringToObject(o, "address", addr_str(&f->addr, addr, sizeof addr));
+    if (f->addr.family)
+        cJSON_AddStringToObject(o, "address", addr_str(&f->addr, addr, sizeof addr));
+    else /* site-wide: no address, the asset's name */
+        cJSON_AddStringToObject(o, "asset", finding_asset_label(f, addr, sizeof addr));
     if (f->hostname)
         cJSON_AddStringToObject(o, "hostname", f->hostname);
     cJSON_AddNumberToObject(o, "port", f->port);

@@ -36,7 +36,12 @@ static void print_text(const struct scan_result *r, const struct backup_config *
     if (r->n_findings == 0)
         printf("  no findings\n");
     /* The question an auditor asks, per asset: is there a backup within its RPO, and from
-     * which sources. An asset is covered when one of its sources is backup.ok. */
+     * which sources. An asset is covered when one of its sources is backup.ok. Once any
+     * source says offsite= or immutable=, also the 3-2-1 question: is one of the fresh
+     * copies off-site. */
+    bool view = false;
+    for (size_t k = 0; k < c->n_sources; k++)
+        view |= c->sources[k].offsite != BACKUP_FLAG_UNSET || c->sources[k].immutable != BACKUP_FLAG_UNSET;
     printf("assets:\n");
     for (size_t i = 0; i < c->n_critical + c->n_sources; i++) {
         const char *asset = i < c->n_critical ? c->critical_assets[i]
@@ -47,25 +52,34 @@ static void print_text(const struct scan_result *r, const struct backup_config *
                                                    : backup_source_asset(&c->sources[j - c->n_critical])) == 0;
         if (seen)
             continue;
-        char ok[512] = "";
-        size_t o = 0, n_src = 0;
+        char ok[512] = "", off[512] = "";
+        size_t o = 0, n_src = 0, oo = 0;
         for (size_t k = 0; k < r->n_findings; k++) {
             const struct finding *f = r->findings[k];
             const char *fa = finding_fact(f, "asset"), *src = finding_fact(f, "source");
             if (!fa || !src || strcmp(fa, asset) != 0)
                 continue;
-            if (strcmp(f->kind, "backup.ok") == 0 && o < sizeof ok)
-                o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s (%s old)", o ? ", " : "", src,
-                                      finding_fact(f, "age") ? finding_fact(f, "age") : "?");
+            if (strcmp(f->kind, "backup.ok") != 0)
+                continue;
+            const char *age = finding_fact(f, "age") ? finding_fact(f, "age") : "?";
+            const char *offs = finding_fact(f, "offsite"), *imm = finding_fact(f, "immutable");
+            if (o < sizeof ok)
+                o += (size_t)snprintf(ok + o, sizeof ok - o, "%s%s (%s old)", o ? ", " : "", src, age);
+            if (offs && strcmp(offs, "yes") == 0 && oo < sizeof off)
+                oo += (size_t)snprintf(off + oo, sizeof off - oo, "%s%s%s", oo ? ", " : "", src,
+                                       imm && strcmp(imm, "yes") == 0 ? " (immutable)" : "");
         }
         for (size_t k = 0; k < c->n_sources; k++)
             n_src += strcmp(backup_source_asset(&c->sources[k]), asset) == 0;
         if (ok[0])
-            printf("  %-24s within RPO: %s\n", asset, ok);
+            printf("  %-24s within RPO: %s", asset, ok);
         else if (n_src)
-            printf("  %-24s NOT within RPO (%zu source%s, none fresh)\n", asset, n_src, n_src == 1 ? "" : "s");
+            printf("  %-24s NOT within RPO (%zu source%s, none fresh)", asset, n_src, n_src == 1 ? "" : "s");
         else
-            printf("  %-24s NO BACKUP SOURCE\n", asset);
+            printf("  %-24s NO BACKUP SOURCE", asset);
+        if (view && n_src)
+            printf("; off-site within RPO: %s", off[0] ? off : "NONE");
+        printf("\n");
     }
 }
 

@@ -94,8 +94,8 @@ static void print_items(const char *head, const struct diff_item *v, size_t n, b
                      severity_name(v[i].b->severity));
         else
             snprintf(sev, sizeof sev, "%s", severity_name(f->severity));
-        char where[RM_ADDRSTRLEN + 8];
-        snprintf(where, sizeof where, "%s:%u", addr_str(&f->addr, addr, sizeof addr),
+        char where[RM_ADDRSTRLEN + 40];
+        snprintf(where, sizeof where, "%s:%u", finding_asset_label(f, addr, sizeof addr),
                  (unsigned)f->port);
         printf("  %-18s %-24s %-21s %.12s  %s\n", sev, f->kind, where, f->fingerprint,
                f->title ? f->title : "");

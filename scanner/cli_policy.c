@@ -275,7 +275,7 @@ static void print_text(const struct evaluation *ev, const struct scan_result *sc
             const struct finding *f = scan->findings[hit->finding];
             char addr[RM_ADDRSTRLEN];
             printf("     %-28s %s:%u  %s L%d I%d, %s asset%s\n", f->kind,
-                   addr_str(&f->addr, addr, sizeof addr), (unsigned)f->port,
+                   finding_asset_label(f, addr, sizeof addr), (unsigned)f->port,
                    severity_name(r->severity), r->likelihood, r->impact,
                    criticality_name(hit->criticality),
                    hit->accepted == ACC_EXPIRED ? ", risk acceptance expired" : "");

@@ -284,7 +284,9 @@ static int cmd_show(struct args *a, struct rm_err *e)
     printf("Risk %s\n", r->fingerprint);
     show_line("Title", r->title);
     show_line("Kind", r->kind);
-    snprintf(b, sizeof b, "%s (%s), port %u, criticality %s", r->asset, r->address,
+    /* A site-wide risk (a backup's asset) has no address to show. */
+    snprintf(b, sizeof b, "%s (%s), port %u, criticality %s", r->asset,
+             r->address && r->address[0] ? r->address : "site-wide, no address",
              (unsigned)r->port, criticality_name(r->criticality));
     show_line("Asset", b);
     show_line("Status", risk_status_name(r->status));

@@ -398,7 +398,11 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
     if (!asset)
         goto out;
     path_join(where, sizeof where, path, "asset", 0, false);
-    if (get_addr(rd, asset, where, &a) < 0)
+    /* A site-wide finding names its asset instead of an address. */
+    const char *site = NULL;
+    memset(&a, 0, sizeof a);
+    if (member(asset, "address") ? get_addr(rd, asset, where, &a) < 0
+                                 : get_sv(rd, asset, "name", where, true, &site) < 0)
         goto out;
     if (!(f = finding_new(kind, check, s, title, &a, (uint16_t)port))) {
         bad(rd, path, "out of memory");
@@ -414,6 +418,10 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
             bad(rd, path, "protocol is not tcp or udp");
             goto out;
         }
+    }
+    if (site && finding_set_site_asset(f, site) < 0) {
+        bad(rd, path, "out of memory");
+        goto out;
     }
     if (get_str(rd, asset, "hostname", where, false, &f->hostname) < 0 ||
         get_str(rd, o, "detail", path, false, &f->detail) < 0 ||

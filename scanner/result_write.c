@@ -144,9 +144,12 @@ cJSON *result_finding_json(const struct finding *f, size_t index)
     add_str(&b, o, "title", f->title);
     add_str(&b, o, "detail", f->detail);
     cJSON *asset = cJSON_CreateObject();
-    if (asset) {
+    if (asset && f->addr.family) {
         add_str(&b, asset, "address", addr_str(&f->addr, addr, sizeof addr));
         add_str(&b, asset, "hostname", f->hostname);
+    } else if (asset) {
+        /* Site-wide (a backup's asset): no address to give, only the asset's name. */
+        add_str(&b, asset, "name", finding_asset_label(f, addr, sizeof addr));
     }
     add_item(&b, o, "asset", asset);
     if (f->port) {

@@ -18,6 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!l.points[i].id)
             abort();
     backup_listing_free(&l);
+    if (backup_borg_parse_info((const char *)data, size) < -1)
+        abort();
     (void)backup_borg_state(2, (const char *)data, size);
     return 0;
 }

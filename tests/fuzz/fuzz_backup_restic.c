@@ -1,5 +1,5 @@
 /* libFuzzer target: `restic snapshots --json` output (a saved copy may come from anywhere),
- * and restic's standard error as classified into a state. */
+ * `restic stats --json` output, and restic's standard error as classified into a state. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -16,6 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!l.points[i].id || l.points[i].size < -1)
             abort();
     backup_listing_free(&l);
+    if (backup_restic_parse_stats((const char *)data, size) < -1)
+        abort();
     (void)backup_restic_state(size ? data[0] : 1, (const char *)data, size);
     return 0;
 }

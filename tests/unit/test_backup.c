@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "checks/backup.h"
+#include "checks/backup_read.h" /* backup_newest_two: which points get asked for sizes */
 #include "checks/check.h"
 #include "scanner/atomic.h"
 #include "scanner/checkrun.h"
@@ -219,6 +220,24 @@ static void restic_listing_and_states(void **state)
     assert_int_equal(l.n_points, 0);
     backup_listing_free(&l);
 
+    /* restic stats --json --mode restore-size ID: a size only when it covers exactly one
+     * snapshot (0.14 exits 0 with snapshots_count 0 for an unknown or ambiguous ID). */
+    static const struct {
+        const char *json;
+        int64_t size;
+    } stats[] = {
+        {"{\"total_size\":205000,\"total_file_count\":3,\"snapshots_count\":1}\n", 205000},
+        {"{\"total_size\":0,\"total_file_count\":1,\"snapshots_count\":1}", 0},
+        {"{\"total_size\":0,\"total_file_count\":0,\"snapshots_count\":0}", -1},
+        {"{\"total_size\":9000,\"snapshots_count\":2}", -1},
+        {"{\"total_size\":-4,\"snapshots_count\":1}", -1},
+        {"{\"total_size\":\"7\",\"snapshots_count\":1}", -1},
+        {"[1]", -1},
+        {"{\"total_size\":7,\"snapshots_count\":1", -1},
+    };
+    for (size_t i = 0; i < sizeof stats / sizeof stats[0]; i++)
+        assert_int_equal(backup_restic_parse_stats(stats[i].json, strlen(stats[i].json)), stats[i].size);
+
     /* What restic 0.14 (Debian 12) writes on standard error, exit status 1. */
     static const struct {
         int status;
@@ -296,6 +315,41 @@ static void borg_listing_and_states(void **state)
         assert_int_equal(backup_borg_state(2, line, strlen(line)), ids[i].st);
     }
     assert_int_equal(backup_borg_state(127, "", 0), BACKUP_TOOL_MISSING);
+}
+
+/* The two points whose sizes are asked for: the latest two not dated in the future. */
+static void sizes_of_the_latest_two(void **state)
+{
+    (void)state;
+    int64_t now = T("2026-11-22T12:00:00Z");
+    struct backup_listing l = {0};
+    backup_listing_add(&l, now - 3 * 86400, -1, "a");
+    backup_listing_add(&l, now + 30 * 86400, -1, "future");
+    backup_listing_add(&l, now - 3600, -1, "b");
+    backup_listing_add(&l, now + 200, -1, "skewed"); /* within the 5 min skew: counted */
+    backup_listing_add(&l, now - 86400, -1, "c");
+    size_t idx[2];
+    assert_int_equal(backup_newest_two(&l, now, idx), 2);
+    assert_string_equal(l.points[idx[0]].id, "skewed");
+    assert_string_equal(l.points[idx[1]].id, "b");
+    backup_listing_free(&l);
+    backup_listing_add(&l, now + 30 * 86400, -1, "future");
+    assert_int_equal(backup_newest_two(&l, now, idx), 0);
+    backup_listing_add(&l, now - 60, -1, "one");
+    assert_int_equal(backup_newest_two(&l, now, idx), 1);
+    assert_string_equal(l.points[idx[0]].id, "one");
+    backup_listing_free(&l);
+    /* borg info --json of one archive. */
+    static const char one[] = "{\"archives\":[{\"name\":\"fs-2\",\"start\":\"2026-11-22T10:00:00.000000\","
+                              "\"stats\":{\"original_size\":2000,\"deduplicated_size\":900}}]}";
+    static const char two[] = "{\"archives\":[{\"name\":\"a\",\"start\":\"2026-11-22T10:00:00\","
+                              "\"stats\":{\"original_size\":1}},{\"name\":\"b\",\"start\":"
+                              "\"2026-11-22T11:00:00\",\"stats\":{\"original_size\":2}}]}";
+    static const char nostats[] = "{\"archives\":[{\"name\":\"a\",\"start\":\"2026-11-22T10:00:00\"}]}";
+    assert_int_equal(backup_borg_parse_info(one, strlen(one)), 2000);
+    assert_int_equal(backup_borg_parse_info(two, strlen(two)), -1);
+    assert_int_equal(backup_borg_parse_info(nostats, strlen(nostats)), -1);
+    assert_int_equal(backup_borg_parse_info("{}", 2), -1);
 }
 
 static void status_exports(void **state)
@@ -451,6 +505,10 @@ static void judgement_rules(void **state)
     judge(&c, &l, now, v, k, sizeof k);
     assert_string_equal(k, "empty,stale");
     assert_int_equal(v[1].age_s, 3 * 86400);
+    /* The empty finding names the zero-byte point; its latest is still the counted one. */
+    assert_int_equal(v[0].empty_time, now - 600);
+    assert_int_equal(v[0].latest, now - 3 * 86400);
+    assert_int_equal(v[0].latest_size, 100);
 
     /* Future-dated points are a finding and never fresh; within the skew they are fine. */
     int64_t t4[] = {now - 2 * 86400, now - 86400 - 1, now + 30 * 86400, now + 200};
@@ -608,6 +666,10 @@ static void module_on_a_real_directory(void **state)
     f = find_kind(r, "backup.missing", "crm");
     assert_non_null(f);
     assert_null(finding_fact(f, "source"));
+    /* Site-wide: no address, the asset by name. */
+    assert_int_equal(f->addr.family, 0);
+    assert_string_equal(f->site_asset, "crm");
+    assert_string_equal(find_kind(r, "backup.stale", "veeam")->site_asset, "fs1");
     /* Site findings survive the scan result document: written, read back, the same. */
     r->meta.riskmap_version = strdup("test");
     r->meta.started_utc = strdup("2026-11-22T12:00:00Z");
@@ -622,7 +684,10 @@ static void module_on_a_real_directory(void **state)
         assert_string_equal(back->findings[i]->kind, r->findings[i]->kind);
         assert_string_equal(back->findings[i]->fingerprint, r->findings[i]->fingerprint);
         assert_int_equal(back->findings[i]->n_facts, r->findings[i]->n_facts);
+        assert_int_equal(back->findings[i]->addr.family, 0);
+        assert_string_equal(back->findings[i]->site_asset, r->findings[i]->site_asset);
     }
+    assert_null(strstr(json, "0.0.0.0"));
     scan_result_free(back);
     free(json);
     /* Fingerprints: the same source and kind give the same one in the next run. */
@@ -632,6 +697,19 @@ static void module_on_a_real_directory(void **state)
         assert_string_equal(r->findings[i]->fingerprint, r2->findings[i]->fingerprint);
     scan_result_free(r2);
     scan_result_free(r);
+    /* An asset named by its address is that host: the finding carries the address. */
+    struct backup_config byaddr = {.now = now};
+    snprintf(spec, sizeof spec, "marker:%s,name=job,asset=192.0.2.10", marker);
+    assert_int_equal(backup_config_add_spec(&byaddr, spec, &e), 0);
+    r = scan_result_new();
+    co.backup = &byaddr;
+    assert_int_equal(checkrun(r, &co, &e), 0);
+    assert_int_equal(r->n_findings, 1);
+    char a[RM_ADDRSTRLEN];
+    assert_string_equal(addr_str(&r->findings[0]->addr, a, sizeof a), "192.0.2.10");
+    assert_null(r->findings[0]->site_asset);
+    scan_result_free(r);
+    backup_config_free(&byaddr);
     /* No sources, no assets: nothing at all. */
     struct backup_config none = {0};
     r = scan_result_new();
@@ -654,6 +732,7 @@ int main(void)
         cmocka_unit_test(specs_and_durations),
         cmocka_unit_test(restic_listing_and_states),
         cmocka_unit_test(borg_listing_and_states),
+        cmocka_unit_test(sizes_of_the_latest_two),
         cmocka_unit_test(status_exports),
         cmocka_unit_test(judgement_rules),
         cmocka_unit_test(site_view),

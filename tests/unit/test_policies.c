@@ -707,6 +707,50 @@ static void evaluation_with_profile(void **state)
     policy_free(pol);
 }
 
+/* Site-wide findings (a backup's asset, no address) take the criticality of the profile's
+ * asset group of that id, else of a group listing the name as a member, else the default. */
+static void site_findings_take_their_groups_criticality(void **state)
+{
+    (void)state;
+    struct diags d = {0};
+    struct policy *pol = NULL;
+    struct profile *prof = NULL;
+    assert_int_equal(policy_load_file(FIX "small.xml", &pol, &d), 0);
+    assert_int_equal(profile_load_file(FIX "profile-small.xml", &prof, &d), 0);
+    struct scan_result *r = scan_new(true);
+    static const char *const assets[] = {"servers", "mail.example.com", "crm", "office"};
+    for (size_t i = 0; i < 4; i++) {
+        struct finding *f = finding_new("backup.stale", "backup", SEV_HIGH, "t", NULL, 0);
+        assert_int_equal(finding_set_site_asset(f, assets[i]), 0);
+        assert_int_equal(finding_add_fact(f, "age_s", "108000"), 0);
+        finding_fingerprint(f);
+        assert_int_equal(scan_add_finding(r, f), 0);
+    }
+    struct rm_err e;
+    struct evaluation *ev = NULL;
+    struct policy *pols[] = {pol};
+    assert_int_equal(evaluate(r, pols, 1, prof, NULL, &ev, &e), 0);
+    const struct eval_control *c = ctl(ev, "small", "backups");
+    assert_int_equal(c->n_hits, 4);
+    static const enum criticality want[] = {CRIT_CRITICAL, CRIT_HIGH, CRIT_LOW, CRIT_MEDIUM};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(c->hits[i].finding, i);
+        assert_int_equal(c->hits[i].criticality, want[i]);
+    }
+    assert_null(c->hits[2].group);
+    cJSON *j = evaluation_json(ev, r, prof, pols, 1);
+    char *txt = cJSON_PrintUnformatted(j);
+    assert_non_null(strstr(txt, "\"kind\":\"backup.stale\",\"asset\":\"crm\",\"port\":0,"
+                                "\"criticality\":\"low\",\"asset_group\":null}"));
+    assert_null(strstr(txt, "0.0.0.0"));
+    free(txt);
+    cJSON_Delete(j);
+    evaluation_free(ev);
+    scan_result_free(r);
+    profile_free(prof);
+    policy_free(pol);
+}
+
 static void evaluation_without_findings(void **state)
 {
     (void)state;
@@ -850,6 +894,7 @@ int main(void)
         cmocka_unit_test(bad_profiles_refused),
         cmocka_unit_test(evidence_is_verified),
         cmocka_unit_test(evaluation_with_profile),
+        cmocka_unit_test(site_findings_take_their_groups_criticality),
         cmocka_unit_test(evaluation_without_findings),
         cmocka_unit_test(hipaa_transmission_security),
         cmocka_unit_test(informational_kinds_never_fail),

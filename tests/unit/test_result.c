@@ -104,6 +104,13 @@ static struct scan_result *sample(void)
     f = finding_new("site.note", "services", SEV_HIGH, "Site-wide", &b, 0);
     finding_fingerprint(f);
     scan_add_finding(r, f);
+    /* About no address at all: a backup's asset, by name. */
+    f = finding_new("backup.missing", "backup", SEV_HIGH, "No backup: crm", NULL, 0);
+    finding_set_site_asset(f, "crm");
+    finding_add_fact(f, "asset", "crm");
+    finding_set_key_fact(f, "asset");
+    finding_fingerprint(f);
+    scan_add_finding(r, f);
     return r;
 }
 
@@ -140,6 +147,19 @@ static void round_trip_is_identical(void **state)
     assert_string_equal(back->findings[0]->fingerprint, r->findings[0]->fingerprint);
     assert_string_equal(finding_fact(back->findings[0], "service"), "ssh");
     assert_int_equal(back->findings[2]->severity, SEV_HIGH);
+    /* A site-wide finding is written with its asset's name and no address, and read back
+     * as such; its fingerprint is the one riskmap always gave it (0.0.0.0 hashed). */
+    assert_non_null(strstr(one, "\"asset\":\t{\n\t\t\t\t\"name\":\t\"crm\"\n\t\t\t}"));
+    assert_null(strstr(one, "0.0.0.0"));
+    assert_int_equal(back->findings[3]->addr.family, 0);
+    assert_string_equal(back->findings[3]->site_asset, "crm");
+    char label[RM_ADDRSTRLEN];
+    assert_string_equal(finding_asset_label(back->findings[3], label, sizeof label), "crm");
+    assert_string_equal(finding_asset_label(back->findings[0], label, sizeof label), "127.0.20.1");
+    char fp[FINGERPRINT_HEX_LEN + 1];
+    static const char pre[] = "v1\x1f" "backup.missing\x1f" "0.0.0.0\x1f\x1f" "0\x1f" "asset\x1f" "crm";
+    sha256_hex(pre, sizeof pre - 1, fp);
+    assert_string_equal(back->findings[3]->fingerprint, fp);
     free(one);
     free(two);
     scan_result_free(back);
@@ -198,6 +218,8 @@ static void reader_refuses_bad_documents(void **state)
     mutated("\"protocol\":\t\"tcp\",\n\t\t\t\t\t\"state\"", "\"protocol\":\t\"sctp\",\n\t\t\t\t\t\"state\"",
             "hosts[0].services[0]: protocol is not tcp or udp");
     mutated("\"severity\":\t\"info\"", "\"severity\":\t\"dire\"", "findings[0].severity");
+    mutated("\"name\":\t\"crm\"", "\"nom\":\t\"crm\"", "findings[3].asset.name: missing");
+    mutated("\"name\":\t\"crm\"", "\"name\":\t7", "findings[3].asset.name: not a string");
     mutated("\"fingerprint\":\t\"", "\"fingerprint\":\t\"zz", "findings[0].fingerprint: not a SHA-256");
     mutated("\"FgMBAAD/AA==\"", "\"FgMBAAD/AQ==\"", "evidence[1].sha256: does not match");
     mutated("\"FgMBAAD/AA==\"", "\"F!!\"", "evidence[1].data: invalid base64");
@@ -418,7 +440,7 @@ static void files_stream_as_documents_read(void **state)
     struct scan_result *streamed = NULL, *whole = NULL;
     assert_int_equal(result_load(path, &streamed, &e), 0);
     assert_int_equal(result_load(deep_path, &whole, &e), 0);
-    assert_int_equal(streamed->n_findings, 3003);
+    assert_int_equal(streamed->n_findings, 3004);
     assert_int_equal(streamed->n_evidence, 3);
     assert_int_equal(streamed->evidence[2]->len, big);
     char *a_json = result_to_json(streamed), *b_json = result_to_json(whole);
@@ -444,7 +466,7 @@ static void files_stream_as_documents_read(void **state)
     assert_int_equal(result_load(path, &streamed, &from_file), -1);
     assert_int_equal(result_parse(one, strlen(one), path, &whole, &from_memory), -1);
     assert_string_equal(from_file.msg, from_memory.msg);
-    assert_non_null(strstr(from_file.msg, "findings[3002].severity"));
+    assert_non_null(strstr(from_file.msg, "findings[3003].severity"));
     /* Cut short inside the big evidence: not valid JSON, at the byte the tree reader says. */
     memcpy(sev + 13, saved, 3);
     char *ev = strstr(one, "\"description\":\t\"big\"");
@@ -498,7 +520,7 @@ static void write_is_atomic_and_private(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     struct scan_result *back = NULL;
     assert_int_equal(result_load(path, &back, &e), 0);
-    assert_int_equal(back->n_findings, 3);
+    assert_int_equal(back->n_findings, 4);
     /* A failed write (directory gone) leaves no partial file behind and says why. */
     char bad[300];
     snprintf(bad, sizeof bad, "%s/missing/scan.json", dir);
