@@ -206,12 +206,12 @@ fuzz-smoke: fuzz-build
 valgrind: all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; \
 	  valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect $$t; done
-	@RISKMAP_WRAPPER="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
+	@RISKMAP_WRAPPER="valgrind -q --vgdb=no --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect" \
 	  RISKMAP=$(abspath $(RISKMAP_BIN)) sh tests/integration/test_connect_scan.sh
 	@# The whole demo (the lab of real servers, two client scans with every check, report,
 	@# register, signed evidence) with every riskmap run under valgrind; any error fails it.
 	@mkdir -p $(O)/valgrind
-	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect --log-file=$(abspath $(O))/valgrind/vg.%%p.log %s "$$@"\n' \
+	@printf '#!/bin/sh\nexec valgrind -q --vgdb=no --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite,indirect --log-file=$(abspath $(O))/valgrind/vg.%%p.log %s "$$@"\n' \
 	  $(abspath $(RISKMAP_BIN)) > $(O)/valgrind/riskmap && chmod +x $(O)/valgrind/riskmap
 	@rm -f $(O)/valgrind/vg.*.log
 	@RISKMAP=$(abspath $(O))/valgrind/riskmap DEMO_OUT=$(abspath $(O))/valgrind/demo-out sh contrib/demo.sh

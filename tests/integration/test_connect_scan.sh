@@ -205,9 +205,11 @@ OUT4="$WORK/out4"
 # shellcheck disable=SC2086
 ${RISKMAP_WRAPPER:-} "$RISKMAP" scan -sT -Pn 127.0.20.0/24 -p 1-100 --rate 500 -q -o "$OUT4" > /dev/null 2>&1 &
 spid=$!
-sleep 1
+# Under a wrapper (valgrind) the program needs seconds to start and to finish writing.
+if [ -n "${RISKMAP_WRAPPER:-}" ]; then settle=5 rounds=600; else settle=1 rounds=100; fi
+sleep $settle
 kill -INT $spid
-i=0; while kill -0 $spid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0; while kill -0 $spid 2>/dev/null && [ $i -lt $rounds ]; do sleep 0.1; i=$((i + 1)); done
 wait $spid; rc=$?
 check "interrupted scan exits 3" [ "$rc" -eq 3 ]
 python3 - "$OUT4/scan.json" > "$WORK/f4.txt" 2>&1 <<'PY'
