@@ -29,6 +29,7 @@
 /* Hosts given full technical detail (the ones with the highest risk first); the register
  * table always lists every risk. */
 #define REPORT_HOST_DETAIL_MAX 250
+#define REPORT_QUIET_HOSTS_MAX 1000 /* hosts with nothing named in one line */
 /* Findings shown per host, evidence bytes shown per item, logo file size. */
 #define REPORT_HOST_FINDINGS_MAX 60
 #define REPORT_EVIDENCE_SHOWN 2048

@@ -221,6 +221,40 @@ static void host(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
     hb_put(b, "</div>\n");
 }
 
+static bool quiet(const struct scan_result *scan, const struct hostrank *hr)
+{
+    return hr->f1 == hr->f0 && scan->hosts[hr->host].n_services == 0;
+}
+
+/* The hosts that answered with nothing open and nothing found, in one line (the first
+ * REPORT_QUIET_HOSTS_MAX; they rank last, by address, since rank_cmp breaks ties so). */
+static void quiet_hosts(struct rctx *c, const struct hostrank *hr, size_t busy)
+{
+    const struct scan_result *scan = c->in->scan;
+    size_t n = scan->n_hosts - busy;
+    if (!n)
+        return;
+    struct hbuf *b = c->b;
+    hb_put(b, "<p class=\"quiet-hosts\"><b>");
+    hb_int(b, (long long)n);
+    hb_put(b, n == 1 ? " other host" : " other hosts");
+    hb_put(b, "</b> answered with no open port and no finding: ");
+    size_t k = 0;
+    for (size_t i = 0; i < scan->n_hosts && k < REPORT_QUIET_HOSTS_MAX; i++) {
+        if (!quiet(scan, &hr[i]))
+            continue;
+        char a[RM_ADDRSTRLEN];
+        hb_put(b, k++ ? ", " : "");
+        hb_esc(b, addr_str(&scan->hosts[hr[i].host].addr, a, sizeof a));
+    }
+    if (n > k) {
+        hb_put(b, " and ");
+        hb_int(b, (long long)(n - k));
+        hb_put(b, " more (the scan result lists them)");
+    }
+    hb_put(b, ".</p>");
+}
+
 /* Findings about an address the scan did not record as a host (a backup source's asset, a
  * site-wide finding): listed after the hosts so that nothing in the scan is left out. */
 static void orphans(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
@@ -315,21 +349,31 @@ void rh_hosts(struct rctx *c)
     }
     if (scan->n_hosts)
         qsort(hr, scan->n_hosts, sizeof *hr, rank_cmp);
+    /* A host that answered but has no service and no finding gets no section of its own
+     * (a /24 of them printed as 25 pages of empty headings): one line names them all. */
+    size_t busy = 0;
+    for (size_t i = 0; i < scan->n_hosts; i++)
+        busy += !quiet(scan, &hr[i]);
     size_t max = c->in->host_detail_max ? c->in->host_detail_max : REPORT_HOST_DETAIL_MAX;
-    size_t shown = scan->n_hosts < max ? scan->n_hosts : max;
-    hb_put(b, "<p>Every system the scan found, the ones with the highest risk first: its "
-              "services, its findings with their facts, and the raw evidence they rest on.");
-    if (shown < scan->n_hosts) {
+    size_t shown = busy < max ? busy : max;
+    hb_put(b, "<p>Every system the scan found with a service or a finding, the ones with the "
+              "highest risk first: its services, its findings with their facts, and the raw "
+              "evidence they rest on.");
+    if (shown < busy) {
         hb_put(b, " <b>");
         hb_int(b, (long long)shown);
         hb_put(b, " of ");
-        hb_int(b, (long long)scan->n_hosts);
+        hb_int(b, (long long)busy);
         hb_put(b, " hosts are shown</b> to keep this document readable; the risk register "
                   "above lists every risk of every host, and the scan result holds all detail.");
     }
     hb_put(b, "</p>");
-    for (size_t i = 0; i < shown; i++)
-        host(c, &hr[i], fidx, ridx);
+    for (size_t i = 0, k = 0; i < scan->n_hosts && k < shown; i++)
+        if (!quiet(scan, &hr[i])) {
+            host(c, &hr[i], fidx, ridx);
+            k++;
+        }
+    quiet_hosts(c, hr, busy);
     orphans(c, hr, fidx, ridx);
 out:
     hb_put(b, "</section>");

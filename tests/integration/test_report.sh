@@ -177,4 +177,22 @@ check "a logo that is not PNG/SVG: still a report, with a warning" \
     grep -q "^warning: logo .* not embedded: neither PNG nor SVG$" "$WORK/e4"
 check "...and no <img> in it" sh -c '! grep -q "<img" "$1"' - "$WORK/out/report.html"
 
+# Hosts that answered with nothing open and nothing found get one line, not a section each.
+python3 - "$SCAN" "$WORK/quiet.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for i in (200, 201, 202):
+    d["hosts"].append({"address": "198.18.9.%d" % i, "family": "ipv4", "state": "up",
+                       "reason": "syn-ack", "rtt_ms": 1,
+                       "ports": {"open": 0, "closed": 0, "filtered": 0}, "services": []})
+d["hosts"].sort(key=lambda h: tuple(int(x) for x in h["address"].split(".")))
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run_riskmap report "$WORK/quiet.json" -o "$WORK/quiet" --format html > /dev/null 2> "$WORK/quiet.err"
+check "quiet hosts: report exits 0" [ $? -eq 0 ]
+check "quiet hosts: named in one line" \
+    grep -q '<p class="quiet-hosts"><b>3 other hosts</b> answered with no open port and no finding: 198.18.9.200, 198.18.9.201, 198.18.9.202.</p>' "$WORK/quiet/report.html"
+check "quiet hosts: no section of their own (still the fixture's 6)" \
+    [ "$(grep -o '<div class="host">' "$WORK/quiet/report.html" | wc -l)" -eq "$(grep -o '<div class="host">' "$WORK/out/report.html" | wc -l)" ]
+
 finish
