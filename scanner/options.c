@@ -62,11 +62,12 @@ const struct optdef scan_optdefs[] = {
      "Scan the N ports most often found open (the frequency-ordered list shipped with riskmap)."},
     {OPT_TARGET_FILE, "target-file", "-iL", "FILE", NULL,
      "Read target specifications from FILE (whitespace separated, # starts a comment; - is "
-     "standard input). Repeatable."},
+     "standard input). A file with no target at all is refused. Repeatable."},
     {OPT_EXCLUDE, "exclude", NULL, "LIST", NULL,
      "Never scan these targets: a comma-separated list in target syntax. Repeatable."},
     {OPT_EXCLUDEFILE, "excludefile", NULL, "FILE", NULL,
-     "Never scan the targets listed in FILE. Repeatable."},
+     "Never scan the targets listed in FILE (same syntax). A file with no exclusion at all "
+     "is refused: it is more likely the wrong file than an empty list. Repeatable."},
     {OPT_ALLOW_LARGE, "allow-large", NULL, NULL, NULL,
      "Allow a scope of more than 65,536 addresses (refused by default as a likely typo)."},
     {'o', "output", NULL, "DIR", NULL,
