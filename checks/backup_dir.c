@@ -121,7 +121,8 @@ int backup_dir_read(const struct backup_source *s, struct backup_listing *l, str
     char rel[4096] = "";
     if (walk_dir(&w, fd, rel, 0, sizeof rel, 0) < 0)
         return rm_errf(e, "out of memory");
-    qsort(l->points, l->n_points, sizeof *l->points, newest_first);
+    if (l->n_points > 1)
+        qsort(l->points, l->n_points, sizeof *l->points, newest_first);
 
     /* The evidence: what was looked at and the newest files found, one line each. */
     size_t cap = 512 + (size_t)(l->n_points < DIR_LIST_LINES ? l->n_points : DIR_LIST_LINES) * 4200;

@@ -376,7 +376,8 @@ int evidence_export(const struct evidence_export_opts *o, size_t *n_files, char 
     snprintf(readme, rlen, README_FMT, r->meta.id ? r->meta.id : "?", fp);
     if (add_file(&l, "README.txt", readme, strlen(readme), true) < 0)
         goto oom;
-    qsort(l.v, l.n, sizeof *l.v, cmp_path);
+    if (l.n > 1)
+        qsort(l.v, l.n, sizeof *l.v, cmp_path);
     for (size_t i = 1; i < l.n; i++)
         if (strcmp(l.v[i - 1].path, l.v[i].path) == 0) {
             rm_errf(e, "%s: two evidence items would be %s", o->scan_path, l.v[i].path);

@@ -248,7 +248,8 @@ int evidence_verify(const char *bundle, const struct sign_key *trusted,
     if (manifest_parse(s.manifest, s.manifest_len, &m, e) < 0)
         goto out;
     /* The listed files, and the archive's, must be the same set with the same bytes. */
-    qsort(s.v, s.n, sizeof *s.v, cmp_seen);
+    if (s.n > 1)
+        qsort(s.v, s.n, sizeof *s.v, cmp_seen);
     for (size_t i = 1; i < s.n; i++)
         if (strcmp(s.v[i - 1].path, s.v[i].path) == 0) {
             rm_errf(e, "%s: appears twice in the archive", s.v[i].path);

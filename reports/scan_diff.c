@@ -21,7 +21,8 @@ static const struct finding **by_fp(const struct scan_result *r, size_t *n)
         return NULL;
     for (size_t i = 0; i < r->n_findings; i++)
         v[i] = r->findings[i];
-    qsort(v, r->n_findings, sizeof *v, cmp_fp);
+    if (r->n_findings > 1)
+        qsort(v, r->n_findings, sizeof *v, cmp_fp);
     size_t k = 0;
     for (size_t i = 0; i < r->n_findings; i++)
         if (!k || strcmp(v[k - 1]->fingerprint, v[i]->fingerprint) != 0)
@@ -91,9 +92,13 @@ int scan_diff(const struct scan_result *a, const struct scan_result *b, struct s
             i++, j++;
         }
     }
-    qsort(out->added, out->n_added, sizeof *out->added, cmp_item);
-    qsort(out->resolved, out->n_resolved, sizeof *out->resolved, cmp_item);
-    qsort(out->changed, out->n_changed, sizeof *out->changed, cmp_item);
+    /* qsort wants a non-NULL base even for nothing (UBSan): an empty list stays NULL. */
+    if (out->n_added)
+        qsort(out->added, out->n_added, sizeof *out->added, cmp_item);
+    if (out->n_resolved)
+        qsort(out->resolved, out->n_resolved, sizeof *out->resolved, cmp_item);
+    if (out->n_changed)
+        qsort(out->changed, out->n_changed, sizeof *out->changed, cmp_item);
     rc = 0;
 out:
     free(va);

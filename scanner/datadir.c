@@ -195,7 +195,8 @@ int datadir_publish(int ddfd, const char *name, unsigned keep, unsigned *pruned,
         n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_desc);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_desc);
     for (size_t i = keep; i < n; i++)
         if (strcmp(names[i], name) != 0 && remove_scan(sfd, names[i]) == 0)
             (*pruned)++;

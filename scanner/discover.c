@@ -187,7 +187,8 @@ struct discover *discover_open(const struct discover_cfg *cfg, const char **note
     }
     if (d->n_raw == 0)
         return d;
-    qsort(d->raw, d->n_raw, sizeof *d->raw, cmp_dhost);
+    if (d->n_raw > 1)
+        qsort(d->raw, d->n_raw, sizeof *d->raw, cmp_dhost);
     if (getrandom(&d->key, sizeof d->key, 0) != (ssize_t)sizeof d->key) {
         rm_errf(e, "no randomness for the discovery cookie key");
         goto fail;
@@ -558,7 +559,8 @@ int discover_run(struct discover *d, const struct portscan_events *ev,
         x->rtt_ms = found->hosts[i].rtt_ms;
     }
     scan_result_free(found);
-    qsort(out->hosts, out->n_hosts, sizeof *out->hosts, cmp_found);
+    if (out->n_hosts > 1)
+        qsort(out->hosts, out->n_hosts, sizeof *out->hosts, cmp_found);
     out->probes_sent = atomic_load(&prog->probes_sent);
     out->duration_s = (now_ms() - t0) / 1000.0;
     if (ev && ev->tick)

@@ -27,7 +27,8 @@ int history_load(struct history *h, const char *path, struct rm_err *e)
         if ((h->fps[h->n] = strdup(r->findings[i]->fingerprint)))
             h->n++;
     scan_result_free(r);
-    qsort(h->fps, h->n, sizeof *h->fps, cmp_str);
+    if (h->n > 1)
+        qsort(h->fps, h->n, sizeof *h->fps, cmp_str);
     h->have = true;
     return 0;
 }

@@ -367,7 +367,8 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         return rm_errf(e, "register: out of memory");
     for (size_t i = 0; i < s->n; i++)
         fps[i] = &s->v[i];
-    qsort(fps, s->n, sizeof *fps, cmp_risk_fp);
+    if (s->n > 1)
+        qsort(fps, s->n, sizeof *fps, cmp_risk_fp);
 
     if (reg_begin(db, e) < 0) {
         free(fps);
