@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reports/evidence.h"
 #include "reports/manifest.h"
 #include "reports/sign.h"
 
@@ -141,12 +142,56 @@ static void keys_and_signatures(void **state)
     rmdir(dir);
 }
 
+/* Files a caller adds (a profile's names among them) cannot leave the bundle's top or take
+ * one of its own names: the export is refused and no bundle is written. */
+static void extra_paths_stay_inside(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/riskmap-test-extra.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char key[300], out[300], written[600];
+    snprintf(key, sizeof key, "%s/k.pem", dir);
+    snprintf(out, sizeof out, "%s/b.tar.gz", dir);
+    struct rm_err e = {{0}};
+    bool created;
+    struct sign_key *k = sign_key_load(key, true, &created, &e);
+    assert_non_null(k);
+    static const char *const bad[] = {"../escape.txt", "/etc/passwd", "a/../../b", "..",
+                                      "x/./../../y", "MANIFEST", "scan.json", "a b", "a\\b", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct evidence_extra x = {bad[i], "x", 1};
+        struct evidence_export_opts o = {.scan_path = "tests/fixtures/policies/scan-dental.json",
+                                          .out_path = out, .key = k, .exported_by = "t",
+                                          .exported_on = "h", .extra = &x, .n_extra = 1};
+        size_t n = 0;
+        memset(&e, 0, sizeof e);
+        if (evidence_export(&o, &n, written, sizeof written, &e) == 0)
+            fail_msg("extra path \"%s\" was accepted", bad[i]);
+        assert_int_not_equal(access(out, F_OK), 0);
+    }
+    /* A plain relative path is fine. */
+    struct evidence_extra ok = {"policy/notes.txt", "x", 1};
+    struct evidence_export_opts o = {.scan_path = "tests/fixtures/policies/scan-dental.json",
+                                      .out_path = out, .key = k, .exported_by = "t",
+                                      .exported_on = "h", .extra = &ok, .n_extra = 1};
+    size_t n = 0;
+    assert_int_equal(evidence_export(&o, &n, written, sizeof written, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    unlink(out);
+    unlink(key);
+    rmdir(dir);
+    sign_key_free(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(manifest_valid),
         cmocka_unit_test(manifest_rejects),
         cmocka_unit_test(keys_and_signatures),
+        cmocka_unit_test(extra_paths_stay_inside),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
