@@ -274,6 +274,29 @@ enum severity patch_severity_of(double cvss)
                                                      : cvss > 0 ? SEV_LOW : SEV_MEDIUM;
 }
 
+double patch_rollup_add(struct patch_rollup *r, const struct feed_hit *h, char *cves, char *kevs)
+{
+    double s = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
+    if (s > r->max) {
+        r->max = s;
+        r->vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
+    }
+    patch_list_add(cves, PATCH_MAX_LIST, h->cve);
+    if (h->kev) {
+        r->kev = true;
+        patch_list_add(kevs, PATCH_MAX_LIST, h->cve);
+        if (!r->kev_first[0] || strcmp(h->kev_added, r->kev_first) < 0)
+            snprintf(r->kev_first, sizeof r->kev_first, "%s", h->kev_added);
+    }
+    return s;
+}
+
+enum severity patch_rollup_severity(const struct patch_rollup *r)
+{
+    enum severity sev = patch_severity_of(r->max);
+    return r->kev && sev < SEV_HIGH ? SEV_HIGH : sev;
+}
+
 void patch_list_add(char *buf, size_t n, const char *s)
 {
     size_t len = strlen(buf);
@@ -317,10 +340,9 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
                      size_t nv, const char *fixed_by_distro, const struct inv_host *ih,
                      const char *pkg_name, struct rm_err *e)
 {
-    double max = -1;
-    const char *vector = NULL;
-    bool kev = false, unfixed = false, all_confirmed = true;
-    char kev_first[16] = "", fixed[256] = "";
+    struct patch_rollup ru = {.max = -1};
+    bool unfixed = false, all_confirmed = true;
+    char fixed[256] = "";
     char *cves = calloc(1, PATCH_MAX_LIST), *kevs = calloc(1, PATCH_MAX_LIST),
          *dfixed = calloc(1, PATCH_MAX_LIST);
     size_t evcap = 256 + nv * 700;
@@ -340,18 +362,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
                             st->newest[0] ? st->newest : "-");
     for (size_t i = 0; i < nv; i++) {
         const struct feed_hit *h = v[i].hit;
-        double s = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
-        if (s > max) {
-            max = s;
-            vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
-        }
-        patch_list_add(cves, PATCH_MAX_LIST, h->cve);
-        if (h->kev) {
-            kev = true;
-            patch_list_add(kevs, PATCH_MAX_LIST, h->cve);
-            if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
-                snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
-        }
+        double s = patch_rollup_add(&ru, h, cves, kevs);
         /* The upstream fix of every CVE: the highest of them fixes all; one without a known
          * fix leaves none. */
         if (v[i].hit != v[i].distro) { /* a distribution-only match has no upstream fix */
@@ -386,9 +397,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     if (confirmed)
         backport = false;
     const char *confidence = confirmed ? "confirmed" : backport ? "possible-backport" : "likely";
-    enum severity sev = patch_severity_of(max);
-    if (kev && sev < SEV_HIGH)
-        sev = SEV_HIGH;
+    enum severity sev = patch_rollup_severity(&ru);
     /* A distribution build may well carry the fixes: one level lower, and it says why. */
     if (backport && sev > SEV_LOW)
         sev--;
@@ -396,8 +405,8 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     char title[300], detail[1200], port[8], score[32], count[24], age[32];
     const char *name = svc->product ? svc->product : prod;
     snprintf(title, sizeof title, "%s %s: %zu known vulnerabilit%s (CVSS up to %.1f%s)%s", name,
-             svc->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
-             kev ? ", exploited in the wild" : "",
+             svc->version, nv, nv == 1 ? "y" : "ies", ru.max < 0 ? 0.0 : ru.max,
+             ru.kev ? ", exploited in the wild" : "",
              backport ? ", may be patched by distribution backports" : "");
     int dn = snprintf(detail, sizeof detail,
                       "The version this service announces (%s %s) is inside the affected ranges of "
@@ -425,7 +434,7 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
     struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_CVE], host, svc->port, title);
     int rc = 0;
     snprintf(port, sizeof port, "%u", (unsigned)svc->port);
-    snprintf(score, sizeof score, "%.1f", max < 0 ? 0.0 : max);
+    snprintf(score, sizeof score, "%.1f", ru.max < 0 ? 0.0 : ru.max);
     snprintf(count, sizeof count, "%zu", nv);
     snprintf(age, sizeof age, "%lld", st->age_days);
     struct evidence *evi = f ? scan_add_evidence(ctx->result, "text/plain",
@@ -447,10 +456,10 @@ static int emit_cves(struct check_ctx *ctx, struct patch_state *st, const struct
         finding_add_fact(f, "confidence", confidence) < 0 ||
         finding_add_fact(f, "cves", cves) < 0 || finding_add_fact(f, "cve_count", count) < 0 ||
         finding_add_fact(f, "cvss_max", score) < 0 ||
-        (vector && *vector && finding_add_fact(f, "cvss_vector", vector) < 0) ||
-        finding_add_fact(f, "kev", kev ? "yes" : "no") < 0 ||
-        (kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
-                 finding_add_fact(f, "kev_added", kev_first) < 0)) ||
+        (ru.vector && *ru.vector && finding_add_fact(f, "cvss_vector", ru.vector) < 0) ||
+        finding_add_fact(f, "kev", ru.kev ? "yes" : "no") < 0 ||
+        (ru.kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
+                    finding_add_fact(f, "kev_added", ru.kev_first) < 0)) ||
         finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
         (d->name[0] && finding_add_fact(f, "distro", d->name) < 0) ||
         (d->revision[0] && finding_add_fact(f, "distro_revision", d->revision) < 0) ||

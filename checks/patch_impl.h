@@ -22,6 +22,20 @@ extern const struct finding_kind patch_kinds[];
 enum severity patch_severity_of(double cvss);
 /* Appends s to a comma list in buf (bounded; the list ends with ",..." when cut). */
 void patch_list_add(char *buf, size_t n, const char *s);
+/* What many CVEs of one finding add up to: the worst score and its vector, whether any is
+ * known exploited (KEV) and since when. */
+struct patch_rollup {
+    double max;          /* -1 until a hit with a score */
+    const char *vector;  /* of the worst score, borrowed from its hit; NULL when none */
+    bool kev;
+    char kev_first[16];  /* the earliest KEV dateAdded */
+};
+struct feed_hit;
+/* Adds hit h: its CVE id to the cves list, and to kevs when exploited. Returns its score
+ * (CVSS v3, else v4; negative when it has none). */
+double patch_rollup_add(struct patch_rollup *r, const struct feed_hit *h, char *cves, char *kevs);
+/* The finding's severity: from the worst score, at least high when any CVE is exploited. */
+enum severity patch_rollup_severity(const struct patch_rollup *r);
 /* Orders feed hits worst first (score, then CVE id); qsort-style. */
 int patch_cmp_hit(const void *a, const void *b);
 

@@ -185,10 +185,9 @@ int patch_emit_inventory_cves(struct check_ctx *ctx, const char *feed_newest,
         }
     enum vercmp_scheme sch = VERCMP_DPKG;
     vercmp_scheme_for_ecosystem(ih->ecosystem, &sch);
-    double max = -1;
-    const char *vector = NULL;
-    bool kev = false, unfixed = false;
-    char kev_first[16] = "", fixed[256] = "", addr[RM_ADDRSTRLEN];
+    struct patch_rollup ru = {.max = -1};
+    bool unfixed = false;
+    char fixed[256] = "", addr[RM_ADDRSTRLEN];
     size_t evn = (size_t)snprintf(ev, evcap,
                                   "patch check: %s, package inventory %s (sha256 %s, %s)\n"
                                   "installed: %s %s (binary packages %s)\necosystem %s\n"
@@ -199,18 +198,7 @@ int patch_emit_inventory_cves(struct check_ctx *ctx, const char *feed_newest,
                                   feed_newest[0] ? feed_newest : "-");
     for (size_t i = 0; i < nv; i++) {
         const struct feed_hit *h = v[i];
-        double sc = h->cvss3 >= 0 ? h->cvss3 : h->cvss4;
-        if (sc > max) {
-            max = sc;
-            vector = h->cvss3 >= 0 ? h->vector3 : h->vector4;
-        }
-        patch_list_add(cves, PATCH_MAX_LIST, h->cve);
-        if (h->kev) {
-            kev = true;
-            patch_list_add(kevs, PATCH_MAX_LIST, h->cve);
-            if (!kev_first[0] || strcmp(h->kev_added, kev_first) < 0)
-                snprintf(kev_first, sizeof kev_first, "%s", h->kev_added);
-        }
+        double sc = patch_rollup_add(&ru, h, cves, kevs);
         if (h->unfixed || !h->fixed[0])
             unfixed = true;
         else if (!fixed[0] || vercmp(sch, fixed, h->fixed) < 0)
@@ -224,14 +212,12 @@ int patch_emit_inventory_cves(struct check_ctx *ctx, const char *feed_newest,
     }
     if (evn >= evcap)
         evn = evcap - 1;
-    enum severity sev = patch_severity_of(max);
-    if (kev && sev < SEV_HIGH)
-        sev = SEV_HIGH;
+    enum severity sev = patch_rollup_severity(&ru);
     char title[400], detail[2000], score[32], count[24], age[32];
     snprintf(title, sizeof title,
              "%.100s %.100s (installed package): %zu known vulnerabilit%s (CVSS up to %.1f%s)", j->source,
-             j->version, nv, nv == 1 ? "y" : "ies", max < 0 ? 0.0 : max,
-             kev ? ", exploited in the wild" : "");
+             j->version, nv, nv == 1 ? "y" : "ies", ru.max < 0 ? 0.0 : ru.max,
+             ru.kev ? ", exploited in the wild" : "");
     snprintf(detail, sizeof detail,
              "The package inventory of this host (%.300s) shows %.127s %.255s installed (%.200s). "
              "%.63s's own records say this version is affected by %zu published vulnerabilit%s. "
@@ -251,7 +237,7 @@ int patch_emit_inventory_cves(struct check_ctx *ctx, const char *feed_newest,
         goto out;
     }
     f->severity = sev;
-    snprintf(score, sizeof score, "%.1f", max < 0 ? 0.0 : max);
+    snprintf(score, sizeof score, "%.1f", ru.max < 0 ? 0.0 : ru.max);
     snprintf(count, sizeof count, "%zu", nv);
     snprintf(age, sizeof age, "%lld", feed_age_days);
     if (finding_set_detail(f, detail) < 0 || finding_add_fact(f, "package", j->source) < 0 ||
@@ -261,10 +247,10 @@ int patch_emit_inventory_cves(struct check_ctx *ctx, const char *feed_newest,
         finding_add_fact(f, "confidence", "confirmed") < 0 ||
         finding_add_fact(f, "cves", cves) < 0 || finding_add_fact(f, "cve_count", count) < 0 ||
         finding_add_fact(f, "cvss_max", score) < 0 ||
-        (vector && *vector && finding_add_fact(f, "cvss_vector", vector) < 0) ||
-        finding_add_fact(f, "kev", kev ? "yes" : "no") < 0 ||
-        (kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
-                 finding_add_fact(f, "kev_added", kev_first) < 0)) ||
+        (ru.vector && *ru.vector && finding_add_fact(f, "cvss_vector", ru.vector) < 0) ||
+        finding_add_fact(f, "kev", ru.kev ? "yes" : "no") < 0 ||
+        (ru.kev && (finding_add_fact(f, "kev_cves", kevs) < 0 ||
+                    finding_add_fact(f, "kev_added", ru.kev_first) < 0)) ||
         finding_add_fact(f, "fixed_version", unfixed || !fixed[0] ? "none known" : fixed) < 0 ||
         finding_add_fact(f, "distro_fixed", dfixed) < 0 ||
         finding_add_fact(f, "inventory", ih->inv->path) < 0 ||
