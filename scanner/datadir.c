@@ -113,9 +113,25 @@ static bool scan_name_ok(const char *s)
     return true;
 }
 
-static int cmp_desc(const void *a, const void *b)
+/* A scan directory as retention orders it. Names have one-second stamps and a random suffix,
+ * so scans of the same second are told apart by when their scan.json was committed; a
+ * directory without one is what a killed run left, and goes first. */
+struct scan_dir {
+    char *name;
+    struct timespec committed; /* zero: no scan.json */
+};
+
+static int cmp_newest_first(const void *a, const void *b)
 {
-    return -strcmp(*(char *const *)a, *(char *const *)b);
+    const struct scan_dir *x = a, *y = b;
+    int c = strncmp(y->name, x->name, 16);
+    if (c)
+        return c;
+    if (x->committed.tv_sec != y->committed.tv_sec)
+        return x->committed.tv_sec < y->committed.tv_sec ? 1 : -1;
+    if (x->committed.tv_nsec != y->committed.tv_nsec)
+        return x->committed.tv_nsec < y->committed.tv_nsec ? 1 : -1;
+    return strcmp(y->name, x->name);
 }
 
 /* Removes one scan directory: its regular files, then itself. A directory holding anything
@@ -177,32 +193,39 @@ int datadir_publish(int ddfd, const char *name, unsigned keep, unsigned *pruned,
         close(sfd);
         return e ? rm_errf(e, "scans: %s", strerror(*err_no)) : -1;
     }
-    char **names = NULL;
+    struct scan_dir *dirs = NULL;
     size_t n = 0, cap = 0;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        if (!scan_name_ok(de->d_name))
+        /* The scan being published always stays and counts as one of keep. */
+        if (!scan_name_ok(de->d_name) || strcmp(de->d_name, name) == 0)
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 64;
-            char **v = realloc(names, cap * sizeof *v);
+            struct scan_dir *v = realloc(dirs, cap * sizeof *v);
             if (!v)
                 break;
-            names = v;
+            dirs = v;
         }
-        if (!(names[n] = strdup(de->d_name)))
+        char doc[sizeof de->d_name + 16];
+        struct stat st;
+        snprintf(doc, sizeof doc, "%s/scan.json", de->d_name);
+        dirs[n].committed = fstatat(sfd, doc, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode)
+                                ? st.st_mtim
+                                : (struct timespec){0, 0};
+        if (!(dirs[n].name = strdup(de->d_name)))
             break;
         n++;
     }
     closedir(d);
     if (n > 1)
-        qsort(names, n, sizeof *names, cmp_desc);
-    for (size_t i = keep; i < n; i++)
-        if (strcmp(names[i], name) != 0 && remove_scan(sfd, names[i]) == 0)
+        qsort(dirs, n, sizeof *dirs, cmp_newest_first);
+    for (size_t i = keep - 1; i < n; i++)
+        if (remove_scan(sfd, dirs[i].name) == 0)
             (*pruned)++;
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        free(dirs[i].name);
+    free(dirs);
     fsync(sfd);
     close(sfd);
     return 0;

@@ -42,7 +42,9 @@ void datadir_unlock(struct datadir_lock *lk);
 int datadir_new_scan(const char *dir, const char *scan_id, char *name, struct rm_err *e);
 
 /* After a scan's scan.json is committed: points DIR/latest at scans/NAME (symlink, replaced
- * atomically) and, when keep > 0, removes the oldest scan directories beyond keep. ddfd is an
+ * atomically) and, when keep > 0, keeps NAME and the keep - 1 newest other scan directories
+ * (by name's stamp, then by when their scan.json was committed; one without scan.json, left by
+ * a killed run, counts as oldest) and removes the rest. ddfd is an
  * open descriptor of DIR (the privileged committer holds one). *pruned counts removals.
  * 0 or -1 (errno-style code in *err_no for the committer's protocol, e set when not NULL). */
 int datadir_publish(int ddfd, const char *name, unsigned keep, unsigned *pruned, int *err_no,
