@@ -16,6 +16,8 @@ BINDIR    ?= $(PREFIX)/bin
 MANDIR    ?= $(PREFIX)/share/man
 DESTDIR   ?=
 O         ?= build
+# Integration tests that do not need the machine to themselves run this many at a time.
+INTEG_JOBS ?= 2
 SAN       ?=
 CC        ?= cc
 FUZZ_SECONDS ?= 60
@@ -155,8 +157,8 @@ $(O)/tools/%: tests/tools/%.c $(O)/libriskmap.a $(O)/.flags
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(O)/libriskmap.a $(LIBS)
 
 integration: $(RISKMAP_BIN) $(TOOL_BIN)
-	@set -e; for t in $(INTEG); do echo "== $$t"; RISKMAP=$(abspath $(RISKMAP_BIN)) \
-	    RISKMAP_TOOLS=$(abspath $(O)/tools) sh $$t; done
+	@RISKMAP=$(abspath $(RISKMAP_BIN)) RISKMAP_TOOLS=$(abspath $(O)/tools) \
+	    bash tests/integration/run.sh -j $(INTEG_JOBS) $(INTEG)
 
 # The suite one build runs: unit tests, then integration tests against that build's binary.
 check-core: unit integration

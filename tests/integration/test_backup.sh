@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: about 160 s
 # The backup check against real backups made by this test in its own temporary directory:
 # restic and borg repositories (Debian's restic and borgbackup) with snapshots at controlled
 # times (restic backup --time, borg create --timestamp), directories aged with touch -d, a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: about 50 s
 # `riskmap scan --client PROFILE` (127.0.74.0/24): the profile's scope is scanned and its
 # exclusions never touched (the excluded listener's connection log stays empty); its backup
 # sources are judged; its CA bundle makes a TLS service signed by the client's own CA trusted

@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # Connect scan against real listeners on 127.0.20.0/24: the exact open set, exclusions that
 # receive no connection, duplicates scanned once, the scan result document against its
 # schema, NDJSON events, exit codes, fingerprint stability, dropped and rejected ports

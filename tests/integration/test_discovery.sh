@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # Host discovery on 127.0.60.0/24 (root): nftables rules of the test's own make hosts that
 # answer ICMP (.1), drop ICMP but answer TCP (.2), answer only on one port (.3, found only with
 # --alive-ports), drop everything (.4, down), and answer ICMP only (.5: alive, every port

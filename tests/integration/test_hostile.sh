@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # Hostile servers on 127.0.65.0/24 (tests/lab/hostile.py): one that accepts and never
 # speaks, one that speaks a byte a second forever, an endless banner, a 50 MB HTTP header,
 # TLS records whose lengths lie, a 10 MB certificate chain, resets in the middle of every

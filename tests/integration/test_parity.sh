@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: uses xrdp
 # Identification parity with nmap -sV (bench/service.sh lists where the two disagreed), against
 # REAL servers started here on 127.0.70.0/24, each with its own configuration:
 #   xrdp (security_layer negotiate and rdp): named xrdp from its answer to a TLS ClientHello

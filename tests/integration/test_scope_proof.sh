@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # Scope proof: every packet on lo to or from 127.0.62.0/23 is captured with libpcap
 # (tests/tools/lo_capture) while riskmap scans 127.0.62.0/24 with exclusions given three ways
 # (--exclude with a CIDR and an address, --excludefile) and more targets from -iL. The whole

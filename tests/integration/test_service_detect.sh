@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: uses xrdp
 # Service detection against REAL servers started here on 127.0.24.0/24, each with its own
 # configuration, keys, pid and log files in the test's temporary directory: sshd (as root),
 # nginx, redis-server, memcached, vsftpd and `openssl s_server` for TLS; then Samba's smbd

@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # SYN scan (-sS) against real listeners on 127.0.26.0/24, as root only: the open set equals
 # the lab's and the connect scan's, exactly; no connection is ever completed (half-open);
 # the document validates; our own address (both directions captured on lo) gives the same

@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: about 180 s
 # The tls check (riskmap tls) against REAL `openssl s_server` instances started here on
 # 127.0.31.0/24, with certificates made here with `openssl req` / `openssl ca`: good, expired,
 # not yet valid, expiring in 5 days, self-signed, 1024-bit RSA, SHA-1 signed, wrong host name,

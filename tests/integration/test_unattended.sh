@@ -1,4 +1,5 @@
 #!/bin/sh
+# integration: alone (raw packets, nftables counters, timing or 127.0.0.1 itself: see run.sh)
 # Unattended scans of one client's data directory (127.0.68.0/24): --cron prints one summary
 # line and logs with times and levels into DIR/logs; each scan gets its own directory and
 # DIR/latest moves only once a scan is committed; the summary counts what is new since the last
