@@ -69,7 +69,12 @@ printf 'battery staple\n' > badpw
 
 # ---- restic ----------------------------------------------------------------------------
 R="restic --no-cache -q --password-file pw"
-$R init -r rfresh >/dev/null
+# rinit DIR: a new repository. restic init calibrates its key derivation each time (1-2.5 s);
+# a copy of one initialised repository is a repository of its own (with the same id and key,
+# which nothing here compares).
+$R init -r rtemplate >/dev/null
+rinit() { cp -a rtemplate "$1"; }
+rinit rfresh
 for t in $((-3 * D)) $((-2 * D)) $((-1 * D)) $((-2 * H)); do
     $R -r rfresh backup --time "$(at $t)" data >/dev/null
 done
@@ -77,7 +82,7 @@ expect "restic: fresh repository, latest 2 h old, 4 restore points" \
     "backup.ok rfresh age_s=7200 latest_size=5 previous_size=5" \
     --backup restic:rfresh,name=rfresh,password-file=pw,retention=4
 
-$R init -r rstale >/dev/null
+rinit rstale
 $R -r rstale backup --time "$(at $((-50 * H)))" data >/dev/null
 expect "restic: stale repository (50 h > 24 h RPO) and short retention" \
     "backup.stale rstale age_s=180000 latest_size=5
@@ -88,7 +93,7 @@ expect "restic: the same repository within a 3 d RPO" \
     --backup restic:rstale,name=rstale,password-file=pw,rpo=3d
 
 # One repository, two machines: host= judges each machine's snapshots on their own.
-$R init -r rshared >/dev/null
+rinit rshared
 $R -r rshared backup --host fs1 --time "$(at $((-4 * H)))" data >/dev/null
 $R -r rshared backup --host fs2 --time "$(at $((-4 * D)))" data >/dev/null
 expect "restic: shared repository, host= per machine" \
@@ -97,7 +102,7 @@ backup.stale fs2 age_s=345600 latest_size=5" \
     --backup restic:rshared,name=fs1,host=fs1,password-file=pw \
     --backup restic:rshared,name=fs2,host=fs2,password-file=pw
 
-$R init -r rfuture >/dev/null
+rinit rfuture
 $R -r rfuture backup --time "$(at $((-3 * H)))" data >/dev/null
 $R -r rfuture backup --time "$(at $((30 * D)))" data >/dev/null
 expect "restic: a snapshot dated 30 days ahead is a finding, not a fresh backup" \
@@ -105,14 +110,14 @@ expect "restic: a snapshot dated 30 days ahead is a finding, not a fresh backup"
 backup.ok rfuture age_s=10800 latest_size=5" \
     --backup restic:rfuture,name=rfuture,password-file=pw
 
-$R init -r rempty >/dev/null
+rinit rempty
 expect "restic: a repository without snapshots" \
     "backup.none rempty" \
     --backup restic:rempty,name=rempty,password-file=pw
 
 # Sizes: restic 0.14 records none in snapshots --json; riskmap asks restic stats --mode
 # restore-size for the latest and the previous snapshot only.
-$R init -r rshrunk >/dev/null
+rinit rshrunk
 $R -r rshrunk backup --time "$(at $((-3 * D)))" big >/dev/null
 $R -r rshrunk backup --time "$(at $((-26 * H)))" big >/dev/null
 $R -r rshrunk backup --time "$(at $((-1 * H)))" small >/dev/null
@@ -140,7 +145,7 @@ if [ "$got" = "$want" ]; then ok "restic: the two stats runs are the evidence of
 else not_ok "restic: sizes evidence: want [$want] got [$got]"; fi
 
 # A snapshot of an empty directory restores 0 bytes: not a backup; the one before decides.
-$R init -r rzero >/dev/null
+rinit rzero
 $R -r rzero backup --time "$(at $((-26 * H)))" data >/dev/null
 mkdir -p emptydir
 $R -r rzero backup --time "$(at $((-1 * H)))" emptydir >/dev/null
@@ -473,7 +478,7 @@ check "the message names the spec" grep -q 'tape:/dev/st0' "$WORK/err"
 chmod 711 "$WORK"
 mkdir -p pub && chmod 755 pub
 cp dstale/db.bak pub/ && touch -d "$(at $((-3 * D)))" pub/db.bak && chmod 644 pub/db.bak
-$R init -r rnow >/dev/null
+rinit rnow
 $R -r rnow backup --time "$(date -u -d '-1 hour' '+%Y-%m-%d %H:%M:%S')" data >/dev/null
 run_riskmap scan "$ADDR" -p 1 -Pn --connect -q --checks backup -o "$WORK/out" \
     --backup "directory:pub,name=pub,asset=$ADDR,offsite=no" \
