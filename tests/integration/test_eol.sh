@@ -112,7 +112,7 @@ run_riskmap feed import --shipped > "$WORK/import2.txt" 2>&1
 check "feed import --shipped" test $? -eq 0
 run_riskmap feed info > "$WORK/info2.txt" 2>&1
 check "feed info lists the shipped EOL products" \
-    grep -q "^end of life: 12 products, 124 release cycles: apache (4), debian (6), exim (11), mariadb (13), mysql (16), nginx (16), openssh (5), openssl (4), php (12), postgresql (10), redis (10), samba (17)$" "$WORK/info2.txt"
+    grep -q "^end of life: 16 products, 191 release cycles: apache (4), debian (6), exim (11), mariadb (13), mysql (16), nginx (16), openssh (5), openssl (4), php (12), postfix (17), postgresql (10), proftpd (5), redis (10), samba (17), ubuntu (25), windows-server (20)$" "$WORK/info2.txt"
 printf 'eol nginx 1.22.1\neol openssh 9.2p1\neol openssl 1.0.2k\neol openssl 3.5.0\neol mariadb 10.11.6\n' |
     run_riskmap feed match - > "$WORK/match2.txt" 2>&1
 cat > "$WORK/match2.want" <<'EOF'

@@ -38,7 +38,7 @@ export RISKMAP_DATA_DIR="$WORK/data"
 run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
 check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
-shipped:checks/data/eol.json: eol, 124 release cycles, newest 2026-10-01T00:00:00Z
+shipped:checks/data/eol.json: eol, 191 release cycles, newest 2026-10-01T00:00:00Z
 shipped:checks/data/nvd.json: nvd, 28 records, newest 2026-06-17T05:03:44Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
@@ -47,7 +47,7 @@ run_riskmap feed info > "$WORK/info.txt" 2>&1
 check "feed info: nvd 28 records, newest 2026-06-17T05:03:44Z, imported once" \
     grep -q "^nvd  *28  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
-check "feed info: eol 124 cycles" grep -q "^eol  *124  " "$WORK/info.txt"
+check "feed info: eol 191 cycles" grep -q "^eol  *191  " "$WORK/info.txt"
 printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
     "cpe apache:http_server 2.4.49" "cpe redis:redis 7.0.15" "cpe vsftpd_project:vsftpd 3.0.3" \
     "cpe exim:exim 4.91" "cpe samba:samba 4.17.12" |

@@ -1,7 +1,8 @@
 /* The feed data built into riskmap (checks/data/, see the README there): every shipped record
  * parses (the count imported equals the count in the files, read here independently with
  * cJSON), the store records each import as shipped:checks/data/FILE, and the records answer
- * what they say: the CPE queries below give exactly the CVEs of the published ranges, and the
+ * what they say: the CPE queries below give exactly the CVEs of the published ranges, the
+ * end-of-life cycles the dates endoflife.date publishes for them, and the
  * patch check turns captured banners of Debian 12's servers (tests/fixtures/banners/, real)
  * and two hand-written upstream banners (said where) into the patch.cve findings the data
  * implies. */
@@ -19,6 +20,7 @@
 
 #include "checks/check.h"
 #include "checks/feed.h"
+#include "checks/feed_eol.h"
 #include "checks/feed_match.h"
 #include "checks/feed_shipped.h"
 #include "scanner/checkrun.h"
@@ -75,7 +77,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/kev.json"};
-    static const size_t want[] = {124, 28, 6};
+    static const size_t want[] = {191, 28, 6};
     assert_int_equal(feed_n_shipped, 3);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -99,12 +101,12 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, kev, eol: 28 records, 6, 124 cycles, each imported once. */
+    /* nvd, kev, eol: 28 records, 6, 191 cycles, each imported once. */
     assert_int_equal(ni, 3);
     for (size_t i = 0; i < ni; i++) {
         long long w = strcmp(info[i].source, "nvd") == 0   ? 28
                       : strcmp(info[i].source, "kev") == 0 ? 6
-                      : strcmp(info[i].source, "eol") == 0 ? 124
+                      : strcmp(info[i].source, "eol") == 0 ? 191
                                                            : -1;
         assert_int_equal(info[i].records, w);
         assert_int_equal(info[i].imports, 1);
@@ -190,6 +192,9 @@ static void shipped_records_match_their_ranges(void **state)
         {"proftpd", "proftpd", "1.3.7", "CVE-2020-9273"},
         {"php", "php", "8.1.28", "CVE-2024-4577"},
         {"php", "php", "8.1.29", "-"},
+        /* 8.2.0 <= v < 8.2.20 (Debian 12 ships 8.2, with its own patches). */
+        {"php", "php", "8.2.19", "CVE-2024-4577"},
+        {"php", "php", "8.2.20", "-"},
         {"postgresql", "postgresql", "15.4", "CVE-2023-5869"},
         {"oracle", "mysql", "5.7.15", "CVE-2016-6662"},
         {"mariadb", "mariadb", "10.1.16", "CVE-2016-6662"},
@@ -239,6 +244,73 @@ static void shipped_records_match_their_ranges(void **state)
     assert_string_equal(h.v[0].kev_added, "2021-11-03");
     feed_hits_free(&h);
     feed_matcher_free(m);
+    feed_close(db);
+}
+
+/* The end-of-life cycles a version falls in, and what the shipped dates say about it on a
+ * given day (checks/data/README.md: endoflife.date's product files, commit per product). */
+static void shipped_eol_cycles(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *product, *version, *cycle, *eol, *support, *extended, *latest;
+        int flag;
+    } q[] = {
+        /* Ubuntu: eol is the end of standard security maintenance, extendedSupport ESM's. */
+        {"ubuntu", "18.04", "18.04", "2023-05-31", "2023-05-31", "2028-04-01", "18.04.6", 1},
+        {"ubuntu", "20.04.6", "20.04", "2025-05-31", "2022-10-01", "2030-04-02", "20.04.6", 1},
+        {"ubuntu", "22.04.5", "22.04", "2027-04-01", "2024-09-30", "2032-04-09", "22.04.5", 1},
+        {"ubuntu", "24.04", "24.04", "2029-05-31", "2029-05-31", "2036-05-31", "24.04.4", 1},
+        /* Postfix supports its last four stable cycles; 3.7 - 3.10 had no end announced in
+         * the version read. 3.10.0 is in "3.10", never in "3.1". */
+        {"postfix", "3.7.5", "3.7", "", "", "", "3.7.13", 0},
+        {"postfix", "3.10.0", "3.10", "", "", "", "3.10.0", 0},
+        {"postfix", "3.6.4", "3.6", "2025-02-16", "", "", "3.6.17", 1},
+        {"postfix", "3.4.14", "3.4", "2023-04-17", "", "", "3.4.29", 1},
+        {"postfix", "3.1.15", "3.1", "2020-03-15", "", "", "3.1.15", 1},
+        /* ProFTPD's letter releases stay in their cycle. */
+        {"proftpd", "1.3.5b", "1.3.5", "2020-07-20", "2017-04-09", "", "1.3.5e", 1},
+        {"proftpd", "1.3.7a", "1.3.7", "2025-03-14", "2022-12-04", "", "1.3.7f", 1},
+        {"proftpd", "1.3.8c", "1.3.8", "", "2025-03-14", "", "1.3.8d", 0},
+        /* Windows Server, by endoflife.date's cycle names (riskmap maps no SMB/RDP build to
+         * them yet). */
+        {"windows-server", "2012-r2", "2012-r2", "2023-10-10", "2018-10-09", "2026-10-13",
+         "6.3.9600", 1},
+        {"windows-server", "2012", "2012", "2023-10-10", "2018-10-09", "2026-10-13", "6.2.9200", 1},
+        {"windows-server", "2016", "2016", "2027-01-12", "2022-01-11", "2030-01-12", "10.0.14393", 1},
+        {"windows-server", "2019", "2019", "2029-01-09", "2024-01-09", "", "10.0.17763", 1},
+        {"php", "8.2.12", "8.2", "2026-12-31", "2024-12-31", "", "8.2.30", 1},
+    };
+    struct feed_db *db;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open_ro(dbpath, &db, &e), 0);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        struct eol_cycle c;
+        if (feed_eol_find(db, q[i].product, q[i].version, &c, &e) != 1)
+            fail_msg("%s %s: no cycle", q[i].product, q[i].version);
+        if (strcmp(c.cycle, q[i].cycle) != 0 || strcmp(c.eol_date, q[i].eol) != 0 ||
+            strcmp(c.support, q[i].support) != 0 || strcmp(c.extended, q[i].extended) != 0 ||
+            strcmp(c.latest, q[i].latest) != 0 || c.eol_flag != q[i].flag)
+            fail_msg("%s %s: cycle %s eol %s (%d) support %s extended %s latest %s", q[i].product,
+                     q[i].version, c.cycle, c.eol_date, c.eol_flag, c.support, c.extended,
+                     c.latest);
+    }
+    struct eol_cycle c;
+    assert_int_equal(feed_eol_find(db, "ubuntu", "18.04", &c, &e), 1);
+    assert_string_equal(c.lts, "true");
+    /* The boundary: Ubuntu 18.04's standard support ends on 2023-05-31 (0 days left that day:
+     * the patch check counts it as ended), and was 1271 days past on 2026-11-22. */
+    long long days;
+    assert_true(eol_days_until(c.eol_date, (time_t)1685491200, &days)); /* 2023-05-31 00:00 */
+    assert_int_equal(days, 0);
+    assert_true(eol_days_until(c.eol_date, (time_t)1685491199, &days)); /* 2023-05-30 23:59:59 */
+    assert_int_equal(days, 1);
+    assert_true(eol_days_until(c.eol_date, (time_t)1795305600, &days)); /* 2026-11-22 */
+    assert_int_equal(days, -1271);
+    /* No product endoflife.date does not track, and no cycle it does not list. */
+    assert_int_equal(feed_eol_find(db, "vsftpd", "3.0.3", &c, &e), 0);
+    assert_int_equal(feed_eol_find(db, "ubuntu", "13.10", &c, &e), 0);
+    assert_int_equal(feed_eol_find(db, "proftpd", "1.3.4d", &c, &e), 0);
     feed_close(db);
 }
 
@@ -305,6 +377,9 @@ static void lab_banners_against_the_shipped_feed(void **state)
     /* Hand-written: Exim 4.91's greeting (the lab runs no Exim). */
     add_detected(r, h, 25, "banner",
                  BANNER("220 mail.example.test ESMTP Exim 4.91 Sun, 22 Nov 2026 12:00:00 +0000\r\n"));
+    /* Hand-written in ProFTPD's own greeting shape (Debian's build hides the version). */
+    add_detected(r, h, 2121, "banner",
+                 BANNER("220 ProFTPD 1.3.5b Server (ProFTPD Default Installation) [127.0.0.1]\r\n"));
     struct checkrun_opts o = {.only = "patch"};
     struct rm_err e = {{0}};
     if (checkrun(r, &o, &e) != 0)
@@ -346,6 +421,23 @@ static void lab_banners_against_the_shipped_feed(void **state)
     assert_string_equal(finding_fact(f, "kev"), "yes");
     assert_string_equal(finding_fact(f, "confidence"), "likely");
 
+    /* ProFTPD 1.3.5b: mod_copy's CVE, and a cycle past its end of life since 2020-07-20
+     * (more than two years: critical). */
+    f = cve_finding(r, 2121);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2019-12815");
+    assert_string_equal(finding_fact(f, "confidence"), "likely");
+    const struct finding *eol = NULL;
+    for (size_t i = 0; i < r->n_findings; i++)
+        if (strcmp(r->findings[i]->kind, "patch.eol") == 0 && r->findings[i]->port == 2121)
+            eol = r->findings[i];
+    assert_non_null(eol);
+    assert_string_equal(finding_fact(eol, "eol_product"), "proftpd");
+    assert_string_equal(finding_fact(eol, "cycle"), "1.3.5");
+    assert_string_equal(finding_fact(eol, "eol_date"), "2020-07-20");
+    assert_string_equal(finding_fact(eol, "latest"), "1.3.5e");
+    assert_int_equal(eol->severity, SEV_CRITICAL);
+
     /* The shipped NVD records are months old: the feed says so. */
     size_t stale = 0;
     for (size_t i = 0; i < r->n_findings; i++)
@@ -359,6 +451,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_shipped_record_parses),
         cmocka_unit_test(shipped_records_match_their_ranges),
+        cmocka_unit_test(shipped_eol_cycles),
         cmocka_unit_test(lab_banners_against_the_shipped_feed),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
