@@ -52,14 +52,18 @@ static int group_teardown(void **state)
 }
 
 /* The records a shipped file holds, counted from its JSON: the vulnerabilities of an NVD
- * document or a KEV catalog, the cycles of an end-of-life bundle. */
+ * document or a KEV catalog, the records of an OSV array, the cycles of an end-of-life
+ * bundle. */
 static size_t records_in(const struct feed_shipped *f, const char **format)
 {
     cJSON *root = cJSON_ParseWithLength((const char *)f->data, f->len);
     assert_non_null(root);
     size_t n = 0;
     const cJSON *eol = cJSON_GetObjectItemCaseSensitive(root, "endoflife.date"), *p;
-    if (eol) {
+    if (cJSON_IsArray(root)) {
+        *format = "osv"; /* an array of OSV records */
+        n = (size_t)cJSON_GetArraySize(root);
+    } else if (eol) {
         *format = "eol";
         cJSON_ArrayForEach(p, eol)
             n += (size_t)cJSON_GetArraySize(p);
@@ -76,9 +80,9 @@ static void every_shipped_record_parses(void **state)
 {
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
-                                        "checks/data/kev.json"};
-    static const size_t want[] = {191, 28, 6};
-    assert_int_equal(feed_n_shipped, 3);
+                                        "checks/data/osv.json", "checks/data/kev.json"};
+    static const size_t want[] = {191, 28, 2, 6};
+    assert_int_equal(feed_n_shipped, 4);
     struct feed_db *db;
     struct rm_err e = {{0}};
     assert_int_equal(feed_open(dbpath, true, &db, &e), 0);
@@ -96,22 +100,28 @@ static void every_shipped_record_parses(void **state)
         assert_int_equal(r.records, n);
         assert_int_equal(r.skipped, 0);
     }
-    assert_null(feed_shipped_find("checks/data/osv.json"));
+    assert_null(feed_shipped_find("checks/data/osv-debian.json"));
     size_t ni;
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, kev, eol: 28 records, 6, 191 cycles, each imported once. */
-    assert_int_equal(ni, 3);
+    /* nvd, osv, kev, eol: 28 records, 2, 6, 191 cycles, each imported once. */
+    assert_int_equal(ni, 4);
     for (size_t i = 0; i < ni; i++) {
         long long w = strcmp(info[i].source, "nvd") == 0   ? 28
+                      : strcmp(info[i].source, "osv") == 0 ? 2
                       : strcmp(info[i].source, "kev") == 0 ? 6
                       : strcmp(info[i].source, "eol") == 0 ? 191
                                                            : -1;
         assert_int_equal(info[i].records, w);
         assert_int_equal(info[i].imports, 1);
     }
-    assert_string_equal(info[0].newest, "2026-06-17T05:03:44Z"); /* CVE-2022-41741, CVE-2022-3602 */
+    for (size_t i = 0; i < ni; i++) {
+        if (strcmp(info[i].source, "nvd") == 0) /* CVE-2022-41741, CVE-2022-3602 */
+            assert_string_equal(info[i].newest, "2026-06-17T05:03:44Z");
+        if (strcmp(info[i].source, "osv") == 0) /* DLA-3008-1 */
+            assert_string_equal(info[i].newest, "2026-03-09T01:23:33Z");
+    }
     /* The store names the built-in copies. */
     sqlite3 *s;
     assert_int_equal(sqlite3_open_v2(dbpath, &s, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -122,7 +132,7 @@ static void every_shipped_record_parses(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(st, 0),
                         "shipped:checks/data/eol.json shipped:checks/data/nvd.json "
-                        "shipped:checks/data/kev.json");
+                        "shipped:checks/data/osv.json shipped:checks/data/kev.json");
     sqlite3_finalize(st);
     sqlite3_close(s);
 }
@@ -243,6 +253,58 @@ static void shipped_records_match_their_ranges(void **state)
     assert_true(h.v[0].kev);
     assert_string_equal(h.v[0].kev_added, "2021-11-03");
     feed_hits_free(&h);
+    feed_matcher_free(m);
+    feed_close(db);
+}
+
+/* The shipped OSV records (Debian's own, through OSV's converter) answer a Debian package
+ * version in their release only, by dpkg's order. */
+static void shipped_osv_records(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ecosystem, *package, *version, *cve, *fixed;
+        int affected; /* -1: no record at all */
+    } q[] = {
+        /* DLA-3008-1: Debian 9's openssl before 1.1.0l-1~deb9u6 (CVE-2022-1292, c_rehash).
+         * A version the record lists (its `versions`) is affected as listed, and still gets
+         * the fix from the range; one inside the range and not listed too. */
+        {"Debian:9", "openssl", "1.1.0l-1~deb9u5", "CVE-2022-1292", "1.1.0l-1~deb9u6", 1},
+        {"Debian:9", "openssl", "1.1.0f-3+deb9u2", "CVE-2022-1292", "1.1.0l-1~deb9u6", 1},
+        {"Debian:9", "openssl", "1.1.0l-1~deb9u5+b1", "CVE-2022-1292", "1.1.0l-1~deb9u6", 1},
+        {"Debian:9", "openssl", "1.1.0l-1~deb9u6", "CVE-2022-1292", "1.1.0l-1~deb9u6", 0},
+        /* "Debian" alone matches every release's records. */
+        {"Debian", "openssl", "1.1.0l-1~deb9u5+b1", "CVE-2022-1292", "1.1.0l-1~deb9u6", 1},
+        /* DSA-3029-1: Debian 7's nginx before 1.2.1-2.2+wheezy3 (CVE-2014-3616). */
+        {"Debian:7", "nginx", "1.2.1-2.2+wheezy2", "CVE-2014-3616", "1.2.1-2.2+wheezy3", 1},
+        {"Debian:7", "nginx", "1.2.1-2.2+wheezy3", "CVE-2014-3616", "1.2.1-2.2+wheezy3", 0},
+        /* Another release, or another package: no record. */
+        {"Debian:12", "openssl", "3.0.11-1~deb12u2", "", "", -1},
+        {"Debian:12", "nginx", "1.22.1-9", "", "", -1},
+        {"Debian:9", "openssh", "1:7.4p1-10+deb9u7", "", "", -1},
+    };
+    struct feed_db *db;
+    struct feed_matcher *m;
+    struct rm_err e = {{0}};
+    assert_int_equal(feed_open_ro(dbpath, &db, &e), 0);
+    assert_int_equal(feed_matcher_new(db, &m, &e), 0);
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        struct feed_hits h = {0};
+        if (feed_match_package(m, q[i].ecosystem, q[i].package, q[i].version, &h, &e) < 0)
+            fail_msg("%s", e.msg);
+        if (q[i].affected < 0) {
+            if (h.n != 0)
+                fail_msg("%s %s %s: %zu hits, want none", q[i].ecosystem, q[i].package,
+                         q[i].version, h.n);
+        } else if (h.n != 1 || strcmp(h.v[0].cve, q[i].cve) != 0 ||
+                   h.v[0].affected != (q[i].affected == 1) ||
+                   (q[i].fixed && strcmp(h.v[0].fixed, q[i].fixed) != 0)) {
+            fail_msg("%s %s %s: %zu hits, first %s affected %d fixed %s", q[i].ecosystem,
+                     q[i].package, q[i].version, h.n, h.n ? h.v[0].cve : "-",
+                     h.n ? (int)h.v[0].affected : -1, h.n ? h.v[0].fixed : "-");
+        }
+        feed_hits_free(&h);
+    }
     feed_matcher_free(m);
     feed_close(db);
 }
@@ -451,6 +513,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_shipped_record_parses),
         cmocka_unit_test(shipped_records_match_their_ranges),
+        cmocka_unit_test(shipped_osv_records),
         cmocka_unit_test(shipped_eol_cycles),
         cmocka_unit_test(lab_banners_against_the_shipped_feed),
     };
