@@ -3,16 +3,17 @@
 # Debian and CISA records, see the README there) against REAL servers started here on
 # 127.0.82.0/24: Debian 12's sshd, vsftpd, nginx and redis-server as installed.
 #
-#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 28 NVD
+#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 31 NVD
 #     records, 2 OSV records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed
 #     info` shows them per source with the newest record; `feed match` gives the published
 #     ranges' CVEs; a Debian 9 package list is judged by Debian's own record (no traffic).
 #  2. A scan with that store alone: sshd ("OpenSSH_9.2p1 Debian-2+deb12u<N>") gets one
-#     patch.cve with CVE-2023-38408, CVE-2023-51385 and CVE-2024-6387, confidence
-#     possible-backport (a Debian build; no Debian records are shipped to compare its revision
-#     with); vsftpd 3.0.3 gets CVE-2021-30047, likely (no distribution marker in its banner);
-#     nginx 1.22.1 and Redis 7.0.15 are in none of the shipped ranges: no patch.cve. The feed's
-#     own findings say how old the data is (patch.feed, patch.feed.stale).
+#     patch.cve with CVE-2023-38408, CVE-2023-51385, CVE-2024-6387 and CVE-2025-26465,
+#     confidence possible-backport (a Debian build; no Debian 12 records are shipped to compare
+#     its revision with); vsftpd 3.0.3 gets CVE-2021-30047 and Redis 7.0.15 CVE-2025-49844,
+#     likely (no distribution marker in what they send); nginx 1.22.1 is in none of the
+#     shipped ranges: no patch.cve. The feed's own findings say how old the data is
+#     (patch.feed, patch.feed.stale).
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -40,14 +41,14 @@ run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
 check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
 shipped:checks/data/eol.json: eol, 191 release cycles, newest 2026-10-01T00:00:00Z
-shipped:checks/data/nvd.json: nvd, 28 records, newest 2026-06-17T05:03:44Z
+shipped:checks/data/nvd.json: nvd, 31 records, newest 2026-06-17T05:03:44Z
 shipped:checks/data/osv.json: osv, 2 records, newest 2026-03-09T01:23:33Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
-check "import: eol, 28 NVD records, 2 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+check "import: eol, 31 NVD records, 2 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
 run_riskmap feed info > "$WORK/info.txt" 2>&1
-check "feed info: nvd 28 records, newest 2026-06-17T05:03:44Z, imported once" \
-    grep -q "^nvd  *28  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
+check "feed info: nvd 31 records, newest 2026-06-17T05:03:44Z, imported once" \
+    grep -q "^nvd  *31  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
 check "feed info: eol 191 cycles" grep -q "^eol  *191  " "$WORK/info.txt"
 check "feed info: osv 2 records (Debian's DSA-3029-1, DLA-3008-1)" \
@@ -57,11 +58,11 @@ printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.
     "cpe exim:exim 4.91" "cpe samba:samba 4.17.12" |
     run_riskmap feed match - > "$WORK/match.txt" 2>&1
 cat > "$WORK/match.want" <<'TXT'
-cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385 (3)
+cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385,CVE-2025-26465 (4)
 cpe f5:nginx 1.22.1: -
 cpe f5:nginx 1.20.0: CVE-2021-23017,CVE-2022-41741 (2)
 cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690 (4)
-cpe redis:redis 7.0.15: -
+cpe redis:redis 7.0.15: CVE-2025-49844 (1)
 cpe vsftpd_project:vsftpd 3.0.3: CVE-2021-30047 (1)
 cpe exim:exim 4.91: CVE-2019-10149 (1)
 cpe samba:samba 4.17.12: -
@@ -112,8 +113,8 @@ patch_findings "$WORK/out/scan.json" > "$WORK/f.txt" || not_ok "scan.json unread
 if up sshd; then
     line=$(grep "^127.0.82.1 2222 patch.cve " "$WORK/f.txt")
     check "sshd (Debian 12): one patch.cve" test -n "$line"
-    check "  CVE-2023-38408, CVE-2023-51385, CVE-2024-6387" \
-        sh -c 'echo "$1" | grep -q " cves=CVE-2023-38408,CVE-2023-51385,CVE-2024-6387 "' - "$line"
+    check "  CVE-2023-38408, CVE-2023-51385, CVE-2024-6387, CVE-2025-26465" \
+        sh -c 'echo "$1" | grep -q " cves=CVE-2023-38408,CVE-2023-51385,CVE-2024-6387,CVE-2025-26465 "' - "$line"
     check "  confidence possible-backport, distro Debian" \
         sh -c 'echo "$1" | grep -q " confidence=possible-backport .*distro=Debian "' - "$line"
     check "  high (critical 9.8, one level lower for the backport), no KEV" \
@@ -127,10 +128,11 @@ if up nginx; then
     check "nginx 1.22.1: no patch.cve" sh -c '! grep -q "^127.0.82.3 8080 patch.cve " "$1"' - "$WORK/f.txt"
 fi
 if up redis; then
-    check "Redis 7.0.15: no patch.cve" sh -c '! grep -q "^127.0.82.4 6379 patch.cve " "$1"' - "$WORK/f.txt"
+    check "Redis 7.0.15: patch.cve CVE-2025-49844 (7.0 <= v < 7.2.11), likely" \
+        grep -q "^127.0.82.4 6379 patch.cve [a-z]* .*confidence=likely .*cves=CVE-2025-49844 " "$WORK/f.txt"
 fi
-check "patch.feed: 30 advisories (28 NVD, 2 OSV), newest 2026-06-17T05:03:44Z" \
-    grep -q " patch.feed info .*feed_newest=2026-06-17T05:03:44Z feed_records=30 " "$WORK/f.txt"
+check "patch.feed: 33 advisories (31 NVD, 2 OSV), newest 2026-06-17T05:03:44Z" \
+    grep -q " patch.feed info .*feed_newest=2026-06-17T05:03:44Z feed_records=33 " "$WORK/f.txt"
 check "patch.feed.stale: the shipped data is months old" grep -q " patch.feed.stale medium " "$WORK/f.txt"
 
 echo "$SKIPS skipped"
