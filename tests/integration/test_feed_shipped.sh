@@ -40,7 +40,7 @@ export RISKMAP_DATA_DIR="$WORK/data"
 run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
 check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
-shipped:checks/data/eol.json: eol, 191 release cycles, newest 2026-10-01T00:00:00Z
+shipped:checks/data/eol.json: eol, 204 release cycles, newest 2026-10-01T00:00:00Z
 shipped:checks/data/nvd.json: nvd, 31 records, newest 2026-06-17T05:03:44Z
 shipped:checks/data/osv.json: osv, 2 records, newest 2026-03-09T01:23:33Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
@@ -50,7 +50,7 @@ run_riskmap feed info > "$WORK/info.txt" 2>&1
 check "feed info: nvd 31 records, newest 2026-06-17T05:03:44Z, imported once" \
     grep -q "^nvd  *31  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
-check "feed info: eol 191 cycles" grep -q "^eol  *191  " "$WORK/info.txt"
+check "feed info: eol 204 cycles" grep -q "^eol  *204  " "$WORK/info.txt"
 check "feed info: osv 2 records (Debian's DSA-3029-1, DLA-3008-1)" \
     grep -q "^osv  *2  2026-03-09T01:23:33Z  .* 1$" "$WORK/info.txt"
 printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
