@@ -3,7 +3,7 @@
 # Debian and CISA records, see the README there) against REAL servers started here on
 # 127.0.82.0/24: Debian 12's sshd, vsftpd, nginx and redis-server as installed.
 #
-#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 31 NVD
+#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 34 NVD
 #     records, 2 OSV records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed
 #     info` shows them per source with the newest record; `feed match` gives the published
 #     ranges' CVEs; a Debian 9 package list is judged by Debian's own record (no traffic).
@@ -41,14 +41,14 @@ run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
 check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
 shipped:checks/data/eol.json: eol, 204 release cycles, newest 2026-10-01T00:00:00Z
-shipped:checks/data/nvd.json: nvd, 31 records, newest 2026-06-17T05:03:44Z
+shipped:checks/data/nvd.json: nvd, 34 records, newest 2026-06-17T06:41:31Z
 shipped:checks/data/osv.json: osv, 2 records, newest 2026-03-09T01:23:33Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
-check "import: eol, 31 NVD records, 2 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+check "import: eol, 34 NVD records, 2 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
 run_riskmap feed info > "$WORK/info.txt" 2>&1
-check "feed info: nvd 31 records, newest 2026-06-17T05:03:44Z, imported once" \
-    grep -q "^nvd  *31  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
+check "feed info: nvd 34 records, newest 2026-06-17T06:41:31Z, imported once" \
+    grep -q "^nvd  *34  2026-06-17T06:41:31Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
 check "feed info: eol 204 cycles" grep -q "^eol  *204  " "$WORK/info.txt"
 check "feed info: osv 2 records (Debian's DSA-3029-1, DLA-3008-1)" \
@@ -61,7 +61,7 @@ cat > "$WORK/match.want" <<'TXT'
 cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385,CVE-2025-26465 (4)
 cpe f5:nginx 1.22.1: -
 cpe f5:nginx 1.20.0: CVE-2021-23017,CVE-2022-41741 (2)
-cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690 (4)
+cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-27316 (5)
 cpe redis:redis 7.0.15: CVE-2025-49844 (1)
 cpe vsftpd_project:vsftpd 3.0.3: CVE-2021-30047 (1)
 cpe exim:exim 4.91: CVE-2019-10149 (1)
@@ -131,8 +131,8 @@ if up redis; then
     check "Redis 7.0.15: patch.cve CVE-2025-49844 (7.0 <= v < 7.2.11), likely" \
         grep -q "^127.0.82.4 6379 patch.cve [a-z]* .*confidence=likely .*cves=CVE-2025-49844 " "$WORK/f.txt"
 fi
-check "patch.feed: 33 advisories (31 NVD, 2 OSV), newest 2026-06-17T05:03:44Z" \
-    grep -q " patch.feed info .*feed_newest=2026-06-17T05:03:44Z feed_records=33 " "$WORK/f.txt"
+check "patch.feed: 36 advisories (34 NVD, 2 OSV), newest 2026-06-17T06:41:31Z" \
+    grep -q " patch.feed info .*feed_newest=2026-06-17T06:41:31Z feed_records=36 " "$WORK/f.txt"
 check "patch.feed.stale: the shipped data is months old" grep -q " patch.feed.stale medium " "$WORK/f.txt"
 
 echo "$SKIPS skipped"

@@ -81,7 +81,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/osv.json", "checks/data/kev.json"};
-    static const size_t want[] = {204, 31, 2, 6};
+    static const size_t want[] = {204, 34, 2, 6};
     assert_int_equal(feed_n_shipped, 4);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -105,10 +105,10 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, osv, kev, eol: 31 records, 2, 6, 204 cycles, each imported once. */
+    /* nvd, osv, kev, eol: 34 records, 2, 6, 204 cycles, each imported once. */
     assert_int_equal(ni, 4);
     for (size_t i = 0; i < ni; i++) {
-        long long w = strcmp(info[i].source, "nvd") == 0   ? 31
+        long long w = strcmp(info[i].source, "nvd") == 0   ? 34
                       : strcmp(info[i].source, "osv") == 0 ? 2
                       : strcmp(info[i].source, "kev") == 0 ? 6
                       : strcmp(info[i].source, "eol") == 0 ? 204
@@ -117,8 +117,8 @@ static void every_shipped_record_parses(void **state)
         assert_int_equal(info[i].imports, 1);
     }
     for (size_t i = 0; i < ni; i++) {
-        if (strcmp(info[i].source, "nvd") == 0) /* CVE-2022-41741, CVE-2022-3602 */
-            assert_string_equal(info[i].newest, "2026-06-17T05:03:44Z");
+        if (strcmp(info[i].source, "nvd") == 0) /* CVE-2023-51713 */
+            assert_string_equal(info[i].newest, "2026-06-17T06:41:31Z");
         if (strcmp(info[i].source, "osv") == 0) /* DLA-3008-1 */
             assert_string_equal(info[i].newest, "2026-03-09T01:23:33Z");
     }
@@ -191,10 +191,14 @@ static void shipped_records_match_their_ranges(void **state)
          * (checks/data/README.md says so). */
         {"openbsd", "openssh", "9.8p1", "-"},
         {"apache", "http_server", "2.4.49",
-         "CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690"},
-        {"apache", "http_server", "2.4.50", "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690"},
-        {"apache", "http_server", "2.4.54", "CVE-2023-25690"},
-        {"apache", "http_server", "2.4.57", "-"},
+         "CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-27316"},
+        {"apache", "http_server", "2.4.50",
+         "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-27316"},
+        {"apache", "http_server", "2.4.54", "CVE-2023-25690,CVE-2024-27316"},
+        /* The HTTP/2 header flood: 2.4.17 <= v < 2.4.59. */
+        {"apache", "http_server", "2.4.57", "CVE-2024-27316"},
+        {"apache", "http_server", "2.4.59", "-"},
+        {"apache", "http_server", "2.4.16", "CVE-2021-44790,CVE-2023-25690"},
         /* Debian 12's nginx 1.22.1 is the fix of CVE-2022-41741 (<= 1.22.0). */
         {"f5", "nginx", "1.22.1", "-"},
         {"f5", "nginx", "1.22.0", "CVE-2022-41741"},
@@ -210,16 +214,22 @@ static void shipped_records_match_their_ranges(void **state)
         {"postfix", "postfix", "3.7.9", "-"},
         {"vsftpd_project", "vsftpd", "2.3.4", "CVE-2011-2523"},
         {"vsftpd_project", "vsftpd", "3.0.3", "CVE-2021-30047"},
-        {"proftpd", "proftpd", "1.3.5b", "CVE-2019-12815"},
-        {"proftpd", "proftpd", "1.3.6", "-"},
-        {"proftpd", "proftpd", "1.3.7", "CVE-2020-9273"},
+        /* CVE-2023-51713: every ProFTPD before 1.3.8a (Debian 12 ships 1.3.8). */
+        {"proftpd", "proftpd", "1.3.5b", "CVE-2019-12815,CVE-2023-51713"},
+        {"proftpd", "proftpd", "1.3.6", "CVE-2023-51713"},
+        {"proftpd", "proftpd", "1.3.7", "CVE-2020-9273,CVE-2023-51713"},
+        {"proftpd", "proftpd", "1.3.8", "CVE-2023-51713"},
+        {"proftpd", "proftpd", "1.3.8a", "-"},
         {"php", "php", "8.1.28", "CVE-2024-4577"},
         {"php", "php", "8.1.29", "-"},
         /* 8.2.0 <= v < 8.2.20 (Debian 12 ships 8.2, with its own patches). */
         {"php", "php", "8.2.19", "CVE-2024-4577"},
         {"php", "php", "8.2.20", "-"},
         {"postgresql", "postgresql", "15.4", "CVE-2023-5869"},
-        {"oracle", "mysql", "5.7.15", "CVE-2016-6662"},
+        {"oracle", "mysql", "5.7.15", "CVE-2016-6662,CVE-2023-22084"},
+        {"oracle", "mysql", "8.0.34", "CVE-2023-22084"},
+        {"oracle", "mysql", "8.1.0", "CVE-2023-22084"},
+        {"oracle", "mysql", "8.0.35", "-"},
         {"mariadb", "mariadb", "10.1.16", "CVE-2016-6662"},
         {"mariadb", "mariadb", "10.11.6", "-"},
         /* Debian 12's Redis 7.0.15 is the fix of CVE-2023-41056 (7.0.9 <= v < 7.0.15) and
@@ -506,8 +516,8 @@ static void lab_banners_against_the_shipped_feed(void **state)
 
     f = cve_finding(r, 8080);
     assert_non_null(f);
-    assert_string_equal(finding_fact(f, "cves"),
-                        "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2021-41773");
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,"
+                                                 "CVE-2021-41773,CVE-2024-27316");
     assert_string_equal(finding_fact(f, "confidence"), "likely");
     assert_string_equal(finding_fact(f, "kev"), "yes");
     assert_string_equal(finding_fact(f, "kev_cves"), "CVE-2021-42013,CVE-2021-41773");
@@ -519,11 +529,11 @@ static void lab_banners_against_the_shipped_feed(void **state)
     assert_string_equal(finding_fact(f, "kev"), "yes");
     assert_string_equal(finding_fact(f, "confidence"), "likely");
 
-    /* ProFTPD 1.3.5b: mod_copy's CVE, and a cycle past its end of life since 2020-07-20
-     * (more than two years: critical). */
+    /* ProFTPD 1.3.5b: mod_copy's CVE and the command parser's over-read, and a cycle past its
+     * end of life since 2020-07-20 (more than two years: critical). */
     f = cve_finding(r, 2121);
     assert_non_null(f);
-    assert_string_equal(finding_fact(f, "cves"), "CVE-2019-12815");
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2019-12815,CVE-2023-51713");
     assert_string_equal(finding_fact(f, "confidence"), "likely");
     const struct finding *eol = NULL;
     for (size_t i = 0; i < r->n_findings; i++)
