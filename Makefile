@@ -105,10 +105,10 @@ $(O)/gen/sigdata.o: $(O)/gen/sigdata.c $(O)/.flags
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-# The shipped feed data (checks/data/*.json: end-of-life cycles, NVD records, CISA KEV entries;
-# read by `riskmap feed import --shipped`, in this order; see checks/data/README.md), embedded
-# likewise (checks/feed_shipped.h).
-FEED_DATA := checks/data/eol.json checks/data/nvd.json checks/data/kev.json
+# The shipped feed data (checks/data/*.json: end-of-life cycles, NVD and OSV records, CISA KEV
+# entries; read by `riskmap feed import --shipped`, in this order; see checks/data/README.md),
+# embedded likewise (checks/feed_shipped.h).
+FEED_DATA := checks/data/eol.json checks/data/nvd.json checks/data/osv.json checks/data/kev.json
 $(O)/gen/feeddata.c: $(FEED_DATA) contrib/tools/embed-files.sh
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  EMBED   checks/data")

@@ -158,6 +158,7 @@ static struct feed_hit *hit_for(struct feed_hits *h, const char *cve)
 struct entry {
     int64_t aff;
     int state;       /* 1 affected, 0 not (yet), -1 done: affected, later ranges skipped */
+    bool listed;     /* affected as one of the entry's listed versions */
     bool unfixed;
     char fixed[256];
     char why[512];
@@ -201,6 +202,7 @@ static void entry_start(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sc
             if (vercmp_valid(sch, one) && vercmp(sch, version, one) == 0) {
                 snprintf(en->why, sizeof en->why, "%s: v = %s (listed)", where, one);
                 en->state = -1;
+                en->listed = true;
                 return;
             }
         }
@@ -209,13 +211,15 @@ static void entry_start(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sc
     snprintf(en->why, sizeof en->why, "%s", where); /* completed by the matching range */
 }
 
-/* The range on this row, for an entry not yet known to be affected. */
+/* The range on this row, for an entry not yet known to be affected, or affected as a listed
+ * version whose fix is not known yet: Debian's records list the affected versions beside the
+ * range, and only the range has the fix. */
 static void entry_range(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sch,
                         const char *version)
 {
     const char *type = col(s, C_TYPE);
-    if (en->state != 0 || !type || strcmp(type, "GIT") == 0)
-        return; /* no range on this row, or commits: never a version match */
+    if ((en->state != 0 && !(en->listed && !en->fixed[0])) || !type || strcmp(type, "GIT") == 0)
+        return; /* decided, no range on this row, or commits: never a version match */
     enum vercmp_scheme rs = sch;
     if (strcmp(type, "SEMVER") == 0)
         rs = VERCMP_SEMVER;
@@ -226,10 +230,10 @@ static void entry_range(struct entry *en, sqlite3_stmt *s, enum vercmp_scheme sc
     bool lo_excl = sqlite3_column_int(s, C_LOEXCL) != 0;
     int in = in_interval(rs, version, lo, lo_excl, fixed, last);
     /* Remember the fix of the interval the version is in, or of one it has passed. */
-    if (in == 1 || (in == 0 && fixed && vercmp(rs, version, fixed) >= 0 &&
+    if (in == 1 || (!en->listed && in == 0 && fixed && vercmp(rs, version, fixed) >= 0 &&
                     (!lo || vercmp(rs, version, lo) >= 0)))
         snprintf(en->fixed, sizeof en->fixed, "%s", fixed ? fixed : "");
-    if (in == 1) {
+    if (in == 1 && !en->listed) {
         char where[160];
         snprintf(where, sizeof where, "%.150s", en->why);
         describe(en->why, sizeof en->why, where, lo, lo_excl, fixed, last);

@@ -1,7 +1,8 @@
 /* The feed data built into riskmap: the files of checks/data/ (end-of-life cycles, NVD CVE
- * records, CISA KEV entries; checks/data/README.md says where every record comes from),
- * embedded at build time by contrib/tools/embed-files.sh. `riskmap feed import --shipped`
- * imports them, in the table's order, each like a file named "shipped:checks/data/NAME". */
+ * records, OSV records, CISA KEV entries; checks/data/README.md says where every record comes
+ * from), embedded at build time by contrib/tools/embed-files.sh. `riskmap feed import
+ * --shipped` imports them, in the table's order, each like a file named
+ * "shipped:checks/data/NAME". */
 #ifndef RISKMAP_FEED_SHIPPED_H
 #define RISKMAP_FEED_SHIPPED_H
 

@@ -135,7 +135,8 @@ static const struct {
     {"openssh", "openssh"}, {"http_server", "apache"}, {"nginx", "nginx"},
     {"redis", "redis"},     {"samba", "samba"},        {"openssl", "openssl"},
     {"exim", "exim"},       {"mariadb", "mariadb"},    {"mysql", "mysql"},
-    {"postgresql", "postgresql"}, {"php", "php"},
+    {"postgresql", "postgresql"}, {"php", "php"},   {"proftpd", "proftpd"},
+    {"postfix", "postfix"},
 };
 
 struct distro {

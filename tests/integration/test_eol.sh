@@ -112,7 +112,7 @@ run_riskmap feed import --shipped > "$WORK/import2.txt" 2>&1
 check "feed import --shipped" test $? -eq 0
 run_riskmap feed info > "$WORK/info2.txt" 2>&1
 check "feed info lists the shipped EOL products" \
-    grep -q "^end of life: 12 products, 124 release cycles: apache (4), debian (6), exim (11), mariadb (13), mysql (16), nginx (16), openssh (5), openssl (4), php (12), postgresql (10), redis (10), samba (17)$" "$WORK/info2.txt"
+    grep -q "^end of life: 16 products, 204 release cycles: apache (4), debian (6), exim (11), mariadb (21), mysql (16), nginx (16), openssh (5), openssl (8), php (12), postfix (17), postgresql (11), proftpd (5), redis (10), samba (17), ubuntu (25), windows-server (20)$" "$WORK/info2.txt"
 printf 'eol nginx 1.22.1\neol openssh 9.2p1\neol openssl 1.0.2k\neol openssl 3.5.0\neol mariadb 10.11.6\n' |
     run_riskmap feed match - > "$WORK/match2.txt" 2>&1
 cat > "$WORK/match2.want" <<'EOF'
@@ -120,7 +120,7 @@ eol nginx 1.22.1: cycle 1.22, end of life 2023-04-11, latest 1.22.1
 eol openssh 9.2p1: cycle 9, end of life none announced, latest 9.6
 eol openssl 1.0.2k: cycle 1.0.2, end of life 2019-12-31, latest 1.0.2u
 eol openssl 3.5.0: -
-eol mariadb 10.11.6: cycle 10.11, end of life 2028-02-16, latest 10.11.3
+eol mariadb 10.11.6: cycle 10.11, end of life 2028-02-16, latest 10.11.11
 EOF
 check "feed match eol: cycles and dates from the shipped data" cmp -s "$WORK/match2.txt" "$WORK/match2.want"
 scan "$WORK/out2"

@@ -1,17 +1,19 @@
 #!/bin/sh
-# The advisory data built into riskmap (checks/data/nvd.json and kev.json, real NVD and CISA
-# records, see the README there) against REAL servers started here on 127.0.82.0/24: Debian
-# 12's sshd, vsftpd, nginx and redis-server as installed.
+# The advisory data built into riskmap (checks/data/nvd.json, osv.json and kev.json, real NVD,
+# Debian and CISA records, see the README there) against REAL servers started here on
+# 127.0.82.0/24: Debian 12's sshd, vsftpd, nginx and redis-server as installed.
 #
-#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 28 NVD
-#     records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed info` shows
-#     them per source with the newest record; `feed match` gives the published ranges' CVEs.
+#  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 34 NVD
+#     records, 2 OSV records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed
+#     info` shows them per source with the newest record; `feed match` gives the published
+#     ranges' CVEs; a Debian 9 package list is judged by Debian's own record (no traffic).
 #  2. A scan with that store alone: sshd ("OpenSSH_9.2p1 Debian-2+deb12u<N>") gets one
-#     patch.cve with CVE-2023-38408, CVE-2023-51385 and CVE-2024-6387, confidence
-#     possible-backport (a Debian build; no Debian records are shipped to compare its revision
-#     with); vsftpd 3.0.3 gets CVE-2021-30047, likely (no distribution marker in its banner);
-#     nginx 1.22.1 and Redis 7.0.15 are in none of the shipped ranges: no patch.cve. The feed's
-#     own findings say how old the data is (patch.feed, patch.feed.stale).
+#     patch.cve with CVE-2023-38408, CVE-2023-51385, CVE-2024-6387 and CVE-2025-26465,
+#     confidence possible-backport (a Debian build; no Debian 12 records are shipped to compare
+#     its revision with); vsftpd 3.0.3 gets CVE-2021-30047 and Redis 7.0.15 CVE-2025-49844,
+#     likely (no distribution marker in what they send); nginx 1.22.1 is in none of the
+#     shipped ranges: no patch.cve. The feed's own findings say how old the data is
+#     (patch.feed, patch.feed.stale).
 # Every server is stopped by its PID (lib.sh's cleanup); every scan is bounded in time.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -38,31 +40,45 @@ export RISKMAP_DATA_DIR="$WORK/data"
 run_riskmap feed import --shipped > "$WORK/import.txt" 2>&1
 check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
-shipped:checks/data/eol.json: eol, 124 release cycles, newest 2026-10-01T00:00:00Z
-shipped:checks/data/nvd.json: nvd, 28 records, newest 2026-06-17T05:03:44Z
+shipped:checks/data/eol.json: eol, 204 release cycles, newest 2026-10-01T00:00:00Z
+shipped:checks/data/nvd.json: nvd, 34 records, newest 2026-06-17T06:41:31Z
+shipped:checks/data/osv.json: osv, 2 records, newest 2026-03-09T01:23:33Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
-check "import: eol, 28 NVD records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+check "import: eol, 34 NVD records, 2 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
 run_riskmap feed info > "$WORK/info.txt" 2>&1
-check "feed info: nvd 28 records, newest 2026-06-17T05:03:44Z, imported once" \
-    grep -q "^nvd  *28  2026-06-17T05:03:44Z  .* 1$" "$WORK/info.txt"
+check "feed info: nvd 34 records, newest 2026-06-17T06:41:31Z, imported once" \
+    grep -q "^nvd  *34  2026-06-17T06:41:31Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
-check "feed info: eol 124 cycles" grep -q "^eol  *124  " "$WORK/info.txt"
+check "feed info: eol 204 cycles" grep -q "^eol  *204  " "$WORK/info.txt"
+check "feed info: osv 2 records (Debian's DSA-3029-1, DLA-3008-1)" \
+    grep -q "^osv  *2  2026-03-09T01:23:33Z  .* 1$" "$WORK/info.txt"
 printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
     "cpe apache:http_server 2.4.49" "cpe redis:redis 7.0.15" "cpe vsftpd_project:vsftpd 3.0.3" \
     "cpe exim:exim 4.91" "cpe samba:samba 4.17.12" |
     run_riskmap feed match - > "$WORK/match.txt" 2>&1
 cat > "$WORK/match.want" <<'TXT'
-cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385 (3)
+cpe openbsd:openssh 9.2p1: CVE-2024-6387,CVE-2023-38408,CVE-2023-51385,CVE-2025-26465 (4)
 cpe f5:nginx 1.22.1: -
 cpe f5:nginx 1.20.0: CVE-2021-23017,CVE-2022-41741 (2)
-cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690 (4)
-cpe redis:redis 7.0.15: -
+cpe apache:http_server 2.4.49: CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-27316 (5)
+cpe redis:redis 7.0.15: CVE-2025-49844 (1)
 cpe vsftpd_project:vsftpd 3.0.3: CVE-2021-30047 (1)
 cpe exim:exim 4.91: CVE-2019-10149 (1)
 cpe samba:samba 4.17.12: -
 TXT
 check "feed match: the shipped ranges' CVEs" cmp -s "$WORK/match.txt" "$WORK/match.want"
+# A Debian 9 host's package list (dpkg-query -W), judged from the file alone (no traffic; the
+# address only names the host): DLA-3008-1 makes its openssl a confirmed CVE-2022-1292, and
+# Debian 9 itself is past its end of life.
+printf 'openssl\t1.1.0l-1~deb9u5\nlibssl1.1\t1.1.0l-1~deb9u5\n' > "$WORK/deb9.txt"
+run_riskmap inventory --json "127.0.82.9=$WORK/deb9.txt" > "$WORK/deb9.json" 2> "$WORK/deb9.err"
+check "inventory (Debian 9): confirmed CVE-2022-1292 in openssl, Debian 9 ended 2020-07-18" \
+    test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(";".join("%s %s %s" % (f["kind"], f["facts"].get("cves", f["facts"].get("product_cycle", "-")), f["facts"].get("confidence", f["facts"].get("eol_date", "-"))) for f in d["findings"]))' "$WORK/deb9.json")" = \
+    "patch.feed - -;patch.feed.stale - -;patch.cve CVE-2022-1292 confirmed;patch.inventory - -;patch.eol debian 9 2020-07-18"
+check "  fixed in 1.1.0l-1~deb9u6 (the record's range; the installed version is one it lists)" \
+    test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([f["facts"]["fixed_version"] for f in d["findings"] if f["kind"] == "patch.cve"])' "$WORK/deb9.json")" = \
+    "['1.1.0l-1~deb9u6']"
 
 # 2.
 as sshd 127.0.82.1 2222 srv_sshd
@@ -97,8 +113,8 @@ patch_findings "$WORK/out/scan.json" > "$WORK/f.txt" || not_ok "scan.json unread
 if up sshd; then
     line=$(grep "^127.0.82.1 2222 patch.cve " "$WORK/f.txt")
     check "sshd (Debian 12): one patch.cve" test -n "$line"
-    check "  CVE-2023-38408, CVE-2023-51385, CVE-2024-6387" \
-        sh -c 'echo "$1" | grep -q " cves=CVE-2023-38408,CVE-2023-51385,CVE-2024-6387 "' - "$line"
+    check "  CVE-2023-38408, CVE-2023-51385, CVE-2024-6387, CVE-2025-26465" \
+        sh -c 'echo "$1" | grep -q " cves=CVE-2023-38408,CVE-2023-51385,CVE-2024-6387,CVE-2025-26465 "' - "$line"
     check "  confidence possible-backport, distro Debian" \
         sh -c 'echo "$1" | grep -q " confidence=possible-backport .*distro=Debian "' - "$line"
     check "  high (critical 9.8, one level lower for the backport), no KEV" \
@@ -112,10 +128,11 @@ if up nginx; then
     check "nginx 1.22.1: no patch.cve" sh -c '! grep -q "^127.0.82.3 8080 patch.cve " "$1"' - "$WORK/f.txt"
 fi
 if up redis; then
-    check "Redis 7.0.15: no patch.cve" sh -c '! grep -q "^127.0.82.4 6379 patch.cve " "$1"' - "$WORK/f.txt"
+    check "Redis 7.0.15: patch.cve CVE-2025-49844 (7.0 <= v < 7.2.11), likely" \
+        grep -q "^127.0.82.4 6379 patch.cve [a-z]* .*confidence=likely .*cves=CVE-2025-49844 " "$WORK/f.txt"
 fi
-check "patch.feed: 28 advisories, newest 2026-06-17T05:03:44Z" \
-    grep -q " patch.feed info .*feed_newest=2026-06-17T05:03:44Z feed_records=28 " "$WORK/f.txt"
+check "patch.feed: 36 advisories (34 NVD, 2 OSV), newest 2026-06-17T06:41:31Z" \
+    grep -q " patch.feed info .*feed_newest=2026-06-17T06:41:31Z feed_records=36 " "$WORK/f.txt"
 check "patch.feed.stale: the shipped data is months old" grep -q " patch.feed.stale medium " "$WORK/f.txt"
 
 echo "$SKIPS skipped"
