@@ -105,14 +105,17 @@ static int in_interval(enum vercmp_scheme sch, const char *v, const char *lo, bo
     if ((lo && !vercmp_valid(sch, lo)) || (fixed && !vercmp_valid(sch, fixed)) ||
         (last && !vercmp_valid(sch, last)))
         return -1;
+    /* A bound written as a release takes its portable releases along ("through 9.8" takes
+     * OpenSSH 9.8p1, "after 9.8" does not); a fix in 9.8 is still a fix for 9.8p1. */
+    bool up = sch == VERCMP_UPSTREAM;
     if (lo) {
         int c = vercmp(sch, v, lo);
-        if (c < 0 || (c == 0 && lo_excl))
+        if (c < 0 || (c == 0 && lo_excl) || (lo_excl && up && upstream_portable_of(v, lo)))
             return 0;
     }
     if (fixed && vercmp(sch, v, fixed) >= 0)
         return 0;
-    if (last && vercmp(sch, v, last) > 0)
+    if (last && vercmp(sch, v, last) > 0 && !(up && upstream_portable_of(v, last)))
         return 0;
     return 1;
 }

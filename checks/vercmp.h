@@ -93,5 +93,9 @@ int vercmp_semver(const char *a, const char *b);
  * segments, each number at most 64 digits. */
 bool upstream_valid(const char *s);
 int vercmp_upstream(const char *a, const char *b);
+/* Whether v is a portable release of release: release followed by "p" and a number, as
+ * OpenSSH's portable "9.8p1" is its "9.8". The order keeps 9.8 < 9.8p1 (a banner's 9.8p1 is
+ * past a fix in 9.8); advisories that say "through 9.8" mean 9.8p1 too. */
+bool upstream_portable_of(const char *v, const char *release);
 
 #endif

@@ -127,6 +127,21 @@ bool upstream_valid(const char *s)
     return tokenize(s, &v) == 0;
 }
 
+bool upstream_portable_of(const char *v, const char *release)
+{
+    size_t n = strlen(v), i = n;
+    while (i > 0 && is_digit(v[i - 1]))
+        i--;
+    if (i == n || i < 2 || (v[i - 1] != 'p' && v[i - 1] != 'P') || !is_digit(v[i - 2]))
+        return false;
+    char base[256];
+    if (i - 1 >= sizeof base)
+        return false;
+    memcpy(base, v, i - 1);
+    base[i - 1] = '\0';
+    return upstream_valid(base) && upstream_valid(release) && vercmp_upstream(base, release) == 0;
+}
+
 static int itemcmp(const struct item *a, const struct item *b)
 {
     if (a->kind != b->kind)

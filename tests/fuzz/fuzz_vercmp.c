@@ -57,6 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)semver_check(v[i], &e);
         (void)upstream_valid(v[i]);
         (void)rpm_evr_valid(v[i]);
+        /* A portable release sorts after its release, and is never its own. */
+        if (upstream_portable_of(v[i], v[(i + 1) % 3]) &&
+            vercmp_upstream(v[i], v[(i + 1) % 3]) <= 0)
+            abort();
+        if (upstream_portable_of(v[i], v[i]))
+            abort();
     }
     int r[3][3];
     for (int i = 0; i < 3; i++)

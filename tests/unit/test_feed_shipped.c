@@ -187,9 +187,10 @@ static void shipped_records_match_their_ranges(void **state)
         {"openbsd", "openssh", "9.6p1", "CVE-2024-6387,CVE-2025-26465"},
         {"openbsd", "openssh", "9.9p1", "CVE-2025-26465"},
         {"openbsd", "openssh", "9.9p2", "-"},
-        /* NVD's "through 9.8" does not take 9.8p1: the upstream order puts 9.8p1 after 9.8
-         * (checks/data/README.md says so). */
-        {"openbsd", "openssh", "9.8p1", "-"},
+        /* NVD's "through 9.8" takes 9.8p1, the portable release of 9.8 (upstream_portable_of);
+         * regreSSHion's fix, 9.8p1, is past. */
+        {"openbsd", "openssh", "9.8p1", "CVE-2025-26465"},
+        {"openbsd", "openssh", "9.8p2", "CVE-2025-26465"},
         {"apache", "http_server", "2.4.49",
          "CVE-2021-41773,CVE-2021-42013,CVE-2021-44790,CVE-2023-25690,CVE-2024-27316"},
         {"apache", "http_server", "2.4.50",

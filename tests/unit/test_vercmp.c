@@ -364,6 +364,24 @@ static void upstream_equal_spellings(void **state)
     expect_table(vercmp_upstream, t, N(t));
 }
 
+/* OpenSSH's portable releases: 9.8p1 is "9.8" to an advisory's bound, and nothing else is. */
+static void upstream_portable_releases(void **state)
+{
+    (void)state;
+    assert_true(upstream_portable_of("9.8p1", "9.8"));
+    assert_true(upstream_portable_of("9.8p2", "9.8"));
+    assert_true(upstream_portable_of("10.0p1", "10"));
+    assert_true(upstream_portable_of("10.0P12", "10.0"));
+    assert_false(upstream_portable_of("9.8", "9.8"));    /* no suffix */
+    assert_false(upstream_portable_of("9.8p1", "9.7"));  /* another release */
+    assert_false(upstream_portable_of("9.8p1", "9.8p1")); /* the same, not a portable of it */
+    assert_false(upstream_portable_of("9.8p", "9.8"));
+    assert_false(upstream_portable_of("1.0.2k", "1.0.2")); /* OpenSSL's letters are releases */
+    assert_false(upstream_portable_of("p1", ""));
+    assert_false(upstream_portable_of("", "9.8"));
+    assert_false(upstream_portable_of("9.8p1", "not a version"));
+}
+
 static void upstream_not_a_version(void **state)
 {
     (void)state;
@@ -549,6 +567,7 @@ int main(void)
         cmocka_unit_test(upstream_release_histories),
         cmocka_unit_test(upstream_equal_spellings),
         cmocka_unit_test(upstream_not_a_version),
+        cmocka_unit_test(upstream_portable_releases),
         cmocka_unit_test(ecosystems),
         cmocka_unit_test(dpkg_agrees_with_dpkg),
         cmocka_unit_test(rpm_agrees_with_rpm),
