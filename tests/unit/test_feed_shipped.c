@@ -27,28 +27,17 @@
 #include "scanner/model.h"
 #include "scanner/sigs.h"
 
-static char datadir[64], dbpath[128];
-static struct sig_table *sigs;
+#define PATCH_FIXTURE_DIR "/tmp/rm-shipped-XXXXXX"
+#include "patch_fixture.h"
+
+static char dbpath[128];
 
 static int group_setup(void **state)
 {
-    (void)state;
-    snprintf(datadir, sizeof datadir, "/tmp/rm-shipped-XXXXXX");
-    if (!mkdtemp(datadir))
+    if (patch_group_setup(state) < 0)
         return -1;
     snprintf(dbpath, sizeof dbpath, "%s/feed.db", datadir);
-    setenv("RISKMAP_DATA_DIR", datadir, 1);
-    struct rm_err e = {{0}};
-    return sigs_load_builtin(&sigs, &e);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sigs_free(sigs);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", datadir);
-    return system(cmd) == 0 ? 0 : -1;
+    return 0;
 }
 
 /* The records a shipped file holds, counted from its JSON: the vulnerabilities of an NVD
@@ -415,58 +404,11 @@ static void shipped_eol_cycles(void **state)
     feed_close(db);
 }
 
-/* A service identified the way detection does it: the response matched against the embedded
- * signatures for probe. */
-static void add_detected(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
-                         const void *data, size_t len)
-{
-    struct sig_match m = {0};
-    assert_int_equal(sigs_match(sigs, probe, data, len, &m), 1);
-    struct service *s = host_add_service(h, port, PORT_OPEN, m.service, "syn-ack", 0.1);
-    assert_non_null(s);
-    struct evidence *ev = scan_add_evidence(r, "application/octet-stream", "detection", data, len);
-    assert_non_null(ev);
-    char method[32];
-    snprintf(method, sizeof method, "probe:%s", probe);
-    assert_int_equal(service_set(&s->method, method), 0);
-    assert_int_equal(service_set(&s->product, m.product), 0);
-    assert_int_equal(service_set(&s->version, m.version), 0);
-    assert_int_equal(service_set(&s->info, m.info), 0);
-    assert_int_equal(service_set(&s->cpe, m.cpe), 0);
-    assert_int_equal(service_set(&s->evidence_id, ev->id), 0);
-    sig_match_clear(&m);
-}
-
-static void add_fixture(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
-                        const char *name)
-{
-    char path[200];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    add_detected(r, h, port, probe, buf, n);
-}
-
-static const struct finding *cve_finding(const struct scan_result *r, uint16_t port)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strcmp(r->findings[i]->kind, "patch.cve") == 0 && r->findings[i]->port == port)
-            return r->findings[i];
-    return NULL;
-}
-
-#define BANNER(s) s, sizeof(s) - 1
-
 static void lab_banners_against_the_shipped_feed(void **state)
 {
     (void)state;
     struct scan_result *r = scan_result_new();
-    struct rm_addr a;
-    assert_int_equal(addr_parse("127.0.82.1", &a), 0);
-    struct host *h = scan_add_host(r, &a);
+    struct host *h = one_host(r, "127.0.82.1");
     /* Captured from Debian 12's servers (tests/fixtures/banners/README). */
     add_fixture(r, h, 22, "banner", "openssh-debian.banner"); /* OpenSSH_9.2p1 Debian-2+deb12u10 */
     add_fixture(r, h, 21, "banner", "vsftpd.banner");         /* vsFTPd 3.0.3 */
@@ -481,10 +423,7 @@ static void lab_banners_against_the_shipped_feed(void **state)
     /* Hand-written in ProFTPD's own greeting shape (Debian's build hides the version). */
     add_detected(r, h, 2121, "banner",
                  BANNER("220 ProFTPD 1.3.5b Server (ProFTPD Default Installation) [127.0.0.1]\r\n"));
-    struct checkrun_opts o = {.only = "patch"};
-    struct rm_err e = {{0}};
-    if (checkrun(r, &o, &e) != 0)
-        fail_msg("checkrun: %s", e.msg);
+    run_patch(r);
 
     /* A Debian build: the upstream version is inside three ranges, but Debian backports
      * fixes and no Debian records are shipped to compare the revision with. */
@@ -564,5 +503,5 @@ int main(void)
         cmocka_unit_test(shipped_eol_cycles),
         cmocka_unit_test(lab_banners_against_the_shipped_feed),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, patch_group_teardown);
 }

@@ -26,8 +26,8 @@
 #include "scanner/model.h"
 #include "scanner/sigs.h"
 
-static char datadir[64];
-static struct sig_table *sigs;
+#define PATCH_FIXTURE_DIR "/tmp/rm-patch-XXXXXX"
+#include "patch_fixture.h"
 
 static void import(const char *name)
 {
@@ -41,26 +41,6 @@ static void import(const char *name)
     if (feed_import_file(f, path, time(NULL), &r, &e) < 0)
         fail_msg("%s", e.msg);
     feed_close(f);
-}
-
-static int group_setup(void **state)
-{
-    (void)state;
-    snprintf(datadir, sizeof datadir, "/tmp/rm-patch-XXXXXX");
-    if (!mkdtemp(datadir))
-        return -1;
-    setenv("RISKMAP_DATA_DIR", datadir, 1);
-    struct rm_err e = {{0}};
-    return sigs_load_builtin(&sigs, &e);
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    sigs_free(sigs);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", datadir);
-    return system(cmd) == 0 ? 0 : -1;
 }
 
 static int with_feed(void **state)
@@ -86,66 +66,6 @@ static int without_feed(void **state)
     return 0;
 }
 
-/* A service identified the way detection does it: the response matched against the embedded
- * signatures for probe. */
-static void add_detected(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
-                         const void *data, size_t len)
-{
-    struct sig_match m = {0};
-    assert_int_equal(sigs_match(sigs, probe, data, len, &m), 1);
-    struct service *s = host_add_service(h, port, PORT_OPEN, m.service, "syn-ack", 0.1);
-    assert_non_null(s);
-    struct evidence *ev = scan_add_evidence(r, "application/octet-stream", "detection", data, len);
-    assert_non_null(ev);
-    char method[32];
-    snprintf(method, sizeof method, "probe:%s", probe);
-    assert_int_equal(service_set(&s->method, method), 0);
-    assert_int_equal(service_set(&s->product, m.product), 0);
-    assert_int_equal(service_set(&s->version, m.version), 0);
-    assert_int_equal(service_set(&s->info, m.info), 0);
-    assert_int_equal(service_set(&s->cpe, m.cpe), 0);
-    assert_int_equal(service_set(&s->evidence_id, ev->id), 0);
-    sig_match_clear(&m);
-}
-
-static void add_fixture(struct scan_result *r, struct host *h, uint16_t port, const char *probe,
-                        const char *name)
-{
-    char path[200];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", name);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char buf[8192];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    add_detected(r, h, port, probe, buf, n);
-}
-
-static struct scan_result *run_patch(struct scan_result *r)
-{
-    struct checkrun_opts o = {.only = "patch"};
-    struct rm_err e = {{0}};
-    if (checkrun(r, &o, &e) != 0)
-        fail_msg("checkrun: %s", e.msg);
-    return r;
-}
-
-static struct host *one_host(struct scan_result *r, const char *addr)
-{
-    struct rm_addr a;
-    assert_int_equal(addr_parse(addr, &a), 0);
-    return scan_add_host(r, &a);
-}
-
-/* The patch.cve finding for port, or NULL. */
-static const struct finding *cve_finding(const struct scan_result *r, uint16_t port)
-{
-    for (size_t i = 0; i < r->n_findings; i++)
-        if (strcmp(r->findings[i]->kind, "patch.cve") == 0 && r->findings[i]->port == port)
-            return r->findings[i];
-    return NULL;
-}
-
 static size_t count_kind(const struct scan_result *r, const char *kind)
 {
     size_t n = 0;
@@ -153,8 +73,6 @@ static size_t count_kind(const struct scan_result *r, const char *kind)
         n += strcmp(r->findings[i]->kind, kind) == 0;
     return n;
 }
-
-#define BANNER(s) s, sizeof(s) - 1
 
 static void upstream_openssh_is_likely(void **state)
 {
@@ -719,5 +637,5 @@ int main(void)
         cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
         cmocka_unit_test(eol_true_without_date),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, patch_group_setup, patch_group_teardown);
 }
