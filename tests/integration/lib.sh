@@ -64,6 +64,23 @@ lab_stop() {
     while [ ! -f "$WORK/$1.log" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 }
 
+SKIPS=0
+skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; } # what this machine cannot run, said
+STARTED="" # "name addr port" lines, named by the test
+# as NAME ADDR PORT SRV_FUNCTION [ARGS...]: starts a server from tests/lab/servers.sh under a
+# name, or says why it could not (skip). (as_* names: the srv_ functions use
+# name, addr and port themselves; sh has no locals.)
+as() {
+    as_name=$1 as_addr=$2 as_port=$3 as_fn=$4
+    shift 4
+    if "$as_fn" "$as_addr" "$as_port" "$@"; then
+        STARTED="$STARTED$as_name $as_addr $as_port
+"
+    else
+        skip "$SRV_WHY"
+    fi
+}
+up() { case "$STARTED" in *"$1 "*) return 0 ;; esac; return 1; } # up NAME: did it start?
 ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
 not_ok() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
 check() { # check DESCRIPTION COMMAND...

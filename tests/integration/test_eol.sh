@@ -18,8 +18,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
 NGINX=""
 REDIS=""

@@ -17,23 +17,7 @@ set -u
 
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
-STARTED="" # "name addr port" lines, named for this test
-# as NAME ADDR PORT SRV_FUNCTION [ARGS...]: starts a server from servers.sh under a name.
-# (as_* names: servers.sh's functions use name, addr and port themselves; sh has no locals.)
-as() {
-    as_name=$1 as_addr=$2 as_port=$3 as_fn=$4
-    shift 4
-    if "$as_fn" "$as_addr" "$as_port" "$@"; then
-        STARTED="$STARTED$as_name $as_addr $as_port
-"
-    else
-        skip "$SRV_WHY"
-    fi
-}
-up() { case "$STARTED" in *"$1 "*) return 0 ;; esac; return 1; }
 
 as redis-open 127.0.25.1 6379 srv_redis
 as redis-auth 127.0.25.2 6379 srv_redis --requirepass riskmap-test-secret

@@ -19,21 +19,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
-STARTED=""
-as() {
-    as_name=$1 as_addr=$2 as_port=$3 as_fn=$4
-    shift 4
-    if "$as_fn" "$as_addr" "$as_port" "$@"; then
-        STARTED="$STARTED$as_name $as_addr $as_port
-"
-    else
-        skip "$SRV_WHY"
-    fi
-}
-up() { case "$STARTED" in *"$1 "*) return 0 ;; esac; return 1; }
 
 # 1.
 export RISKMAP_DATA_DIR="$WORK/data"

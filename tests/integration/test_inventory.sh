@@ -36,8 +36,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
 if [ "$(id -u)" != 0 ] || [ ! -x /usr/sbin/sshd ] || ! command -v dpkg-query > /dev/null; then
     skip "needs root, Debian's openssh-server and dpkg-query"

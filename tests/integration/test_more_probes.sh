@@ -21,8 +21,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"

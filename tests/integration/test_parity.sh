@@ -20,8 +20,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 NET=127.0.70
-SKIPS=0
-skip() { SKIPS=$((SKIPS + 1)); echo "skip - $*"; }
 
 . "$ROOT/tests/lab/servers.sh"
 srv_init "$WORK/servers"
