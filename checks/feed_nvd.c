@@ -152,7 +152,7 @@ static bool cve_id_ok(const char *s)
     return d >= 4 && !*p;
 }
 
-static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
+int feed_nvd_record(struct feed_writer *w, const cJSON *item, const char *ipath)
 {
     char path[300];
     feed_pathf(path, sizeof path, "%s.cve", ipath);
@@ -250,9 +250,8 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
     return 0;
 }
 
-int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
+int feed_nvd_header(struct feed_writer *w, const cJSON *root)
 {
-    (void)e;
     if (!cJSON_IsObject(root))
         return feed_bad(w, "", "not an object");
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
@@ -261,15 +260,22 @@ int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
         return feed_bad(w, "format", "not \"NVD_CVE\"");
     if (ver && (!cJSON_IsString(ver) || strncmp(ver->valuestring, "2.", 2) != 0))
         return feed_bad(w, "version", "not a 2.x version of the NVD CVE format");
-    const cJSON *vulns = cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities");
-    if (!cJSON_IsArray(vulns))
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")))
         return feed_bad(w, "vulnerabilities", "missing or not an array");
+    return 0;
+}
+
+int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
+{
+    (void)e;
+    if (feed_nvd_header(w, root) < 0)
+        return -1;
     int i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, vulns) {
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")) {
         char p[64];
         feed_pathf(p, sizeof p, "vulnerabilities[%d]", i++);
-        if (nvd_cve(w, item, p) < 0)
+        if (feed_nvd_record(w, item, p) < 0)
             return -1;
     }
     return 0;

@@ -203,7 +203,7 @@ static const char *first_cve(const cJSON *rec)
     return best;
 }
 
-static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
+int feed_osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
 {
     if (!cJSON_IsObject(rec))
         return feed_bad(w, path, "not an object");
@@ -284,13 +284,13 @@ int feed_osv_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
 {
     (void)e; /* the same as w->err */
     if (!cJSON_IsArray(root))
-        return osv_record(w, root, "");
+        return feed_osv_record(w, root, "");
     int i = 0;
     const cJSON *rec;
     cJSON_ArrayForEach(rec, root) {
         char p[32];
         feed_pathf(p, sizeof p, "[%d]", i++);
-        if (osv_record(w, rec, p) < 0)
+        if (feed_osv_record(w, rec, p) < 0)
             return -1;
     }
     return 0;

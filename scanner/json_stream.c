@@ -210,6 +210,19 @@ static void elem_free(void *p)
         free(p);
 }
 
+/* After an element or member: consumes what follows it, a ',' (and the whitespace after it)
+ * or the closing bracket, and answers that byte; -1 at the end or on failure. */
+static int separator(struct json_src *s)
+{
+    json_skip_ws(s);
+    int c = json_peek(s);
+    if (c >= 0)
+        s->p++;
+    if (c == ',')
+        json_skip_ws(s);
+    return c;
+}
+
 int json_each(struct json_src *s, json_elem_fn fn, void *ctx)
 {
     if (json_peek(s) != '[')
@@ -237,14 +250,9 @@ int json_each(struct json_src *s, json_elem_fn fn, void *ctx)
             rc = r;
             break;
         }
-        json_skip_ws(s);
-        int c = json_peek(s);
-        if (c >= 0)
-            s->p++;
-        if (c == ',') {
-            json_skip_ws(s);
+        int c = separator(s);
+        if (c == ',')
             continue;
-        }
         if (c == ']')
             rc = 0;
         break;
@@ -305,14 +313,8 @@ int json_walk_object(struct json_src *s, cJSON *top, const char *const keys[], s
             }
         }
         cJSON_Delete(key);
-        json_skip_ws(s);
-        int c = json_peek(s);
-        if (c >= 0)
-            s->p++;
-        if (c == ',') {
-            json_skip_ws(s);
-            continue;
-        }
-        return c == '}' ? 0 : 1;
+        int c = separator(s);
+        if (c != ',')
+            return c == '}' ? 0 : 1;
     }
 }
