@@ -165,10 +165,12 @@ static int db_fail(struct feed_writer *w, struct rm_err *e)
     return rm_errf(e, "%s: database: %s", w->file, sqlite3_errmsg(w->db));
 }
 
+/* Static: every string bound lives until the statement has run (each fw_ call steps it before
+ * it returns), so SQLite need not copy it. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, i);
 }
@@ -198,7 +200,7 @@ int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id,
     if (a->summary)
         sqlite3_bind_text(s, 3, a->summary,
                           (int)(strlen(a->summary) > FEED_MAX_TEXT ? FEED_MAX_TEXT : strlen(a->summary)),
-                          SQLITE_TRANSIENT);
+                          SQLITE_STATIC);
     bind_text(s, 4, a->published);
     bind_text(s, 5, a->modified);
     bind_text(s, 6, a->withdrawn);
@@ -327,24 +329,39 @@ int feed_bad(const struct feed_writer *w, const char *path, const char *fmt, ...
     return rm_errf(w->err, "%s: %s: %s", w->file, path && *path ? path : "(top)", what);
 }
 
+/* The message about member name of the object at path, whose path is built only here: most
+ * fields are read without one. */
+static int bad_member(const struct feed_writer *w, const char *path, const char *name,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int bad_member(const struct feed_writer *w, const char *path, const char *name,
+                      const char *fmt, ...)
+{
+    char p[300], what[400];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return feed_bad(w, p, "%s", what);
+}
+
 int feed_str(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
              size_t max, bool required, const char **out)
 {
     *out = NULL;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    char p[300];
-    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
     if (!v || cJSON_IsNull(v)) {
         if (required)
-            return feed_bad(w, p, "missing");
+            return bad_member(w, path, name, "missing");
         return 0;
     }
     if (!cJSON_IsString(v) || !v->valuestring)
-        return feed_bad(w, p, "not a string");
+        return bad_member(w, path, name, "not a string");
     if (max && strlen(v->valuestring) > max)
-        return feed_bad(w, p, "longer than %zu bytes", max);
+        return bad_member(w, path, name, "longer than %zu bytes", max);
     if (required && !*v->valuestring)
-        return feed_bad(w, p, "empty");
+        return bad_member(w, path, name, "empty");
     *out = v->valuestring;
     return 0;
 }
@@ -356,11 +373,8 @@ int feed_time(const struct feed_writer *w, const cJSON *obj, const char *path, c
     const char *s;
     if (feed_str(w, obj, path, name, 64, required, &s) < 0)
         return -1;
-    if (s && feed_time_norm(s, out) < 0) {
-        char p[300];
-        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
-        return feed_bad(w, p, "not a date or RFC 3339 time: \"%.40s\"", s);
-    }
+    if (s && feed_time_norm(s, out) < 0)
+        return bad_member(w, path, name, "not a date or RFC 3339 time: \"%.40s\"", s);
     return 0;
 }
 

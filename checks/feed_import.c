@@ -141,7 +141,7 @@ static int osv_elem(void *ctx, const cJSON *item, size_t i)
     if (st->refused)
         return 0; /* the rest only needs to be JSON */
     char p[32];
-    feed_pathf(p, sizeof p, "[%zu]", i);
+    json_path_join(p, sizeof p, "", "", i, true);
     if (feed_osv_record(&st->w, item, p) < 0)
         st->refused = true;
     return 0;
@@ -153,7 +153,7 @@ static int nvd_elem(void *ctx, const cJSON *item, size_t i)
     if (st->refused)
         return 0;
     char p[64];
-    feed_pathf(p, sizeof p, "vulnerabilities[%zu]", i);
+    json_path_join(p, sizeof p, "", "vulnerabilities", i, true);
     if (feed_nvd_record(&st->w, item, p) < 0)
         st->refused = true;
     return 0;

@@ -318,3 +318,29 @@ int json_walk_object(struct json_src *s, cJSON *top, const char *const keys[], s
             return c == '}' ? 0 : 1;
     }
 }
+
+void json_path_join(char *buf, size_t size, const char *path, const char *key, size_t index,
+                    bool indexed)
+{
+    size_t n = 0;
+    for (const char *s = path; *s && n + 1 < size; s++)
+        buf[n++] = *s;
+    if (*path && *key && n + 1 < size)
+        buf[n++] = '.';
+    for (const char *s = key; *s && n + 1 < size; s++)
+        buf[n++] = *s;
+    if (indexed) {
+        char digits[24];
+        size_t d = 0;
+        do
+            digits[d++] = (char)('0' + index % 10);
+        while ((index /= 10) != 0);
+        if (n + 1 < size)
+            buf[n++] = '[';
+        while (d > 0 && n + 1 < size)
+            buf[n++] = digits[--d];
+        if (n + 1 < size)
+            buf[n++] = ']';
+    }
+    buf[n] = '\0';
+}

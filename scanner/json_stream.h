@@ -83,4 +83,10 @@ typedef int (*json_member_fn)(void *ctx, size_t k, struct json_src *s);
 int json_walk_object(struct json_src *s, cJSON *top, const char *const keys[], size_t nkeys,
                      bool seen[], json_member_fn fn, void *ctx);
 
+/* The JSON path of a member or element, for messages: "path.key", "path.key[index]",
+ * "key[index]" when path is "", "path[index]" when key is "" (truncated to fit size, always
+ * terminated). Without snprintf: readers build one for every element they read. */
+void json_path_join(char *buf, size_t size, const char *path, const char *key, size_t index,
+                    bool indexed);
+
 #endif

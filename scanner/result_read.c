@@ -77,34 +77,6 @@ static int get_str(struct rd *rd, const cJSON *o, const char *key, const char *p
     return 0;
 }
 
-/* Paths of list elements and sub-objects are built for every element read, so without
- * snprintf: "key[i]" and "path.key" into buf (truncated to fit, always terminated). */
-static void path_join(char *buf, size_t size, const char *path, const char *key, size_t index,
-                      bool indexed)
-{
-    size_t n = 0;
-    for (const char *s = path; *s && n + 1 < size; s++)
-        buf[n++] = *s;
-    if (*path && n + 1 < size)
-        buf[n++] = '.';
-    for (const char *s = key; *s && n + 1 < size; s++)
-        buf[n++] = *s;
-    if (indexed) {
-        char digits[24];
-        size_t d = 0;
-        do
-            digits[d++] = (char)('0' + index % 10);
-        while ((index /= 10) != 0);
-        if (n + 1 < size)
-            buf[n++] = '[';
-        while (d > 0 && n + 1 < size)
-            buf[n++] = digits[--d];
-        if (n + 1 < size)
-            buf[n++] = ']';
-    }
-    buf[n] = '\0';
-}
-
 static int get_num(struct rd *rd, const cJSON *o, const char *key, const char *path,
                    bool required, double lo, double hi, double *out)
 {
@@ -343,7 +315,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
         return -1;
     h->rtt_ms = rtt;
     char where[128];
-    path_join(where, sizeof where, path, "ports", 0, false);
+    json_path_join(where, sizeof where, path, "ports", 0, false);
     const cJSON *counts = get_obj(rd, o, "ports", path, false, &err);
     if (err)
         return -1;
@@ -360,7 +332,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
     size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, svcs) {
-        path_join(where, sizeof where, path, "services", i++, true);
+        json_path_join(where, sizeof where, path, "services", i++, true);
         if (read_service(rd, it, where, h) < 0)
             return -1;
     }
@@ -397,7 +369,7 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
     const cJSON *asset = get_obj(rd, o, "asset", path, true, &err);
     if (!asset)
         goto out;
-    path_join(where, sizeof where, path, "asset", 0, false);
+    json_path_join(where, sizeof where, path, "asset", 0, false);
     /* A site-wide finding names its asset instead of an address. */
     const char *site = NULL;
     memset(&a, 0, sizeof a);
@@ -610,7 +582,7 @@ static int parse_tree(struct rd *rd, const char *json, size_t len, struct scan_r
         const cJSON *it;
         cJSON_ArrayForEach(it, a) {
             char where[64];
-            path_join(where, sizeof where, "", lists[l].key, i++, true);
+            json_path_join(where, sizeof where, "", lists[l].key, i++, true);
             if (lists[l].fn(rd, it, where, r) < 0)
                 goto out;
         }
@@ -655,7 +627,7 @@ static int read_elem(void *ctx, const cJSON *it, size_t i)
 {
     struct list_ctx *c = ctx;
     char where[64];
-    path_join(where, sizeof where, "", c->key, i, true);
+    json_path_join(where, sizeof where, "", c->key, i, true);
     return c->fn(c->rd, it, where, c->r) < 0 ? 1 : 0;
 }
 
