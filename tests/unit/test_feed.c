@@ -479,6 +479,27 @@ static void times(void **state)
     }
     assert_int_equal(feed_time_parse("2024-07-11T00:00:00Z"), NOW);
     assert_int_equal(feed_time_parse("2024-07-11"), -1);
+    /* UTC times are written without the C library (a leap second kept as :59); times with an
+     * offset go through it: both agree with gmtime + strftime from 1970 to 9999. */
+    for (time_t t = 0; t < (time_t)253402300799; t += 86400 * 97 + 3607 * 13 + 61) {
+        struct tm u;
+        char in[40], want[FEED_TIME_LEN], out[FEED_TIME_LEN], shifted[40];
+        assert_non_null(gmtime_r(&t, &u));
+        strftime(in, sizeof in, "%Y-%m-%dT%H:%M:%S", &u);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &u);
+        assert_int_equal(feed_time_norm(in, out), 0);
+        assert_string_equal(out, want);
+        time_t later = t + 5400;
+        assert_non_null(gmtime_r(&later, &u));
+        if (u.tm_year + 1900 > 9999)
+            continue;
+        strftime(shifted, sizeof shifted, "%Y-%m-%dT%H:%M:%S+01:30", &u);
+        assert_int_equal(feed_time_norm(shifted, out), 0);
+        assert_string_equal(out, want);
+    }
+    char out[FEED_TIME_LEN];
+    assert_int_equal(feed_time_norm("2016-12-31T23:59:60Z", out), 0);
+    assert_string_equal(out, "2016-12-31T23:59:59Z");
 }
 
 static void cvss3_scores(void **state)
