@@ -131,10 +131,9 @@ int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
         return rm_errf(e, "feed: out of memory");
     sqlite3_stmt *s = NULL;
     /* Matching reads small rows all over the file: map it (read-only, so nothing is written
-     * through the mapping) and cache generously. */
-    /* Plans that do not depend on bound values: the matcher's GLOB on a bound pattern made
-     * SQLite compile its package query again at every binding, a quarter of `feed match`'s
-     * time. */
+     * through the mapping) and cache generously. Plans do not depend on bound values (QPSG):
+     * the matcher's GLOB on a bound pattern made SQLite compile its package query again at
+     * every binding, a quarter of `feed match`'s time. */
     if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(f->db, 5000) != SQLITE_OK ||
         sqlite3_db_config(f->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL) != SQLITE_OK ||

@@ -210,6 +210,21 @@ static void elem_free(void *p)
         free(p);
 }
 
+/* Consumes the bracket open at the next byte and the whitespace after it: -1 when it is not
+ * there, 0 when close follows at once (consumed too), 1 when members or elements follow. */
+static int open_bracket(struct json_src *s, char open, char close)
+{
+    if (json_peek(s) != open)
+        return -1;
+    s->p++;
+    json_skip_ws(s);
+    if (json_peek(s) == close) {
+        s->p++;
+        return 0;
+    }
+    return 1;
+}
+
 /* After an element or member: consumes what follows it, a ',' (and the whitespace after it)
  * or the closing bracket, and answers that byte; -1 at the end or on failure. */
 static int separator(struct json_src *s)
@@ -225,14 +240,9 @@ static int separator(struct json_src *s)
 
 int json_each(struct json_src *s, json_elem_fn fn, void *ctx)
 {
-    if (json_peek(s) != '[')
-        return 1;
-    s->p++;
-    json_skip_ws(s);
-    if (json_peek(s) == ']') {
-        s->p++;
-        return 0;
-    }
+    int o = open_bracket(s, '[', ']');
+    if (o <= 0)
+        return o < 0 ? 1 : 0;
     struct arena a;
     arena_init(&a, 64 * 1024, 0);
     cJSON_Hooks hooks = {elem_alloc, elem_free};
@@ -267,14 +277,9 @@ int json_walk_object(struct json_src *s, cJSON *top, const char *const keys[], s
 {
     for (size_t k = 0; k < nkeys; k++)
         seen[k] = false;
-    if (json_peek(s) != '{')
-        return 1;
-    s->p++;
-    json_skip_ws(s);
-    if (json_peek(s) == '}') {
-        s->p++;
-        return 0;
-    }
+    int o = open_bracket(s, '{', '}');
+    if (o <= 0)
+        return o < 0 ? 1 : 0;
     for (;;) {
         if (json_peek(s) != '"')
             return 1;
