@@ -50,7 +50,9 @@ struct feed_import_result {
 };
 
 /* Imports one file (the format is recognised from its content), recording the import at time
- * now. 0, or -1 with e = "path: json.path: problem" and nothing stored. */
+ * now. 0, or -1 with e = "path: json.path: problem" and nothing stored. A list of OSV records
+ * and an NVD file's vulnerabilities are read a record at a time, the file through a window:
+ * memory is that of one record, not of the file's cJSON tree (checks/feed_import.c). */
 int feed_import_file(struct feed_db *db, const char *path, time_t now,
                      struct feed_import_result *r, struct rm_err *e);
 /* The same for bytes in memory; name stands for the file in messages and in the record.

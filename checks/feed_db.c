@@ -131,9 +131,12 @@ int feed_open_ro(const char *path, struct feed_db **out, struct rm_err *e)
         return rm_errf(e, "feed: out of memory");
     sqlite3_stmt *s = NULL;
     /* Matching reads small rows all over the file: map it (read-only, so nothing is written
-     * through the mapping) and cache generously. */
+     * through the mapping) and cache generously. Plans do not depend on bound values (QPSG):
+     * the matcher's GLOB on a bound pattern made SQLite compile its package query again at
+     * every binding, a quarter of `feed match`'s time. */
     if (sqlite3_open_v2(path, &f->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(f->db, 5000) != SQLITE_OK ||
+        sqlite3_db_config(f->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL) != SQLITE_OK ||
         sqlite3_exec(f->db, "PRAGMA mmap_size=1073741824; PRAGMA cache_size=-65536;", NULL, NULL,
                      NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(f->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s,
@@ -165,10 +168,12 @@ static int db_fail(struct feed_writer *w, struct rm_err *e)
     return rm_errf(e, "%s: database: %s", w->file, sqlite3_errmsg(w->db));
 }
 
+/* Static: every string bound lives until the statement has run (each fw_ call steps it before
+ * it returns), so SQLite need not copy it. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v && *v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(s, i);
 }
@@ -198,7 +203,7 @@ int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id,
     if (a->summary)
         sqlite3_bind_text(s, 3, a->summary,
                           (int)(strlen(a->summary) > FEED_MAX_TEXT ? FEED_MAX_TEXT : strlen(a->summary)),
-                          SQLITE_TRANSIENT);
+                          SQLITE_STATIC);
     bind_text(s, 4, a->published);
     bind_text(s, 5, a->modified);
     bind_text(s, 6, a->withdrawn);
@@ -327,24 +332,39 @@ int feed_bad(const struct feed_writer *w, const char *path, const char *fmt, ...
     return rm_errf(w->err, "%s: %s: %s", w->file, path && *path ? path : "(top)", what);
 }
 
+/* The message about member name of the object at path, whose path is built only here: most
+ * fields are read without one. */
+static int bad_member(const struct feed_writer *w, const char *path, const char *name,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int bad_member(const struct feed_writer *w, const char *path, const char *name,
+                      const char *fmt, ...)
+{
+    char p[300], what[400];
+    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return feed_bad(w, p, "%s", what);
+}
+
 int feed_str(const struct feed_writer *w, const cJSON *obj, const char *path, const char *name,
              size_t max, bool required, const char **out)
 {
     *out = NULL;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-    char p[300];
-    snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
     if (!v || cJSON_IsNull(v)) {
         if (required)
-            return feed_bad(w, p, "missing");
+            return bad_member(w, path, name, "missing");
         return 0;
     }
     if (!cJSON_IsString(v) || !v->valuestring)
-        return feed_bad(w, p, "not a string");
+        return bad_member(w, path, name, "not a string");
     if (max && strlen(v->valuestring) > max)
-        return feed_bad(w, p, "longer than %zu bytes", max);
+        return bad_member(w, path, name, "longer than %zu bytes", max);
     if (required && !*v->valuestring)
-        return feed_bad(w, p, "empty");
+        return bad_member(w, path, name, "empty");
     *out = v->valuestring;
     return 0;
 }
@@ -356,44 +376,12 @@ int feed_time(const struct feed_writer *w, const cJSON *obj, const char *path, c
     const char *s;
     if (feed_str(w, obj, path, name, 64, required, &s) < 0)
         return -1;
-    if (s && feed_time_norm(s, out) < 0) {
-        char p[300];
-        snprintf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
-        return feed_bad(w, p, "not a date or RFC 3339 time: \"%.40s\"", s);
-    }
+    if (s && feed_time_norm(s, out) < 0)
+        return bad_member(w, path, name, "not a date or RFC 3339 time: \"%.40s\"", s);
     return 0;
 }
 
-/* ---- one import ---------------------------------------------------------------------------- */
-
-static const char *detect(const cJSON *root)
-{
-    if (cJSON_IsArray(root)) {
-        /* endoflife.date's cycle list, or a list of OSV records. */
-        const cJSON *first = cJSON_GetArrayItem(root, 0);
-        if (cJSON_IsObject(first) && cJSON_GetObjectItemCaseSensitive(first, "cycle") &&
-            !cJSON_GetObjectItemCaseSensitive(first, "id"))
-            return "eol";
-        return "osv";
-    }
-    if (!cJSON_IsObject(root))
-        return NULL;
-    const cJSON *result = cJSON_GetObjectItemCaseSensitive(root, "result");
-    if ((cJSON_IsObject(result) && cJSON_GetObjectItemCaseSensitive(result, "releases")) ||
-        cJSON_GetObjectItemCaseSensitive(root, "endoflife.date"))
-        return "eol";
-    if (cJSON_GetObjectItemCaseSensitive(root, "catalogVersion"))
-        return "kev";
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-    if ((cJSON_IsString(fmt) && strcmp(fmt->valuestring, "NVD_CVE") == 0) ||
-        cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")))
-        return "nvd";
-    if (cJSON_GetObjectItemCaseSensitive(root, "id") &&
-        (cJSON_GetObjectItemCaseSensitive(root, "modified") ||
-         cJSON_GetObjectItemCaseSensitive(root, "affected")))
-        return "osv";
-    return NULL;
-}
+/* ---- one import's transaction ---------------------------------------------------------- */
 
 static void writer_finalize(struct feed_writer *w)
 {
@@ -434,123 +422,52 @@ static int writer_prepare(struct feed_writer *w, struct rm_err *e)
     return 0;
 }
 
-int feed_import_buffer(struct feed_db *db, const char *name, const char *format, const char *data,
-                       size_t len, time_t now, struct feed_import_result *r, struct rm_err *e)
+int fw_begin(struct feed_writer *w, struct feed_db *db, const char *name,
+             const char *eol_product, struct feed_import_result *r, struct rm_err *e)
 {
-    memset(r, 0, sizeof *r);
-    if (len > FEED_MAX_FILE)
-        return rm_errf(e, "%s: larger than %zu MiB", name, FEED_MAX_FILE >> 20);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(data, len, &end, 0);
-    if (!root) {
-        size_t off = end && end >= data && end <= data + len ? (size_t)(end - data) : 0;
-        return rm_errf(e, "%s: not JSON (error near byte %zu)", name, off);
-    }
-    const char *fmt = format ? format : detect(root);
-    if (!fmt) {
-        cJSON_Delete(root);
-        return rm_errf(e, "%s: (top): neither an OSV record, an NVD CVE 2.0 feed, the KEV "
-                       "catalog nor endoflife.date data", name);
-    }
-    snprintf(r->format, sizeof r->format, "%s", fmt);
-
-    /* A bare endoflife.date cycle list is about the product its file is named for. */
-    char product[72] = "";
-    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    size_t blen = strlen(base);
-    if (blen > 5 && blen - 5 < sizeof product && strcmp(base + blen - 5, ".json") == 0)
-        snprintf(product, sizeof product, "%.*s", (int)(blen - 5), base);
-    else if (blen < sizeof product)
-        snprintf(product, sizeof product, "%s", base);
-    struct feed_writer w = {.db = db->db, .file = name, .err = e, .res = r,
-                            .eol_product = product};
-    int rc = -1;
-    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-        rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
-        cJSON_Delete(root);
+    *w = (struct feed_writer){.db = db->db, .file = name, .err = e, .res = r,
+                              .eol_product = eol_product};
+    if (sqlite3_exec(db->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
+    if (writer_prepare(w, e) < 0) {
+        writer_finalize(w);
+        sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    if (writer_prepare(&w, e) == 0) {
-        if (strcmp(fmt, "osv") == 0)
-            rc = feed_osv_import(&w, root, e);
-        else if (strcmp(fmt, "nvd") == 0)
-            rc = feed_nvd_import(&w, root, e);
-        else if (strcmp(fmt, "eol") == 0)
-            rc = feed_eol_import(&w, root, e);
-        else
-            rc = feed_kev_import(&w, root, e);
-    }
-    if (rc == 0) {
+    return 0;
+}
+
+int fw_end(struct feed_writer *w, const char *format, time_t now, bool keep)
+{
+    int rc = keep ? 0 : -1;
+    if (keep) {
         char stamp[FEED_TIME_LEN];
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
         sqlite3_stmt *s = NULL;
-        if (sqlite3_prepare_v2(db->db, "INSERT INTO feed_import(source, file, imported, records,"
+        if (sqlite3_prepare_v2(w->db, "INSERT INTO feed_import(source, file, imported, records,"
                                " newest) VALUES(?1, ?2, ?3, ?4, ?5)", -1, &s, NULL) != SQLITE_OK) {
-            rc = db_fail(&w, e);
+            rc = db_fail(w, w->err);
         } else {
-            bind_text(s, 1, fmt);
-            bind_text(s, 2, name);
+            bind_text(s, 1, format);
+            bind_text(s, 2, w->file);
             bind_text(s, 3, stamp);
-            sqlite3_bind_int64(s, 4, (sqlite3_int64)r->records);
-            bind_text(s, 5, r->newest);
+            sqlite3_bind_int64(s, 4, (sqlite3_int64)w->res->records);
+            bind_text(s, 5, w->res->newest);
             if (sqlite3_step(s) != SQLITE_DONE)
-                rc = db_fail(&w, e);
+                rc = db_fail(w, w->err);
         }
         sqlite3_finalize(s);
     }
-    writer_finalize(&w);
-    if (rc == 0 && sqlite3_exec(db->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        rc = rm_errf(e, "%s: database: %s", name, sqlite3_errmsg(db->db));
+    writer_finalize(w);
+    if (rc == 0 && sqlite3_exec(w->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(w, w->err);
     if (rc != 0) {
-        sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
-        r->records = r->skipped = 0; /* nothing of it was kept */
-        r->newest[0] = '\0';
+        sqlite3_exec(w->db, "ROLLBACK", NULL, NULL, NULL);
+        w->res->records = w->res->skipped = 0; /* nothing of it was kept */
+        w->res->newest[0] = '\0';
     }
-    cJSON_Delete(root);
-    return rc;
-}
-
-int feed_import_file(struct feed_db *db, const char *path, time_t now,
-                     struct feed_import_result *r, struct rm_err *e)
-{
-    memset(r, 0, sizeof *r);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rm_errf(e, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rm_errf(e, "%s: not a regular file", path);
-    }
-    if ((unsigned long long)st.st_size > FEED_MAX_FILE) {
-        close(fd);
-        return rm_errf(e, "%s: larger than %zu MiB", path, FEED_MAX_FILE >> 20);
-    }
-    size_t len = (size_t)st.st_size;
-    char *buf = malloc(len + 1);
-    if (!buf) {
-        close(fd);
-        return rm_errf(e, "%s: out of memory", path);
-    }
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    if (got != len) {
-        free(buf);
-        return rm_errf(e, "%s: short read", path);
-    }
-    buf[len] = '\0';
-    int rc = feed_import_buffer(db, path, NULL, buf, len, now, r, e);
-    free(buf);
     return rc;
 }
 

@@ -62,6 +62,13 @@ struct fw_eol {
     const char *lts, *support, *extended; /* "true", "false", a date, or NULL */
 };
 
+/* One import is one transaction: fw_begin opens it and prepares w's statements (0, or -1 with
+ * e set); fw_end records the import of format at now and commits when keep, else (or when that
+ * fails: -1, w->err set) rolls back and zeroes the counts in w->res. */
+int fw_begin(struct feed_writer *w, struct feed_db *db, const char *name,
+             const char *eol_product, struct feed_import_result *r, struct rm_err *e);
+int fw_end(struct feed_writer *w, const char *format, time_t now, bool keep);
+
 /* Each returns 0 or -1 with e set (a database error). */
 int fw_advisory(struct feed_writer *w, const struct fw_advisory *a, int64_t *id, struct rm_err *e);
 /* Removes an advisory (and what hangs off it) if stored. */
@@ -82,7 +89,18 @@ void fw_newest(struct feed_writer *w, const char *norm);
 /* The importers: root is the parsed file; 0 or -1 with e = "file: path: problem". */
 int feed_osv_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
 int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+/* Their parts, for reading a file a record at a time (checks/feed_import.c): one OSV record;
+ * the NVD file's members other than its records (root's vulnerabilities only needs to be an
+ * array), then one element of vulnerabilities. path is the record's JSON path. */
+int feed_osv_record(struct feed_writer *w, const cJSON *rec, const char *path);
+int feed_nvd_header(struct feed_writer *w, const cJSON *root);
+int feed_nvd_record(struct feed_writer *w, const cJSON *item, const char *path);
 int feed_kev_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
+/* feed_import_buffer without the record-at-a-time reader: the document as one cJSON tree, the
+ * reference the fuzz targets and tests compare the streaming reader with. */
+int feed_import_buffer_whole(struct feed_db *db, const char *name, const char *format,
+                             const char *data, size_t len, time_t now,
+                             struct feed_import_result *r, struct rm_err *e);
 /* endoflife.date (checks/feed_eol.c); the product of a bare cycle array is w->eol_product. */
 int feed_eol_import(struct feed_writer *w, const cJSON *root, struct rm_err *e);
 /* An endoflife.date product name: 1-64 of [a-z0-9._-], starting with a letter or digit. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "feed_impl.h"
+#include "scanner/json_stream.h"
 
 /* The fields of a CPE 2.3 formatted string, unescaped (backslash-quoted characters kept as
  * themselves). Returns the number of fields (at most max), or -1 when it is not one. */
@@ -50,7 +51,7 @@ static int nvd_match(struct feed_writer *w, int64_t adv, const cJSON *m, const c
         return feed_bad(w, path, "not an object");
     const cJSON *vuln = cJSON_GetObjectItemCaseSensitive(m, "vulnerable");
     char p[400];
-    feed_pathf(p, sizeof p, "%s.vulnerable", path);
+    json_path_join(p, sizeof p, path, "vulnerable", 0, false);
     if (!cJSON_IsBool(vuln))
         return feed_bad(w, p, "missing or not a boolean");
     const char *criteria, *si, *se, *ei, *ee;
@@ -61,7 +62,7 @@ static int nvd_match(struct feed_writer *w, int64_t adv, const cJSON *m, const c
         feed_str(w, m, path, "versionEndExcluding", FEED_MAX_VERSION, false, &ee) < 0)
         return -1;
     char f[13][128];
-    feed_pathf(p, sizeof p, "%s.criteria", path);
+    json_path_join(p, sizeof p, path, "criteria", 0, false);
     if (cpe_split(criteria, f, 13) < 0)
         return feed_bad(w, p, "not a CPE 2.3 name: \"%.80s\"", criteria);
     if ((si && se) || (ei && ee))
@@ -122,14 +123,14 @@ static int nvd_metric(const struct feed_writer *w, const cJSON *metrics, const c
     const cJSON *bs = cJSON_GetObjectItemCaseSensitive(data, "baseScore");
     if (!cJSON_IsNumber(bs) || bs->valuedouble < 0 || bs->valuedouble > 10) {
         char bp[440];
-        feed_pathf(bp, sizeof bp, "%s.baseScore", mp);
+        json_path_join(bp, sizeof bp, mp, "baseScore", 0, false);
         return feed_bad(w, bp, "missing or not a number from 0 to 10");
     }
     if (feed_str(w, data, mp, "vectorString", FEED_MAX_VECTOR, true, vector) < 0)
         return -1;
     if (strncmp(*vector, prefix, strlen(prefix)) != 0) {
         char vp[440];
-        feed_pathf(vp, sizeof vp, "%s.vectorString", mp);
+        json_path_join(vp, sizeof vp, mp, "vectorString", 0, false);
         return feed_bad(w, vp, "does not start with %s", prefix);
     }
     *score = bs->valuedouble;
@@ -152,10 +153,10 @@ static bool cve_id_ok(const char *s)
     return d >= 4 && !*p;
 }
 
-static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
+int feed_nvd_record(struct feed_writer *w, const cJSON *item, const char *ipath)
 {
     char path[300];
-    feed_pathf(path, sizeof path, "%s.cve", ipath);
+    json_path_join(path, sizeof path, ipath, "cve", 0, false);
     const cJSON *cve = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "cve") : NULL;
     if (!cJSON_IsObject(cve))
         return feed_bad(w, cJSON_IsObject(item) ? path : ipath, "missing or not an object");
@@ -169,7 +170,7 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
         return -1;
     if (!cve_id_ok(a.name)) {
         char p[320];
-        feed_pathf(p, sizeof p, "%s.id", path);
+        json_path_join(p, sizeof p, path, "id", 0, false);
         return feed_bad(w, p, "not a CVE id: \"%.40s\"", a.name);
     }
     fw_newest(w, modified);
@@ -193,7 +194,7 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
     }
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(cve, "metrics");
     char mp[320];
-    feed_pathf(mp, sizeof mp, "%s.metrics", path);
+    json_path_join(mp, sizeof mp, path, "metrics", 0, false);
     if (metrics && !cJSON_IsObject(metrics))
         return feed_bad(w, mp, "not an object");
     if (metrics) {
@@ -212,14 +213,14 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
 
     const cJSON *configs = cJSON_GetObjectItemCaseSensitive(cve, "configurations");
     char cp[320];
-    feed_pathf(cp, sizeof cp, "%s.configurations", path);
+    json_path_join(cp, sizeof cp, path, "configurations", 0, false);
     if (configs && !cJSON_IsArray(configs))
         return feed_bad(w, cp, "not an array");
     int ci = 0;
     const cJSON *conf;
     cJSON_ArrayForEach(conf, configs) {
         char cfp[340];
-        feed_pathf(cfp, sizeof cfp, "%s[%d]", cp, ci++);
+        json_path_join(cfp, sizeof cfp, cp, "", ci++, true);
         const cJSON *nodes = cJSON_IsObject(conf) ? cJSON_GetObjectItemCaseSensitive(conf, "nodes")
                                                   : NULL;
         if (!cJSON_IsArray(nodes))
@@ -228,7 +229,7 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
         const cJSON *node;
         cJSON_ArrayForEach(node, nodes) {
             char np[360];
-            feed_pathf(np, sizeof np, "%s.nodes[%d]", cfp, ni++);
+            json_path_join(np, sizeof np, cfp, "nodes", ni++, true);
             const cJSON *matches = cJSON_IsObject(node)
                                        ? cJSON_GetObjectItemCaseSensitive(node, "cpeMatch")
                                        : NULL;
@@ -241,7 +242,7 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
             const cJSON *m;
             cJSON_ArrayForEach(m, matches) {
                 char mmp[380];
-                feed_pathf(mmp, sizeof mmp, "%s.cpeMatch[%d]", np, mi++);
+                json_path_join(mmp, sizeof mmp, np, "cpeMatch", mi++, true);
                 if (nvd_match(w, adv, m, mmp) < 0)
                     return -1;
             }
@@ -250,9 +251,8 @@ static int nvd_cve(struct feed_writer *w, const cJSON *item, const char *ipath)
     return 0;
 }
 
-int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
+int feed_nvd_header(struct feed_writer *w, const cJSON *root)
 {
-    (void)e;
     if (!cJSON_IsObject(root))
         return feed_bad(w, "", "not an object");
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
@@ -261,15 +261,22 @@ int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
         return feed_bad(w, "format", "not \"NVD_CVE\"");
     if (ver && (!cJSON_IsString(ver) || strncmp(ver->valuestring, "2.", 2) != 0))
         return feed_bad(w, "version", "not a 2.x version of the NVD CVE format");
-    const cJSON *vulns = cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities");
-    if (!cJSON_IsArray(vulns))
+    if (!cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")))
         return feed_bad(w, "vulnerabilities", "missing or not an array");
+    return 0;
+}
+
+int feed_nvd_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
+{
+    (void)e;
+    if (feed_nvd_header(w, root) < 0)
+        return -1;
     int i = 0;
     const cJSON *item;
-    cJSON_ArrayForEach(item, vulns) {
+    cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(root, "vulnerabilities")) {
         char p[64];
-        feed_pathf(p, sizeof p, "vulnerabilities[%d]", i++);
-        if (nvd_cve(w, item, p) < 0)
+        json_path_join(p, sizeof p, "", "vulnerabilities", i++, true);
+        if (feed_nvd_record(w, item, p) < 0)
             return -1;
     }
     return 0;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "feed_impl.h"
+#include "scanner/json_stream.h"
 
 #define OSV_MAX_DBSPEC 4096 /* bytes of database_specific JSON kept per affected entry */
 
@@ -58,7 +59,7 @@ static int osv_range(struct feed_writer *w, int64_t aff, const cJSON *range, con
         return -1;
     if (strcmp(type, "SEMVER") != 0 && strcmp(type, "ECOSYSTEM") != 0 && strcmp(type, "GIT") != 0) {
         char p[300];
-        feed_pathf(p, sizeof p, "%s.type", path);
+        json_path_join(p, sizeof p, path, "type", 0, false);
         return feed_bad(w, p, "unknown range type \"%.32s\"", type);
     }
     const char *repo;
@@ -66,7 +67,7 @@ static int osv_range(struct feed_writer *w, int64_t aff, const cJSON *range, con
         return -1;
     const cJSON *events = cJSON_GetObjectItemCaseSensitive(range, "events");
     char p[300];
-    feed_pathf(p, sizeof p, "%s.events", path);
+    json_path_join(p, sizeof p, path, "events", 0, false);
     if (!cJSON_IsArray(events) || cJSON_GetArraySize(events) == 0)
         return feed_bad(w, p, "missing or not a non-empty array");
     const char *open_from = NULL;
@@ -75,7 +76,7 @@ static int osv_range(struct feed_writer *w, int64_t aff, const cJSON *range, con
     const cJSON *ev;
     cJSON_ArrayForEach(ev, events) {
         char ep[320];
-        feed_pathf(ep, sizeof ep, "%s[%d]", p, i++);
+        json_path_join(ep, sizeof ep, p, "", i++, true);
         const char *kind = NULL, *value = NULL;
         if (event_kind(w, ev, ep, &kind, &value) < 0)
             return -1;
@@ -107,7 +108,7 @@ static int osv_affected(struct feed_writer *w, int64_t adv, const cJSON *a, cons
     struct fw_affected fa = {0};
     const cJSON *pkg = cJSON_GetObjectItemCaseSensitive(a, "package");
     char p[300];
-    feed_pathf(p, sizeof p, "%s.package", path);
+    json_path_join(p, sizeof p, path, "package", 0, false);
     if (pkg) {
         if (!cJSON_IsObject(pkg))
             return feed_bad(w, p, "not an object");
@@ -132,26 +133,26 @@ static int osv_affected(struct feed_writer *w, int64_t adv, const cJSON *a, cons
         return -1;
 
     const cJSON *ranges = cJSON_GetObjectItemCaseSensitive(a, "ranges");
-    feed_pathf(p, sizeof p, "%s.ranges", path);
+    json_path_join(p, sizeof p, path, "ranges", 0, false);
     if (is_array_or_absent(w, ranges, p) < 0)
         return -1;
     int i = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, ranges) {
         char rp[320];
-        feed_pathf(rp, sizeof rp, "%s[%d]", p, i++);
+        json_path_join(rp, sizeof rp, p, "", i++, true);
         if (osv_range(w, aff, r, rp) < 0)
             return -1;
     }
     const cJSON *versions = cJSON_GetObjectItemCaseSensitive(a, "versions");
-    feed_pathf(p, sizeof p, "%s.versions", path);
+    json_path_join(p, sizeof p, path, "versions", 0, false);
     if (is_array_or_absent(w, versions, p) < 0)
         return -1;
     i = 0;
     const cJSON *v;
     cJSON_ArrayForEach(v, versions) {
         char vp[320];
-        feed_pathf(vp, sizeof vp, "%s[%d]", p, i++);
+        json_path_join(vp, sizeof vp, p, "", i++, true);
         if (!cJSON_IsString(v) || !v->valuestring[0])
             return feed_bad(w, vp, "not a non-empty string");
         if (strlen(v->valuestring) > FEED_MAX_VERSION)
@@ -168,14 +169,14 @@ static int osv_aliases(struct feed_writer *w, int64_t adv, const cJSON *rec, con
 {
     const cJSON *arr = cJSON_GetObjectItemCaseSensitive(rec, name);
     char p[300];
-    feed_pathf(p, sizeof p, "%s%s%s", path, *path ? "." : "", name);
+    json_path_join(p, sizeof p, path, name, 0, false);
     if (is_array_or_absent(w, arr, p) < 0)
         return -1;
     int i = 0;
     const cJSON *v;
     cJSON_ArrayForEach(v, arr) {
         char ap[320];
-        feed_pathf(ap, sizeof ap, "%s[%d]", p, i++);
+        json_path_join(ap, sizeof ap, p, "", i++, true);
         if (!cJSON_IsString(v) || !v->valuestring[0] || strlen(v->valuestring) > FEED_MAX_ID)
             return feed_bad(w, ap, "not an id (a string of 1 to %d bytes)", FEED_MAX_ID);
         if (fw_alias(w, adv, v->valuestring, w->err) < 0)
@@ -203,7 +204,7 @@ static const char *first_cve(const cJSON *rec)
     return best;
 }
 
-static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
+int feed_osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
 {
     if (!cJSON_IsObject(rec))
         return feed_bad(w, path, "not an object");
@@ -226,14 +227,14 @@ static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
 
     const cJSON *sev = cJSON_GetObjectItemCaseSensitive(rec, "severity");
     char p[300];
-    feed_pathf(p, sizeof p, "%s%sseverity", path, *path ? "." : "");
+    json_path_join(p, sizeof p, path, "severity", 0, false);
     if (is_array_or_absent(w, sev, p) < 0)
         return -1;
     int i = 0;
     const cJSON *s;
     cJSON_ArrayForEach(s, sev) {
         char sp[320];
-        feed_pathf(sp, sizeof sp, "%s[%d]", p, i++);
+        json_path_join(sp, sizeof sp, p, "", i++, true);
         if (!cJSON_IsObject(s))
             return feed_bad(w, sp, "not an object");
         const char *type, *score;
@@ -266,14 +267,14 @@ static int osv_record(struct feed_writer *w, const cJSON *rec, const char *path)
         return -1;
 
     const cJSON *affected = cJSON_GetObjectItemCaseSensitive(rec, "affected");
-    feed_pathf(p, sizeof p, "%s%saffected", path, *path ? "." : "");
+    json_path_join(p, sizeof p, path, "affected", 0, false);
     if (is_array_or_absent(w, affected, p) < 0)
         return -1;
     i = 0;
     const cJSON *af;
     cJSON_ArrayForEach(af, affected) {
         char ap[320];
-        feed_pathf(ap, sizeof ap, "%s[%d]", p, i++);
+        json_path_join(ap, sizeof ap, p, "", i++, true);
         if (osv_affected(w, adv, af, ap) < 0)
             return -1;
     }
@@ -284,13 +285,13 @@ int feed_osv_import(struct feed_writer *w, const cJSON *root, struct rm_err *e)
 {
     (void)e; /* the same as w->err */
     if (!cJSON_IsArray(root))
-        return osv_record(w, root, "");
+        return feed_osv_record(w, root, "");
     int i = 0;
     const cJSON *rec;
     cJSON_ArrayForEach(rec, root) {
         char p[32];
-        feed_pathf(p, sizeof p, "[%d]", i++);
-        if (osv_record(w, rec, p) < 0)
+        json_path_join(p, sizeof p, "", "", i++, true);
+        if (feed_osv_record(w, rec, p) < 0)
             return -1;
     }
     return 0;

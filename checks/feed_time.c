@@ -24,6 +24,23 @@ static int days_in_month(int y, int m)
     return m == 2 && leap ? 29 : d[m - 1];
 }
 
+/* "YYYY-MM-DDThh:mm:ssZ" for a year of 1970 to 9999, without strftime, timegm and gmtime_r:
+ * two times a record, they were a twentieth of an OSV import. */
+static void put_time(char out[FEED_TIME_LEN], int Y, int M, int D, int h, int mi, int s)
+{
+    const int v[] = {Y / 100, Y % 100, M, D, h, mi, s};
+    static const char sep[] = {0, '-', '-', 'T', ':', ':', 0}; /* after each pair */
+    char *o = out;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        *o++ = (char)('0' + v[i] / 10);
+        *o++ = (char)('0' + v[i] % 10);
+        if (sep[i])
+            *o++ = sep[i];
+    }
+    *o++ = 'Z';
+    *o = '\0';
+}
+
 int feed_time_norm(const char *in, char out[FEED_TIME_LEN])
 {
     int Y, M, D, h = 0, mi = 0, sec = 0, off = 0;
@@ -62,8 +79,14 @@ int feed_time_norm(const char *in, char out[FEED_TIME_LEN])
     }
     if (*p)
         return -1;
+    if (sec > 59)
+        sec = 59;
+    if (off == 0) { /* already UTC and every field in range: written as it is */
+        put_time(out, Y, M, D, h, mi, sec);
+        return 0;
+    }
     struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = sec > 59 ? 59 : sec};
+                    .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm) - off;
     struct tm u;
     if (!gmtime_r(&t, &u))

@@ -3,17 +3,16 @@
  * inventory_dpkg.c, inventory_rpm.c and inventory_hotfix.c. */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "finding.h"
 #include "inventory_impl.h"
 #include "scanner/addr.h"
+#include "scanner/atomic.h"
 
 static const char *const format_names[] = {
     [INV_AUTO] = "auto", [INV_DPKG] = "dpkg", [INV_DPKG_STATUS] = "dpkg-status",
@@ -338,19 +337,11 @@ fail:
 /* Reads at most INV_MAX_FILE bytes of path into a new NUL-terminated buffer. */
 static int read_file(const char *path, char **out, size_t *len, struct rm_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0)
-        return rm_errf(e, "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return rm_errf(e, "%s: not a regular file", path);
-    }
-    if ((unsigned long long)st.st_size > INV_MAX_FILE) {
-        close(fd);
-        return rm_errf(e, "%s: larger than %zu MiB", path, INV_MAX_FILE >> 20);
-    }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
+    int fd;
+    size_t size;
+    if (open_regular_bounded(path, INV_MAX_FILE, &fd, &size, e) < 0)
+        return -1;
+    size_t cap = size + 1, n = 0;
     char *b = malloc(cap);
     if (!b) {
         close(fd);

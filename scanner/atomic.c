@@ -142,3 +142,24 @@ int make_private_file(const char *path, const char *who, struct rm_err *e)
     close(fd);
     return 0;
 }
+
+int open_regular_bounded(const char *path, size_t max, int *fd, size_t *size, struct rm_err *e)
+{
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (*fd < 0)
+        return rm_errf(e, "%s: %s", path, strerror(errno));
+    struct stat st;
+    const char *why = NULL;
+    if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode))
+        why = "not a regular file";
+    else if ((unsigned long long)st.st_size > max)
+        why = "larger than";
+    if (why) {
+        close(*fd);
+        *fd = -1;
+        return why[0] == 'n' ? rm_errf(e, "%s: %s", path, why)
+                             : rm_errf(e, "%s: larger than %zu MiB", path, max >> 20);
+    }
+    *size = (size_t)st.st_size;
+    return 0;
+}

@@ -25,4 +25,9 @@ int make_private_file(const char *path, const char *who, struct rm_err *e);
 /* Reads a whole file of at most max bytes into a NUL-terminated buffer the caller frees. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, struct rm_err *e);
 
+/* Opens path for reading when it is a regular file of at most max bytes: 0 with *fd (the
+ * caller closes it) and *size, or -1 with e = "PATH: why" (not a regular file, larger than
+ * N MiB, the open error). */
+int open_regular_bounded(const char *path, size_t max, int *fd, size_t *size, struct rm_err *e);
+
 #endif

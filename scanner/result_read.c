@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scanner/arena.h"
 #include "scanner/atomic.h"
+#include "scanner/json_stream.h"
 #include "scanner/result.h"
 
 struct rd {
@@ -75,34 +75,6 @@ static int get_str(struct rd *rd, const cJSON *o, const char *key, const char *p
     if (v && !(*out = strdup(v)))
         return bad_key(rd, path, key, "out of memory");
     return 0;
-}
-
-/* Paths of list elements and sub-objects are built for every element read, so without
- * snprintf: "key[i]" and "path.key" into buf (truncated to fit, always terminated). */
-static void path_join(char *buf, size_t size, const char *path, const char *key, size_t index,
-                      bool indexed)
-{
-    size_t n = 0;
-    for (const char *s = path; *s && n + 1 < size; s++)
-        buf[n++] = *s;
-    if (*path && n + 1 < size)
-        buf[n++] = '.';
-    for (const char *s = key; *s && n + 1 < size; s++)
-        buf[n++] = *s;
-    if (indexed) {
-        char digits[24];
-        size_t d = 0;
-        do
-            digits[d++] = (char)('0' + index % 10);
-        while ((index /= 10) != 0);
-        if (n + 1 < size)
-            buf[n++] = '[';
-        while (d > 0 && n + 1 < size)
-            buf[n++] = digits[--d];
-        if (n + 1 < size)
-            buf[n++] = ']';
-    }
-    buf[n] = '\0';
 }
 
 static int get_num(struct rd *rd, const cJSON *o, const char *key, const char *path,
@@ -343,7 +315,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
         return -1;
     h->rtt_ms = rtt;
     char where[128];
-    path_join(where, sizeof where, path, "ports", 0, false);
+    json_path_join(where, sizeof where, path, "ports", 0, false);
     const cJSON *counts = get_obj(rd, o, "ports", path, false, &err);
     if (err)
         return -1;
@@ -360,7 +332,7 @@ static int read_host(struct rd *rd, const cJSON *o, const char *path, struct sca
     size_t i = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, svcs) {
-        path_join(where, sizeof where, path, "services", i++, true);
+        json_path_join(where, sizeof where, path, "services", i++, true);
         if (read_service(rd, it, where, h) < 0)
             return -1;
     }
@@ -397,7 +369,7 @@ static int read_finding(struct rd *rd, const cJSON *o, const char *path, struct 
     const cJSON *asset = get_obj(rd, o, "asset", path, true, &err);
     if (!asset)
         goto out;
-    path_join(where, sizeof where, path, "asset", 0, false);
+    json_path_join(where, sizeof where, path, "asset", 0, false);
     /* A site-wide finding names its asset instead of an address. */
     const char *site = NULL;
     memset(&a, 0, sizeof a);
@@ -525,56 +497,6 @@ out:
     return rc;
 }
 
-/* Values outside strings: each comma, colon or opening bracket starts at most one more.
- * Also the deepest nesting, which decides whether the streaming reader may run. Fed in
- * pieces (a file read in windows) it counts as over the whole; the insides of strings, most
- * of the bytes, are skipped with memchr. Start from {.n = 1}. */
-struct vcount {
-    size_t n, depth, deepest;
-    bool in_str, esc; /* inside a string; the next byte is escaped */
-};
-
-static void vcount_feed(struct vcount *c, const char *s, size_t len)
-{
-    size_t i = 0;
-    if (c->esc && len > 0) {
-        c->esc = false;
-        i = 1;
-    }
-    while (i < len) {
-        if (c->in_str) {
-            const char *q = memchr(s + i, '"', len - i);
-            size_t stop = q ? (size_t)(q - s) : len;
-            const char *bs = memchr(s + i, '\\', stop - i);
-            if (bs) {
-                i = (size_t)(bs - s) + 2; /* the escaped byte, whatever it is */
-                if (i > len) {
-                    c->esc = true;
-                    i = len;
-                }
-            } else if (q) {
-                c->in_str = false;
-                i = stop + 1;
-            } else {
-                i = len;
-            }
-            continue;
-        }
-        char ch = s[i++];
-        if (ch == '"') {
-            c->in_str = true;
-        } else if (ch == ',' || ch == ':') {
-            c->n++;
-        } else if (ch == '[' || ch == '{') {
-            c->n++;
-            if (++c->depth > c->deepest)
-                c->deepest = c->depth;
-        } else if ((ch == ']' || ch == '}') && c->depth > 0) {
-            c->depth--;
-        }
-    }
-}
-
 /* format, format_version and the scan metadata. */
 static int read_header(struct rd *rd, const cJSON *doc, struct scan_result *r)
 {
@@ -660,7 +582,7 @@ static int parse_tree(struct rd *rd, const char *json, size_t len, struct scan_r
         const cJSON *it;
         cJSON_ArrayForEach(it, a) {
             char where[64];
-            path_join(where, sizeof where, "", lists[l].key, i++, true);
+            json_path_join(where, sizeof where, "", lists[l].key, i++, true);
             if (lists[l].fn(rd, it, where, r) < 0)
                 goto out;
         }
@@ -677,269 +599,67 @@ out:
     return rc;
 }
 
-/* Streaming: the top-level object is walked member by member here, and each element of
- * hosts, findings and evidence is parsed by cJSON on its own, read into the model and freed
- * before the next. The whole tree (some 64 bytes a value plus a malloc a string, about ten
- * times the document) never exists, which is most of the load time in a fresh process (page
- * faults) and most of its memory. result_load does not even hold the file: it reads it
- * through a window.
+/* Streaming (scanner/json_stream.h): the top-level object is walked member by member, and
+ * each element of hosts, findings and evidence is parsed by cJSON on its own, read into the
+ * model and freed before the next. The whole tree never exists, which is most of the load
+ * time in a fresh process (page faults) and most of its memory. result_load does not even
+ * hold the file: it reads it through a window.
  *
  * This path only ever accepts: on any surprise (a syntax error, a failed check, a missing
  * list, a bound passed, a read error) it answers 1 and the caller runs parse_tree on the whole
- * document, whose errors and acceptance are the reference. It is equivalent on what it accepts because cJSON parses every byte of
- * the document (keys and values with cJSON's own parser, only the object and array
- * punctuation here, with cJSON's rules), the first member of a name wins as with
+ * document, whose errors and acceptance are the reference. It is equivalent on what it
+ * accepts because json_stream reads as cJSON does, the first member of a name wins as with
  * cJSON_GetObjectItem, and every check passes in either order. */
 #define STREAM_MAX_DEPTH 64 /* far below cJSON's nesting limit, which pieces count afresh */
 #define STREAM_WINDOW (256u * 1024) /* first window onto a file; grows for a larger element */
 
-/* The bytes not yet read: a whole document in memory (fd < 0), or a window onto a file that
- * refill() slides and, for an element larger than it, grows. */
-struct src {
-    const char *p, *end;
-    char *buf;   /* the window (owned), when reading a file */
-    size_t cap;
-    int fd;
-    bool eof;    /* nothing more to read: [p, end) is the rest of the document */
-    bool failed; /* read error or a bound passed: fall back */
-    size_t total;
-    struct vcount vc;
+static const struct json_limits stream_limits = {RESULT_MAX_BYTES, RESULT_MAX_VALUES,
+                                                 STREAM_MAX_DEPTH};
+
+struct list_ctx {
+    struct rd *rd;
+    const char *key;
+    read_item_fn fn;
+    struct scan_result *r;
 };
 
-/* Keeps [p, end), reads more behind it. False when nothing more came. */
-static bool refill(struct src *s)
+static int read_elem(void *ctx, const cJSON *it, size_t i)
 {
-    if (s->eof || s->failed)
-        return false;
-    size_t keep = (size_t)(s->end - s->p);
-    if (keep > 0 && s->p != s->buf)
-        memmove(s->buf, s->p, keep);
-    if (keep == s->cap) {
-        size_t ncap = s->cap * 2;
-        char *g = ncap > s->cap && ncap <= (size_t)RESULT_MAX_BYTES * 2 ? realloc(s->buf, ncap) : NULL;
-        if (!g) {
-            s->failed = true;
-            return false;
-        }
-        s->buf = g;
-        s->cap = ncap;
-    }
-    ssize_t got;
-    do
-        got = read(s->fd, s->buf + keep, s->cap - keep);
-    while (got < 0 && errno == EINTR);
-    s->p = s->buf;
-    s->end = s->buf + keep + (got > 0 ? (size_t)got : 0);
-    if (got < 0) {
-        s->failed = true;
-        return false;
-    }
-    if (got == 0) {
-        s->eof = true;
-        return false;
-    }
-    s->total += (size_t)got;
-    vcount_feed(&s->vc, s->buf + keep, (size_t)got);
-    /* The bounds the whole-document reader checks first are checked as the bytes come. */
-    if (s->total > RESULT_MAX_BYTES || s->vc.n > RESULT_MAX_VALUES ||
-        s->vc.deepest > STREAM_MAX_DEPTH) {
-        s->failed = true;
-        return false;
-    }
-    return true;
+    struct list_ctx *c = ctx;
+    char where[64];
+    json_path_join(where, sizeof where, "", c->key, i, true);
+    return c->fn(c->rd, it, where, c->r) < 0 ? 1 : 0;
 }
 
-/* The next byte (not consumed), or -1 at the end of the document or on failure. */
-static int peek(struct src *s)
+struct doc_ctx {
+    struct rd *rd;
+    struct scan_result *r;
+};
+
+static int read_list(void *ctx, size_t l, struct json_src *s)
 {
-    while (s->p == s->end)
-        if (!refill(s))
-            return -1;
-    return (unsigned char)*s->p;
+    struct doc_ctx *d = ctx;
+    struct list_ctx c = {d->rd, lists[l].key, lists[l].fn, d->r};
+    return json_each(s, read_elem, &c) != 0;
 }
 
-static void skip_ws(struct src *s)
+static int parse_stream(struct rd *rd, struct json_src *s, struct scan_result **out)
 {
-    for (;;) {
-        while (s->p < s->end && (unsigned char)*s->p <= 32) /* cJSON's idea of whitespace */
-            s->p++;
-        if (s->p < s->end || !refill(s))
-            return;
-    }
-}
-
-/* One JSON value starting at s->p, which must be its first byte (no whitespace, no BOM: cJSON
- * would skip a BOM at the start of each piece but not inside a document). A value that ends
- * where the window ends may go on behind it (a number), and one that does not parse may be
- * cut off: both are parsed again with more of the file. a, when given, holds the tree and is
- * reset before a retry. */
-static cJSON *parse_piece(struct src *s, struct arena *a)
-{
-    int c = peek(s);
-    if (!(c == '{' || c == '[' || c == '"' || c == '-' || (c >= '0' && c <= '9') || c == 't' ||
-          c == 'f' || c == 'n'))
-        return NULL;
-    for (;;) {
-        const char *vend = NULL;
-        cJSON *v = cJSON_ParseWithLengthOpts(s->p, (size_t)(s->end - s->p), &vend, 0);
-        if (v && (vend < s->end || s->eof)) {
-            s->p = vend;
-            return v;
-        }
-        if (a)
-            arena_reset(a);
-        else
-            cJSON_Delete(v);
-        if (!refill(s))
-            return NULL;
-    }
-}
-
-/* Each element's tree comes from an arena that is reset after the element is read: no
- * malloc or free per node and string, and the same memory, warm in cache, for every element.
- * cJSON's allocation hooks are process-wide, so they are installed only while a list is
- * streamed, and they send a thread's requests to the arena only while this thread parses an
- * element (elem_arena); every other cJSON call, in this thread or another, still gets malloc
- * and free. riskmap's threads (detection, port scan, TLS probes) do not use cJSON. */
-static _Thread_local struct arena *elem_arena;
-
-static void *elem_alloc(size_t n)
-{
-    return elem_arena ? arena_alloc(elem_arena, n) : malloc(n);
-}
-
-static void elem_free(void *p)
-{
-    if (!elem_arena) /* arena blocks die with arena_reset */
-        free(p);
-}
-
-/* Reads the array at s->p element by element with fn. 0, or 1 to fall back. */
-static int stream_list(struct rd *rd, struct src *s, const char *key, read_item_fn fn,
-                       struct scan_result *r)
-{
-    if (peek(s) != '[')
-        return 1;
-    s->p++;
-    skip_ws(s);
-    if (peek(s) == ']') {
-        s->p++;
-        return 0;
-    }
-    struct arena a;
-    arena_init(&a, 64 * 1024, 0);
-    cJSON_Hooks hooks = {elem_alloc, elem_free};
-    cJSON_InitHooks(&hooks);
-    int rc = 1;
-    for (size_t i = 0;; i++) {
-        elem_arena = &a;
-        cJSON *it = parse_piece(s, &a);
-        elem_arena = NULL;
-        if (!it)
-            break;
-        char where[64];
-        path_join(where, sizeof where, "", key, i, true);
-        int read = fn(rd, it, where, r);
-        arena_reset(&a); /* it and its tree are gone */
-        if (read < 0)
-            break;
-        skip_ws(s);
-        int c = peek(s);
-        if (c >= 0)
-            s->p++;
-        if (c == ',') {
-            skip_ws(s);
-            continue;
-        }
-        if (c == ']')
-            rc = 0;
-        break;
-    }
-    cJSON_InitHooks(NULL);
-    arena_release(&a);
-    return rc;
-}
-
-static int parse_stream(struct rd *rd, struct src *s, struct scan_result **out)
-{
-    while (s->end - s->p < 3 && refill(s))
-        ;
-    if (s->end - s->p >= 3 && memcmp(s->p, "\xEF\xBB\xBF", 3) == 0) /* as cJSON skips it */
-        s->p += 3;
-    skip_ws(s);
-    if (peek(s) != '{')
-        return 1;
-    s->p++;
-    skip_ws(s);
+    const char *keys[N_LISTS];
+    for (size_t l = 0; l < N_LISTS; l++)
+        keys[l] = lists[l].key;
+    json_skip_start(s);
     cJSON *top = cJSON_CreateObject(); /* the members other than the lists */
     struct scan_result *r = scan_result_new();
-    bool seen[N_LISTS] = {false};
+    bool seen[N_LISTS];
     int rc = 1;
     if (!top || !r)
         goto out;
-    if (peek(s) == '}') /* empty: no lists, parse_tree says which is missing */
-        goto out;
-    for (;;) {
-        if (peek(s) != '"')
-            goto out;
-        cJSON *key = parse_piece(s, NULL);
-        if (!key)
-            goto out;
-        skip_ws(s);
-        if (peek(s) != ':') {
-            cJSON_Delete(key);
-            goto out;
-        }
-        s->p++;
-        skip_ws(s);
-        size_t l = 0;
-        while (l < N_LISTS && strcmp(key->valuestring, lists[l].key) != 0)
-            l++;
-        if (l < N_LISTS && !seen[l]) {
-            seen[l] = true;
-            if (stream_list(rd, s, lists[l].key, lists[l].fn, r) != 0) {
-                cJSON_Delete(key);
-                goto out;
-            }
-        } else {
-            cJSON *v = parse_piece(s, NULL);
-            /* A later member of the same name only needs to be valid JSON. */
-            if (v && l == N_LISTS && !cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
-                cJSON_AddItemToObject(top, key->valuestring, v);
-                v = NULL;
-                if (!cJSON_GetObjectItemCaseSensitive(top, key->valuestring)) {
-                    cJSON_Delete(key);
-                    goto out;
-                }
-            } else if (!v) {
-                cJSON_Delete(key);
-                goto out;
-            }
-            cJSON_Delete(v);
-        }
-        cJSON_Delete(key);
-        skip_ws(s);
-        int c = peek(s);
-        if (c >= 0)
-            s->p++;
-        if (c == ',') {
-            skip_ws(s);
-            continue;
-        }
-        if (c == '}')
-            break;
-        goto out;
-    }
-    for (;;) { /* only the whitespace the whole-document reader allows after it */
-        int c = peek(s);
-        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
-            break;
-        s->p++;
-    }
-    if (peek(s) != -1 || s->failed || !s->eof)
+    struct doc_ctx d = {rd, r};
+    if (json_walk_object(s, top, keys, N_LISTS, seen, read_list, &d) != 0 || !json_at_end(s))
         goto out;
     for (size_t l = 0; l < N_LISTS; l++)
-        if (!seen[l])
+        if (!seen[l]) /* parse_tree says which is missing */
             goto out;
     if (read_header(rd, top, r) < 0 || take_evaluation(rd, top, r) < 0)
         goto out;
@@ -962,9 +682,8 @@ static int parse_buffer(const char *json, size_t len, const char *label, bool tr
         return bad(&rd, "$", "document too large");
     /* cJSON builds the whole tree before any check, at some 64 bytes a value: bound the
      * number of values first so that a small hostile file cannot take gigabytes. */
-    struct src s = {.p = json, .end = json + len, .fd = -1, .eof = true, .total = len,
-                    .vc = {.n = 1}};
-    vcount_feed(&s.vc, json, len);
+    struct json_src s;
+    json_src_mem(&s, json, len, &stream_limits);
     if (s.vc.n > RESULT_MAX_VALUES)
         return bad(&rd, "$", "too many JSON values");
     if (try_stream && s.vc.deepest <= STREAM_MAX_DEPTH) {
@@ -990,15 +709,15 @@ static int stream_file(const char *path, struct scan_result **out)
     if (fd < 0)
         return 1;
     struct stat st;
-    struct src s = {.fd = fd, .cap = STREAM_WINDOW, .vc = {.n = 1}};
+    struct json_src s = {.buf = NULL};
     int rc = 1;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (s.buf = malloc(s.cap))) {
-        s.p = s.end = s.buf;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+        json_src_fd(&s, fd, STREAM_WINDOW, &stream_limits) == 0) {
         struct rm_err scratch;
         struct rd rd = {path, &scratch};
         rc = parse_stream(&rd, &s, out);
     }
-    free(s.buf);
+    json_src_free(&s);
     close(fd);
     return rc;
 }

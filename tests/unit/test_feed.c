@@ -18,6 +18,8 @@
 #include "checks/feed.h"
 #include "checks/feed_eol.h"
 #include "checks/feed_impl.h"
+#include "scanner/atomic.h"
+#include "tests/unit/feed_rows.h"
 
 #define NOW ((time_t)1720656000) /* 2024-07-11T00:00:00Z */
 
@@ -281,6 +283,148 @@ static void malformed_rejected_whole(void **state)
     assert_string_equal(q1(f, "SELECT count(*) FROM feed_import", NULL), "1");
 }
 
+/* A document imported three ways, each into a fresh store: from memory a record at a time,
+ * from a file through the reader's window, and as one cJSON tree (the reference). All three
+ * must agree: result, message, counts and every row. Returns the result; msg gets the
+ * message. */
+static int three_ways(struct fx *f, const char *base, const char *json, size_t len, char *msg)
+{
+    char path[200];
+    snprintf(path, sizeof path, "%s/%s", f->dir, base);
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(json, 1, len, out), len);
+    assert_int_equal(fclose(out), 0);
+    int rc[3];
+    struct feed_import_result r[3];
+    struct rm_err e[3] = {{{0}}};
+    char *rows[3];
+    for (int way = 0; way < 3; way++) {
+        struct feed_db *db;
+        assert_int_equal(feed_open(":memory:", true, &db, &e[way]), 0);
+        rc[way] = way == 0   ? feed_import_buffer(db, path, NULL, json, len, NOW, &r[way], &e[way])
+                  : way == 1 ? feed_import_file(db, path, NOW, &r[way], &e[way])
+                             : feed_import_buffer_whole(db, path, NULL, json, len, NOW, &r[way],
+                                                        &e[way]);
+        rows[way] = feed_rows_text(db->db);
+        assert_non_null(rows[way]);
+        feed_close(db);
+    }
+    for (int way = 0; way < 2; way++) {
+        if (rc[way] != rc[2] || (rc[2] < 0 && strcmp(e[way].msg, e[2].msg) != 0))
+            fail_msg("%s, way %d: %d \"%s\", whole: %d \"%s\"", base, way, rc[way], e[way].msg,
+                     rc[2], e[2].msg);
+        assert_string_equal(r[way].format, r[2].format);
+        assert_int_equal(r[way].records, r[2].records);
+        assert_int_equal(r[way].skipped, r[2].skipped);
+        assert_string_equal(r[way].newest, r[2].newest);
+        assert_string_equal(rows[way], rows[2]);
+    }
+    for (int way = 0; way < 3; way++)
+        free(rows[way]);
+    snprintf(msg, 512, "%s", rc[2] < 0 ? e[2].msg + strlen(path) : "");
+    return rc[2];
+}
+
+#define OSV_OK(id) "{\"id\": \"" id "\", \"modified\": \"2024-01-01T00:00:00Z\", \"upstream\": " \
+    "[\"CVE-2024-0001\"], \"affected\": [{\"package\": {\"ecosystem\": \"Debian:12\", \"name\": " \
+    "\"p\"}, \"ranges\": [{\"type\": \"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, " \
+    "{\"fixed\": \"1.2-1\"}]}], \"database_specific\": {\"urgency\": \"low\"}}]}"
+#define NVD_OK(id) "{\"cve\": {\"id\": \"" id "\", \"published\": \"2024-01-01T00:00:00.000\", " \
+    "\"lastModified\": \"2024-01-02T00:00:00.000\", \"configurations\": [{\"nodes\": " \
+    "[{\"cpeMatch\": [{\"vulnerable\": true, \"criteria\": " \
+    "\"cpe:2.3:a:v:p:*:*:*:*:*:*:*:*\", \"versionEndExcluding\": \"2.0\"}]}]}]}}"
+
+/* The record-at-a-time reader against the whole-document one, on documents that take each of
+ * its turns: lists of OSV records good and bad, NVD files whose header comes after the
+ * records or is wrong, the KEV catalog (also a vulnerabilities array), endoflife.date data,
+ * and what it leaves to the whole-document reader (syntax errors after a refused record,
+ * trailing data, deep nesting). */
+static void streamed_like_whole(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        const char *name, *json;
+        int rc;
+        const char *msg; /* after the file name */
+    } cases[] = {
+        {"list.json", "\xEF\xBB\xBF [" OSV_OK("A-1") ",\n" OSV_OK("A-2") "] \n", 0, ""},
+        {"empty.json", "[]", 0, ""},
+        {"one.json", OSV_OK("A-1"), 0, ""},
+        {"bad2.json", "[" OSV_OK("A-1") ", {\"id\": 7}, " OSV_OK("A-3") "]", -1,
+         ": [1].id: not a string"},
+        {"bad2-then-syntax.json", "[" OSV_OK("A-1") ", {\"id\": 7}, {\"id\": ]", -1,
+         ": not JSON (error near byte 298)"},
+        {"trailing.json", "[" OSV_OK("A-1") "] x", 0, ""},
+        {"deep.json", "[" OSV_OK("A-1") ", {\"id\": \"A-2\", \"modified\": "
+         "\"2024-01-01T00:00:00Z\", \"database_specific\": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+         "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+         "]]]]]]]]]]]]]]]]]]]]}]", 0, ""},
+        {"nvd.json", "{\"format\": \"NVD_CVE\", \"version\": \"2.0\", \"vulnerabilities\": ["
+         NVD_OK("CVE-2024-0001") ", " NVD_OK("CVE-2024-0002") "], \"vulnerabilities\": 1}", 0, ""},
+        {"nvd-late-header.json", "{\"vulnerabilities\": [" NVD_OK("CVE-2024-0001") "],"
+         " \"version\": \"2.0\"}", 0, ""},
+        {"nvd-bad-format.json", "{\"vulnerabilities\": [" NVD_OK("CVE-2024-0001") ", {}],"
+         " \"format\": \"NVD_CVE\", \"version\": \"3.0\"}", -1,
+         ": version: not a 2.x version of the NVD CVE format"},
+        {"nvd-bad-record.json", "{\"vulnerabilities\": [" NVD_OK("CVE-2024-0001") ", {}]}", -1,
+         ": vulnerabilities[1].cve: missing or not an object"},
+        {"nvd-not-array.json", "{\"format\": \"NVD_CVE\", \"vulnerabilities\": {}}", -1,
+         ": vulnerabilities: missing or not an array"},
+        {"kev.json", "{\"catalogVersion\": \"1\", \"dateReleased\": \"2024-01-01T00:00:00Z\","
+         " \"vulnerabilities\": [{\"cveID\": \"CVE-2024-0001\", \"dateAdded\": \"2024-01-01\"}]}",
+         0, ""},
+        {"kev-late.json", "{\"dateReleased\": \"2024-01-01T00:00:00Z\", \"vulnerabilities\":"
+         " [{\"cveID\": \"CVE-2024-0001\", \"dateAdded\": \"2024-01-01\"}],"
+         " \"catalogVersion\": \"1\"}", 0, ""},
+        {"nginx.json", "[{\"cycle\": \"1.26\", \"releaseDate\": \"2024-04-23\", \"eol\": false}]",
+         0, ""},
+        {"neither.json", "{\"hello\": [1, 2]}", -1,
+         ": (top): neither an OSV record, an NVD CVE 2.0 feed, the KEV catalog nor "
+         "endoflife.date data"},
+        {"blank.json", " \n", -1, ": not JSON (error near byte 1)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char msg[512];
+        int rc = three_ways(f, cases[i].name, cases[i].json, strlen(cases[i].json), msg);
+        if (rc != cases[i].rc || strcmp(msg, cases[i].msg) != 0)
+            fail_msg("%s: %d \"%s\"", cases[i].name, rc, msg);
+    }
+    /* The real fixtures. */
+    static const char *const fixtures[] = {"osv-debian.json", "nvd-openssh.json", "kev.json",
+                                           "nvd-openssl.json", "eol/php-v1.json"};
+    for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+        char path[200], *data = NULL, msg[512];
+        size_t len = 0;
+        struct rm_err e = {{0}};
+        snprintf(path, sizeof path, "tests/fixtures/feeds/%s", fixtures[i]);
+        assert_int_equal(read_file_bounded(path, FEED_MAX_FILE, &data, &len, &e), 0);
+        assert_int_equal(three_ways(f, strchr(fixtures[i], '/') ? "php-v1.json" : fixtures[i],
+                                    data, len, msg), 0);
+        free(data);
+    }
+}
+
+/* Records larger than the first window onto a file (256 KiB), and many records: the window
+ * slides and grows, and a value cut at its edge is read again whole. */
+static void streamed_through_window(void **state)
+{
+    struct fx *f = *state;
+    size_t cap = 3u << 20, len = 0;
+    char *doc = malloc(cap);
+    assert_non_null(doc);
+    len += (size_t)snprintf(doc + len, cap - len, "[");
+    for (int i = 0; i < 2000; i++)
+        len += (size_t)snprintf(doc + len, cap - len, "%s{\"id\": \"W-%d\", \"modified\": "
+                                "\"2024-01-01T00:00:00Z\", \"summary\": \"%0*d\"}",
+                                i ? ",  " : "", i, i % 500 == 7 ? 300000 : 1 + i % 40, i);
+    len += (size_t)snprintf(doc + len, cap - len, "]");
+    assert_true(len < cap);
+    char msg[512];
+    assert_int_equal(three_ways(f, "window.json", doc, len, msg), 0);
+    free(doc);
+}
+
 /* OSV event lists turned into intervals (hand-written records exercising the schema). */
 static void osv_events_to_intervals(void **state)
 {
@@ -335,6 +479,27 @@ static void times(void **state)
     }
     assert_int_equal(feed_time_parse("2024-07-11T00:00:00Z"), NOW);
     assert_int_equal(feed_time_parse("2024-07-11"), -1);
+    /* UTC times are written without the C library (a leap second kept as :59); times with an
+     * offset go through it: both agree with gmtime + strftime from 1970 to 9999. */
+    for (time_t t = 0; t < (time_t)253402300799; t += 86400 * 97 + 3607 * 13 + 61) {
+        struct tm u;
+        char in[40], want[FEED_TIME_LEN], out[FEED_TIME_LEN], shifted[40];
+        assert_non_null(gmtime_r(&t, &u));
+        strftime(in, sizeof in, "%Y-%m-%dT%H:%M:%S", &u);
+        strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &u);
+        assert_int_equal(feed_time_norm(in, out), 0);
+        assert_string_equal(out, want);
+        time_t later = t + 5400;
+        assert_non_null(gmtime_r(&later, &u));
+        if (u.tm_year + 1900 > 9999)
+            continue;
+        strftime(shifted, sizeof shifted, "%Y-%m-%dT%H:%M:%S+01:30", &u);
+        assert_int_equal(feed_time_norm(shifted, out), 0);
+        assert_string_equal(out, want);
+    }
+    char out[FEED_TIME_LEN];
+    assert_int_equal(feed_time_norm("2016-12-31T23:59:60Z", out), 0);
+    assert_string_equal(out, "2016-12-31T23:59:59Z");
 }
 
 static void cvss3_scores(void **state)
@@ -511,6 +676,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(osv_and_kev_records, setup, teardown),
         cmocka_unit_test_setup_teardown(reimport_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_rejected_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(streamed_like_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(streamed_through_window, setup, teardown),
         cmocka_unit_test_setup_teardown(osv_events_to_intervals, setup, teardown),
         cmocka_unit_test_setup_teardown(eol_formats, setup, teardown),
         cmocka_unit_test_setup_teardown(eol_shipped, setup, teardown),
