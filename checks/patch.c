@@ -139,6 +139,18 @@ static const struct {
     {"postfix", "postfix"},
 };
 
+/* The Windows Server release an IIS version ships with (Microsoft's IIS release history):
+ * IIS is not sold apart, so its end of life is the system's. IIS 10.0 is in every release from
+ * 2016 to 2025 and names none. The cycles are endoflife.date's for windows-server, each
+ * release's last service pack. */
+static const struct windows_of_iis {
+    const char *iis, *release, *cycle;
+} iis_windows[] = {
+    {"6.0", "2003", "2003-sp2"},       {"7.0", "2008", "2008-sp2"},
+    {"7.5", "2008 R2", "2008-r2-sp1"}, {"8.0", "2012", "2012"},
+    {"8.5", "2012 R2", "2012-r2"},
+};
+
 struct distro {
     char name[16];     /* "Debian", "Ubuntu", "Red Hat", ... or "" */
     char revision[64]; /* Debian/Ubuntu package revision from the banner, or "" */
@@ -508,13 +520,14 @@ struct eol_subject {
     const char *version; /* "1.22.1", "12" */
     uint16_t port;
     const char *seen_on; /* for an operating system: "22/tcp OpenSSH", else NULL */
+    const char *cycle;   /* the release cycle when version does not name it, else NULL */
 };
 
 static int assess_eol(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
                       const struct service *svc, const struct eol_subject *sub, struct rm_err *e)
 {
     struct eol_cycle c;
-    int found = feed_eol_find(st->db, sub->slug, sub->version, &c, e);
+    int found = feed_eol_find(st->db, sub->slug, sub->cycle ? sub->cycle : sub->version, &c, e);
     if (found <= 0)
         return found;
     long long days = 0;
@@ -600,18 +613,27 @@ static int assess_eols(struct check_ctx *ctx, struct patch_state *st, const stru
     for (size_t i = 0; i < sizeof eol_products / sizeof eol_products[0]; i++)
         if (strcmp(prod, eol_products[i].cpe_product) == 0) {
             struct eol_subject sub = {eol_products[i].eol, svc->product ? svc->product : prod,
-                                      svc->version, svc->port, NULL};
+                                      svc->version, svc->port, NULL, NULL};
             if (assess_eol(ctx, st, host, svc, &sub, e) < 0)
                 return -1;
             break;
         }
-    if (strcmp(d->name, "Debian") != 0 || !d->release[0] || st->os_host == host)
+    const struct windows_of_iis *w = NULL;
+    if (strcmp(prod, "internet_information_services") == 0)
+        for (size_t i = 0; i < sizeof iis_windows / sizeof iis_windows[0] && !w; i++)
+            if (strcmp(svc->version, iis_windows[i].iis) == 0)
+                w = &iis_windows[i];
+    bool debian = strcmp(d->name, "Debian") == 0 && d->release[0];
+    if ((!debian && !w) || st->os_host == host)
         return 0;
     st->os_host = host;
     char seen[200];
     snprintf(seen, sizeof seen, "%u/tcp %s %s", (unsigned)svc->port,
              svc->product ? svc->product : prod, svc->version);
-    struct eol_subject os = {"debian", "Debian", d->release, 0, seen};
+    struct eol_subject os = {"debian", "Debian", d->release, 0, seen, NULL};
+    if (w)
+        os = (struct eol_subject){"windows-server", "Windows Server", w->release, 0, seen,
+                                  w->cycle};
     return assess_eol(ctx, st, host, svc, &os, e);
 }
 
@@ -772,7 +794,7 @@ static int finish_host(struct check_ctx *ctx, struct patch_state *st, const stru
             static const struct service none;
             char seen[300];
             snprintf(seen, sizeof seen, "package inventory %.280s", ih->inv->path);
-            struct eol_subject os = {"debian", "Debian", ih->ecosystem + 7, 0, seen};
+            struct eol_subject os = {"debian", "Debian", ih->ecosystem + 7, 0, seen, NULL};
             st->os_host = host;
             if (assess_eol(ctx, st, host, &none, &os, e) < 0)
                 return -1;

@@ -579,6 +579,50 @@ static void debian_release_from_banner(void **state)
     scan_result_free(r);
 }
 
+/* IIS is part of Windows: its version names the Windows Server release (8.5: 2012 R2), whose
+ * end of life the shipped windows-server data has. One finding per host, port 0, like a
+ * Debian release; IIS 10.0 ships with 2016 to 2025 alike and names none. The banners are
+ * hand-written in IIS's own Server header shape (no IIS in the lab). */
+static void windows_release_from_iis(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T10:00:00Z"), 0);
+    struct host *h = one_host(r, "127.0.35.1");
+    add_detected(r, h, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/8.5\r\n\r\n"));
+    add_detected(r, h, 8080, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/8.5\r\n\r\n"));
+    struct host *h2 = one_host(r, "127.0.35.2");
+    add_detected(r, h2, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/7.5\r\n\r\n"));
+    struct host *h3 = one_host(r, "127.0.35.3");
+    add_detected(r, h3, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/10.0\r\n\r\n"));
+    run_patch(r);
+    assert_int_equal(count_kind(r, "patch.eol"), 2);
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const struct finding *f = r->findings[i];
+        if (strcmp(f->kind, "patch.eol") != 0)
+            continue;
+        assert_int_equal(f->port, 0);
+        assert_string_equal(finding_fact(f, "product"), "Windows Server");
+        assert_int_equal(f->severity, SEV_CRITICAL);
+        char a[64];
+        addr_str(&f->addr, a, sizeof a);
+        if (strcmp(a, "127.0.35.1") == 0) {
+            assert_string_equal(finding_fact(f, "version"), "2012 R2");
+            assert_string_equal(finding_fact(f, "cycle"), "2012-r2");
+            assert_string_equal(finding_fact(f, "eol_date"), "2023-10-10");
+            assert_string_equal(finding_fact(f, "days_past"), "1139");
+            assert_string_equal(finding_fact(f, "seen_on"), "80/tcp Microsoft IIS httpd 8.5");
+        } else {
+            assert_string_equal(a, "127.0.35.2");
+            assert_string_equal(finding_fact(f, "version"), "2008 R2");
+            assert_string_equal(finding_fact(f, "cycle"), "2008-r2-sp1");
+            assert_string_equal(finding_fact(f, "eol_date"), "2020-01-14");
+            assert_string_equal(finding_fact(f, "days_past"), "2504");
+        }
+    }
+    scan_result_free(r);
+}
+
 /* "eol": true without a date (endoflife.date writes that where the end is known but not
  * dated): past its end of life, high, no eol_date or days_past. Hand-written data and banner:
  * exim's real 4.96 cycle ended on a known date, so the undated case has no real instance here. */
@@ -635,6 +679,7 @@ int main(void)
         cmocka_unit_test_setup(eol_and_soon_at_fixed_dates, with_eol),
         cmocka_unit_test_setup(no_eol_data_no_eol_findings, with_feed),
         cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
+        cmocka_unit_test_setup(windows_release_from_iis, with_shipped_eol),
         cmocka_unit_test(eol_true_without_date),
     };
     return cmocka_run_group_tests(tests, patch_group_setup, patch_group_teardown);
