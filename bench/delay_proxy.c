@@ -213,12 +213,16 @@ int main(int argc, char **argv)
     struct sockaddr_in back[MAX_LISTEN];
     int nl = 0;
     for (int i = optind; i < argc; i++, nl++) {
-        char *eq = strchr(argv[i], '=');
+        char spec[128];
         struct sockaddr_in la;
+        if (strlen(argv[i]) >= sizeof spec)
+            return usage();
+        strcpy(spec, argv[i]);
+        char *eq = strchr(spec, '=');
         if (!eq)
             return usage();
         *eq = 0;
-        if (parse_addr(argv[i], &la) < 0 || parse_addr(eq + 1, &back[nl]) < 0)
+        if (parse_addr(spec, &la) < 0 || parse_addr(eq + 1, &back[nl]) < 0)
             return usage();
         lfd[nl] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         int one = 1;

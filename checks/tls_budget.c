@@ -16,6 +16,9 @@
  * speak of, the floor of what "the fastest" may be. */
 #define MIN_FASTEST_MS 0.05
 #define WARM_UP 3 /* answers per endpoint before its answers count */
+#define HOLD_WINDOWS 8 /* after a step up that did not pay */
+
+enum { STEADY, SETTLING, CHECKING };
 
 int tls_budget_init(struct tls_budget *b, unsigned base, unsigned max)
 {
@@ -43,6 +46,48 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A window is complete: decide. */
+static void decide(struct tls_budget *b)
+{
+    qsort(b->win, TLS_BUDGET_WINDOW, sizeof b->win[0], cmp_double);
+    double median = (b->win[TLS_BUDGET_WINDOW / 2 - 1] + b->win[TLS_BUDGET_WINDOW / 2]) / 2;
+    double upper = b->win[TLS_BUDGET_WINDOW * 3 / 4 - 1];
+    b->n_win = 0;
+    if (b->state == SETTLING) {
+        /* Half of this window's answers were on their way before the step. */
+        b->state = CHECKING;
+        return;
+    }
+    if (b->state == CHECKING) {
+        /* Answers per second are the connections open over the time an answer takes
+         * (Little's law): the step paid when that time grew by less than half as much as
+         * the connections did. */
+        b->state = STEADY;
+        double more = (double)(b->base + b->limit) / (double)(b->base + b->prev_limit);
+        if (median > b->prev_median * (1 + (more - 1) / 2)) {
+            b->limit = b->prev_limit;
+            b->hold = HOLD_WINDOWS;
+            return;
+        }
+    }
+    if (b->hold) {
+        b->hold--;
+    } else if (upper < GROW_BELOW && b->limit < b->max) {
+        /* Half again the connections open in all, at least a few. */
+        unsigned step = (b->base + b->limit) / 2 > 4 ? (b->base + b->limit) / 2 : 4;
+        b->prev_limit = b->limit;
+        b->prev_median = median;
+        b->limit = b->max - b->limit > step ? b->limit + step : b->max;
+        if (b->limit > b->peak)
+            b->peak = b->limit;
+        b->state = SETTLING;
+        pthread_cond_broadcast(&b->cv);
+        return;
+    }
+    if (median > SHRINK_ABOVE)
+        b->limit /= 2;
+}
+
 void tls_budget_answer(struct tls_budget *b, struct tls_budget_ep *ep, double ms)
 {
     if (!(ms >= 0))
@@ -53,27 +98,11 @@ void tls_budget_answer(struct tls_budget *b, struct tls_budget_ep *ep, double ms
     /* An endpoint's first answers set its fastest: against them, the next ones tell little
      * (measured on loopback: the first answers came while all the endpoints' first
      * connections were queueing at once, and the next ones looked like no queue at all). */
-    if (ep->answers <= WARM_UP || b->max == 0) {
-        pthread_mutex_unlock(&b->mu);
-        return;
-    }
-    double fastest = ep->fastest_ms > MIN_FASTEST_MS ? ep->fastest_ms : MIN_FASTEST_MS;
-    b->win[b->n_win++] = ms / fastest;
-    if (b->n_win == TLS_BUDGET_WINDOW) {
-        qsort(b->win, TLS_BUDGET_WINDOW, sizeof b->win[0], cmp_double);
-        double median = (b->win[TLS_BUDGET_WINDOW / 2 - 1] + b->win[TLS_BUDGET_WINDOW / 2]) / 2;
-        double upper = b->win[TLS_BUDGET_WINDOW * 3 / 4 - 1];
-        b->n_win = 0;
-        if (upper < GROW_BELOW && b->limit < b->max) {
-            /* Half again the connections open in all, at least a few. */
-            unsigned step = (b->base + b->limit) / 2 > 4 ? (b->base + b->limit) / 2 : 4;
-            b->limit = b->max - b->limit > step ? b->limit + step : b->max;
-            if (b->limit > b->peak)
-                b->peak = b->limit;
-            pthread_cond_broadcast(&b->cv);
-        } else if (median > SHRINK_ABOVE) {
-            b->limit /= 2;
-        }
+    if (ep->answers > WARM_UP && b->max > 0) {
+        double fastest = ep->fastest_ms > MIN_FASTEST_MS ? ep->fastest_ms : MIN_FASTEST_MS;
+        b->win[b->n_win++] = ms / fastest;
+        if (b->n_win == TLS_BUDGET_WINDOW)
+            decide(b);
     }
     pthread_mutex_unlock(&b->mu);
 }

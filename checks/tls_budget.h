@@ -8,7 +8,11 @@
  * the network, and more of them cost nothing: the budget grows. When answers take several
  * times the fastest, they queue for CPU (this machine's, or servers sharing it, as in a
  * loopback lab) and more connections only add to the queue: the budget shrinks, down to no
- * extras, the fixed shares alone.
+ * extras, the fixed shares alone. A step up is kept only when the answers then take not much
+ * longer than before it (less than half as much longer as there are more connections, so
+ * that the answers per second grow at least half as much): where they do, the answers had
+ * only looked fast against a slow start, the connections did not wait on the network after
+ * all, and the step is taken back and not tried again for a while.
  */
 #ifndef RISKMAP_TLS_BUDGET_H
 #define RISKMAP_TLS_BUDGET_H
@@ -29,6 +33,10 @@ struct tls_budget {
     unsigned peak;         /* the most extras ever allowed */
     double win[TLS_BUDGET_WINDOW]; /* answer time / that endpoint's fastest, this window */
     unsigned n_win;
+    int state;             /* steady, or settling after a step up, or checking it */
+    unsigned prev_limit;   /* before the step up being checked */
+    double prev_median;    /* the median of the window that asked for it */
+    unsigned hold;         /* windows to wait before the next step up */
 };
 
 /* Per endpoint: its fastest answer so far. */
