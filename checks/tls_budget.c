@@ -17,6 +17,10 @@
 #define MIN_FASTEST_MS 0.05
 #define WARM_UP 3 /* answers per endpoint before its answers count */
 #define HOLD_WINDOWS 8 /* after a step up that did not pay */
+/* The first step needs two windows in a row that ask for it: on loopback, the first window
+ * after the warm-up sometimes did (against a fastest learnt under the load of every
+ * endpoint's first connections), and the extras it let in held their connections for whole
+ * tasks after the check took the step back. */
 
 enum { STEADY, SETTLING, CHECKING };
 
@@ -70,9 +74,10 @@ static void decide(struct tls_budget *b)
             return;
         }
     }
+    b->calm = upper < GROW_BELOW ? b->calm + 1 : 0;
     if (b->hold) {
         b->hold--;
-    } else if (upper < GROW_BELOW && b->limit < b->max) {
+    } else if (upper < GROW_BELOW && b->limit < b->max && (b->limit > 0 || b->calm >= 2)) {
         /* Half again the connections open in all, at least a few. */
         unsigned step = (b->base + b->limit) / 2 > 4 ? (b->base + b->limit) / 2 : 4;
         b->prev_limit = b->limit;
@@ -150,6 +155,14 @@ void tls_budget_wake(struct tls_budget *b)
     pthread_mutex_lock(&b->mu);
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
+}
+
+bool tls_budget_room(struct tls_budget *b)
+{
+    pthread_mutex_lock(&b->mu);
+    bool room = b->used < b->limit;
+    pthread_mutex_unlock(&b->mu);
+    return room;
 }
 
 unsigned tls_budget_limit(struct tls_budget *b)

@@ -37,6 +37,7 @@ struct tls_budget {
     unsigned prev_limit;   /* before the step up being checked */
     double prev_median;    /* the median of the window that asked for it */
     unsigned hold;         /* windows to wait before the next step up */
+    unsigned calm;         /* windows in a row that asked for a step up */
 };
 
 /* Per endpoint: its fastest answer so far. */
@@ -61,6 +62,9 @@ void tls_budget_give(struct tls_budget *b);
 
 /* Something a waiter's stop() looks at has changed (a phase ran out of tasks). */
 void tls_budget_wake(struct tls_budget *b);
+
+/* Whether an extra connection could be taken now without waiting. */
+bool tls_budget_room(struct tls_budget *b);
 
 /* Extras allowed now, and the most ever allowed. */
 unsigned tls_budget_limit(struct tls_budget *b);

@@ -61,6 +61,16 @@ struct ep_job {
     unsigned share;             /* threads that need no extra connection from the budget */
     struct tls_budget *budget;  /* shared by the endpoints probed at once */
     struct tls_budget_ep pace;  /* this endpoint's answers, for the budget */
+    /* The threads of a phase besides the endpoint's own, started by that one (spawner) only:
+     * those of its share at once, the extras once the budget has room for them. */
+    pthread_t spawner;
+    bool spawning;              /* in a phase: extras may be started */
+    size_t n_threads, max_threads;
+    pthread_t tid[64];
+    struct worker {
+        struct ep_job *j;
+        bool extra;             /* runs each task on an extra connection from the budget */
+    } w[64];
 };
 
 static double now_ms(void)
@@ -562,21 +572,40 @@ static void task_heartbleed(struct ep_job *j, struct tls_flight *f)
     pthread_mutex_unlock(&j->mu);
 }
 
-struct worker {
-    struct ep_job *j;
-    bool extra; /* runs each task on an extra connection from the budget */
-};
-
 static bool phase_done(void *arg)
 {
     struct ep_job *j = arg;
     return atomic_load(&j->next) >= j->n_tasks;
 }
 
+static void *task_worker(void *arg);
+
+static bool spawn(struct ep_job *j, bool extra)
+{
+    if (j->n_threads >= j->max_threads)
+        return false;
+    j->w[j->n_threads] = (struct worker){j, extra};
+    if (pthread_create(&j->tid[j->n_threads], NULL, task_worker, &j->w[j->n_threads]) != 0)
+        return false;
+    j->n_threads++;
+    return true;
+}
+
+/* One more thread for an extra connection, when the budget has room for one and tasks are
+ * left: no extra thread at all where the budget never grows (loopback), so that they cost
+ * nothing there. Only the spawner starts threads, so n_threads needs no lock. */
+static void maybe_spawn(struct ep_job *j)
+{
+    if (pthread_equal(pthread_self(), j->spawner) && j->spawning && !phase_done(j) &&
+        j->n_threads < j->max_threads && tls_budget_room(j->budget))
+        spawn(j, true);
+}
+
 static void on_answer(void *ctx, double ms)
 {
     struct ep_job *j = ctx;
     tls_budget_answer(j->budget, &j->pace, ms);
+    maybe_spawn(j);
 }
 
 static void *task_worker(void *arg)
@@ -593,6 +622,7 @@ static void *task_worker(void *arg)
     for (;;) {
         if (w->extra && !tls_budget_take(j->budget, phase_done, j, j->o->cancel))
             break;
+        maybe_spawn(j);
         size_t i = atomic_fetch_add(&j->next, 1);
         bool stop = i >= j->n_tasks || (j->o->cancel && atomic_load(j->o->cancel));
         if (!stop && !f && !(f = malloc(sizeof *f))) {
@@ -649,21 +679,20 @@ static void run_phase(struct ep_job *j, struct task *tasks, size_t n)
     j->n_tasks = n;
     atomic_store(&j->next, 0);
     size_t nt = n < j->o->conns_per_host ? n : j->o->conns_per_host;
-    pthread_t tid[64];
-    struct worker w[64];
-    size_t started = 0;
-    for (; started + 1 < nt && started < 64; started++) {
-        w[started] = (struct worker){j, started + 1 >= j->share};
-        if (pthread_create(&tid[started], NULL, task_worker, &w[started]) != 0)
-            break;
-    }
+    j->n_threads = 0;
+    j->max_threads = nt - 1 < 64 ? nt - 1 : 64;
+    while (j->n_threads + 1 < j->share && spawn(j, false))
+        ;
+    size_t own = j->n_threads;
+    j->spawning = true;
     struct worker self = {j, false};
     task_worker(&self);
+    j->spawning = false;
     /* No task is left: the threads waiting for an extra connection can stop. */
-    if (started + 1 > j->share)
+    if (j->n_threads > own)
         tls_budget_wake(j->budget);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
+    for (size_t i = 0; i < j->n_threads; i++)
+        pthread_join(j->tid[i], NULL);
 }
 
 long tls_hsts_max_age(const char *v)
@@ -885,6 +914,7 @@ static void *endpoint_worker(void *arg)
                                   .answered = on_answer, .answered_ctx = j};
         j->share = p->share;
         j->budget = &p->budget;
+        j->spawner = pthread_self();
         pthread_mutex_init(&j->mu, NULL);
         probe_endpoint(j);
         if (j->oom)
