@@ -262,6 +262,7 @@ PY
 parallel rsa 11
 parallel ecdsa 41
 if [ -n "$DELAYS" ]; then
+    # shellcheck disable=SC2154 # root: set by lib.sh
     cc -std=c11 -O2 -Wall -Wextra -Werror -o "$WORK/delay_proxy" "$root/bench/delay_proxy.c" ||
         die "cannot compile bench/delay_proxy.c"
     DP_PORT=$((PORT + 1))
