@@ -7,6 +7,10 @@
 #   PIN=1 bench/tls.sh            the s_server processes on the last CPU, everything else on
 #                                 the others (taskset): riskmap does not share a core with the
 #                                 servers it measures, as on a network it would not
+#   DELAY_MS=5,20 bench/tls.sh    the parallel comparison also through a relay that delays
+#                                 every chunk by 5 ms, then 20 ms, each way (round trips of 10
+#                                 and 40 ms): see "Latency" below
+#   PARALLEL_ONLY=1               only the parallel comparison (no sslscan/testssl.sh runs)
 #
 # The lab, all inside 127.0.32.0/24 (BENCH_NET moves it; nothing is ever sent anywhere else):
 # `openssl s_server` instances with a certificate made here,
@@ -27,6 +31,16 @@
 # time riskmap used and the CPU time the twenty s_server processes used meanwhile (on one
 # machine they share its cores with riskmap: their handshakes, a key share and a signature per
 # ServerHello, set the floor of the twenty-endpoint time).
+#
+# Latency: on loopback a round trip costs nothing, so one endpoint is bound by its round trips
+# and twenty by the CPU the servers and riskmap share; on a client's network it is the other
+# way round. The kernel here has no netem (`tc qdisc ... netem`: unknown qdisc), so with
+# DELAY_MS the parallel comparison is run again through bench/delay_proxy.c (compiled here), a
+# stand-in for network latency: one process on NET.h:PORT+1 for each of the forty servers,
+# relaying to NET.h:PORT and holding every chunk DELAY_MS ms each way (and a connection's first
+# bytes one round trip more, for the TCP handshake the kernel completed at once). It is
+# started and stopped by its PID, bounded in connections and lifetime. Its CPU is printed
+# with the servers'.
 # Exit status: 0 when riskmap and sslscan report the same sets everywhere, 1 when not, 2 when
 # something needed is missing.
 set -u
@@ -42,6 +56,11 @@ bench_init riskmap-bench-tls 3
 bench_net 127.0.32
 bench_net_free "$NET"
 PORT=4433
+DELAYS=$(echo "${DELAY_MS:-}" | tr ',' ' ')
+for d in $DELAYS; do
+    case $d in '' | *[!0-9]*) die "DELAY_MS must be milliseconds, e.g. 5 or 5,20 (got $d)" ;; esac
+    [ "$d" -le 1000 ] || die "DELAY_MS must be at most 1000"
+done
 for t in openssl sslscan; do
     command -v "$t" > /dev/null || die "$t is missing (contrib/install-deps.sh)"
 done
@@ -80,7 +99,7 @@ for h in 1 2 3 4 $(seq 11 30) $(seq 41 60); do
     done
 done
 
-if [ "$(id -u)" = 0 ] && command -v nft > /dev/null; then
+if [ -z "${PARALLEL_ONLY:-}" ] && [ "$(id -u)" = 0 ] && command -v nft > /dev/null; then
     nft -f - << NFT && NFT=1
 table inet riskmap_bench_tls {
     chain out {
@@ -98,12 +117,13 @@ now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0) printf "%.0fx", b / a; else print "-" }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# srv_cpu FIRST LAST: CPU seconds (user+sys) the s_server processes on NET.FIRST-LAST used so far.
+# srv_cpu FIRST LAST: CPU seconds (user+sys) the s_server processes on NET.FIRST-LAST used so far
+# (and the delay relay's, listed as host 0).
 srv_cpu() {
     local e h p t=0
     for e in $SRV_PIDS; do
         h=${e%%:*} p=${e#*:}
-        if [ "$h" -lt "$1" ] || [ "$h" -gt "$2" ]; then continue; fi
+        if [ "$h" != 0 ] && { [ "$h" -lt "$1" ] || [ "$h" -gt "$2" ]; }; then continue; fi
         t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2> /dev/null || echo 0)))
     done
     awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
@@ -149,6 +169,7 @@ PY
 }
 
 status=0
+[ -n "${PARALLEL_ONLY:-}" ] || {
 printf '%-8s %9s %9s %9s %8s %8s  %-22s %s\n' endpoint riskmap sslscan testssl "x ssl" "x test" "connections r/s/t" "sets"
 for e in 1:modern 2:default 3:legacy 4:tls13; do
     h=${e%%:*} name=${e#*:} ep="$NET.$h:$PORT"
@@ -187,15 +208,19 @@ for e in 1:modern 2:default 3:legacy 4:tls13; do
         diff "$WORK/$name.r.sets" "$WORK/$name.$other.sets" | sed -n "s/^</    only riskmap:/p; s/^>/    only $([ $other = s ] && echo sslscan || echo testssl):/p" | head -20
     done
 done
+}
 
-# Parallel: one endpoint, then twenty at once, RUNS times each, per key type.
+# Parallel: one endpoint, then twenty at once, RUNS times each, per key type; through the
+# delay relay when DP_PORT is set (DP_PID its process, for its CPU time).
+DP_PORT="" DP_PID="" DELAY=0
+SUMMARY=""
 parallel() { # parallel LABEL FIRST: NET.FIRST alone, then NET.FIRST to NET.FIRST+19 at once
-    local label=$1 first=$2 last=$(($2 + 19)) eps="" t0 t1 t2 c0 c1
-    for h in $(seq "$first" "$last"); do eps="$eps $NET.$h:$PORT"; done
+    local label=$1 first=$2 last=$(($2 + 19)) eps="" t0 t1 t2 c0 c1 port=${DP_PORT:-$PORT}
+    for h in $(seq "$first" "$last"); do eps="$eps $NET.$h:$port"; done
     : > "$WORK/$label.one" && : > "$WORK/$label.many" && : > "$WORK/$label.cpu" && : > "$WORK/$label.srv"
     for _ in $(seq "$RUNS"); do
         t0=$(now)
-        timeout "$TIMEOUT" $RM_PIN "$RISKMAP" tls --json "$NET.$first:$PORT" > /dev/null
+        timeout "$TIMEOUT" $RM_PIN "$RISKMAP" tls --json "$NET.$first:$port" > "$WORK/$label.one.json"
         t1=$(now)
         c0=$(srv_cpu "$first" "$last")
         # shellcheck disable=SC2086
@@ -208,10 +233,59 @@ parallel() { # parallel LABEL FIRST: NET.FIRST alone, then NET.FIRST to NET.FIRS
         awk '{ printf "%.2f\n", $1 + $2 }' "$WORK/$label.time" >> "$WORK/$label.cpu"
         awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f\n", b - a }' >> "$WORK/$label.srv"
     done
-    local one many
+    # Through the relay, the twenty must report what they report without it.
+    local same=""
+    if [ -n "$DP_PORT" ] && [ -s "$WORK/${label%%@*}.json" ]; then
+        sets_riskmap "$WORK/${label%%@*}.json" | sort > "$WORK/$label.nodelay.sets"
+        sets_riskmap "$WORK/$label.json" | sort > "$WORK/$label.delay.sets"
+        if cmp -s "$WORK/$label.nodelay.sets" "$WORK/$label.delay.sets"; then same="; the same sets as without the delay"
+        else same="; sets DIFFER from those without the delay"; status=1; fi
+    fi
+    # The most connections any of the twenty had open at once (last run): 1 means each kept
+    # to its share of the 24, more that the budget of extra connections grew.
+    local most
+    most=$(python3 - "$WORK/$label.json" << 'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [int(f["facts"].get("max_parallel_connections", 0)) for f in d["findings"]
+     if f["kind"] == "tls.summary" and isinstance(f["facts"], dict)]
+print(max(v) if v else "?")
+PY
+)
+    local one many x
     one=$(median < "$WORK/$label.one") many=$(median < "$WORK/$label.many")
-    echo "parallel ($label, median of $RUNS): 1 endpoint ${one}s, 20 endpoints ${many}s ($(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }') x one); riskmap CPU $(median < "$WORK/$label.cpu")s, the 20 s_server processes $(median < "$WORK/$label.srv")s CPU; load $(cut -d' ' -f1-3 /proc/loadavg)${PIN:+; servers pinned to CPU ${SRV_PIN##* }}"
+    x=$(awk -v a="$one" -v b="$many" 'BEGIN { printf "%.1f", b / a }')
+    echo "parallel ($label, median of $RUNS): 1 endpoint ${one}s, 20 endpoints ${many}s (${x} x one); riskmap CPU $(median < "$WORK/$label.cpu")s, the 20 s_server processes $(median < "$WORK/$label.srv")s CPU; at most $most connections at once per endpoint; load $(cut -d' ' -f1-3 /proc/loadavg)${PIN:+; servers pinned to CPU ${SRV_PIN##* }}$same"
+    SUMMARY="$SUMMARY$(printf '%-8s %-26s %8ss %8ss %6sx' "${label%%@*}" "$([ "$DELAY" = 0 ] && echo "loopback (no delay)" || echo "${DELAY} ms each way (RTT $((2 * DELAY)) ms)")" "$one" "$many" "$x")
+"
 }
 parallel rsa 11
 parallel ecdsa 41
+if [ -n "$DELAYS" ]; then
+    # shellcheck disable=SC2154 # root: set by lib.sh
+    cc -std=c11 -O2 -Wall -Wextra -Werror -o "$WORK/delay_proxy" "$root/bench/delay_proxy.c" ||
+        die "cannot compile bench/delay_proxy.c"
+    DP_PORT=$((PORT + 1))
+    for DELAY in $DELAYS; do
+        maps=""
+        for h in $(seq 11 30) $(seq 41 60); do maps="$maps $NET.$h:$DP_PORT=$NET.$h:$PORT"; done
+        # shellcheck disable=SC2086
+        $SRV_PIN "$WORK/delay_proxy" -d "$DELAY" -t $((TIMEOUT * RUNS * 4 + 60)) -m 1024 $maps &
+        DP_PID=$!
+        bench_track "$DP_PID"
+        SRV_PIDS="$SRV_PIDS 0:$DP_PID" # its CPU counts with the servers' (host 0: always in range)
+        i=0
+        until ss -Hltn "src $NET.60:$DP_PORT" | grep -q LISTEN; do
+            sleep 0.05; i=$((i + 1)); [ $i -gt 200 ] && die "delay_proxy did not start"
+        done
+        parallel "rsa@${DELAY}ms" 11
+        parallel "ecdsa@${DELAY}ms" 41
+        kill -TERM "$DP_PID" 2> /dev/null
+        wait "$DP_PID" 2> /dev/null
+        SRV_PIDS=${SRV_PIDS% 0:$DP_PID} lab_pids=${lab_pids% $DP_PID}
+    done
+    echo "one endpoint against twenty at once (medians of $RUNS runs; the delay by bench/delay_proxy.c, a stand-in for netem):"
+    printf '%-8s %-26s %9s %9s %7s\n' keys network "1" "20" "20/1"
+    printf '%s' "$SUMMARY"
+fi
 exit $status

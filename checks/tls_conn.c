@@ -149,6 +149,7 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
 {
     tls_parse_flight(NULL, 0, f);
     enum tls_xres why = TX_ERROR;
+    double began = now_ms();
     int fd = connect_polite(ep, net, &why);
     if (fd < 0)
         return why;
@@ -159,6 +160,7 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
     double deadline = now_ms() + net->read_ms;
     size_t got = 0;
     int pr = 0;
+    bool waited_out = false;
     if (tls_starttls_preamble(fd, ep->starttls, deadline, net->cancel) < 0) {
         close_sock(net, fd);
         return cancelled(net) ? TX_ERROR : TX_NO_STARTTLS;
@@ -173,10 +175,16 @@ static enum tls_xres converse(const struct tls_endpoint *ep, const struct tls_ne
             }
             if (r == 0 || (errno != EAGAIN && errno != EINTR))
                 break; /* closed or reset: what arrived is the answer */
-            if (wait_fd(net, fd, POLLIN, deadline) != 1)
+            if (wait_fd(net, fd, POLLIN, deadline) != 1) {
+                waited_out = true;
                 break;
+            }
         }
+    } else {
+        waited_out = true;
     }
+    if (net->answered && !waited_out && f->answer != TLS_A_NONE)
+        net->answered(net->answered_ctx, now_ms() - began);
     uint8_t late[64];
     if (after && n_after <= sizeof late) {
         /* A record sent after the server's flight carries the version the server chose. */

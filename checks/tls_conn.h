@@ -48,6 +48,10 @@ struct tls_net {
     atomic_uint *connections; /* counts every TCP connection attempted; may be NULL */
     atomic_uint *in_flight;   /* sockets open now, and the most at once; both NULL or both set */
     atomic_uint *max_in_flight;
+    /* Told, when not NULL, the milliseconds from the start of a connect to the server's
+     * complete answer (not when it timed out): how long the round trip and the server took. */
+    void (*answered)(void *ctx, double ms);
+    void *answered_ctx;
 };
 
 enum tls_xres {

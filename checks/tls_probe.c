@@ -7,7 +7,10 @@
  * TLS_FALLBACK_SCSV, compression, curves and TLS 1.3 groups. Phase 3 fetches the certificate
  * with OpenSSL when no hand-made handshake carried it (a TLS 1.3-only server). Within a phase,
  * tasks run on at most conns_per_host threads, one connection each at a time; what they learn
- * goes into the report under the endpoint's mutex.
+ * goes into the report under the endpoint's mutex. When endpoints are probed in parallel, the
+ * threads beyond the endpoint's share of TLS_MAX_CONNS_TOTAL run a task only with an extra
+ * connection from the shared budget (tls_budget.h), which grows while answers wait on the
+ * network and shrinks when they queue for CPU.
  */
 #include "checks/tls_probe.h"
 
@@ -18,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "checks/tls_budget.h"
 #include "checks/tls_suites.h"
 
 const uint16_t tls_probe_versions[TLS_NVERS] = {TLS_SSLV2, TLS_SSLV3, TLS_V10,
@@ -54,6 +58,19 @@ struct ep_job {
     size_t n_tasks;
     atomic_size_t next;
     bool oom;
+    unsigned share;             /* threads that need no extra connection from the budget */
+    struct tls_budget *budget;  /* shared by the endpoints probed at once */
+    struct tls_budget_ep pace;  /* this endpoint's answers, for the budget */
+    /* The threads of a phase besides the endpoint's own, started by that one (spawner) only:
+     * those of its share at once, the extras once the budget has room for them. */
+    pthread_t spawner;
+    bool spawning;              /* in a phase: extras may be started */
+    size_t n_threads, max_threads;
+    pthread_t tid[64];
+    struct worker {
+        struct ep_job *j;
+        bool extra;             /* runs each task on an extra connection from the budget */
+    } w[64];
 };
 
 static double now_ms(void)
@@ -555,22 +572,68 @@ static void task_heartbleed(struct ep_job *j, struct tls_flight *f)
     pthread_mutex_unlock(&j->mu);
 }
 
-static void *task_worker(void *arg)
+static bool phase_done(void *arg)
 {
     struct ep_job *j = arg;
+    return atomic_load(&j->next) >= j->n_tasks;
+}
+
+static void *task_worker(void *arg);
+
+static bool spawn(struct ep_job *j, bool extra)
+{
+    if (j->n_threads >= j->max_threads)
+        return false;
+    j->w[j->n_threads] = (struct worker){j, extra};
+    if (pthread_create(&j->tid[j->n_threads], NULL, task_worker, &j->w[j->n_threads]) != 0)
+        return false;
+    j->n_threads++;
+    return true;
+}
+
+/* One more thread for an extra connection, when the budget has room for one and tasks are
+ * left: no extra thread at all where the budget never grows (loopback), so that they cost
+ * nothing there. Only the spawner starts threads, so n_threads needs no lock. */
+static void maybe_spawn(struct ep_job *j)
+{
+    if (pthread_equal(pthread_self(), j->spawner) && j->spawning && !phase_done(j) &&
+        j->n_threads < j->max_threads && tls_budget_room(j->budget))
+        spawn(j, true);
+}
+
+static void on_answer(void *ctx, double ms)
+{
+    struct ep_job *j = ctx;
+    tls_budget_answer(j->budget, &j->pace, ms);
+    maybe_spawn(j);
+}
+
+static void *task_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct ep_job *j = w->j;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    struct tls_flight *f = malloc(sizeof *f);
-    if (!f) {
-        j->oom = true;
-        return NULL;
-    }
+    /* Made for the first task: a thread that waited for an extra connection in vain (the
+     * loopback case) does not touch 70 KiB of heap. */
+    struct tls_flight *f = NULL;
     for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n_tasks || (j->o->cancel && atomic_load(j->o->cancel)))
+        if (w->extra && !tls_budget_take(j->budget, phase_done, j, j->o->cancel))
             break;
+        maybe_spawn(j);
+        size_t i = atomic_fetch_add(&j->next, 1);
+        bool stop = i >= j->n_tasks || (j->o->cancel && atomic_load(j->o->cancel));
+        if (!stop && !f && !(f = malloc(sizeof *f))) {
+            j->oom = true;
+            stop = true;
+        }
+        if (stop) {
+            if (w->extra)
+                tls_budget_give(j->budget);
+            break;
+        }
         const struct task *t = &j->tasks[i];
         switch (t->kind) {
         case T_QUICK:
@@ -599,12 +662,15 @@ static void *task_worker(void *arg)
             task_heartbleed(j, f);
             break;
         }
+        if (w->extra)
+            tls_budget_give(j->budget);
     }
     free(f);
     return NULL;
 }
 
-/* Runs the tasks on at most conns_per_host threads (the caller's thread among them). */
+/* Runs the tasks on at most conns_per_host threads (the caller's thread among them); those
+ * beyond the endpoint's share wait for extra connections from the budget. */
 static void run_phase(struct ep_job *j, struct task *tasks, size_t n)
 {
     if (!n)
@@ -613,14 +679,20 @@ static void run_phase(struct ep_job *j, struct task *tasks, size_t n)
     j->n_tasks = n;
     atomic_store(&j->next, 0);
     size_t nt = n < j->o->conns_per_host ? n : j->o->conns_per_host;
-    pthread_t tid[64];
-    size_t started = 0;
-    for (; started + 1 < nt && started < 64; started++)
-        if (pthread_create(&tid[started], NULL, task_worker, j) != 0)
-            break;
-    task_worker(j);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
+    j->n_threads = 0;
+    j->max_threads = nt - 1 < 64 ? nt - 1 : 64;
+    while (j->n_threads + 1 < j->share && spawn(j, false))
+        ;
+    size_t own = j->n_threads;
+    j->spawning = true;
+    struct worker self = {j, false};
+    task_worker(&self);
+    j->spawning = false;
+    /* No task is left: the threads waiting for an extra connection can stop. */
+    if (j->n_threads > own)
+        tls_budget_wake(j->budget);
+    for (size_t i = 0; i < j->n_threads; i++)
+        pthread_join(j->tid[i], NULL);
 }
 
 long tls_hsts_max_age(const char *v)
@@ -808,6 +880,8 @@ struct pool {
     struct tls_report *reports;
     size_t n;
     const struct tls_probe_opts *o;
+    unsigned share;
+    struct tls_budget budget;
     atomic_size_t next;
     atomic_bool oom;
 };
@@ -836,7 +910,11 @@ static void *endpoint_worker(void *arg)
         j->net = (struct tls_net){.connect_ms = p->o->connect_ms, .read_ms = p->o->read_ms,
                                   .retries = p->o->retries, .cancel = p->o->cancel,
                                   .connections = &j->conns, .in_flight = &j->in_flight,
-                                  .max_in_flight = &j->max_in_flight};
+                                  .max_in_flight = &j->max_in_flight,
+                                  .answered = on_answer, .answered_ctx = j};
+        j->share = p->share;
+        j->budget = &p->budget;
+        j->spawner = pthread_self();
         pthread_mutex_init(&j->mu, NULL);
         probe_endpoint(j);
         if (j->oom)
@@ -876,13 +954,17 @@ int tls_probe_all(const struct tls_endpoint *eps, size_t n, const struct tls_pro
         o.connect_ms = TLS_DEF_CONNECT_MS;
     if (o.read_ms <= 0)
         o.read_ms = TLS_DEF_READ_MS;
-    /* Endpoints in parallel share one budget of connections: twenty endpoints at 4 each
-     * made 80 threads wait on single-threaded servers' backlogs and on this machine's cores
-     * (measured: 20 s_server endpoints took 0.41 s at 4 per endpoint, 0.34 s at 1), while one
-     * endpoint alone still gets its 4 and its round trips overlap. */
+    /* Endpoints in parallel share TLS_MAX_CONNS_TOTAL connections: twenty endpoints at 4
+     * each made 80 threads wait on single-threaded servers' backlogs and on this machine's
+     * cores (measured: 20 s_server endpoints took 0.41 s at 4 per endpoint, 0.34 s at 1),
+     * while one endpoint alone still gets its 4 and its round trips overlap. Beyond that
+     * share, up to conns_per_host, an endpoint takes extra connections from a budget that
+     * grows only while the answers wait on the network (tls_budget.h): with round trips of
+     * 10-40 ms, twenty endpoints at one connection each took twice the time of one. */
     size_t active = n < o.parallel_hosts ? n : o.parallel_hosts;
+    unsigned share = o.conns_per_host;
     if (active > 1 && o.conns_per_host * active > TLS_MAX_CONNS_TOTAL)
-        o.conns_per_host = TLS_MAX_CONNS_TOTAL / active > 1 ? (unsigned)(TLS_MAX_CONNS_TOTAL / active) : 1;
+        share = TLS_MAX_CONNS_TOTAL / active > 1 ? (unsigned)(TLS_MAX_CONNS_TOTAL / active) : 1;
     struct tls_report *r = calloc(n ? n : 1, sizeof *r);
     if (!r)
         return rm_errf(e, "tls: out of memory");
@@ -895,12 +977,18 @@ int tls_probe_all(const struct tls_endpoint *eps, size_t n, const struct tls_pro
         }
         r[i].ep.sni = r[i].name;
     }
-    struct pool p = {.reports = r, .n = n, .o = &o};
+    struct pool p = {.reports = r, .n = n, .o = &o, .share = share};
     atomic_init(&p.next, 0);
     atomic_init(&p.oom, false);
+    if (tls_budget_init(&p.budget, share * (unsigned)active,
+                        (o.conns_per_host - share) * (unsigned)active) < 0) {
+        tls_reports_free(r, n);
+        return rm_errf(e, "tls: cannot make the connection budget");
+    }
     size_t nt = n < o.parallel_hosts ? n : o.parallel_hosts;
     pthread_t *tid = calloc(nt ? nt : 1, sizeof *tid);
     if (!tid) {
+        tls_budget_destroy(&p.budget);
         tls_reports_free(r, n);
         return rm_errf(e, "tls: out of memory");
     }
@@ -910,12 +998,14 @@ int tls_probe_all(const struct tls_endpoint *eps, size_t n, const struct tls_pro
             break;
     if (started == 0 && n > 0) {
         free(tid);
+        tls_budget_destroy(&p.budget);
         tls_reports_free(r, n);
         return rm_errf(e, "tls: cannot start a worker thread");
     }
     for (size_t i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     free(tid);
+    tls_budget_destroy(&p.budget);
     if (atomic_load(&p.oom)) {
         tls_reports_free(r, n);
         return rm_errf(e, "tls: out of memory");

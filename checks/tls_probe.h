@@ -24,7 +24,8 @@
 #define TLS_PROBE_CHUNK 96u            /* suites per ClientHello (about 200 bytes of suites) */
 #define TLS_DEF_CONNS_PER_HOST 4u      /* polite: a small office server is not a load test */
 #define TLS_DEF_PARALLEL_HOSTS 16u     /* endpoints probed at once */
-#define TLS_MAX_CONNS_TOTAL 24u        /* connections at once over all endpoints: see tls_probe_all */
+#define TLS_MAX_CONNS_TOTAL 24u        /* connections at once over all endpoints, beyond which
+                                        * an endpoint needs extras from tls_budget.h */
 #define TLS_DEF_CONNECT_MS 3000.0
 #define TLS_DEF_READ_MS 5000.0
 #define TLS_MAX_GROUPS 40u

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "checks/tls.h"
+#include "checks/tls_budget.h"
 #include "checks/tls_cert.h"
 #include "checks/tls_probe.h"
 #include "checks/tls_conn.h"
@@ -1005,6 +1006,164 @@ static void every_tls_option_is_documented(void **state)
     free(help);
 }
 
+
+/* ---- the budget of extra connections ------------------------------------------------------ */
+
+/* A simulated run of 20 connections of fixed shares and the extras the budget allows. Bound
+ * by round trips, an answer takes its round trip however many are open; bound by CPU, the
+ * answers per second stay those of 20 connections, so each takes longer the more are open. */
+struct sim {
+    bool cpu_bound;
+};
+
+/* n answers for each endpoint in turn, answer k taking ms(k) milliseconds. */
+static void answers(struct tls_budget *b, struct tls_budget_ep *eps, size_t n_eps, size_t n,
+                    double (*ms)(size_t k), struct sim *s)
+{
+    for (size_t k = 0; k < n; k++) {
+        double open = 20 + tls_budget_limit(b);
+        tls_budget_answer(b, &eps[k % n_eps], ms(k) * (s->cpu_bound ? open / 20 : 1));
+    }
+}
+
+/* A 40 ms round trip and a little jitter: time spent on the network. */
+static double round_trip(size_t k)
+{
+    return 40.0 + (double)(k % 5) * 0.5;
+}
+
+/* As measured on loopback with twenty single-threaded servers on two cores: some answers as
+ * fast as ever, most several times slower. */
+static double queueing(size_t k)
+{
+    static const double t[8] = {0.4, 2.0, 0.5, 3.5, 1.2, 4.0, 0.4, 2.8};
+    return t[k % 8];
+}
+
+/* Everything three times the round trip: the answers queue. */
+static double congested(size_t k)
+{
+    return 120.0 + (double)(k % 3);
+}
+
+static void budget_grows_while_answers_wait_on_the_network(void **state)
+{
+    (void)state;
+    struct tls_budget b;
+    struct tls_budget_ep eps[4] = {{0}};
+    struct sim s = {false};
+    assert_int_equal(tls_budget_init(&b, 20, 60), 0);
+    /* Three answers per endpoint only set its fastest. */
+    answers(&b, eps, 4, 12, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    /* Two windows of answers near the fastest add half the connections open; the next
+     * window lets them settle, the one after checks that the answers did not slow down as
+     * much as the connections grew, and steps again. */
+    unsigned want[] = {0, 10, 10, 25, 25, 47, 47, 60, 60, 60};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+        assert_int_equal(tls_budget_limit(&b), want[i]);
+    }
+    assert_int_equal(tls_budget_peak(&b), 60);
+    /* Answers three times the fastest: the budget halves each window, down to none. */
+    unsigned down[] = {30, 15, 7, 3, 1, 0, 0};
+    for (size_t i = 0; i < sizeof down / sizeof down[0]; i++) {
+        answers(&b, eps, 4, TLS_BUDGET_WINDOW, congested, &s);
+        assert_int_equal(tls_budget_limit(&b), down[i]);
+    }
+    assert_int_equal(tls_budget_peak(&b), 60);
+    tls_budget_destroy(&b);
+}
+
+static void budget_takes_back_a_step_that_does_not_pay(void **state)
+{
+    (void)state;
+    struct tls_budget b;
+    struct tls_budget_ep eps[4] = {{0}};
+    /* Answers as fast as the fastest, but slower as soon as more connections are open: the
+     * servers' CPU, not the network, sets the pace. */
+    struct sim s = {true};
+    assert_int_equal(tls_budget_init(&b, 20, 60), 0);
+    answers(&b, eps, 4, 12 + TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 10);
+    answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 10);
+    answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    /* Not tried again for eight windows, then tried and taken back again. */
+    for (int i = 0; i < 8; i++) {
+        answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+        assert_int_equal(tls_budget_limit(&b), 0);
+    }
+    answers(&b, eps, 4, TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 10);
+    answers(&b, eps, 4, 2 * TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    assert_int_equal(tls_budget_peak(&b), 10);
+    tls_budget_destroy(&b);
+}
+
+static void budget_stays_empty_while_answers_queue(void **state)
+{
+    (void)state;
+    struct tls_budget b;
+    struct tls_budget_ep eps[3] = {{0}};
+    struct sim s = {false};
+    assert_int_equal(tls_budget_init(&b, 20, 60), 0);
+    answers(&b, eps, 3, 40 * TLS_BUDGET_WINDOW, queueing, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    assert_int_equal(tls_budget_peak(&b), 0);
+    tls_budget_destroy(&b);
+    /* With no extras allowed at all (one endpoint: its share is all it may have), nothing. */
+    assert_int_equal(tls_budget_init(&b, 4, 0), 0);
+    answers(&b, eps, 3, 10 * TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 0);
+    tls_budget_destroy(&b);
+}
+
+static int stop_calls;
+static bool stop_after_three(void *arg)
+{
+    (void)arg;
+    return ++stop_calls > 3;
+}
+
+static bool never_stop(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static void budget_take_and_give(void **state)
+{
+    (void)state;
+    struct tls_budget b;
+    struct tls_budget_ep ep = {0};
+    assert_int_equal(tls_budget_init(&b, 1, 4), 0);
+    /* None allowed: a waiter gives up when its stop says so (checked every 100 ms). */
+    stop_calls = 0;
+    assert_false(tls_budget_take(&b, stop_after_three, NULL, NULL));
+    assert_int_equal(stop_calls, 4);
+    /* Nor when cancelled. */
+    atomic_int cancel = 1;
+    assert_false(tls_budget_take(&b, never_stop, NULL, &cancel));
+    /* Two windows near the fastest allow 4 (at least a few): four takes, then a wait. */
+    struct sim s = {false};
+    answers(&b, &ep, 1, 3 + 2 * TLS_BUDGET_WINDOW, round_trip, &s);
+    assert_int_equal(tls_budget_limit(&b), 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(tls_budget_take(&b, never_stop, NULL, NULL));
+    stop_calls = 0;
+    assert_false(tls_budget_take(&b, stop_after_three, NULL, NULL));
+    tls_budget_give(&b);
+    assert_true(tls_budget_take(&b, never_stop, NULL, NULL));
+    for (int i = 0; i < 4; i++)
+        tls_budget_give(&b);
+    tls_budget_destroy(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1029,6 +1188,10 @@ int main(void)
         cmocka_unit_test(module_probes_only_identified_services),
         cmocka_unit_test(starttls_names_and_ports),
         cmocka_unit_test(every_tls_option_is_documented),
+        cmocka_unit_test(budget_grows_while_answers_wait_on_the_network),
+        cmocka_unit_test(budget_takes_back_a_step_that_does_not_pay),
+        cmocka_unit_test(budget_stays_empty_while_answers_queue),
+        cmocka_unit_test(budget_take_and_give),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
