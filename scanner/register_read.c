@@ -25,34 +25,35 @@ int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e)
 {
     char sql[1024];
-    int n = snprintf(sql, sizeof sql, "SELECT " REG_COLUMNS " FROM risk WHERE 1");
+    int n = snprintf(sql, sizeof sql, REG_SELECT " WHERE 1");
     static const struct register_filter none = {0};
     if (!f)
         f = &none;
     /* Parameters are numbered by filter, so an unused one is simply never referenced. */
     if (f->fingerprint)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND fingerprint = ?1");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.fingerprint = ?1");
     if (f->status)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND status = ?2");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.status = ?2");
     if (f->min_score > 0)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND residual >= ?3");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.residual >= ?3");
     if (f->asset)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (asset = ?4 OR address = ?4)");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (r.asset = ?4 OR r.address = ?4)");
     if (f->framework)
         n += snprintf(sql + n, sizeof sql - (size_t)n,
-                      " AND EXISTS (SELECT 1 FROM json_each(risk.refs) "
+                      " AND EXISTS (SELECT 1 FROM json_each(d.refs) "
                       "WHERE json_extract(json_each.value, '$[0]') = ?5)");
     if (f->owner)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND owner = ?6");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.owner = ?6");
     if (f->kind) {
         size_t kl = strlen(f->kind);
         if (kl && f->kind[kl - 1] == '.')
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND substr(kind, 1, %zu) = ?7", kl);
+            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND substr(d.kind, 1, %zu) = ?7",
+                          kl);
         else
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND kind = ?7");
+            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND d.kind = ?7");
     }
     snprintf(sql + n, sizeof sql - (size_t)n,
-             " ORDER BY residual DESC, inherent DESC, fingerprint");
+             " ORDER BY r.residual DESC, r.inherent DESC, r.fingerprint");
 
     sqlite3_stmt *s = NULL;
     if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0)
@@ -72,15 +73,18 @@ int register_load(struct register_db *db, const struct register_filter *f,
     if (f->kind)
         reg_bind_text(s, 7, f->kind);
     int rc;
+    struct reg_lists *lists = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct risk *r = risk_set_add(out);
-        if (!r || reg_row(s, r) < 0) {
+        if (!r || reg_row(s, r, &lists) < 0) {
             sqlite3_finalize(s);
+            reg_lists_free(lists);
             risk_set_free(out);
             return rm_errf(e, "register: out of memory or a damaged row");
         }
     }
     sqlite3_finalize(s);
+    reg_lists_free(lists);
     if (rc != SQLITE_DONE) {
         risk_set_free(out);
         return reg_fail(db, "read", e);
@@ -92,7 +96,7 @@ int register_figures(struct register_db *db, struct register_figures *out, struc
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk "
+    if (reg_prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk_row "
                     "GROUP BY status", &s, e) < 0)
         return -1;
     int rc;
@@ -112,9 +116,9 @@ int register_figures(struct register_db *db, struct register_figures *out, struc
     if (rc != SQLITE_DONE)
         return reg_fail(db, "read", e);
     /* The same order as register_load: the first counted risk of it is the worst. */
-    if (reg_prepare(db, "SELECT fingerprint, kind, asset, residual FROM risk WHERE status IN "
-                    "('open', 'reopened', 'mitigating') ORDER BY residual DESC, inherent DESC, "
-                    "fingerprint LIMIT 1", &s, e) < 0)
+    if (reg_prepare(db, "SELECT r.fingerprint, d.kind, r.asset, r.residual" REG_FROM " WHERE "
+                    "r.status IN ('open', 'reopened', 'mitigating') ORDER BY r.residual DESC, "
+                    "r.inherent DESC, r.fingerprint LIMIT 1", &s, e) < 0)
         return -1;
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -199,8 +203,10 @@ int register_history(struct register_db *db, const char *fingerprint,
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT at, who, field, old, new, note FROM history WHERE fingerprint = ? "
-                    "ORDER BY id", &s, e) < 0)
+    if (reg_prepare(db, "SELECT coalesce(c.at, s.applied), coalesce(c.who, 'scan ' || s.scan_id),"
+                    " c.field, c.old, c.new, c.note FROM risk_change c JOIN risk_row r ON r.id = "
+                    "c.risk LEFT JOIN scan s ON s.id = c.scan WHERE r.fingerprint = ? ORDER BY "
+                    "c.id", &s, e) < 0)
         return -1;
     reg_bind_text(s, 1, fingerprint);
     size_t cap = 0;
@@ -259,7 +265,10 @@ int register_resolve_prefix(struct register_db *db, const char *prefix,
         return rm_errf(e, "register: \"%s\" is not a fingerprint prefix (4 to 64 lower-case hex "
                           "digits)", prefix);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT fingerprint FROM risk WHERE substr(fingerprint, 1, ?2) = ?1 "
+    /* The range lets SQLite walk the fingerprint index from the prefix on (hex digits sort
+     * below 'g'). */
+    if (reg_prepare(db, "SELECT fingerprint FROM risk_row WHERE fingerprint >= ?1 AND "
+                    "fingerprint < ?1 || 'g' AND substr(fingerprint, 1, ?2) = ?1 "
                     "ORDER BY fingerprint LIMIT 4", &s, e) < 0)
         return -1;
     reg_bind_text(s, 1, prefix);
