@@ -21,6 +21,19 @@ static int latest_scan(struct register_db *db, struct risk_set *out, struct rm_e
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
 }
 
+/* Residual score, inherent score (both highest first), then fingerprint: the order
+ * register_load promises, as SQL's ORDER BY residual DESC, inherent DESC, fingerprint
+ * (fingerprints are lower-case hex, where strcmp and SQLite's BINARY collation agree). */
+static int cmp_load_order(const void *x, const void *y)
+{
+    const struct risk *a = x, *b = y;
+    if (a->residual != b->residual)
+        return a->residual > b->residual ? -1 : 1;
+    if (a->inherent != b->inherent)
+        return a->inherent > b->inherent ? -1 : 1;
+    return strcmp(a->fingerprint, b->fingerprint);
+}
+
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e)
 {
@@ -52,8 +65,9 @@ int register_load(struct register_db *db, const struct register_filter *f,
         else
             n += snprintf(sql + n, sizeof sql - (size_t)n, " AND d.kind = ?7");
     }
-    snprintf(sql + n, sizeof sql - (size_t)n,
-             " ORDER BY r.residual DESC, r.inherent DESC, r.fingerprint");
+    /* No ORDER BY: SQLite's sorter would copy every joined row, the detail's controls,
+     * references and remediation with it, before the first came back (a third of the load
+     * of 80,000 risks); the risks are sorted here once read. */
 
     sqlite3_stmt *s = NULL;
     if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0)
@@ -89,6 +103,8 @@ int register_load(struct register_db *db, const struct register_filter *f,
         risk_set_free(out);
         return reg_fail(db, "read", e);
     }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_load_order);
     return 0;
 }
 
