@@ -112,36 +112,48 @@ int register_figures(struct register_db *db, struct register_figures *out, struc
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk_row "
-                    "GROUP BY status", &s, e) < 0)
+    /* One pass over the rows, no sort: the counts, the sums and the worst risk in the order
+     * of register_load (residual, inherent, then fingerprint), whose first counted risk is
+     * the worst. A GROUP BY and an ORDER BY ... LIMIT 1 each sorted the register. */
+    if (reg_prepare(db, "SELECT status, residual, inherent, fingerprint, id FROM risk_row", &s,
+                    e) < 0)
         return -1;
-    int rc;
+    int rc, worst_inh = 0;
+    sqlite3_int64 worst_id = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         enum risk_status st;
         if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &st) < 0)
             continue;
-        size_t n = (size_t)sqlite3_column_int64(s, 1);
-        out->by_status[st] = n;
-        out->n_risks += n;
-        if (risk_status_counts(st)) {
-            out->h.n_counted += n;
-            out->h.total += (long)sqlite3_column_int64(s, 2);
+        out->by_status[st]++;
+        out->n_risks++;
+        if (!risk_status_counts(st))
+            continue;
+        int res = sqlite3_column_int(s, 1), inh = sqlite3_column_int(s, 2);
+        const char *fp = (const char *)sqlite3_column_text(s, 3);
+        out->h.n_counted++;
+        out->h.total += res;
+        if (!fp)
+            continue;
+        if (!worst_id || res > out->h.worst || (res == out->h.worst && inh > worst_inh) ||
+            (res == out->h.worst && inh == worst_inh && strcmp(fp, out->worst_fp) < 0)) {
+            out->h.worst = res;
+            worst_inh = inh;
+            worst_id = sqlite3_column_int64(s, 4);
+            snprintf(out->worst_fp, sizeof out->worst_fp, "%s", fp);
         }
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return reg_fail(db, "read", e);
-    /* The same order as register_load: the first counted risk of it is the worst. */
-    if (reg_prepare(db, "SELECT r.fingerprint, d.kind, r.asset, r.residual" REG_FROM " WHERE "
-                    "r.status IN ('open', 'reopened', 'mitigating') ORDER BY r.residual DESC, "
-                    "r.inherent DESC, r.fingerprint LIMIT 1", &s, e) < 0)
+    if (!worst_id)
+        return 0;
+    if (reg_prepare(db, "SELECT d.kind, r.asset" REG_FROM " WHERE r.id = ?", &s, e) < 0)
         return -1;
+    sqlite3_bind_int64(s, 1, worst_id);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        snprintf(out->worst_fp, sizeof out->worst_fp, "%s", sqlite3_column_text(s, 0));
-        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 1));
-        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 2));
-        out->h.worst = sqlite3_column_int(s, 3);
+        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 0));
+        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 1));
     }
     sqlite3_finalize(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
