@@ -31,11 +31,40 @@ struct reg_details {
     struct key scratch;
 };
 
-static int key_put(struct key *k, const void *p, size_t n)
+static size_t str_size(const char *s)
 {
-    if (k->n + n > k->cap) {
+    return sizeof(uint32_t) + (s ? strlen(s) : 0);
+}
+
+static unsigned char *put_str(unsigned char *at, const char *s)
+{
+    uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
+    memcpy(at, &n, sizeof n);
+    at += sizeof n;
+    if (s) {
+        memcpy(at, s, n);
+        at += n;
+    }
+    return at;
+}
+
+/* Sized first, then written: one growth check a risk, not one a field. */
+static int key_of(struct key *k, const struct risk *r)
+{
+    const char *str[7] = {r->kind, r->title, r->policy_id, r->rule_id, r->remediation,
+                          r->initiative_id, r->initiative_title};
+    uint32_t nc = (uint32_t)r->n_controls, nf = (uint32_t)r->n_refs;
+    int32_t nums[3] = {r->rule_likelihood, r->rule_impact, (int32_t)r->cost};
+    size_t need = sizeof nums + sizeof r->effort_hours + sizeof nc + sizeof nf;
+    for (int i = 0; i < 7; i++)
+        need += str_size(str[i]);
+    for (size_t i = 0; i < r->n_controls; i++)
+        need += str_size(r->controls[i]);
+    for (size_t i = 0; i < r->n_refs; i++)
+        need += str_size(r->refs[i].framework) + str_size(r->refs[i].id);
+    if (need > k->cap) {
         size_t cap = k->cap ? k->cap : 512;
-        while (cap < k->n + n)
+        while (cap < need)
             cap *= 2;
         unsigned char *b = realloc(k->b, cap);
         if (!b)
@@ -43,36 +72,24 @@ static int key_put(struct key *k, const void *p, size_t n)
         k->b = b;
         k->cap = cap;
     }
-    memcpy(k->b + k->n, p, n);
-    k->n += n;
-    return 0;
-}
-
-static int key_str(struct key *k, const char *s)
-{
-    uint32_t n = s ? (uint32_t)strlen(s) : UINT32_MAX;
-    return key_put(k, &n, sizeof n) < 0 || (s && key_put(k, s, n) < 0) ? -1 : 0;
-}
-
-static int key_of(struct key *k, const struct risk *r)
-{
-    k->n = 0;
-    uint32_t nc = (uint32_t)r->n_controls, nf = (uint32_t)r->n_refs;
-    int32_t nums[3] = {r->rule_likelihood, r->rule_impact, (int32_t)r->cost};
-    if (key_str(k, r->kind) < 0 || key_str(k, r->title) < 0 || key_str(k, r->policy_id) < 0 ||
-        key_str(k, r->rule_id) < 0 || key_str(k, r->remediation) < 0 ||
-        key_str(k, r->initiative_id) < 0 || key_str(k, r->initiative_title) < 0 ||
-        key_put(k, nums, sizeof nums) < 0 ||
-        key_put(k, &r->effort_hours, sizeof r->effort_hours) < 0 || key_put(k, &nc, sizeof nc) < 0)
-        return -1;
+    unsigned char *at = k->b;
+    for (int i = 0; i < 7; i++)
+        at = put_str(at, str[i]);
+    memcpy(at, nums, sizeof nums);
+    at += sizeof nums;
+    memcpy(at, &r->effort_hours, sizeof r->effort_hours);
+    at += sizeof r->effort_hours;
+    memcpy(at, &nc, sizeof nc);
+    at += sizeof nc;
     for (size_t i = 0; i < r->n_controls; i++)
-        if (key_str(k, r->controls[i]) < 0)
-            return -1;
-    if (key_put(k, &nf, sizeof nf) < 0)
-        return -1;
-    for (size_t i = 0; i < r->n_refs; i++)
-        if (key_str(k, r->refs[i].framework) < 0 || key_str(k, r->refs[i].id) < 0)
-            return -1;
+        at = put_str(at, r->controls[i]);
+    memcpy(at, &nf, sizeof nf);
+    at += sizeof nf;
+    for (size_t i = 0; i < r->n_refs; i++) {
+        at = put_str(at, r->refs[i].framework);
+        at = put_str(at, r->refs[i].id);
+    }
+    k->n = (size_t)(at - k->b);
     return 0;
 }
 
