@@ -87,26 +87,27 @@ int reg_prepare(struct register_db *db, const char *sql, sqlite3_stmt **s, struc
     return 0;
 }
 
-/* The columns of risk_row a writer binds, in parameter order ?2, ?3, ...; ?1 is the row id
- * for an UPDATE, unused by the INSERT. */
+/* The columns of risk_row a writer binds, in parameter order: ?1 the row id (UPDATE), ?2 the
+ * fingerprint (INSERT), then these from ?3 on. */
 #define ROW_COLUMNS                                                                            \
-    "fingerprint, detail, asset, address, port, likelihood, impact, inherent, residual, cvss, " \
-    "kev, severity, criticality, status, owner, due, treatment, accept_expires, "              \
-    "exception_kind, first_seen, last_seen"
-#define ROW_PARAMS "?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22"
+    "detail, title, asset, address, port, likelihood, impact, inherent, residual, cvss, kev, "  \
+    "severity, criticality, status, owner, due, treatment, accept_expires, exception_kind, "   \
+    "first_seen, last_seen"
+#define ROW_PARAMS "?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23"
 
-/* UPDATE risk_row SET fingerprint = ?2, detail = ?3, ... WHERE id = ?1: one binding serves the
- * INSERT and the UPDATE. An update rewrites the row in place where INSERT OR REPLACE would
- * delete it and insert it again. */
+/* UPDATE risk_row SET detail = ?3, title = ?4, ... WHERE id = ?1: one binding serves the
+ * INSERT and the UPDATE (?2, the fingerprint, unused here: an UPDATE that sets an indexed
+ * column rewrites its index entry even when the value is the same). An update rewrites the
+ * row in place where INSERT OR REPLACE would delete it and insert it again. */
 static int prepare_update(struct register_db *db, struct rm_err *e)
 {
     char sql[2048];
     const char *cols = ROW_COLUMNS;
     int n = snprintf(sql, sizeof sql, "UPDATE risk_row SET ");
-    int k = 2;
+    int k = 3;
     for (const char *p = cols; *p;) {
         size_t len = strcspn(p, ",");
-        n += snprintf(sql + n, sizeof sql - (size_t)n, "%s%.*s = ?%d", k > 2 ? ", " : "",
+        n += snprintf(sql + n, sizeof sql - (size_t)n, "%s%.*s = ?%d", k > 3 ? ", " : "",
                       (int)len, p, k);
         k++;
         p += len;
@@ -145,8 +146,8 @@ int register_open(const char *path, bool create, struct register_db **out, struc
         reg_schema(db, path, e) < 0)
         goto fail;
     if (reg_prepare(db, REG_SELECT " WHERE r.fingerprint = ?", &db->get, e) < 0 ||
-        reg_prepare(db, "INSERT INTO risk_row(" ROW_COLUMNS ") VALUES(" ROW_PARAMS ")", &db->put,
-                    e) < 0 ||
+        reg_prepare(db, "INSERT INTO risk_row(fingerprint, " ROW_COLUMNS ") VALUES(?2, " ROW_PARAMS
+                    ")", &db->put, e) < 0 ||
         prepare_update(db, e) < 0 ||
         reg_prepare(db, "INSERT INTO risk_change(risk, scan, at, who, field, old, new, note) "
                     "VALUES(?,?,?,?,?,?,?,?)", &db->hist, e) < 0 ||
@@ -348,20 +349,19 @@ void reg_copy_date(char out[11], const unsigned char *t)
 int reg_detail_row(sqlite3_stmt *s, int col, struct risk *r)
 {
     r->kind = reg_col_str(s, col);
-    r->title = reg_col_str(s, col + 1);
-    r->policy_id = reg_col_str(s, col + 2);
-    r->rule_id = reg_col_str(s, col + 3);
-    if (set_lists(r, s, col + 4, col + 5, 0, NULL) < 0)
+    r->policy_id = reg_col_str(s, col + 1);
+    r->rule_id = reg_col_str(s, col + 2);
+    if (set_lists(r, s, col + 3, col + 4, 0, NULL) < 0)
         return -1;
-    r->rule_likelihood = sqlite3_column_int(s, col + 6);
-    r->rule_impact = sqlite3_column_int(s, col + 7);
-    r->remediation = reg_col_str(s, col + 8);
-    r->initiative_id = reg_col_str(s, col + 9);
-    r->initiative_title = reg_col_str(s, col + 10);
-    r->effort_hours = sqlite3_column_double(s, col + 11);
-    if (cost_parse((const char *)sqlite3_column_text(s, col + 12), &r->cost) < 0)
+    r->rule_likelihood = sqlite3_column_int(s, col + 5);
+    r->rule_impact = sqlite3_column_int(s, col + 6);
+    r->remediation = reg_col_str(s, col + 7);
+    r->initiative_id = reg_col_str(s, col + 8);
+    r->initiative_title = reg_col_str(s, col + 9);
+    r->effort_hours = sqlite3_column_double(s, col + 10);
+    if (cost_parse((const char *)sqlite3_column_text(s, col + 11), &r->cost) < 0)
         r->cost = COST_MINIMAL;
-    return r->kind && r->title ? 0 : -1;
+    return r->kind ? 0 : -1;
 }
 
 int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists)
@@ -439,6 +439,7 @@ int reg_put(struct register_db *db, const struct risk *r, sqlite3_int64 *rid, st
     int i = 2;
     reg_bind_text(s, i++, r->fingerprint);
     sqlite3_bind_int64(s, i++, detail);
+    reg_bind_text(s, i++, r->title);
     reg_bind_text(s, i++, r->asset);
     reg_bind_text(s, i++, r->address);
     sqlite3_bind_int(s, i++, r->port);

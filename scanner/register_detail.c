@@ -1,5 +1,5 @@
-/* risk_detail rows by content: what the risks of one rule and finding kind share (kind, title,
- * rule, controls, framework references, remediation) is stored once, and a writer finds the
+/* risk_detail rows by content: what the risks of one rule and finding kind share (kind, rule,
+ * controls, framework references, remediation) is stored once, and a writer finds the
  * row of a risk's shared columns in a hash table it fills from the register on first use,
  * rather than serialising two JSON arrays and asking SQLite for each of 80,000 risks. */
 #include <cjson/cJSON.h>
@@ -51,12 +51,12 @@ static unsigned char *put_str(unsigned char *at, const char *s)
 /* Sized first, then written: one growth check a risk, not one a field. */
 static int key_of(struct key *k, const struct risk *r)
 {
-    const char *str[7] = {r->kind, r->title, r->policy_id, r->rule_id, r->remediation,
-                          r->initiative_id, r->initiative_title};
+    const char *str[6] = {r->kind, r->policy_id, r->rule_id, r->remediation, r->initiative_id,
+                          r->initiative_title};
     uint32_t nc = (uint32_t)r->n_controls, nf = (uint32_t)r->n_refs;
     int32_t nums[3] = {r->rule_likelihood, r->rule_impact, (int32_t)r->cost};
     size_t need = sizeof nums + sizeof r->effort_hours + sizeof nc + sizeof nf;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 6; i++)
         need += str_size(str[i]);
     for (size_t i = 0; i < r->n_controls; i++)
         need += str_size(r->controls[i]);
@@ -73,7 +73,7 @@ static int key_of(struct key *k, const struct risk *r)
         k->cap = cap;
     }
     unsigned char *at = k->b;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 6; i++)
         at = put_str(at, str[i]);
     memcpy(at, nums, sizeof nums);
     at += sizeof nums;
@@ -168,7 +168,7 @@ void reg_details_free(struct reg_details *d)
 static int load(struct register_db *db, struct reg_details *d, struct rm_err *e)
 {
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT id, kind, title, policy_id, rule_id, controls, refs, "
+    if (reg_prepare(db, "SELECT id, kind, policy_id, rule_id, controls, refs, "
                     "rule_likelihood, rule_impact, remediation, initiative_id, "
                     "initiative_title, effort_hours, cost FROM risk_detail ORDER BY id",
                     &s, e) < 0)
@@ -192,9 +192,9 @@ static int insert(struct register_db *db, const struct risk *r, sqlite3_int64 *i
                   struct rm_err *e)
 {
     if (!db->detail_put &&
-        reg_prepare(db, "INSERT INTO risk_detail(kind, title, policy_id, rule_id, controls, "
-                    "refs, rule_likelihood, rule_impact, remediation, initiative_id, "
-                    "initiative_title, effort_hours, cost) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        reg_prepare(db, "INSERT INTO risk_detail(kind, policy_id, rule_id, controls, refs, "
+                    "rule_likelihood, rule_impact, remediation, initiative_id, "
+                    "initiative_title, effort_hours, cost) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                     &db->detail_put, e) < 0)
         return -1;
     char *controls = reg_controls_json(r), *refs = reg_refs_json(r);
@@ -205,18 +205,17 @@ static int insert(struct register_db *db, const struct risk *r, sqlite3_int64 *i
     }
     sqlite3_stmt *s = db->detail_put;
     reg_bind_text(s, 1, r->kind);
-    reg_bind_text(s, 2, r->title);
-    reg_bind_text(s, 3, r->policy_id);
-    reg_bind_text(s, 4, r->rule_id);
-    reg_bind_text(s, 5, controls);
-    reg_bind_text(s, 6, refs);
-    sqlite3_bind_int(s, 7, r->rule_likelihood);
-    sqlite3_bind_int(s, 8, r->rule_impact);
-    reg_bind_text(s, 9, r->remediation);
-    reg_bind_text(s, 10, r->initiative_id);
-    reg_bind_text(s, 11, r->initiative_title);
-    sqlite3_bind_double(s, 12, r->effort_hours);
-    reg_bind_text(s, 13, cost_band_name(r->cost));
+    reg_bind_text(s, 2, r->policy_id);
+    reg_bind_text(s, 3, r->rule_id);
+    reg_bind_text(s, 4, controls);
+    reg_bind_text(s, 5, refs);
+    sqlite3_bind_int(s, 6, r->rule_likelihood);
+    sqlite3_bind_int(s, 7, r->rule_impact);
+    reg_bind_text(s, 8, r->remediation);
+    reg_bind_text(s, 9, r->initiative_id);
+    reg_bind_text(s, 10, r->initiative_title);
+    sqlite3_bind_double(s, 11, r->effort_hours);
+    reg_bind_text(s, 12, cost_band_name(r->cost));
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     free(controls);

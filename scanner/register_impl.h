@@ -19,8 +19,8 @@ struct register_db {
 };
 
 /* Schema version 2 (register_schema.c). A risk is a risk_row (what is its own: fingerprint,
- * asset, scores, status, owner, dates) pointing at a risk_detail row (what every risk of one
- * rule and finding kind shares: kind, title, rule, controls, framework references,
+ * title, asset, scores, status, owner, dates) pointing at a risk_detail row (what every risk
+ * of one rule and finding kind shares: kind, rule, controls, framework references,
  * remediation), and its history rows are risk_change rows; those a scan made point at the scan
  * row for their who and when. The views risk and history show both as version 1's tables. */
 int reg_schema(struct register_db *db, const char *path, struct rm_err *e);
@@ -41,7 +41,7 @@ void reg_rollback(struct register_db *db);
     "status, owner, due, treatment, accept_expires, exception_kind, first_seen, last_seen"
 /* REG_COLUMNS as expressions over the two tables: r the risk_row, d its risk_detail. */
 #define REG_EXPRS                                                                              \
-    "r.fingerprint, d.kind, d.title, r.asset, r.address, r.port, d.policy_id, d.rule_id, "      \
+    "r.fingerprint, d.kind, r.title, r.asset, r.address, r.port, d.policy_id, d.rule_id, "      \
     "d.controls, d.refs, d.rule_likelihood, d.rule_impact, r.likelihood, r.impact, "            \
     "r.inherent, r.residual, r.cvss, r.kev, r.severity, r.criticality, d.remediation, "         \
     "d.initiative_id, d.initiative_title, d.effort_hours, d.cost, r.status, r.owner, r.due, "   \
@@ -73,8 +73,8 @@ int reg_detail_id(struct register_db *db, const struct risk *r, sqlite3_int64 *i
                   struct rm_err *e);
 void reg_details_free(struct reg_details *d);
 /* The shared columns of a risk_detail row, read from column col on in the table's order
- * (kind, title, policy_id, rule_id, controls, refs, rule_likelihood, rule_impact,
- * remediation, initiative_id, initiative_title, effort_hours, cost), into r. 0 or -1. */
+ * (kind, policy_id, rule_id, controls, refs, rule_likelihood, rule_impact, remediation,
+ * initiative_id, initiative_title, effort_hours, cost), into r. 0 or -1. */
 int reg_detail_row(sqlite3_stmt *s, int col, struct risk *r);
 /* JSON arrays of r's controls (["POLICY:CONTROL"]) and refs ([["framework","id"]]); NULL on
  * ENOMEM. Freed with free(). */

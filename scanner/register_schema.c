@@ -5,7 +5,8 @@
  * fingerprint and its scan by "scan SCANID" and a time stamp: 1,160 bytes a risk (93 MB for
  * 80,000), most of it the rule's controls, references and remediation repeated in every row
  * and the 64-digit fingerprint stored four times. Version 2 stores what the risks of one rule
- * and kind share once (risk_detail), what is a risk's own in risk_row, and history rows
+ * and kind share once (risk_detail), what is a risk's own in risk_row (the title too: a
+ * check may name the host or version in it), and history rows
  * (risk_change) by row ids; the views risk and history read exactly as version 1's tables did,
  * for anyone who queries the file with sqlite3. */
 #include <stdio.h>
@@ -19,7 +20,7 @@
 #define DETAIL_TABLE                                                                           \
     "CREATE TABLE risk_detail("                                                                \
     " id INTEGER PRIMARY KEY,"                                                                 \
-    " kind TEXT NOT NULL, title TEXT NOT NULL, policy_id TEXT, rule_id TEXT,"                  \
+    " kind TEXT NOT NULL, policy_id TEXT, rule_id TEXT,"                                       \
     " controls TEXT NOT NULL, refs TEXT NOT NULL,"                                             \
     " rule_likelihood INTEGER NOT NULL, rule_impact INTEGER NOT NULL,"                         \
     " remediation TEXT, initiative_id TEXT, initiative_title TEXT,"                            \
@@ -27,7 +28,7 @@
 #define ROW_TABLE                                                                              \
     "CREATE TABLE risk_row("                                                                   \
     " id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE,"                               \
-    " detail INTEGER NOT NULL REFERENCES risk_detail(id),"                                     \
+    " detail INTEGER NOT NULL REFERENCES risk_detail(id), title TEXT NOT NULL,"                \
     " asset TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL,"                      \
     " likelihood INTEGER NOT NULL, impact INTEGER NOT NULL,"                                   \
     " inherent INTEGER NOT NULL, residual INTEGER NOT NULL,"                                   \
@@ -73,18 +74,18 @@ static const char create_sql[] =
  * risk_change row with its id, at and who as they were. */
 static const char migrate_sql[] =
     DETAIL_TABLE ROW_TABLE CHANGE_TABLE
-    "INSERT INTO risk_detail(kind, title, policy_id, rule_id, controls, refs, rule_likelihood,"
+    "INSERT INTO risk_detail(kind, policy_id, rule_id, controls, refs, rule_likelihood,"
     " rule_impact, remediation, initiative_id, initiative_title, effort_hours, cost)"
-    " SELECT DISTINCT kind, title, policy_id, rule_id, controls, refs, rule_likelihood,"
+    " SELECT DISTINCT kind, policy_id, rule_id, controls, refs, rule_likelihood,"
     " rule_impact, remediation, initiative_id, initiative_title, effort_hours, cost FROM risk"
     " ORDER BY rowid;"
-    "INSERT INTO risk_row(fingerprint, detail, asset, address, port, likelihood, impact,"
+    "INSERT INTO risk_row(fingerprint, detail, title, asset, address, port, likelihood, impact,"
     " inherent, residual, cvss, kev, severity, criticality, status, owner, due, treatment,"
     " accept_expires, exception_kind, first_seen, last_seen)"
-    " SELECT o.fingerprint, d.id, o.asset, o.address, o.port, o.likelihood, o.impact,"
+    " SELECT o.fingerprint, d.id, o.title, o.asset, o.address, o.port, o.likelihood, o.impact,"
     " o.inherent, o.residual, o.cvss, o.kev, o.severity, o.criticality, o.status, o.owner,"
     " o.due, o.treatment, o.accept_expires, o.exception_kind, o.first_seen, o.last_seen"
-    " FROM risk o JOIN risk_detail d ON d.kind = o.kind AND d.title = o.title"
+    " FROM risk o JOIN risk_detail d ON d.kind = o.kind"
     " AND d.policy_id IS o.policy_id AND d.rule_id IS o.rule_id AND d.controls = o.controls"
     " AND d.refs = o.refs AND d.rule_likelihood = o.rule_likelihood"
     " AND d.rule_impact = o.rule_impact AND d.remediation IS o.remediation"
