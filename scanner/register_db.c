@@ -45,22 +45,47 @@ int reg_exec(struct register_db *db, const char *sql, struct rm_err *e)
     return -1;
 }
 
+/* History rows waiting for their INSERT: their texts copied into one buffer (offsets, so
+ * that it may grow), NO_TEXT for NULL. */
+#define NO_TEXT SIZE_MAX
+struct reg_pending {
+    size_t n;
+    sqlite3_int64 rid[REG_HIST_BATCH], scan[REG_HIST_BATCH];
+    size_t text[REG_HIST_BATCH][6]; /* at, who, field, old, new, note */
+    char *buf;
+    size_t used, cap;
+};
+
+static void pending_clear(struct register_db *db)
+{
+    if (db->pending) {
+        db->pending->n = 0;
+        db->pending->used = 0;
+    }
+}
+
+static int flush_history(struct register_db *db, struct rm_err *e);
+
 int reg_begin(struct register_db *db, struct rm_err *e)
 {
     /* The detail rows known are those of the file as this transaction sees it: a rolled back
      * one may have held rows that are gone. */
     reg_details_free(db->details);
     db->details = NULL;
+    pending_clear(db);
     return reg_exec(db, "BEGIN IMMEDIATE", e);
 }
 
 int reg_commit(struct register_db *db, struct rm_err *e)
 {
+    if (flush_history(db, e) < 0)
+        return -1;
     return reg_exec(db, "COMMIT", e);
 }
 
 void reg_rollback(struct register_db *db)
 {
+    pending_clear(db);
     if (!sqlite3_get_autocommit(db->db))
         sqlite3_exec(db->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -172,7 +197,11 @@ void register_close(struct register_db *db)
     sqlite3_finalize(db->hist);
     sqlite3_finalize(db->state);
     sqlite3_finalize(db->detail_put);
+    sqlite3_finalize(db->hist_batch);
     reg_details_free(db->details);
+    if (db->pending)
+        free(db->pending->buf);
+    free(db->pending);
     sqlite3_close(db->db);
     free(db);
 }
@@ -473,26 +502,90 @@ int reg_put(struct register_db *db, const struct risk *r, sqlite3_int64 *rid, st
     return 0;
 }
 
+/* Binds pending row k to parameters from i on (8 of them, as db->hist takes them). */
+static void bind_pending(sqlite3_stmt *s, int i, const struct reg_pending *p, size_t k)
+{
+    sqlite3_bind_int64(s, i, p->rid[k]);
+    if (p->scan[k] > 0)
+        sqlite3_bind_int64(s, i + 1, p->scan[k]);
+    else
+        sqlite3_bind_null(s, i + 1);
+    for (int f = 0; f < 6; f++)
+        reg_bind_text(s, i + 2 + f, p->text[k][f] == NO_TEXT ? NULL : p->buf + p->text[k][f]);
+}
+
+/* A full batch is one statement: a statement's own cost (its start, its end, its undo
+ * bookkeeping) was a third of a history row's. Fewer rows go one by one. */
+static int flush_history(struct register_db *db, struct rm_err *e)
+{
+    struct reg_pending *p = db->pending;
+    if (!p || !p->n)
+        return 0;
+    int rc = SQLITE_DONE;
+    if (p->n == REG_HIST_BATCH) {
+        if (!db->hist_batch) {
+            char sql[128 + REG_HIST_BATCH * 20];
+            int n = snprintf(sql, sizeof sql, "INSERT INTO risk_change(risk, scan, at, who, "
+                             "field, old, new, note) VALUES");
+            for (int k = 0; k < REG_HIST_BATCH; k++)
+                n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?,?,?,?,?,?,?,?)",
+                              k ? "," : "");
+            if (reg_prepare(db, sql, &db->hist_batch, e) < 0)
+                return -1;
+        }
+        for (size_t k = 0; k < p->n; k++)
+            bind_pending(db->hist_batch, 1 + 8 * (int)k, p, k);
+        rc = sqlite3_step(db->hist_batch);
+        sqlite3_reset(db->hist_batch);
+    } else {
+        for (size_t k = 0; k < p->n && rc == SQLITE_DONE; k++) {
+            bind_pending(db->hist, 1, p, k);
+            rc = sqlite3_step(db->hist);
+            sqlite3_reset(db->hist);
+        }
+    }
+    pending_clear(db);
+    return rc == SQLITE_DONE ? 0 : reg_fail(db, "history", e);
+}
+
+static int pending_text(struct reg_pending *p, const char *v, size_t *off)
+{
+    if (!v) {
+        *off = NO_TEXT;
+        return 0;
+    }
+    size_t len = strlen(v) + 1;
+    if (p->used + len > p->cap) {
+        size_t cap = p->cap ? p->cap : 4096;
+        while (cap < p->used + len)
+            cap *= 2;
+        char *b = realloc(p->buf, cap);
+        if (!b)
+            return -1;
+        p->buf = b;
+        p->cap = cap;
+    }
+    memcpy(p->buf + p->used, v, len);
+    *off = p->used;
+    p->used += len;
+    return 0;
+}
+
 int reg_history_add(struct register_db *db, sqlite3_int64 rid, sqlite3_int64 scan_row,
                     const char *at, const char *who, const char *field, const char *old_value,
                     const char *new_value, const char *note, struct rm_err *e)
 {
-    sqlite3_stmt *s = db->hist;
-    sqlite3_bind_int64(s, 1, rid);
-    if (scan_row > 0) {
-        sqlite3_bind_int64(s, 2, scan_row);
-        sqlite3_bind_null(s, 3);
-        sqlite3_bind_null(s, 4);
-    } else {
-        sqlite3_bind_null(s, 2);
-        reg_bind_text(s, 3, at);
-        reg_bind_text(s, 4, who);
-    }
-    reg_bind_text(s, 5, field);
-    reg_bind_text(s, 6, old_value);
-    reg_bind_text(s, 7, new_value);
-    reg_bind_text(s, 8, note);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    return rc == SQLITE_DONE ? 0 : reg_fail(db, "history", e);
+    if (!db->pending && !(db->pending = calloc(1, sizeof *db->pending)))
+        return rm_errf(e, "register: out of memory");
+    struct reg_pending *p = db->pending;
+    size_t k = p->n;
+    const char *v[6] = {scan_row > 0 ? NULL : at, scan_row > 0 ? NULL : who, field, old_value,
+                        new_value, note};
+    for (int f = 0; f < 6; f++)
+        if (pending_text(p, v[f], &p->text[k][f]) < 0)
+            return rm_errf(e, "register: out of memory");
+    p->rid[k] = rid;
+    p->scan[k] = scan_row;
+    p->n++;
+    return p->n == REG_HIST_BATCH ? flush_history(db, e) : 0;
 }

@@ -16,7 +16,10 @@ struct register_db {
     sqlite3_stmt *state;            /* the register's own fields of one risk (update) */
     sqlite3_stmt *detail_put;       /* a new risk_detail row */
     struct reg_details *details;    /* risk_detail rows by content, loaded on first write */
+    struct reg_pending *pending;    /* history rows not yet inserted (reg_history_add) */
+    sqlite3_stmt *hist_batch;       /* REG_HIST_BATCH history rows in one INSERT */
 };
+#define REG_HIST_BATCH 32
 
 /* Schema version 2 (register_schema.c). A risk is a risk_row (what is its own: fingerprint,
  * title, asset, scores, status, owner, dates) pointing at a risk_detail row (what every risk
@@ -30,6 +33,7 @@ int reg_exec(struct register_db *db, const char *sql, struct rm_err *e);
 /* BEGIN IMMEDIATE: the write lock up front, so two writers wait (busy timeout) rather than
  * fail half-way. */
 int reg_begin(struct register_db *db, struct rm_err *e);
+/* Inserts the pending history rows, then commits. */
 int reg_commit(struct register_db *db, struct rm_err *e);
 void reg_rollback(struct register_db *db);
 
@@ -91,7 +95,8 @@ void reg_copy_date(char out[11], const unsigned char *t);
 
 /* A history row of risk row rid. Made by a scan: scan_row is that scan's row and at/who are
  * not stored (the history view takes them from the scan row); else scan_row is 0 and at/who
- * are stored. */
+ * are stored. The row is copied and inserted REG_HIST_BATCH at a time, the rest by
+ * reg_commit: nothing in a transaction reads the history it writes. */
 int reg_history_add(struct register_db *db, sqlite3_int64 rid, sqlite3_int64 scan_row,
                     const char *at, const char *who, const char *field, const char *old_value,
                     const char *new_value, const char *note, struct rm_err *e);
