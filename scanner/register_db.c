@@ -56,15 +56,26 @@ struct reg_pending {
     size_t used, cap;
 };
 
+/* Risk rows waiting for their INSERT: shallow copies (strings borrowed), their details. */
+struct reg_new_rows {
+    size_t n;
+    struct risk r[REG_ROW_BATCH];
+    sqlite3_int64 id[REG_ROW_BATCH], detail[REG_ROW_BATCH];
+};
+
 static void pending_clear(struct register_db *db)
 {
     if (db->pending) {
         db->pending->n = 0;
         db->pending->used = 0;
     }
+    if (db->new_rows)
+        db->new_rows->n = 0;
+    db->next_id = 0;
 }
 
 static int flush_history(struct register_db *db, struct rm_err *e);
+static void bind_row(sqlite3_stmt *s, int i, const struct risk *r, sqlite3_int64 detail);
 
 int reg_begin(struct register_db *db, struct rm_err *e)
 {
@@ -78,7 +89,7 @@ int reg_begin(struct register_db *db, struct rm_err *e)
 
 int reg_commit(struct register_db *db, struct rm_err *e)
 {
-    if (flush_history(db, e) < 0)
+    if (reg_flush(db, e) < 0)
         return -1;
     return reg_exec(db, "COMMIT", e);
 }
@@ -197,7 +208,10 @@ void register_close(struct register_db *db)
     sqlite3_finalize(db->hist);
     sqlite3_finalize(db->state);
     sqlite3_finalize(db->detail_put);
+    sqlite3_finalize(db->put_id);
     sqlite3_finalize(db->hist_batch);
+    sqlite3_finalize(db->row_batch);
+    free(db->new_rows);
     reg_details_free(db->details);
     if (db->pending)
         free(db->pending->buf);
@@ -460,13 +474,33 @@ int reg_put(struct register_db *db, const struct risk *r, sqlite3_int64 *rid, st
     if (reg_detail_id(db, r, &detail, e) < 0)
         return -1;
     bool held = *rid > 0;
+    /* An INSERT with its id chosen by SQLite: the queued rows, whose ids were counted from
+     * the largest, go first, and the count starts again after it. */
+    if (!held && reg_flush(db, e) < 0)
+        return -1;
+    if (!held)
+        db->next_id = 0;
     sqlite3_stmt *s = held ? db->upd : db->put;
     /* Every parameter is bound on every call: no clear_bindings. Texts are r's, alive until
      * the reset below (SQLITE_STATIC, not copied). */
     if (held)
         sqlite3_bind_int64(s, 1, *rid);
-    int i = 2;
-    reg_bind_text(s, i++, r->fingerprint);
+    reg_bind_text(s, 2, r->fingerprint);
+    bind_row(s, 3, r, detail);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc == SQLITE_DONE && held && sqlite3_changes(db->db) != 1)
+        return rm_errf(e, "register: %.12s is not in the register", r->fingerprint);
+    if (rc != SQLITE_DONE)
+        return reg_fail(db, "write", e);
+    if (!held)
+        *rid = sqlite3_last_insert_rowid(db->db);
+    return 0;
+}
+
+/* ROW_COLUMNS of r from parameter i on. */
+static void bind_row(sqlite3_stmt *s, int i, const struct risk *r, sqlite3_int64 detail)
+{
     sqlite3_bind_int64(s, i++, detail);
     reg_bind_text(s, i++, r->title);
     reg_bind_text(s, i++, r->asset);
@@ -490,16 +524,87 @@ int reg_put(struct register_db *db, const struct risk *r, sqlite3_int64 *rid, st
     reg_bind_text(s, i++, r->accept_expires);
     reg_bind_text(s, i++, r->exception_kind);
     reg_bind_text(s, i++, r->first_seen);
-    reg_bind_text(s, i++, r->last_seen);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc == SQLITE_DONE && held && sqlite3_changes(db->db) != 1)
-        return rm_errf(e, "register: %.12s is not in the register", r->fingerprint);
-    if (rc != SQLITE_DONE)
-        return reg_fail(db, "write", e);
-    if (!held)
-        *rid = sqlite3_last_insert_rowid(db->db);
-    return 0;
+    reg_bind_text(s, i, r->last_seen);
+}
+
+#define ROW_NCOLS 21 /* in ROW_COLUMNS */
+
+/* A full batch is one statement, as for history rows; fewer go one by one. */
+static int flush_rows(struct register_db *db, struct rm_err *e)
+{
+    struct reg_new_rows *q = db->new_rows;
+    if (!q || !q->n)
+        return 0;
+    int rc = SQLITE_DONE;
+    if (q->n == REG_ROW_BATCH) {
+        if (!db->row_batch) {
+            char sql[256 + REG_ROW_BATCH * (4 * (ROW_NCOLS + 2) + 4)];
+            int n = snprintf(sql, sizeof sql, "INSERT INTO risk_row(id, fingerprint, "
+                             ROW_COLUMNS ") VALUES");
+            for (int k = 0; k < REG_ROW_BATCH; k++) {
+                n += snprintf(sql + n, sizeof sql - (size_t)n, "%s(?", k ? "," : "");
+                for (int c = 1; c < ROW_NCOLS + 2; c++)
+                    n += snprintf(sql + n, sizeof sql - (size_t)n, ",?");
+                n += snprintf(sql + n, sizeof sql - (size_t)n, ")");
+            }
+            if (reg_prepare(db, sql, &db->row_batch, e) < 0)
+                return -1;
+        }
+        sqlite3_stmt *s = db->row_batch;
+        for (size_t k = 0; k < q->n; k++) {
+            int base = 1 + (int)k * (ROW_NCOLS + 2);
+            sqlite3_bind_int64(s, base, q->id[k]);
+            reg_bind_text(s, base + 1, q->r[k].fingerprint);
+            bind_row(s, base + 2, &q->r[k], q->detail[k]);
+        }
+        rc = sqlite3_step(s);
+        sqlite3_reset(s);
+    } else {
+        if (!db->put_id &&
+            reg_prepare(db, "INSERT INTO risk_row(id, fingerprint, " ROW_COLUMNS ") VALUES(?1, "
+                        "?2, " ROW_PARAMS ")", &db->put_id, e) < 0)
+            return -1;
+        for (size_t k = 0; k < q->n && rc == SQLITE_DONE; k++) {
+            sqlite3_bind_int64(db->put_id, 1, q->id[k]);
+            reg_bind_text(db->put_id, 2, q->r[k].fingerprint);
+            bind_row(db->put_id, 3, &q->r[k], q->detail[k]);
+            rc = sqlite3_step(db->put_id);
+            sqlite3_reset(db->put_id);
+        }
+    }
+    q->n = 0;
+    return rc == SQLITE_DONE ? 0 : reg_fail(db, "write", e);
+}
+
+int reg_put_new(struct register_db *db, const struct risk *r, sqlite3_int64 *rid,
+                struct rm_err *e)
+{
+    sqlite3_int64 detail;
+    if (reg_detail_id(db, r, &detail, e) < 0)
+        return -1;
+    if (!db->new_rows && !(db->new_rows = calloc(1, sizeof *db->new_rows)))
+        return rm_errf(e, "register: out of memory");
+    if (!db->next_id) {
+        sqlite3_stmt *s = NULL;
+        if (reg_prepare(db, "SELECT coalesce(max(id), 0) + 1 FROM risk_row", &s, e) < 0)
+            return -1;
+        int rc = sqlite3_step(s);
+        db->next_id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+        if (!db->next_id)
+            return reg_fail(db, "read", e);
+    }
+    struct reg_new_rows *q = db->new_rows;
+    q->r[q->n] = *r;
+    q->detail[q->n] = detail;
+    q->id[q->n] = *rid = db->next_id++;
+    q->n++;
+    return q->n == REG_ROW_BATCH ? flush_rows(db, e) : 0;
+}
+
+int reg_flush(struct register_db *db, struct rm_err *e)
+{
+    return flush_rows(db, e) < 0 || flush_history(db, e) < 0 ? -1 : 0;
 }
 
 /* Binds pending row k to parameters from i on (8 of them, as db->hist takes them). */
@@ -587,5 +692,6 @@ int reg_history_add(struct register_db *db, sqlite3_int64 rid, sqlite3_int64 sca
     p->rid[k] = rid;
     p->scan[k] = scan_row;
     p->n++;
-    return p->n == REG_HIST_BATCH ? flush_history(db, e) : 0;
+    /* The rows it names first: the foreign key is checked as each row goes in. */
+    return p->n == REG_HIST_BATCH ? reg_flush(db, e) : 0;
 }

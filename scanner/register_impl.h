@@ -18,8 +18,13 @@ struct register_db {
     struct reg_details *details;    /* risk_detail rows by content, loaded on first write */
     struct reg_pending *pending;    /* history rows not yet inserted (reg_history_add) */
     sqlite3_stmt *hist_batch;       /* REG_HIST_BATCH history rows in one INSERT */
+    struct reg_new_rows *new_rows;  /* risk rows not yet inserted (reg_put_new) */
+    sqlite3_stmt *row_batch;        /* REG_ROW_BATCH risk rows in one INSERT */
+    sqlite3_stmt *put_id;           /* one risk row with its id given */
+    sqlite3_int64 next_id;          /* the id reg_put_new gives next; 0: not known yet */
 };
 #define REG_HIST_BATCH 32
+#define REG_ROW_BATCH 32
 
 /* Schema version 2 (register_schema.c). A risk is a risk_row (what is its own: fingerprint,
  * title, asset, scores, status, owner, dates) pointing at a risk_detail row (what every risk
@@ -63,6 +68,15 @@ int reg_get(struct register_db *db, const char *fp, struct risk *r, sqlite3_int6
 /* Writes r's row (its residual as given): *rid > 0, an UPDATE of that row; 0, an INSERT, and
  * *rid is the new row's id. */
 int reg_put(struct register_db *db, const struct risk *r, sqlite3_int64 *rid, struct rm_err *e);
+
+/* A new risk row, inserted REG_ROW_BATCH at a time (the rest by reg_flush or reg_commit), with
+ * the id it will have in *rid. r is copied shallowly: its strings are borrowed and must stay
+ * valid until the row is inserted (register_update's scored set does). */
+int reg_put_new(struct register_db *db, const struct risk *r, sqlite3_int64 *rid,
+                struct rm_err *e);
+/* Inserts every queued risk and history row: before the transaction reads risk_row or
+ * risk_change. */
+int reg_flush(struct register_db *db, struct rm_err *e);
 
 /* Parsed controls and refs of the risk_detail rows one reader has met, by detail id. */
 struct reg_lists;

@@ -173,8 +173,9 @@ static int apply_new(struct apply *a, const struct risk *scored)
     memcpy(r.first_seen, a->s->date, sizeof r.first_seen);
     memcpy(r.last_seen, a->s->date, sizeof r.last_seen);
     r.residual = risk_residual(&r);
-    a->rid = 0;
-    if (reg_put(a->db, &r, &a->rid, a->e) < 0) /* r borrows scored's pointers: not freed */
+    /* Queued: r is copied (its dates with it); its strings are scored's, valid until
+     * register_update returns, after the commit. */
+    if (reg_put_new(a->db, &r, &a->rid, a->e) < 0)
         return -1;
     a->d->n_new++;
     const char *note = scored->status == RISK_ACCEPTED ? "found by scan; accepted by the client "
@@ -309,6 +310,8 @@ static int finish_point(struct apply *a, const struct trend_framework *fw, size_
     struct trend_point *p = &a->d->point;
     sqlite3_stmt *s = NULL;
     int rc = -1;
+    if (reg_flush(a->db, a->e) < 0) /* the figures read every risk row */
+        return -1;
     if (sqlite3_prepare_v2(a->db->db, "SELECT coalesce(max(residual), 0), "
                                       "coalesce(sum(residual), 0), count(*) FROM risk_row WHERE "
                                       "status IN ('open', 'reopened', 'mitigating')",

@@ -714,6 +714,57 @@ static void record_real_scan(void **state)
     diags_free(&dg);
 }
 
+/* More new risks than one batch of rows or history rows (32): rows and history go in
+ * batches, a history batch that names rows still queued inserts them first, and every risk
+ * reads back with its history in order. */
+static void many_new(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/many.db", tmpdir);
+    struct register_db *db = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(register_open(path, true, &db, &e), 0);
+    struct risk_set s;
+    new_set(&s, "m1", "2026-04-01");
+    for (int i = 0; i < 70; i++) {
+        struct risk *r = NULL;
+        add_risk(&s, 'a', "svc.telnet.open", "192.0.2.1", 2 + i % 3, 4, i % 3 ? NULL : "carol",
+                 i % 3 ? NULL : "2026-12-31");
+        r = &s.v[s.n - 1];
+        snprintf(r->fingerprint, sizeof r->fingerprint, "%064x", i + 1);
+    }
+    struct register_delta d;
+    apply(db, &s, true, "2026-04-01T09:00:00Z", &d);
+    assert_int_equal(d.n_new, 70);
+    char saved[256];
+    memcpy(saved, dbpath, sizeof saved);
+    snprintf(dbpath, sizeof dbpath, "%s", path);
+    assert_int_equal(count("SELECT count(*) FROM risk_row"), 70);
+    assert_int_equal(count("SELECT count(*) FROM history"), 70 + 3 * 24);
+    assert_int_equal(count("SELECT count(*) FROM risk WHERE status = 'accepted' AND owner = "
+                           "'carol'"), 24);
+    memcpy(dbpath, saved, sizeof saved);
+    char fp[65];
+    snprintf(fp, sizeof fp, "%064x", 64); /* i = 63: accepted by the profile */
+    struct register_history h;
+    assert_int_equal(register_history(db, fp, &h, &e), 0);
+    assert_int_equal(h.n, 4);
+    assert_string_equal(h.v[0].field, "status");
+    assert_string_equal(h.v[0].new_value, "accepted");
+    assert_string_equal(h.v[0].who, "scan m1");
+    assert_string_equal(h.v[1].field, "owner");
+    assert_string_equal(h.v[2].field, "accept_expires");
+    assert_string_equal(h.v[3].field, "treatment");
+    register_history_free(&h);
+    struct risk_set got = {0};
+    assert_int_equal(register_load(db, NULL, &got, &e), 0);
+    assert_int_equal(got.n, 70);
+    assert_int_equal(got.v[0].residual, 16); /* 4 x 4, open or accepted alike */
+    risk_set_free(&got);
+    register_close(db);
+}
+
 /* Schema version 1 as riskmap wrote it before version 2, to make an old register from. */
 static const char v1_schema[] =
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -910,6 +961,7 @@ int main(void)
         cmocka_unit_test(diff_two_scans),
         cmocka_unit_test(record_real_scan),
         cmocka_unit_test(migrate_v1),
+        cmocka_unit_test(many_new),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
