@@ -18,15 +18,16 @@ struct edit_ctx {
     struct register_db *db;
     const struct register_edit *ed;
     const char *at;
+    sqlite3_int64 rid; /* the risk row changed */
     struct rm_err *e;
 };
 
-static int change(struct edit_ctx *c, struct risk *r, const char *field, char **slot,
+static int change(struct edit_ctx *c, const char *field, char **slot,
                   const char *v, const char *note)
 {
     if (reg_streq(*slot, v))
         return 0;
-    if (reg_history_add(c->db, r->fingerprint, c->at, c->ed->who, field, *slot, v, note, c->e) < 0)
+    if (reg_history_add(c->db, c->rid, 0, c->at, c->ed->who, field, *slot, v, note, c->e) < 0)
         return -1;
     return reg_set_str(slot, v) < 0 ? rm_errf(c->e, "register: out of memory") : 0;
 }
@@ -36,7 +37,7 @@ static int change_status(struct edit_ctx *c, struct risk *r, enum risk_status to
 {
     if (r->status == to)
         return 0;
-    if (reg_history_add(c->db, r->fingerprint, c->at, c->ed->who, "status",
+    if (reg_history_add(c->db, c->rid, 0, c->at, c->ed->who, "status",
                         risk_status_name(r->status), risk_status_name(to), note, c->e) < 0)
         return -1;
     r->status = to;
@@ -82,30 +83,30 @@ static int apply(struct edit_ctx *c, struct risk *r)
                              "nothing to treat", r->fingerprint);
     switch (ed->action) {
     case REG_ASSIGN:
-        if (change(c, r, "owner", &r->owner, ed->owner, NULL) < 0)
+        if (change(c, "owner", &r->owner, ed->owner, NULL) < 0)
             return -1;
-        return ed->due ? change(c, r, "due", &r->due, ed->due, NULL) : 0;
+        return ed->due ? change(c, "due", &r->due, ed->due, NULL) : 0;
     case REG_ACCEPT:
         if (change_status(c, r, RISK_ACCEPTED, ed->reason) < 0 ||
-            change(c, r, "accept_expires", &r->accept_expires, ed->until, NULL) < 0 ||
-            change(c, r, "treatment", &r->treatment, ed->reason, NULL) < 0)
+            change(c, "accept_expires", &r->accept_expires, ed->until, NULL) < 0 ||
+            change(c, "treatment", &r->treatment, ed->reason, NULL) < 0)
             return -1;
-        return change(c, r, "exception_kind", &r->exception_kind, NULL, NULL);
+        return change(c, "exception_kind", &r->exception_kind, NULL, NULL);
     case REG_MITIGATE:
         if (change_status(c, r, RISK_MITIGATING, ed->note) < 0 ||
-            change(c, r, "treatment", &r->treatment, ed->note, NULL) < 0)
+            change(c, "treatment", &r->treatment, ed->note, NULL) < 0)
             return -1;
-        return change(c, r, "exception_kind", &r->exception_kind, NULL, NULL);
+        return change(c, "exception_kind", &r->exception_kind, NULL, NULL);
     case REG_NOTE:
-        return reg_history_add(c->db, r->fingerprint, c->at, ed->who, "note", NULL, NULL,
-                               ed->note, c->e);
+        return reg_history_add(c->db, c->rid, 0, c->at, ed->who, "note", NULL, NULL, ed->note,
+                               c->e);
     case REG_FALSE_POSITIVE:
     case REG_EXCEPTION: {
         const char *kind =
             ed->action == REG_FALSE_POSITIVE ? "false-positive" : "compensating-control";
         if (change_status(c, r, RISK_EXCEPTION, ed->reason) < 0 ||
-            change(c, r, "exception_kind", &r->exception_kind, kind, NULL) < 0 ||
-            change(c, r, "treatment", &r->treatment, ed->reason, NULL) < 0)
+            change(c, "exception_kind", &r->exception_kind, kind, NULL) < 0 ||
+            change(c, "treatment", &r->treatment, ed->reason, NULL) < 0)
             return -1;
         return 0;
     }
@@ -126,13 +127,13 @@ int register_edit(struct register_db *db, const struct register_edit *ed, struct
     if (reg_begin(db, e) < 0)
         return -1;
     struct risk r = {0};
-    int g = reg_get(db, ed->fingerprint, &r, e);
+    int g = reg_get(db, ed->fingerprint, &r, &c.rid, e);
     if (g == 1)
         rm_errf(e, "register: no risk %s", ed->fingerprint);
     if (g != 0 || apply(&c, &r) < 0)
         goto fail;
     r.residual = risk_residual(&r);
-    if (reg_put(db, &r, true, e) < 0 || reg_commit(db, e) < 0)
+    if (reg_put(db, &r, &c.rid, e) < 0 || reg_commit(db, e) < 0)
         goto fail;
     risk_clear(&r);
     return 0;

@@ -21,38 +21,53 @@ static int latest_scan(struct register_db *db, struct risk_set *out, struct rm_e
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
 }
 
+/* Residual score, inherent score (both highest first), then fingerprint: the order
+ * register_load promises, as SQL's ORDER BY residual DESC, inherent DESC, fingerprint
+ * (fingerprints are lower-case hex, where strcmp and SQLite's BINARY collation agree). */
+static int cmp_load_order(const void *x, const void *y)
+{
+    const struct risk *a = x, *b = y;
+    if (a->residual != b->residual)
+        return a->residual > b->residual ? -1 : 1;
+    if (a->inherent != b->inherent)
+        return a->inherent > b->inherent ? -1 : 1;
+    return strcmp(a->fingerprint, b->fingerprint);
+}
+
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e)
 {
     char sql[1024];
-    int n = snprintf(sql, sizeof sql, "SELECT " REG_COLUMNS " FROM risk WHERE 1");
+    int n = snprintf(sql, sizeof sql, REG_SELECT " WHERE 1");
     static const struct register_filter none = {0};
     if (!f)
         f = &none;
     /* Parameters are numbered by filter, so an unused one is simply never referenced. */
     if (f->fingerprint)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND fingerprint = ?1");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.fingerprint = ?1");
     if (f->status)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND status = ?2");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.status = ?2");
     if (f->min_score > 0)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND residual >= ?3");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.residual >= ?3");
     if (f->asset)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (asset = ?4 OR address = ?4)");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND (r.asset = ?4 OR r.address = ?4)");
     if (f->framework)
         n += snprintf(sql + n, sizeof sql - (size_t)n,
-                      " AND EXISTS (SELECT 1 FROM json_each(risk.refs) "
+                      " AND EXISTS (SELECT 1 FROM json_each(d.refs) "
                       "WHERE json_extract(json_each.value, '$[0]') = ?5)");
     if (f->owner)
-        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND owner = ?6");
+        n += snprintf(sql + n, sizeof sql - (size_t)n, " AND r.owner = ?6");
     if (f->kind) {
         size_t kl = strlen(f->kind);
         if (kl && f->kind[kl - 1] == '.')
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND substr(kind, 1, %zu) = ?7", kl);
+            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND substr(d.kind, 1, %zu) = ?7",
+                          kl);
         else
-            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND kind = ?7");
+            n += snprintf(sql + n, sizeof sql - (size_t)n, " AND d.kind = ?7");
     }
-    snprintf(sql + n, sizeof sql - (size_t)n,
-             " ORDER BY residual DESC, inherent DESC, fingerprint");
+    /* No ORDER BY: SQLite's sorter would copy every joined row, the detail's controls,
+     * references and remediation with it, before the first came back (a third of the load
+     * of 80,000 risks); the risks are sorted here once read. */
 
     sqlite3_stmt *s = NULL;
     if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0)
@@ -72,19 +87,24 @@ int register_load(struct register_db *db, const struct register_filter *f,
     if (f->kind)
         reg_bind_text(s, 7, f->kind);
     int rc;
+    struct reg_lists *lists = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct risk *r = risk_set_add(out);
-        if (!r || reg_row(s, r) < 0) {
+        if (!r || reg_row(s, r, &lists) < 0) {
             sqlite3_finalize(s);
+            reg_lists_free(lists);
             risk_set_free(out);
             return rm_errf(e, "register: out of memory or a damaged row");
         }
     }
     sqlite3_finalize(s);
+    reg_lists_free(lists);
     if (rc != SQLITE_DONE) {
         risk_set_free(out);
         return reg_fail(db, "read", e);
     }
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_load_order);
     return 0;
 }
 
@@ -92,36 +112,48 @@ int register_figures(struct register_db *db, struct register_figures *out, struc
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT status, count(*), coalesce(sum(residual), 0) FROM risk "
-                    "GROUP BY status", &s, e) < 0)
+    /* One pass over the rows, no sort: the counts, the sums and the worst risk in the order
+     * of register_load (residual, inherent, then fingerprint), whose first counted risk is
+     * the worst. A GROUP BY and an ORDER BY ... LIMIT 1 each sorted the register. */
+    if (reg_prepare(db, "SELECT status, residual, inherent, fingerprint, id FROM risk_row", &s,
+                    e) < 0)
         return -1;
-    int rc;
+    int rc, worst_inh = 0;
+    sqlite3_int64 worst_id = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         enum risk_status st;
         if (risk_status_parse((const char *)sqlite3_column_text(s, 0), &st) < 0)
             continue;
-        size_t n = (size_t)sqlite3_column_int64(s, 1);
-        out->by_status[st] = n;
-        out->n_risks += n;
-        if (risk_status_counts(st)) {
-            out->h.n_counted += n;
-            out->h.total += (long)sqlite3_column_int64(s, 2);
+        out->by_status[st]++;
+        out->n_risks++;
+        if (!risk_status_counts(st))
+            continue;
+        int res = sqlite3_column_int(s, 1), inh = sqlite3_column_int(s, 2);
+        const char *fp = (const char *)sqlite3_column_text(s, 3);
+        out->h.n_counted++;
+        out->h.total += res;
+        if (!fp)
+            continue;
+        if (!worst_id || res > out->h.worst || (res == out->h.worst && inh > worst_inh) ||
+            (res == out->h.worst && inh == worst_inh && strcmp(fp, out->worst_fp) < 0)) {
+            out->h.worst = res;
+            worst_inh = inh;
+            worst_id = sqlite3_column_int64(s, 4);
+            snprintf(out->worst_fp, sizeof out->worst_fp, "%s", fp);
         }
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
         return reg_fail(db, "read", e);
-    /* The same order as register_load: the first counted risk of it is the worst. */
-    if (reg_prepare(db, "SELECT fingerprint, kind, asset, residual FROM risk WHERE status IN "
-                    "('open', 'reopened', 'mitigating') ORDER BY residual DESC, inherent DESC, "
-                    "fingerprint LIMIT 1", &s, e) < 0)
+    if (!worst_id)
+        return 0;
+    if (reg_prepare(db, "SELECT d.kind, r.asset" REG_FROM " WHERE r.id = ?", &s, e) < 0)
         return -1;
+    sqlite3_bind_int64(s, 1, worst_id);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
-        snprintf(out->worst_fp, sizeof out->worst_fp, "%s", sqlite3_column_text(s, 0));
-        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 1));
-        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 2));
-        out->h.worst = sqlite3_column_int(s, 3);
+        snprintf(out->worst_kind, sizeof out->worst_kind, "%s", sqlite3_column_text(s, 0));
+        snprintf(out->worst_asset, sizeof out->worst_asset, "%s", sqlite3_column_text(s, 1));
     }
     sqlite3_finalize(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : reg_fail(db, "read", e);
@@ -199,8 +231,10 @@ int register_history(struct register_db *db, const char *fingerprint,
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT at, who, field, old, new, note FROM history WHERE fingerprint = ? "
-                    "ORDER BY id", &s, e) < 0)
+    if (reg_prepare(db, "SELECT coalesce(c.at, s.applied), coalesce(c.who, 'scan ' || s.scan_id),"
+                    " c.field, c.old, c.new, c.note FROM risk_change c JOIN risk_row r ON r.id = "
+                    "c.risk LEFT JOIN scan s ON s.id = c.scan WHERE r.fingerprint = ? ORDER BY "
+                    "c.id", &s, e) < 0)
         return -1;
     reg_bind_text(s, 1, fingerprint);
     size_t cap = 0;
@@ -259,7 +293,10 @@ int register_resolve_prefix(struct register_db *db, const char *prefix,
         return rm_errf(e, "register: \"%s\" is not a fingerprint prefix (4 to 64 lower-case hex "
                           "digits)", prefix);
     sqlite3_stmt *s = NULL;
-    if (reg_prepare(db, "SELECT fingerprint FROM risk WHERE substr(fingerprint, 1, ?2) = ?1 "
+    /* The range lets SQLite walk the fingerprint index from the prefix on (hex digits sort
+     * below 'g'). */
+    if (reg_prepare(db, "SELECT fingerprint FROM risk_row WHERE fingerprint >= ?1 AND "
+                    "fingerprint < ?1 || 'g' AND substr(fingerprint, 1, ?2) = ?1 "
                     "ORDER BY fingerprint LIMIT 4", &s, e) < 0)
         return -1;
     reg_bind_text(s, 1, prefix);

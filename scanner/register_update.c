@@ -11,34 +11,36 @@ struct apply {
     struct register_db *db;
     sqlite3_stmt *state; /* the held state of one fingerprint */
     const struct risk_set *s;
-    const char *at, *who;
+    const char *at;
+    sqlite3_int64 scan_row; /* this scan's row: the who and when of its history rows */
+    sqlite3_int64 rid;      /* the risk row being changed */
     struct register_delta *d;
     struct rm_err *e;
 };
 
-static int hist(struct apply *a, const char *fp, const char *field, const char *old_value,
+static int hist(struct apply *a, const char *field, const char *old_value,
                 const char *new_value, const char *note)
 {
-    return reg_history_add(a->db, fp, a->at, a->who, field, old_value, new_value, note, a->e);
+    return reg_history_add(a->db, a->rid, a->scan_row, NULL, NULL, field, old_value, new_value,
+                           note, a->e);
 }
 
 static int set_status(struct apply *a, struct risk *r, enum risk_status to, const char *note)
 {
     if (r->status == to)
         return 0;
-    int rc = hist(a, r->fingerprint, "status", risk_status_name(r->status), risk_status_name(to),
-                  note);
+    int rc = hist(a, "status", risk_status_name(r->status), risk_status_name(to), note);
     r->status = to;
     return rc;
 }
 
 /* A text field that may change automatically: set and recorded. */
-static int set_field(struct apply *a, struct risk *r, const char *field, char **slot,
+static int set_field(struct apply *a, const char *field, char **slot,
                      const char *v, const char *note)
 {
     if (reg_streq(*slot, v))
         return 0;
-    if (hist(a, r->fingerprint, field, *slot, v, note) < 0)
+    if (hist(a, field, *slot, v, note) < 0)
         return -1;
     return reg_set_str(slot, v) < 0 ? rm_errf(a->e, "register: out of memory") : 0;
 }
@@ -53,9 +55,9 @@ static int profile_accept(struct apply *a, struct risk *r, const struct risk *sc
     bool changed = r->status != RISK_ACCEPTED ||
                    !reg_streq(r->accept_expires, scored->accept_expires);
     if (set_status(a, r, RISK_ACCEPTED, note) < 0 ||
-        set_field(a, r, "owner", &r->owner, scored->owner, note) < 0 ||
-        set_field(a, r, "accept_expires", &r->accept_expires, scored->accept_expires, note) < 0 ||
-        set_field(a, r, "treatment", &r->treatment, scored->treatment, note) < 0)
+        set_field(a, "owner", &r->owner, scored->owner, note) < 0 ||
+        set_field(a, "accept_expires", &r->accept_expires, scored->accept_expires, note) < 0 ||
+        set_field(a, "treatment", &r->treatment, scored->treatment, note) < 0)
         return -1;
     if (changed)
         a->d->n_accepted++;
@@ -70,6 +72,7 @@ struct held {
     enum severity severity;
     char *owner, *due, *treatment, *accept_expires, *exception_kind;
     char first_seen[11];
+    sqlite3_int64 rid;
 };
 
 static void held_free(struct held *h)
@@ -111,6 +114,7 @@ static int read_held(struct apply *a, const char *fp, struct held *h)
         h->exception_kind = col_dup(s, 7, &oom);
         const unsigned char *fs = sqlite3_column_text(s, 8);
         snprintf(h->first_seen, sizeof h->first_seen, "%s", fs ? (const char *)fs : "");
+        h->rid = sqlite3_column_int64(s, 9);
         out = oom ? rm_errf(a->e, "register: out of memory") : 0;
     } else if (rc != SQLITE_DONE) {
         out = reg_fail(a->db, "read", a->e);
@@ -132,12 +136,12 @@ static int apply_present(struct apply *a, struct risk *r, const struct held *h,
         char old_inh[16], new_inh[16];
         snprintf(old_inh, sizeof old_inh, "%d", h->inherent);
         snprintf(new_inh, sizeof new_inh, "%d", scored->inherent);
-        if (hist(a, r->fingerprint, "inherent", old_inh, new_inh, "rescored by scan") < 0)
+        if (hist(a, "inherent", old_inh, new_inh, "rescored by scan") < 0)
             return -1;
         a->d->n_rescored++;
     }
     if (h->severity != scored->severity &&
-        hist(a, r->fingerprint, "severity", severity_name(h->severity),
+        hist(a, "severity", severity_name(h->severity),
              severity_name(scored->severity), "rescored by scan") < 0)
         return -1;
     switch (r->status) {
@@ -164,23 +168,27 @@ static int apply_present(struct apply *a, struct risk *r, const struct held *h,
 static int apply_new(struct apply *a, const struct risk *scored)
 {
     /* The row is written from a copy of the scored risk: status as scored (open, or accepted
-     * by the profile). */
-    const char *note = scored->status == RISK_ACCEPTED ? "found by scan; accepted by the client "
-                                                         "profile"
-                                                       : "found by scan";
-    if (hist(a, scored->fingerprint, "status", NULL, risk_status_name(scored->status), note) < 0)
-        return -1;
-    if (scored->status == RISK_ACCEPTED &&
-        (hist(a, scored->fingerprint, "owner", NULL, scored->owner, note) < 0 ||
-         hist(a, scored->fingerprint, "accept_expires", NULL, scored->accept_expires, note) < 0 ||
-         hist(a, scored->fingerprint, "treatment", NULL, scored->treatment, note) < 0))
-        return -1;
+     * by the profile); its history rows follow, naming the new row. */
     struct risk r = *scored;
     memcpy(r.first_seen, a->s->date, sizeof r.first_seen);
     memcpy(r.last_seen, a->s->date, sizeof r.last_seen);
     r.residual = risk_residual(&r);
+    /* Queued: r is copied (its dates with it); its strings are scored's, valid until
+     * register_update returns, after the commit. */
+    if (reg_put_new(a->db, &r, &a->rid, a->e) < 0)
+        return -1;
     a->d->n_new++;
-    return reg_put(a->db, &r, false, a->e); /* r borrows scored's pointers: not freed */
+    const char *note = scored->status == RISK_ACCEPTED ? "found by scan; accepted by the client "
+                                                         "profile"
+                                                       : "found by scan";
+    if (hist(a, "status", NULL, risk_status_name(scored->status), note) < 0)
+        return -1;
+    if (scored->status == RISK_ACCEPTED &&
+        (hist(a, "owner", NULL, scored->owner, note) < 0 ||
+         hist(a, "accept_expires", NULL, scored->accept_expires, note) < 0 ||
+         hist(a, "treatment", NULL, scored->treatment, note) < 0))
+        return -1;
+    return 0;
 }
 
 static int cmp_fp(const void *k, const void *b)
@@ -200,10 +208,10 @@ static int cmp_risk_fp(const void *x, const void *y)
 static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bool complete)
 {
     sqlite3_stmt *s = NULL;
-    const char *sql = complete ? "SELECT fingerprint FROM risk WHERE status NOT IN "
+    const char *sql = complete ? "SELECT fingerprint FROM risk_row WHERE status NOT IN "
                                  "('resolved', 'exception') ORDER BY fingerprint"
-                               : "SELECT fingerprint FROM risk WHERE status = 'accepted' AND "
-                                 "accept_expires < ?1 ORDER BY fingerprint";
+                               : "SELECT fingerprint FROM risk_row WHERE status = 'accepted' "
+                                 "AND accept_expires < ?1 ORDER BY fingerprint";
     if (sqlite3_prepare_v2(a->db->db, sql, -1, &s, NULL) != SQLITE_OK)
         return reg_fail(a->db, "prepare", a->e);
     if (!complete)
@@ -233,7 +241,7 @@ static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bo
                                : reg_fail(a->db, "read", a->e);
     for (size_t i = 0; out == 0 && i < n_gone; i++) {
         struct risk r = {0};
-        int g = reg_get(a->db, gone[i], &r, a->e);
+        int g = reg_get(a->db, gone[i], &r, &a->rid, a->e);
         if (g != 0) {
             out = g < 0 ? -1 : rm_errf(a->e, "register: %s vanished mid-update", gone[i]);
         } else if (complete) {
@@ -247,7 +255,7 @@ static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bo
         }
         if (out == 0) {
             r.residual = risk_residual(&r);
-            out = reg_put(a->db, &r, true, a->e);
+            out = reg_put(a->db, &r, &a->rid, a->e);
         }
         risk_clear(&r);
     }
@@ -278,14 +286,34 @@ static int scan_known(struct register_db *db, const char *scan_id, char newest[1
     return rc;
 }
 
-static int write_point(struct apply *a, bool complete, const struct trend_framework *fw,
-                       size_t n_fw)
+/* The scan's row, first: its history rows name it. Its figures are filled in at the end
+ * (finish_point); the whole is one transaction, so no reader sees the zeros. */
+static int start_point(struct apply *a, bool complete)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(a->db->db, "INSERT INTO scan(scan_id, date, applied, complete, worst,"
+                                      " total, counted, new, resolved, reopened) "
+                                      "VALUES(?,?,?,?,0,0,0,0,0,0)", -1, &s, NULL) != SQLITE_OK)
+        return reg_fail(a->db, "trend", a->e);
+    sqlite3_bind_text(s, 1, a->s->scan_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, a->s->date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, a->at, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, complete);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : reg_fail(a->db, "trend", a->e);
+    a->scan_row = sqlite3_last_insert_rowid(a->db->db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+static int finish_point(struct apply *a, const struct trend_framework *fw, size_t n_fw)
 {
     struct trend_point *p = &a->d->point;
     sqlite3_stmt *s = NULL;
     int rc = -1;
+    if (reg_flush(a->db, a->e) < 0) /* the figures read every risk row */
+        return -1;
     if (sqlite3_prepare_v2(a->db->db, "SELECT coalesce(max(residual), 0), "
-                                      "coalesce(sum(residual), 0), count(*) FROM risk WHERE "
+                                      "coalesce(sum(residual), 0), count(*) FROM risk_row WHERE "
                                       "status IN ('open', 'reopened', 'mitigating')",
                            -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW)
@@ -302,23 +330,19 @@ static int write_point(struct apply *a, bool complete, const struct trend_framew
     p->n_fw = n_fw;
     sqlite3_finalize(s);
     s = NULL;
-    if (sqlite3_prepare_v2(a->db->db, "INSERT INTO scan(scan_id, date, applied, complete, worst,"
-                                      " total, counted, new, resolved, reopened) "
-                                      "VALUES(?,?,?,?,?,?,?,?,?,?)", -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(a->db->db, "UPDATE scan SET worst = ?2, total = ?3, counted = ?4, "
+                                      "new = ?5, resolved = ?6, reopened = ?7 WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
         goto db;
-    sqlite3_bind_text(s, 1, p->scan_id, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, p->date, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 3, a->at, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(s, 4, complete);
-    sqlite3_bind_int(s, 5, p->worst);
-    sqlite3_bind_int64(s, 6, p->total);
-    sqlite3_bind_int(s, 7, (int)p->n_counted);
-    sqlite3_bind_int(s, 8, (int)p->n_new);
-    sqlite3_bind_int(s, 9, (int)p->n_resolved);
-    sqlite3_bind_int(s, 10, (int)p->n_reopened);
-    if (sqlite3_step(s) != SQLITE_DONE)
+    sqlite3_bind_int64(s, 1, a->scan_row);
+    sqlite3_bind_int(s, 2, p->worst);
+    sqlite3_bind_int64(s, 3, p->total);
+    sqlite3_bind_int(s, 4, (int)p->n_counted);
+    sqlite3_bind_int(s, 5, (int)p->n_new);
+    sqlite3_bind_int(s, 6, (int)p->n_resolved);
+    sqlite3_bind_int(s, 7, (int)p->n_reopened);
+    if (sqlite3_step(s) != SQLITE_DONE || sqlite3_changes(a->db->db) != 1)
         goto db;
-    sqlite3_int64 id = sqlite3_last_insert_rowid(a->db->db);
     sqlite3_finalize(s);
     s = NULL;
     if (sqlite3_prepare_v2(a->db->db, "INSERT INTO scan_framework(scan, framework, pass, fail, "
@@ -326,7 +350,7 @@ static int write_point(struct apply *a, bool complete, const struct trend_framew
                            -1, &s, NULL) != SQLITE_OK)
         goto db;
     for (size_t i = 0; i < n_fw; i++) {
-        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_int64(s, 1, a->scan_row);
         sqlite3_bind_text(s, 2, fw[i].id, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(s, 3, (int)fw[i].pass);
         sqlite3_bind_int(s, 4, (int)fw[i].fail);
@@ -345,6 +369,17 @@ out:
     return rc;
 }
 
+/* 1 when the register holds no risk at all (a new one): nothing to look up. */
+static int register_empty(struct register_db *db, struct rm_err *e)
+{
+    sqlite3_stmt *s = NULL;
+    if (reg_prepare(db, "SELECT NOT EXISTS (SELECT 1 FROM risk_row)", &s, e) < 0)
+        return -1;
+    int rc = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : reg_fail(db, "read", e);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 int register_update(struct register_db *db, const struct risk_set *s, bool complete,
                     const struct trend_framework *fw, size_t n_fw, const char *when_utc,
                     struct register_delta *out, struct rm_err *e)
@@ -352,14 +387,13 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
     memset(out, 0, sizeof *out);
     if (!s->scan_id[0] || strlen(s->date) != 10)
         return rm_errf(e, "register: the scan has no id or no date");
-    char now[21], who[80], newest[11];
+    char now[21], newest[11];
     if (!when_utc) {
         register_now_utc(now);
         when_utc = now;
     }
-    snprintf(who, sizeof who, "scan %s", s->scan_id);
-    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .who = who,
-                      .d = out, .e = e};
+    /* The history rows' who, "scan SCANID", is the scan row's (the history view). */
+    struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .d = out, .e = e};
     /* The scan's risks by fingerprint: to tell what is missing, and to apply each
      * fingerprint once (two findings of one scan may share one). */
     const struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
@@ -388,14 +422,15 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
                    "register only moves forward", s->scan_id, s->date, newest);
         goto fail;
     }
-    if (handle_missing(&a, fps, s->n, complete) < 0)
+    int empty = register_empty(db, e);
+    if (empty < 0 || start_point(&a, complete) < 0 || handle_missing(&a, fps, s->n, complete) < 0)
         goto fail;
     for (size_t i = 0; i < s->n; i++) {
         const struct risk *scored = fps[i];
         if (i && strcmp(scored->fingerprint, fps[i - 1]->fingerprint) == 0)
             continue;
         struct held h;
-        int g = read_held(&a, scored->fingerprint, &h);
+        int g = empty ? 1 : read_held(&a, scored->fingerprint, &h);
         if (g < 0)
             goto fail;
         if (g == 1) {
@@ -415,10 +450,11 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         r.exception_kind = h.exception_kind;
         memcpy(r.first_seen, h.first_seen, sizeof r.first_seen);
         memcpy(r.last_seen, s->date, sizeof r.last_seen);
+        a.rid = h.rid;
         int rc = apply_present(&a, &r, &h, scored);
         if (rc == 0) {
             r.residual = risk_residual(&r);
-            rc = reg_put(db, &r, true, e);
+            rc = reg_put(db, &r, &a.rid, e);
         }
         free(r.owner);
         free(r.due);
@@ -428,7 +464,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         if (rc < 0)
             goto fail;
     }
-    if (write_point(&a, complete, fw, n_fw) < 0 || reg_commit(db, e) < 0)
+    if (finish_point(&a, fw, n_fw) < 0 || reg_commit(db, e) < 0)
         goto fail;
     free(fps);
     return 0;

@@ -714,6 +714,226 @@ static void record_real_scan(void **state)
     diags_free(&dg);
 }
 
+/* More new risks than one batch of rows or history rows (32): rows and history go in
+ * batches, a history batch that names rows still queued inserts them first, and every risk
+ * reads back with its history in order. */
+static void many_new(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/many.db", tmpdir);
+    struct register_db *db = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(register_open(path, true, &db, &e), 0);
+    struct risk_set s;
+    new_set(&s, "m1", "2026-04-01");
+    for (int i = 0; i < 70; i++) {
+        struct risk *r = NULL;
+        add_risk(&s, 'a', "svc.telnet.open", "192.0.2.1", 2 + i % 3, 4, i % 3 ? NULL : "carol",
+                 i % 3 ? NULL : "2026-12-31");
+        r = &s.v[s.n - 1];
+        snprintf(r->fingerprint, sizeof r->fingerprint, "%064x", i + 1);
+    }
+    struct register_delta d;
+    apply(db, &s, true, "2026-04-01T09:00:00Z", &d);
+    assert_int_equal(d.n_new, 70);
+    char saved[256];
+    memcpy(saved, dbpath, sizeof saved);
+    snprintf(dbpath, sizeof dbpath, "%s", path);
+    assert_int_equal(count("SELECT count(*) FROM risk_row"), 70);
+    assert_int_equal(count("SELECT count(*) FROM history"), 70 + 3 * 24);
+    assert_int_equal(count("SELECT count(*) FROM risk WHERE status = 'accepted' AND owner = "
+                           "'carol'"), 24);
+    memcpy(dbpath, saved, sizeof saved);
+    char fp[65];
+    snprintf(fp, sizeof fp, "%064x", 64); /* i = 63: accepted by the profile */
+    struct register_history h;
+    assert_int_equal(register_history(db, fp, &h, &e), 0);
+    assert_int_equal(h.n, 4);
+    assert_string_equal(h.v[0].field, "status");
+    assert_string_equal(h.v[0].new_value, "accepted");
+    assert_string_equal(h.v[0].who, "scan m1");
+    assert_string_equal(h.v[1].field, "owner");
+    assert_string_equal(h.v[2].field, "accept_expires");
+    assert_string_equal(h.v[3].field, "treatment");
+    register_history_free(&h);
+    struct risk_set got = {0};
+    assert_int_equal(register_load(db, NULL, &got, &e), 0);
+    assert_int_equal(got.n, 70);
+    assert_int_equal(got.v[0].residual, 16); /* 4 x 4, open or accepted alike */
+    risk_set_free(&got);
+    register_close(db);
+}
+
+/* Schema version 1 as riskmap wrote it before version 2, to make an old register from. */
+static const char v1_schema[] =
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE risk(fingerprint TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT NOT NULL,"
+    " asset TEXT NOT NULL, address TEXT NOT NULL, port INTEGER NOT NULL, policy_id TEXT,"
+    " rule_id TEXT, controls TEXT NOT NULL, refs TEXT NOT NULL,"
+    " rule_likelihood INTEGER NOT NULL, rule_impact INTEGER NOT NULL,"
+    " likelihood INTEGER NOT NULL, impact INTEGER NOT NULL,"
+    " inherent INTEGER NOT NULL, residual INTEGER NOT NULL, cvss REAL, kev INTEGER NOT NULL,"
+    " severity TEXT NOT NULL, criticality TEXT NOT NULL, remediation TEXT, initiative_id TEXT,"
+    " initiative_title TEXT, effort_hours REAL NOT NULL, cost TEXT NOT NULL,"
+    " status TEXT NOT NULL, owner TEXT, due TEXT, treatment TEXT, accept_expires TEXT,"
+    " exception_kind TEXT, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);"
+    "CREATE INDEX risk_status ON risk(status);"
+    "CREATE TABLE history(id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL, at TEXT NOT NULL,"
+    " who TEXT NOT NULL, field TEXT NOT NULL, old TEXT, new TEXT, note TEXT);"
+    "CREATE INDEX history_fp ON history(fingerprint, id);"
+    "CREATE TABLE scan(id INTEGER PRIMARY KEY, scan_id TEXT NOT NULL UNIQUE, date TEXT NOT NULL,"
+    " applied TEXT NOT NULL, complete INTEGER NOT NULL, worst INTEGER NOT NULL,"
+    " total INTEGER NOT NULL, counted INTEGER NOT NULL, new INTEGER NOT NULL,"
+    " resolved INTEGER NOT NULL, reopened INTEGER NOT NULL);"
+    "CREATE TABLE scan_framework(scan INTEGER NOT NULL REFERENCES scan(id),"
+    " framework TEXT NOT NULL, pass INTEGER NOT NULL, fail INTEGER NOT NULL,"
+    " partial INTEGER NOT NULL, not_checked INTEGER NOT NULL, PRIMARY KEY(scan, framework));"
+    "INSERT INTO meta VALUES('schema_version', '1');"
+    "INSERT INTO scan VALUES(1, 's1', '2026-01-10', '2026-01-10T09:00:00Z', 1, 16, 28, 2, 3, 0, 0);"
+    "INSERT INTO scan_framework VALUES(1, 'hipaa', 2, 5, 1, 4);";
+
+/* A version 1 register: a and b share every rule column (as add_risk makes them), c has its
+ * own title and a remediation; a has a person's change. */
+#define V1_ROW                                                                                 \
+    "INSERT INTO risk VALUES('%s', 'svc.telnet.open', '%s', '%s', '%s', 23, 'small', "          \
+    "'telnet', '[\"small:secure-admin\"]', '[[\"hipaa\",\"164.312(e)(1)\"]]', 4, 4, 4, 4, "     \
+    "16, 16, %s, 0, 'high', 'medium', %s, NULL, NULL, 0.0, 'minimal', 'open', %s, NULL, "      \
+    "NULL, NULL, NULL, '2026-01-10', '2026-01-10');"
+
+static void make_v1(const char *path, bool orphan)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[4096];
+    char fa[65], fb[65], fc[65];
+    fp_of('a', fa);
+    fp_of('b', fb);
+    fp_of('c', fc);
+    assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql, V1_ROW, fa, "svc.telnet.open", "192.0.2.10", "192.0.2.10", "NULL",
+             "NULL", "'alice'");
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql, V1_ROW, fb, "svc.telnet.open", "192.0.2.11", "192.0.2.11", "7.5",
+             "NULL", "NULL");
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql, V1_ROW, fc, "Telnet is open", "192.0.2.12", "192.0.2.12", "NULL",
+             "'Turn telnet off.'", "NULL");
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO history(fingerprint, at, who, field, old, new, note) VALUES"
+             "('%s', '2026-01-10T09:00:00Z', 'scan s1', 'status', NULL, 'open', 'found by scan'),"
+             "('%s', '2026-01-10T09:00:00Z', 'scan s1', 'status', NULL, 'open', 'found by scan'),"
+             "('%s', '2026-01-10T09:00:00Z', 'scan s1', 'status', NULL, 'open', 'found by scan'),"
+             "('%s', '2026-01-11T10:00:00Z', 'bob', 'owner', NULL, 'alice', NULL)%s;",
+             fa, fb, fc, fa, orphan ? ", ('dddd', '2026-01-11T10:00:00Z', 'bob', 'note', NULL, "
+                                      "NULL, 'no such risk')" : "");
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A version 1 register opens as version 2 with every risk, detail and history row as it was
+ * (through the API and through the risk and history views), and takes new scans; one that
+ * would lose a row is left as it was. */
+static void migrate_v1(void **state)
+{
+    (void)state;
+    char path[200];
+    snprintf(path, sizeof path, "%s/v1.db", tmpdir);
+    make_v1(path, false);
+    char saved[256];
+    memcpy(saved, dbpath, sizeof saved);
+    snprintf(dbpath, sizeof dbpath, "%s", path); /* count() reads dbpath */
+    struct register_db *db = NULL;
+    struct rm_err e = {{0}};
+    assert_int_equal(register_open(path, false, &db, &e), 0);
+    assert_int_equal(count("SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(count("SELECT count(*) FROM risk_detail"), 2);
+    assert_int_equal(count("SELECT count(*) FROM risk_row"), 3);
+    assert_int_equal(count("SELECT count(*) FROM history"), 4);
+    assert_int_equal(count("SELECT count(*) FROM history WHERE who = 'scan s1' AND at = "
+                           "'2026-01-10T09:00:00Z' AND field = 'status' AND old IS NULL"), 3);
+    assert_int_equal(count("SELECT count(*) FROM risk WHERE owner = 'alice' AND cvss IS NULL "
+                           "AND controls = '[\"small:secure-admin\"]'"), 1);
+
+    struct risk_set got = {0};
+    assert_int_equal(register_load(db, NULL, &got, &e), 0);
+    assert_int_equal(got.n, 3);
+    for (size_t i = 0; i < got.n; i++) {
+        const struct risk *r = &got.v[i];
+        assert_string_equal(r->kind, "svc.telnet.open");
+        assert_int_equal(r->n_controls, 1);
+        assert_string_equal(r->controls[0], "small:secure-admin");
+        assert_int_equal(r->n_refs, 1);
+        assert_string_equal(r->refs[0].framework, "hipaa");
+        assert_string_equal(r->refs[0].id, "164.312(e)(1)");
+        assert_int_equal(r->residual, 16);
+        assert_string_equal(r->first_seen, "2026-01-10");
+        if (r->fingerprint[0] == 'a')
+            assert_string_equal(r->owner, "alice");
+        if (r->fingerprint[0] == 'b')
+            assert_true(r->cvss > 7.4 && r->cvss < 7.6);
+        if (r->fingerprint[0] == 'c') {
+            assert_string_equal(r->title, "Telnet is open");
+            assert_string_equal(r->remediation, "Turn telnet off.");
+        } else {
+            assert_string_equal(r->title, "svc.telnet.open");
+            assert_null(r->remediation);
+        }
+    }
+    risk_set_free(&got);
+    char fa[65];
+    fp_of('a', fa);
+    struct register_history h;
+    assert_int_equal(register_history(db, fa, &h, &e), 0);
+    assert_int_equal(h.n, 2);
+    assert_string_equal(h.v[0].who, "scan s1");
+    assert_string_equal(h.v[0].at, "2026-01-10T09:00:00Z");
+    assert_string_equal(h.v[0].note, "found by scan");
+    assert_string_equal(h.v[1].who, "bob");
+    assert_string_equal(h.v[1].at, "2026-01-11T10:00:00Z");
+    assert_string_equal(h.v[1].new_value, "alice");
+    register_history_free(&h);
+
+    /* A later scan: a and b again, c gone, d new with a's rule columns (no new detail row). */
+    struct risk_set s;
+    struct register_delta d;
+    new_set(&s, "s2", "2026-02-01");
+    add_risk(&s, 'a', "svc.telnet.open", "192.0.2.10", 4, 4, NULL, NULL);
+    add_risk(&s, 'b', "svc.telnet.open", "192.0.2.11", 4, 4, NULL, NULL);
+    add_risk(&s, 'd', "svc.telnet.open", "192.0.2.13", 4, 4, NULL, NULL);
+    apply(db, &s, true, "2026-02-01T09:00:00Z", &d);
+    assert_int_equal(d.n_new, 1);
+    assert_int_equal(d.n_still, 2);
+    assert_int_equal(d.n_resolved, 1);
+    assert_int_equal(count("SELECT count(*) FROM risk_detail"), 2);
+    assert_int_equal(count("SELECT count(*) FROM history WHERE who = 'scan s2' AND at = "
+                           "'2026-02-01T09:00:00Z'"), 2); /* d found, c resolved */
+    expect(db, 'a', RISK_OPEN, 16, "alice", "2026-01-10", "2026-02-01");
+    expect(db, 'c', RISK_RESOLVED, 0, NULL, "2026-01-10", "2026-01-10");
+    expect(db, 'd', RISK_OPEN, 16, NULL, "2026-02-01", "2026-02-01");
+    struct trend t;
+    assert_int_equal(register_trend(db, &t, &e), 0);
+    assert_int_equal(t.n, 2);
+    assert_int_equal(t.v[0].total, 28);
+    assert_int_equal(t.v[1].total, 48);
+    assert_int_equal(t.v[1].n_new, 1);
+    trend_free(&t);
+    register_close(db);
+    assert_int_equal(register_open(path, false, &db, &e), 0); /* version 2: opens as is */
+    register_close(db);
+
+    snprintf(path, sizeof path, "%s/v1-orphan.db", tmpdir);
+    snprintf(dbpath, sizeof dbpath, "%s", path);
+    make_v1(path, true);
+    assert_int_equal(register_open(path, false, &db, &e), -1);
+    assert_non_null(strstr(e.msg, "lose rows"));
+    assert_int_equal(count("SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    assert_int_equal(count("SELECT count(*) FROM history"), 5);
+    assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name = 'risk_row'"), 0);
+    memcpy(dbpath, saved, sizeof saved);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -740,6 +960,8 @@ int main(void)
         cmocka_unit_test(csv_round_trip),
         cmocka_unit_test(diff_two_scans),
         cmocka_unit_test(record_real_scan),
+        cmocka_unit_test(migrate_v1),
+        cmocka_unit_test(many_new),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
