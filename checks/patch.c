@@ -151,6 +151,22 @@ static const struct windows_of_iis {
     {"8.5", "2012 R2", "2012-r2"},
 };
 
+/* The Windows Server release an NTLM build names (service detection's "Windows 6.3 build
+ * 9600" from SMB): the 6.x builds are also Vista, 7, 8 and 8.1, whose support ended no later
+ * than their server's, so the server's date is the kind one; 10.0's builds are servers and
+ * clients with other dates (14393: 2016 or Windows 10 1607), except 20348 (Server 2022). */
+static const struct windows_of_build {
+    unsigned major, minor, build_lo, build_hi;
+    const char *release, *cycle;
+} windows_builds[] = {
+    {5, 2, 3790, 3790, "2003", "2003-sp2"},
+    {6, 0, 6001, 6003, "2008", "2008-sp2"},
+    {6, 1, 7600, 7601, "2008 R2", "2008-r2-sp1"},
+    {6, 2, 9200, 9200, "2012", "2012"},
+    {6, 3, 9600, 9600, "2012 R2", "2012-r2"},
+    {10, 0, 20348, 20348, "2022", "2022"},
+};
+
 struct distro {
     char name[16];     /* "Debian", "Ubuntu", "Red Hat", ... or "" */
     char revision[64]; /* Debian/Ubuntu package revision from the banner, or "" */
@@ -637,6 +653,31 @@ static int assess_eols(struct check_ctx *ctx, struct patch_state *st, const stru
     return assess_eol(ctx, st, host, svc, &os, e);
 }
 
+/* The Windows release a service's NTLM answer named, against the windows-server cycles, once
+ * per host. */
+static int assess_windows(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
+                          const struct service *svc, struct rm_err *e)
+{
+    const char *w = svc->info ? strstr(svc->info, "Windows ") : NULL;
+    unsigned major, minor, build;
+    if (!w || !st->db || st->os_host == host ||
+        sscanf(w, "Windows %u.%u build %u", &major, &minor, &build) != 3)
+        return 0;
+    for (size_t i = 0; i < sizeof windows_builds / sizeof windows_builds[0]; i++) {
+        const struct windows_of_build *b = &windows_builds[i];
+        if (b->major != major || b->minor != minor || build < b->build_lo || build > b->build_hi)
+            continue;
+        st->os_host = host;
+        char seen[200];
+        snprintf(seen, sizeof seen, "%u/tcp %s Windows %u.%u build %u", (unsigned)svc->port,
+                 svc->name ? svc->name : "unknown", major, minor, build);
+        struct eol_subject os = {"windows-server", "Windows Server", b->release, 0, seen,
+                                 b->cycle};
+        return assess_eol(ctx, st, host, svc, &os, e);
+    }
+    return 0;
+}
+
 static int assess(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
                   const struct service *svc, struct rm_err *e)
 {
@@ -957,6 +998,8 @@ static int patch_run(struct check_ctx *ctx, const struct host *host_unused,
             if (ctx->cancel && *ctx->cancel)
                 return 0;
             const struct service *svc = &host->services[s];
+            if (svc->state == PORT_OPEN && assess_windows(ctx, st, host, svc, e) < 0)
+                return -1;
             if (svc->state != PORT_OPEN || !svc->version || !*svc->version ||
                 (!svc->product && !svc->cpe))
                 continue;

@@ -627,14 +627,48 @@ static size_t second_talk(const struct ctx *c, const struct job *j, enum probe p
     return n;
 }
 
+/* SMB: the NTLM CHALLENGE a server sends before any credential (a third connection: SMB2
+ * NEGOTIATE, then a SESSION_SETUP starting NTLM) carries its build. Windows sends its own
+ * (6.3.9600: Server 2012 R2 or Windows 8.1); Samba sends 6.1 build 0, which names nothing and
+ * is not reported. The answer joins buf as evidence. */
+static size_t smb_ntlm(const struct ctx *c, struct job *j, struct sig_match *m, unsigned char *buf,
+                       size_t n)
+{
+    if (n >= c->max_bytes || cancelled(c))
+        return n;
+    double deadline = now_ms() + c->timeout_ms;
+    struct conn cn;
+    if (conn_open(c, &j->addr, j->port, deadline, &cn) != C_OK)
+        return n;
+    unsigned char req[512], neg[2048];
+    size_t rl = smb2_negotiate_request(req, sizeof req);
+    size_t before = n;
+    if (rl && conn_write(c, &cn, (char *)req, rl, deadline) == C_OK &&
+        conn_read(c, &cn, P_SMB, neg, sizeof neg, 0, deadline, c->timeout_ms) > 0 &&
+        (rl = smb2_session_setup_request(req, sizeof req)) &&
+        conn_write(c, &cn, (char *)req, rl, deadline) == C_OK)
+        n += conn_read(c, &cn, P_SMB, buf + n, c->max_bytes - n, 0, deadline, c->timeout_ms);
+    conn_close(&cn);
+    struct ntlm_version v;
+    if (n > before && smb2_parse_ntlm_challenge(buf + before, n - before, &v) && v.build) {
+        char text[64];
+        snprintf(text, sizeof text, "Windows %u.%u build %u", v.major, v.minor, v.build);
+        if (add_info(m, text) < 0)
+            j->oom = true;
+    }
+    return n;
+}
+
 /* SMB: the dialect and signing of the SMB2 answer, then whether SMB1 is accepted (a second
- * connection offering only NT LM 0.12). Both answers stay in buf as evidence. */
+ * connection offering only NT LM 0.12), then the build NTLM names. The answers stay in buf as
+ * evidence. */
 static size_t smb_details(const struct ctx *c, struct job *j, struct sig_match *m,
                           unsigned char *buf, size_t n)
 {
     struct smb2_neg neg;
     char text[96];
-    if (smb2_parse_negotiate(buf, n, &neg)) {
+    bool smb2 = smb2_parse_negotiate(buf, n, &neg);
+    if (smb2) {
         snprintf(text, sizeof text, "SMB %s; signing %s", smb2_dialect_str(neg.dialect),
                  neg.security_mode & SMB2_SIGNING_REQUIRED ? "required" : "not required");
         if (add_info(m, text) < 0)
@@ -651,6 +685,8 @@ static size_t smb_details(const struct ctx *c, struct job *j, struct sig_match *
     /* Who answered SMB1, and how, names the product (Samba's flags; its workgroup and host
      * name in the answer without extended security, which is what riskmap asks for). */
     adopt_match(c, j, m, "smb1", buf + before, n - before);
+    if (smb2)
+        n = smb_ntlm(c, j, m, buf, n);
     return n;
 }
 

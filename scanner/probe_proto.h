@@ -37,6 +37,19 @@ int smb2_parse_negotiate(const unsigned char *d, size_t n, struct smb2_neg *out)
  * NEGOTIATE response with status 0 that chose the dialect offered), 0 otherwise (no answer,
  * an error, an SMB2 answer, "no dialect"). */
 int smb1_parse_negotiate(const unsigned char *d, size_t n);
+/* SMB2 SESSION_SETUP (MessageId 1, after smb2_negotiate_request() on the same connection)
+ * whose security buffer is an NTLMSSP NEGOTIATE asking for the server's version: the
+ * CHALLENGE that answers it names the Windows build, before any credential is given. Returns
+ * its length, 0 if cap is too small. */
+size_t smb2_session_setup_request(unsigned char *out, size_t cap);
+
+struct ntlm_version {
+    unsigned major, minor, build; /* 6.3.9600; Samba sends 6.1.0 */
+};
+/* Parses the answer to smb2_session_setup_request(): 1 when it is an SMB2 SESSION_SETUP
+ * response carrying an NTLMSSP CHALLENGE with a version (*out filled), 0 otherwise. */
+int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_version *out);
+
 /* "3.1.1" etc. for a dialect; "2.???" for the wildcard, "unknown" otherwise. Static. */
 const char *smb2_dialect_str(uint16_t dialect);
 

@@ -194,6 +194,20 @@ PY
         check "smbd 127.0.27.$i:445 is microsoft-ds by probe:smb, info \"$want...\" (got: ${line#* * })" \
             sh -c 'case "$1" in *" microsoft-ds probe:smb evidence="[1-9]*" info=$2"*) exit 0;; esac; exit 1' - "$line" "$want"
     done
+    # NTLM was started (no credential sent): Samba's CHALLENGE is in the evidence, and its
+    # version (6.1 build 0, Samba's own) is not reported as a Windows build.
+    check "smbd: each answer's evidence holds Samba's NTLMSSP CHALLENGE, and no Windows build is named" \
+        python3 -c '
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+ev = {e["id"]: e for e in d["evidence"]}
+svcs = [s for h in d["hosts"] for s in h["services"] if s["port"] == 445]
+ok = len(svcs) == int(sys.argv[2])
+for s in svcs:
+    raw = base64.b64decode(ev[s["evidence"]]["data"])
+    i = raw.find(b"NTLMSSP\0\x02\0\0\0")
+    ok = ok and i >= 0 and raw[i + 48:i + 52] == bytes([6, 1, 0, 0]) and "Windows" not in (s.get("info") or "")
+sys.exit(0 if ok else 1)' "$OUT3/scan.json" "$(echo $SMB_UP | wc -w)"
 fi
 
 # 4. RDP against real xrdp (as root) on 127.0.27.20-21:3389: security_layer=negotiate selects TLS

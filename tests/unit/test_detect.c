@@ -400,6 +400,57 @@ static void smb_requests_are_well_formed(void **state)
     assert_memory_equal(b + 4 + 35, "\x02NT LM 0.12", 12);
 }
 
+/* NTLM's CHALLENGE in an SMB2 SESSION_SETUP answer: Samba's, captured (see the README), names
+ * 6.1 build 0; a Windows one is that answer with Windows Server 2012 R2's version bytes written
+ * in (6.3 build 9600) - no Windows here to capture from, said so. */
+static void smb_ntlm_challenge_parsed(void **state)
+{
+    (void)state;
+    size_t len;
+    unsigned char *d = load("samba-ntlm-challenge.smb", &len);
+    assert_true(nbss_complete(d, len));
+    struct ntlm_version v = {9, 9, 9};
+    assert_int_equal(smb2_parse_ntlm_challenge(d, len, &v), 1);
+    assert_int_equal(v.major, 6);
+    assert_int_equal(v.minor, 1);
+    assert_int_equal(v.build, 0);
+    /* Not a negotiate answer, nor SMB1. */
+    struct smb2_neg neg;
+    assert_int_equal(smb2_parse_negotiate(d, len, &neg), 0);
+    assert_int_equal(smb1_parse_negotiate(d, len), 0);
+    for (size_t n = 0; n < len; n++) /* every truncation inside its bounds (ASan watches) */
+        (void)smb2_parse_ntlm_challenge(d, n, &v);
+    unsigned char *w = malloc(len);
+    assert_non_null(w);
+    memcpy(w, d, len);
+    unsigned char *m = memmem(w, len, "NTLMSSP\0", 8);
+    assert_non_null(m);
+    m[48] = 6, m[49] = 3, m[50] = 0x80, m[51] = 0x25; /* 6.3, build 9600 */
+    assert_int_equal(smb2_parse_ntlm_challenge(w, len, &v), 1);
+    assert_int_equal(v.major, 6);
+    assert_int_equal(v.minor, 3);
+    assert_int_equal(v.build, 9600);
+    m[23] &= (unsigned char)~0x02; /* no NTLMSSP_NEGOTIATE_VERSION: the bytes are not a version */
+    assert_int_equal(smb2_parse_ntlm_challenge(w, len, &v), 0);
+    m[23] |= 0x02;
+    m[8] = 3; /* an AUTHENTICATE, not a CHALLENGE */
+    assert_int_equal(smb2_parse_ntlm_challenge(w, len, &v), 0);
+    free(w);
+    free(d);
+
+    unsigned char b[512];
+    size_t n = smb2_session_setup_request(b, sizeof b);
+    assert_int_equal(n, 4 + 64 + 24 + 40);
+    assert_int_equal((size_t)b[2] << 8 | b[3], n - 4);
+    assert_int_equal(b[4 + 12], 1);                  /* SESSION_SETUP */
+    assert_int_equal(b[4 + 24], 1);                  /* MessageId 1 */
+    assert_int_equal(b[4 + 64], 25);                 /* StructureSize */
+    assert_int_equal(b[4 + 64 + 12], 64 + 24);       /* SecurityBufferOffset */
+    assert_memory_equal(b + 4 + 64 + 24, "NTLMSSP\0\1", 9);
+    assert_true(b[4 + 64 + 24 + 15] & 0x02);         /* asks for the version */
+    assert_int_equal(smb2_session_setup_request(b, n - 1), 0);
+}
+
 /* RDP: xrdp's real Connection Confirms (captured, see the README), then the answers xrdp
  * cannot give (CredSSP, failures, no negotiation data), built here after MS-RDPBCGR 2.2.1.2
  * (the byte layout of its 4.1.2 example), not captured. */
@@ -938,6 +989,7 @@ int main(void)
         cmocka_unit_test(engine_honours_cancel),
         cmocka_unit_test(smb_negotiate_parsed),
         cmocka_unit_test(smb_requests_are_well_formed),
+        cmocka_unit_test(smb_ntlm_challenge_parsed),
         cmocka_unit_test(rdp_confirm_parsed),
         cmocka_unit_test(telnet_vnc_http_details),
         cmocka_unit_test(engine_telnet_and_http),

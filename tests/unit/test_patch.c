@@ -623,6 +623,45 @@ static void windows_release_from_iis(void **state)
     scan_result_free(r);
 }
 
+/* SMB's NTLM answer names the Windows build (detect.c writes "Windows 6.3 build 9600" into the
+ * service's info; Samba's 6.1 build 0 never gets there): 6.3.9600 is Server 2012 R2 (or 8.1,
+ * ended earlier), judged against the shipped windows-server cycles once per host; 10.0.17763
+ * is Server 2019 or Windows 10 1809 and judged not at all. The services are written here as
+ * detection records them (no Windows in the lab). */
+static void windows_release_from_smb_ntlm(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T10:00:00Z"), 0);
+    struct host *h = one_host(r, "127.0.35.1");
+    struct service *s = host_add_service(h, 445, PORT_OPEN, "microsoft-ds", "syn-ack", 0.1);
+    assert_non_null(s);
+    assert_int_equal(service_set(&s->method, "probe:smb"), 0);
+    assert_int_equal(service_set(&s->info, "SMB 3.1.1; signing not required; SMB1 refused; "
+                                           "Windows 6.3 build 9600"), 0);
+    /* The same host's IIS names the same release: still one finding. */
+    add_detected(r, h, 80, "http", BANNER("HTTP/1.1 200 OK\r\nServer: Microsoft-IIS/8.5\r\n\r\n"));
+    struct host *h2 = one_host(r, "127.0.35.2");
+    s = host_add_service(h2, 445, PORT_OPEN, "microsoft-ds", "syn-ack", 0.1);
+    assert_non_null(s);
+    assert_int_equal(service_set(&s->info, "SMB 3.1.1; signing required; SMB1 refused; "
+                                           "Windows 10.0 build 17763"), 0);
+    run_patch(r);
+    assert_int_equal(count_kind(r, "patch.eol"), 1);
+    const struct finding *f = kind_finding(r, "patch.eol");
+    char a[64];
+    addr_str(&f->addr, a, sizeof a);
+    assert_string_equal(a, "127.0.35.1");
+    assert_int_equal(f->port, 0);
+    assert_string_equal(finding_fact(f, "product"), "Windows Server");
+    assert_string_equal(finding_fact(f, "version"), "2012 R2");
+    assert_string_equal(finding_fact(f, "cycle"), "2012-r2");
+    assert_string_equal(finding_fact(f, "eol_date"), "2023-10-10");
+    assert_string_equal(finding_fact(f, "seen_on"), "445/tcp microsoft-ds Windows 6.3 build 9600");
+    assert_int_equal(f->severity, SEV_CRITICAL);
+    scan_result_free(r);
+}
+
 /* "eol": true without a date (endoflife.date writes that where the end is known but not
  * dated): past its end of life, high, no eol_date or days_past. Hand-written data and banner:
  * exim's real 4.96 cycle ended on a known date, so the undated case has no real instance here. */
@@ -680,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup(no_eol_data_no_eol_findings, with_feed),
         cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
         cmocka_unit_test_setup(windows_release_from_iis, with_shipped_eol),
+        cmocka_unit_test_setup(windows_release_from_smb_ntlm, with_shipped_eol),
         cmocka_unit_test(eol_true_without_date),
     };
     return cmocka_run_group_tests(tests, patch_group_setup, patch_group_teardown);
