@@ -81,6 +81,21 @@ as() {
     fi
 }
 up() { case "$STARTED" in *"$1 "*) return 0 ;; esac; return 1; } # up NAME: did it start?
+# patch_findings FILE: "addr port kind severity key=value..." per patch finding of a scan.json,
+# facts sorted (blanks in values as _); fails when a finding names evidence the file lacks.
+patch_findings() {
+    python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+ev = {e["id"] for e in d.get("evidence", [])}
+for f in d["findings"]:
+    if f["check"] != "patch":
+        continue
+    assert all(e in ev for e in f.get("evidence", [])), f
+    facts = " ".join("%s=%s" % (k, str(v).replace(" ", "_")) for k, v in sorted(f.get("facts", {}).items()))
+    print(f["asset"]["address"], f.get("port", 0), f["kind"], f["severity"], facts)
+PY
+}
 ok() { PASSES=$((PASSES + 1)); echo "ok - $*"; }
 not_ok() { FAILS=$((FAILS + 1)); echo "not ok - $*"; }
 check() { # check DESCRIPTION COMMAND...

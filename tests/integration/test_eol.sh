@@ -30,18 +30,6 @@ if [ -z "$NGINX$REDIS" ]; then
     exit $?
 fi
 
-# patch FILE: "addr port kind severity key=value..." per patch finding, facts sorted.
-patch_findings() {
-    python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-for f in d["findings"]:
-    if f["check"] != "patch":
-        continue
-    facts = " ".join("%s=%s" % (k, str(v).replace(" ", "_")) for k, v in sorted(f.get("facts", {}).items()))
-    print(f["asset"]["address"], f.get("port", 0), f["kind"], f["severity"], facts)
-PY
-}
 # days_since DATE SCAN.json: whole days from DATE to the scan's start day (UTC).
 days_since() {
     python3 - "$1" "$2" <<'PY'

@@ -93,20 +93,6 @@ sha_below6=$(sha256sum "$WORK/below6.txt" | cut -d' ' -f1)
 sha_status=$(sha256sum "$WORK/status.txt" | cut -d' ' -f1)
 npk_status=$(grep -c '^Status: \(install\|hold\) ok installed$' "$WORK/status.txt")
 
-# patch FILE: "addr port kind severity key=value..." per patch finding, facts sorted.
-patch_findings() {
-    python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ev = {e["id"] for e in d.get("evidence", [])}
-for f in d["findings"]:
-    if f["check"] != "patch":
-        continue
-    assert all(e in ev for e in f.get("evidence", [])), f
-    facts = " ".join("%s=%s" % (k, str(v).replace(" ", "_")) for k, v in sorted(f.get("facts", {}).items()))
-    print(f["asset"]["address"], f.get("port", 0), f["kind"], f["severity"], facts)
-PY
-}
 # fact LINE KEY: the value of one fact on a patch_findings line.
 fact() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 scan() { # scan OUTDIR ARGS...

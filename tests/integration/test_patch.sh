@@ -37,20 +37,6 @@ FX="$ROOT/tests/fixtures/feeds"
 run_riskmap feed import "$FX"/*.json > "$WORK/import.txt" 2>&1
 check "fixture feed imported" test $? -eq 0
 
-# patch FILE: "addr port kind severity key=value..." per patch finding, facts sorted.
-patch_findings() {
-    python3 - "$1" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-ev = {e["id"] for e in d.get("evidence", [])}
-for f in d["findings"]:
-    if f["check"] != "patch":
-        continue
-    assert all(e in ev for e in f.get("evidence", [])), f
-    facts = " ".join("%s=%s" % (k, str(v).replace(" ", "_")) for k, v in sorted(f.get("facts", {}).items()))
-    print(f["asset"]["address"], f.get("port", 0), f["kind"], f["severity"], facts)
-PY
-}
 scan() { # scan OUTDIR
     timeout 120 "$RISKMAP" scan 127.0.35.1-3 -p "$PORTS" --rate 0 -q --checks patch -o "$1" \
         > "$1.txt" 2> "$1.err"
