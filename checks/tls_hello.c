@@ -154,14 +154,16 @@ static void extensions(struct out *o, const struct tls_hello_opts *h)
         /* key_share: one x25519 share. Any 32 bytes are a valid X25519 public value; the
          * handshake never goes far enough to need the private half. A server preferring
          * another group answers with a HelloRetryRequest, which names the suite as well. */
-        uint8_t key[32];
-        fill_random(key, sizeof key);
         u16(o, 0x0033);
         size_t e = len_open(o, 2);
         size_t l = len_open(o, 2);
-        u16(o, TLS_GROUP_X25519);
-        u16(o, sizeof key);
-        put(o, key, sizeof key);
+        if (!h->no_key_share) {
+            uint8_t key[32];
+            fill_random(key, sizeof key);
+            u16(o, TLS_GROUP_X25519);
+            u16(o, sizeof key);
+            put(o, key, sizeof key);
+        }
         len_close(o, l, 2);
         len_close(o, e, 2);
     }

@@ -33,8 +33,10 @@ struct tls_hello_opts {
     const char *sni;         /* host name for server_name; NULL (or an IP literal) for none */
     const uint16_t *groups;  /* supported_groups; NULL = every group riskmap knows */
     size_t n_groups;
-    uint16_t key_share;      /* TLS 1.3: the group of the one key share sent (0 = x25519);
-                              * only x25519 is sent with real-looking bytes */
+    bool no_key_share;       /* TLS 1.3: an empty key_share list (RFC 8446, 4.2.8) instead of
+                              * one x25519 share: the server answers with a HelloRetryRequest
+                              * naming its suite and group, and computes neither a key share
+                              * nor a signature for it */
     bool no_extensions;      /* a hello without extensions (SSLv3-era clients) */
     bool scsv_reneg;         /* append TLS_EMPTY_RENEGOTIATION_INFO_SCSV */
     bool fallback_scsv;      /* append TLS_FALLBACK_SCSV: "this is a downgraded retry" */

@@ -14,14 +14,15 @@ PASSES=0
 
 cleanup() {
     for pidfile in $LAB_PIDS; do
-        if [ -f "$pidfile" ]; then
-            kill "$(cat "$pidfile")" 2>/dev/null || true
+        if pid=$(cat "$pidfile" 2>/dev/null); then
+            kill "$pid" 2>/dev/null || true
         fi
     done
     # Give listeners a moment to write their logs, bounded.
     for pidfile in $LAB_PIDS; do
         i=0
-        while [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && [ $i -lt 50 ]; do
+        # A listener may remove its own pid file as it exits.
+        while pid=$(cat "$pidfile" 2>/dev/null) && kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
             sleep 0.1; i=$((i + 1))
         done
     done

@@ -204,6 +204,10 @@ expect good secure_renegotiation yes
 expect good compression no
 expect good hsts no
 expect good ecdhe_curves "x25519,secp256r1,x448,secp521r1,secp384r1"
+# TLS 1.3 groups are asked without a key share (the HelloRetryRequest names each): OpenSSL 3's
+# default list in its order, the FFDHE groups included. Before, a hello whose one x25519 share was no longer
+# in its supported_groups drew an alert and only x25519 was found.
+expect good tls13_groups "x25519,secp256r1,x448,secp521r1,secp384r1,ffdhe2048,ffdhe3072,ffdhe4096,ffdhe6144,ffdhe8192"
 expect good subject "CN=good.test"
 expect good issuer "CN=riskmap test intermediate"
 check "good: the summary names the grade" grep -q "Grade A, score" "$WORK/good.txt"
@@ -245,6 +249,14 @@ expect tls13 kinds "tls.hsts.missing,tls.summary"
 expect tls13 mozilla_profile modern
 expect tls13 grade A
 vs_sslscan tls13 11
+# sslscan's own group list for TLS 1.3 (its "Server Key Exchange Group(s)").
+timeout 120 sslscan --no-colour --no-heartbleed --no-renegotiation --no-compression --no-fallback \
+    --no-check-certificate --no-ciphersuites "$NET.11:$PORT" > "$WORK/tls13.groups" 2>&1
+s=$(awk '$1 == "TLSv1.3" && $3 == "bits" { print $4 }' "$WORK/tls13.groups" | sort | paste -sd, -)
+r=$(fact tls13 tls13_groups | tr , '\n' | sort | paste -sd, -)
+if [ "$r" = "$s" ]; then ok "tls13: TLS 1.3 groups as sslscan"; else
+    not_ok "tls13: TLS 1.3 groups differ: riskmap \"$r\", sslscan \"$s\""; fi
+check "tls13: sslscan named TLS 1.3 groups (${s:-none})" test -n "$s"
 
 # Legacy: TLS 1.0 to 1.2 with every suite OpenSSL 3 has, NULL and anonymous ones included, in
 # the client's order.

@@ -203,6 +203,15 @@ static void hello_tls13_has_versions_and_key_share(void **state)
     assert_int_equal(be16(e + 2), TLS_GROUP_X25519);
     assert_int_equal(be16(e + 4), 32);
     assert_null(find_ext(&v, 0x0000, &l)); /* an IP literal is never a server_name */
+    /* Without a key share: the extension stays, its client_shares empty (RFC 8446, 4.2.8). */
+    h.no_key_share = true;
+    n = tls_build_client_hello(&h, b, sizeof b);
+    view_hello(b, n, &v);
+    e = find_ext(&v, 0x0033, &l);
+    assert_non_null(e);
+    assert_int_equal(l, 2);
+    assert_int_equal(be16(e), 0);
+    assert_non_null(find_ext(&v, 0x002B, &l));
 }
 
 static void hello_sslv3_fallback_deflate(void **state)
