@@ -16,7 +16,7 @@
 
 struct feed_matcher {
     sqlite3 *db;
-    sqlite3_stmt *by_cpe, *by_pkg, *by_cve;
+    sqlite3_stmt *by_cpe, *by_pkg, *by_cve, *releases;
     bool in_txn;
 };
 
@@ -45,6 +45,10 @@ static const char *const matcher_sql[] = {
     "SELECT v.cvss3_score, v.cvss3_vector, v.cvss4_score, v.cvss4_vector,"
     " (SELECT k.date_added FROM kev k WHERE k.cve = ?1)"
     " FROM advisory v WHERE (v.cve = ?1 OR v.name = ?1) AND v.withdrawn IS NULL",
+    /* the releases ("Debian:12") with records for a package, and the fixes they name */
+    "SELECT DISTINCT a.ecosystem, r.fixed FROM affected a JOIN advisory v ON v.id = a.advisory"
+    " JOIN affected_range r ON r.affected = a.id WHERE a.package = ?1 AND a.ecosystem GLOB ?2"
+    " AND r.fixed IS NOT NULL AND v.withdrawn IS NULL",
 };
 
 int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_err *e)
@@ -62,7 +66,7 @@ int feed_matcher_new(struct feed_db *db, struct feed_matcher **out, struct rm_er
         return -1;
     }
     m->in_txn = true;
-    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg, &m->by_cve};
+    sqlite3_stmt **dst[] = {&m->by_cpe, &m->by_pkg, &m->by_cve, &m->releases};
     for (size_t i = 0; i < sizeof dst / sizeof dst[0]; i++)
         if (sqlite3_prepare_v2(m->db, matcher_sql[i], -1, dst[i], NULL) != SQLITE_OK) {
             rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
@@ -80,6 +84,7 @@ void feed_matcher_free(struct feed_matcher *m)
     sqlite3_finalize(m->by_cpe);
     sqlite3_finalize(m->by_pkg);
     sqlite3_finalize(m->by_cve);
+    sqlite3_finalize(m->releases);
     if (m->in_txn)
         sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
     free(m);
@@ -322,20 +327,79 @@ int feed_match_cpe(struct feed_matcher *m, const char *vendor, const char *produ
     return collect(m, m->by_cpe, VERCMP_UPSTREAM, version, false, out, e);
 }
 
+/* The upstream part of a dpkg version: no epoch, no revision ("1:9.2p1-2+deb12u3" 9.2p1). */
+static void dpkg_upstream(const char *v, char *out, size_t cap)
+{
+    const char *colon = strchr(v, ':');
+    if (colon && colon > v && strspn(v, "0123456789") == (size_t)(colon - v))
+        v = colon + 1;
+    const char *dash = strrchr(v, '-');
+    size_t n = dash ? (size_t)(dash - v) : strlen(v);
+    snprintf(out, cap, "%.*s", (int)(n < cap ? n : cap - 1), v);
+}
+
+#define MAX_RELEASES 8
+
+/* The releases of prefix ("Debian") whose records for package name a fix with the same
+ * upstream version as version: the release that ships that upstream version. Each release
+ * packages one upstream version (and its point updates), so a Debian 9 build is not judged
+ * by Debian 12's records. */
+static int releases_of(struct feed_matcher *m, const char *prefix, const char *package,
+                       const char *version, char rel[][64], size_t *n, struct rm_err *e)
+{
+    char glob[160], want[256], got[256];
+    snprintf(glob, sizeof glob, "%s:*", prefix);
+    dpkg_upstream(version, want, sizeof want);
+    sqlite3_bind_text(m->releases, 1, package, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(m->releases, 2, glob, -1, SQLITE_TRANSIENT);
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(m->releases)) == SQLITE_ROW) {
+        const char *eco = col(m->releases, 0), *fixed = col(m->releases, 1);
+        if (!eco || !fixed || strlen(eco) >= 64)
+            continue;
+        dpkg_upstream(fixed, got, sizeof got);
+        if (strcmp(got, want) != 0)
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < *n; i++)
+            seen |= strcmp(rel[i], eco) == 0;
+        if (!seen && *n < MAX_RELEASES)
+            snprintf(rel[(*n)++], 64, "%s", eco);
+    }
+    sqlite3_reset(m->releases);
+    if (rc != SQLITE_DONE)
+        return rm_errf(e, "feed: %s", sqlite3_errmsg(m->db));
+    return 0;
+}
+
 int feed_match_package(struct feed_matcher *m, const char *ecosystem, const char *package,
                        const char *version, struct feed_hits *out, struct rm_err *e)
 {
     enum vercmp_scheme sch;
     if (vercmp_scheme_for_ecosystem(ecosystem, &sch) < 0 || !vercmp_valid(sch, version))
         return 0;
-    char glob[160];
-    /* "Debian" matches every Debian release; "Debian:12" that release only. */
-    snprintf(glob, sizeof glob, "%s:*", ecosystem);
+    /* "Debian:12" is that release's records. "Debian" is the records without a release, and
+     * those of the releases releases_of() names. ?3 is a GLOB: "" matches no ecosystem. */
     sqlite3_bind_text(m->by_pkg, 1, package, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(m->by_pkg, 2, ecosystem, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(m->by_pkg, 3, strchr(ecosystem, ':') ? ecosystem : glob, -1,
-                      SQLITE_TRANSIENT);
-    return collect(m, m->by_pkg, sch, version, true, out, e);
+    sqlite3_bind_text(m->by_pkg, 3, strchr(ecosystem, ':') ? ecosystem : "", -1, SQLITE_TRANSIENT);
+    if (collect(m, m->by_pkg, sch, version, true, out, e) < 0)
+        return -1;
+    if (strchr(ecosystem, ':'))
+        return 0;
+    char rel[MAX_RELEASES][64];
+    size_t n;
+    if (releases_of(m, ecosystem, package, version, rel, &n, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_bind_text(m->by_pkg, 1, package, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(m->by_pkg, 2, rel[i], -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(m->by_pkg, 3, rel[i], -1, SQLITE_TRANSIENT);
+        if (collect(m, m->by_pkg, sch, version, true, out, e) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int feed_cve_scores(struct feed_matcher *m, struct feed_hit *h, struct rm_err *e)

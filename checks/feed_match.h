@@ -44,9 +44,11 @@ void feed_hits_free(struct feed_hits *h);
 int feed_match_cpe(struct feed_matcher *m, const char *vendor, const char *product,
                    const char *version, struct feed_hits *out, struct rm_err *e);
 
-/* OSV records for package in ecosystem ("Debian:12", or "Debian" for every release) with
- * version in that ecosystem's scheme ("1:9.2p1-2+deb12u3"). Adds records that include the
- * version (affected) and records whose fix it has passed (affected = false, fixed set). */
+/* OSV records for package in ecosystem with version in that ecosystem's scheme
+ * ("1:9.2p1-2+deb12u3"). "Debian:12" is that release; "Debian" (a build that names no
+ * release) is the release whose records name a fix of the same upstream version (9.2p1:
+ * Debian 12's openssh), or none. Adds records that include the version (affected) and
+ * records whose fix it has passed (affected = false, fixed set). */
 int feed_match_package(struct feed_matcher *m, const char *ecosystem, const char *package,
                        const char *version, struct feed_hits *out, struct rm_err *e);
 

@@ -31,7 +31,9 @@
  * no option for it), opened by patch_feed_preopen() while the scan is still root when it runs
  * as root (see checks/patch.h), else by the check itself. Without a feed the check says so in one patch.feed.missing finding (info,
  * not an error). The feed's age is recorded once in patch.feed, and a feed whose newest record
- * is older than PATCH_STALE_DAYS is a patch.feed.stale finding. Findings need an asset: these
+ * is older than PATCH_STALE_DAYS is a patch.feed.stale finding. With both NVD and OSV
+ * records the age is that of the staler source: fresh Debian records do not make month-old
+ * NVD data current, and the banners' upstream versions are judged by NVD's. Findings need an asset: these
  * three are attached to the first host that has a versioned service.
  *
  * End of life: where the feed holds endoflife.date data for the product (imported files, or
@@ -178,7 +180,8 @@ struct patch_state {
     char why_missing[512]; /* the feed's open error when there is none to use */
     struct feed_db *db;
     struct feed_matcher *m;
-    char newest[FEED_TIME_LEN];
+    char newest[FEED_TIME_LEN]; /* the staler source's newest record */
+    char newest_source[16];     /* that source: "nvd", "osv" */
     long long age_days; /* -1: unknown */
     long long records;
     bool feed_reported;
@@ -867,8 +870,9 @@ static int feed_findings(struct check_ctx *ctx, struct patch_state *st, const st
     snprintf(recs, sizeof recs, "%lld", st->records);
     snprintf(detail, sizeof detail,
              "Patch levels were judged against the advisory feed at %.300s: %lld records, the newest "
-             "from %s (%lld days before this scan).", st->path, st->records,
-             st->newest[0] ? st->newest : "-", st->age_days);
+             "%s%s%s from %s (%lld days before this scan).", st->path, st->records,
+             st->newest_source[0] ? "of the " : "", st->newest_source,
+             st->newest_source[0] ? " records" : "", st->newest[0] ? st->newest : "-", st->age_days);
     struct finding *f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED], host, 0,
                                    "Advisory feed used for patch levels");
     if (!f || finding_set_detail(f, detail) < 0 || finding_add_fact(f, "feed", st->path) < 0 ||
@@ -879,10 +883,11 @@ static int feed_findings(struct check_ctx *ctx, struct patch_state *st, const st
     finding_fingerprint(f);
     if (st->age_days > PATCH_STALE_DAYS || st->age_days < 0) {
         snprintf(detail, sizeof detail,
-                 "The newest advisory in the feed at %.300s is from %s, %lld days before this scan: "
-                 "vulnerabilities published since are not reported. Import current OSV, NVD and "
-                 "KEV files (riskmap feed import) before relying on the patch findings.",
-                 st->path, st->newest[0] ? st->newest : "-", st->age_days);
+                 "The newest %s%sadvisory in the feed at %.300s is from %s, %lld days before this "
+                 "scan: vulnerabilities published since are not reported. Import current OSV, NVD "
+                 "and KEV files (riskmap feed import) before relying on the patch findings.",
+                 st->newest_source, st->newest_source[0] ? " " : "", st->path,
+                 st->newest[0] ? st->newest : "-", st->age_days);
         f = check_emit(ctx, &check_patch, &patch_kinds[K_FEED_STALE], host, 0,
                        "Advisory feed is out of date");
         if (!f || finding_set_detail(f, detail) < 0 ||
@@ -963,8 +968,10 @@ static int patch_init(struct check_ctx *ctx, struct rm_err *e)
         if (strcmp(info[i].source, "kev") == 0 || strcmp(info[i].source, "eol") == 0)
             continue;
         st->records += info[i].records;
-        if (strcmp(info[i].newest, st->newest) > 0)
+        if (info[i].newest[0] && (!st->newest[0] || strcmp(info[i].newest, st->newest) < 0)) {
             snprintf(st->newest, sizeof st->newest, "%s", info[i].newest);
+            snprintf(st->newest_source, sizeof st->newest_source, "%s", info[i].source);
+        }
     }
     time_t t = st->newest[0] ? feed_time_parse(st->newest) : (time_t)-1;
     if (t != (time_t)-1)

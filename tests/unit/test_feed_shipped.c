@@ -70,7 +70,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/osv.json", "checks/data/kev.json"};
-    static const size_t want[] = {204, 34, 2, 6};
+    static const size_t want[] = {204, 34, 151, 6};
     assert_int_equal(feed_n_shipped, 4);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -94,11 +94,11 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, osv, kev, eol: 34 records, 2, 6, 204 cycles, each imported once. */
+    /* nvd, osv, kev, eol: 34 records, 151, 6, 204 cycles, each imported once. */
     assert_int_equal(ni, 4);
     for (size_t i = 0; i < ni; i++) {
         long long w = strcmp(info[i].source, "nvd") == 0   ? 34
-                      : strcmp(info[i].source, "osv") == 0 ? 2
+                      : strcmp(info[i].source, "osv") == 0 ? 151
                       : strcmp(info[i].source, "kev") == 0 ? 6
                       : strcmp(info[i].source, "eol") == 0 ? 204
                                                            : -1;
@@ -108,8 +108,8 @@ static void every_shipped_record_parses(void **state)
     for (size_t i = 0; i < ni; i++) {
         if (strcmp(info[i].source, "nvd") == 0) /* CVE-2023-51713 */
             assert_string_equal(info[i].newest, "2026-06-17T06:41:31Z");
-        if (strcmp(info[i].source, "osv") == 0) /* DLA-3008-1 */
-            assert_string_equal(info[i].newest, "2026-03-09T01:23:33Z");
+        if (strcmp(info[i].source, "osv") == 0) /* nginx 1.22.1-9+deb12u11's changelog entry */
+            assert_string_equal(info[i].newest, "2026-11-19T21:02:23Z");
     }
     /* The store names the built-in copies. */
     sqlite3 *s;
@@ -296,8 +296,8 @@ static void shipped_osv_records(void **state)
         {"Debian:7", "nginx", "1.2.1-2.2+wheezy2", "CVE-2014-3616", "1.2.1-2.2+wheezy3", 1},
         {"Debian:7", "nginx", "1.2.1-2.2+wheezy3", "CVE-2014-3616", "1.2.1-2.2+wheezy3", 0},
         /* Another release, or another package: no record. */
-        {"Debian:12", "openssl", "3.0.11-1~deb12u2", "", "", -1},
-        {"Debian:12", "nginx", "1.22.1-9", "", "", -1},
+        {"Debian:11", "openssl", "1.1.1w-0+deb11u1", "", "", -1},
+        {"Debian:9", "nginx", "1.10.3-1+deb9u7", "", "", -1},
         {"Debian:9", "openssh", "1:7.4p1-10+deb9u7", "", "", -1},
     };
     struct feed_db *db;
@@ -322,6 +322,54 @@ static void shipped_osv_records(void **state)
         }
         feed_hits_free(&h);
     }
+    /* Debian 12's records, made from the packages' own changelogs (DEBIAN-CHANGELOG-*):
+     * openssh at deb12u2 is past the fixes of deb12u1 and deb12u2 and before those of deb12u5
+     * on; CVE-2024-6387 (deb12u3, whose entry names no CVE) is in no record. */
+    static const struct {
+        const char *cve, *fixed;
+        bool affected;
+    } ssh[] = {
+        {"CVE-2023-38408", "1:9.2p1-2+deb12u1", false},
+        {"CVE-2023-51385", "1:9.2p1-2+deb12u2", false},
+        {"CVE-2023-48795", "1:9.2p1-2+deb12u2", false},
+        {"CVE-2025-26465", "1:9.2p1-2+deb12u5", true},
+        {"CVE-2026-35414", "1:9.2p1-2+deb12u10", true},
+    };
+    struct feed_hits h = {0};
+    assert_int_equal(feed_match_package(m, "Debian:12", "openssh", "1:9.2p1-2+deb12u2", &h, &e), 0);
+    assert_int_equal(h.n, 15);
+    size_t affected = 0;
+    for (size_t i = 0; i < h.n; i++) {
+        affected += h.v[i].affected;
+        assert_string_not_equal(h.v[i].cve, "CVE-2024-6387");
+        for (size_t k = 0; k < sizeof ssh / sizeof ssh[0]; k++)
+            if (strcmp(h.v[i].cve, ssh[k].cve) == 0) {
+                assert_string_equal(h.v[i].fixed, ssh[k].fixed);
+                assert_int_equal(h.v[i].affected, ssh[k].affected);
+            }
+    }
+    assert_int_equal(affected, 10); /* 15 named, 5 fixed by deb12u1 and deb12u2 */
+    feed_hits_free(&h);
+    memset(&h, 0, sizeof h);
+    assert_int_equal(feed_match_package(m, "Debian:12", "openssh", "1:9.2p1-2+deb12u10", &h, &e), 0);
+    for (size_t i = 0; i < h.n; i++)
+        assert_false(h.v[i].affected);
+    feed_hits_free(&h);
+    /* A build that names no release ("OpenSSH_9.2p1 Debian-2", bookworm as released) is
+     * judged by the release whose fixes are of its upstream version, 9.2p1: Debian 12's. A
+     * Debian 9 build (7.4p1) is judged by none: Debian 12's fixes say nothing about it. */
+    memset(&h, 0, sizeof h);
+    assert_int_equal(feed_match_package(m, "Debian", "openssh", "1:9.2p1-2", &h, &e), 0);
+    assert_int_equal(h.n, 15);
+    for (size_t i = 0; i < h.n; i++) {
+        assert_true(h.v[i].affected);
+        assert_string_equal(h.v[i].ecosystem, "Debian:12");
+    }
+    feed_hits_free(&h);
+    memset(&h, 0, sizeof h);
+    assert_int_equal(feed_match_package(m, "Debian", "openssh", "1:7.4p1-10", &h, &e), 0);
+    assert_int_equal(h.n, 0);
+    feed_hits_free(&h);
     feed_matcher_free(m);
     feed_close(db);
 }
@@ -425,17 +473,22 @@ static void lab_banners_against_the_shipped_feed(void **state)
                  BANNER("220 ProFTPD 1.3.5b Server (ProFTPD Default Installation) [127.0.0.1]\r\n"));
     run_patch(r);
 
-    /* A Debian build: the upstream version is inside three ranges, but Debian backports
-     * fixes and no Debian records are shipped to compare the revision with. */
+    /* A Debian 12 build: the upstream version is inside four NVD ranges; Debian 12's records
+     * (from openssh's changelog) fix three of them in revisions this one is past, and name
+     * nothing for CVE-2024-6387 (deb12u3's entry names no CVE), which stays a possible
+     * backport. */
     const struct finding *f = cve_finding(r, 22);
     assert_non_null(f);
-    assert_string_equal(finding_fact(f, "cves"),
-                        "CVE-2023-38408,CVE-2023-51385,CVE-2024-6387,CVE-2025-26465");
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2024-6387");
+    assert_string_equal(finding_fact(f, "fixed_by_distro"),
+                        "CVE-2023-38408 (Debian:12 1:9.2p1-2+deb12u1),"
+                        "CVE-2023-51385 (Debian:12 1:9.2p1-2+deb12u2),"
+                        "CVE-2025-26465 (Debian:12 1:9.2p1-2+deb12u5)");
     assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
     assert_string_equal(finding_fact(f, "distro"), "Debian");
-    assert_string_equal(finding_fact(f, "cvss_max"), "9.8");
+    assert_string_equal(finding_fact(f, "cvss_max"), "8.1"); /* was 9.8, CVE-2023-38408's */
     assert_string_equal(finding_fact(f, "kev"), "no");
-    assert_int_equal(f->severity, SEV_HIGH); /* critical, one level lower for the backport */
+    assert_int_equal(f->severity, SEV_MEDIUM); /* high, one level lower for the backport */
 
     f = cve_finding(r, 21);
     assert_non_null(f);
