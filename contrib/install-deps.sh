@@ -25,8 +25,10 @@ BACKUP="restic borgbackup"
 # starting).
 BENCH="nmap nftables time testssl.sh"
 # Service detection tests start these real servers themselves on chosen 127/8 addresses.
+# freerdp2-shadow-x11 (FreeRDP's shadow server: RDP with CredSSP, which xrdp lacks) and xvfb
+# (the X display it shares) ship no service: nothing starts on install.
 SERVERS="openssh-server nginx-light redis-server memcached vsftpd samba xrdp slapd snmpd
-dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools"
+dnsmasq-base chrony tigervnc-standalone-server tigervnc-tools freerdp2-shadow-x11 xvfb"
 
 missing=""
 for p in $BUILD $TEST $BACKUP $BENCH $SERVERS; do
@@ -79,7 +81,7 @@ for p in $missing; do
     chrony) svc=chrony ;;
     samba) svc="smbd nmbd samba-ad-dc" ;; # smbd listens on 0.0.0.0:445 and :139
     xrdp) svc="xrdp xrdp-sesman" ;;       # xrdp listens on 0.0.0.0:3389
-    *) continue ;; # dnsmasq-base has no service of its own
+    *) continue ;; # dnsmasq-base, freerdp2-shadow-x11, xvfb: no service of their own
     esac
     for s in $svc; do
         if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

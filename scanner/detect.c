@@ -18,6 +18,8 @@
 #include <openssl/ssl.h>
 
 #include "scanner/detect.h"
+#include "scanner/ntlm.h"
+#include "scanner/probe_credssp.h"
 #include "scanner/probe_dns.h"
 #include "scanner/probe_ldap.h"
 #include "scanner/probe_mongo.h"
@@ -30,13 +32,14 @@
 
 enum probe {
     P_BANNER, P_HTTP, P_REDIS, P_MEMCACHED, P_POSTGRES, P_SMB, P_RDP, P_MSSQL, P_MONGO, P_LDAP,
-    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS, P_HTTP_BARE, P_LINES, P_RDP_HELLO,
+    P_SMB1, P_RDP_TLS, P_LDAP_BASE, P_DNS, P_HTTP_BARE, P_LINES, P_RDP_HELLO, P_RDP_CREDSSP,
 };
-/* P_SMB1, P_RDP_TLS, P_RDP_HELLO and P_LDAP_BASE are further requests of the smb, rdp and
- * ldap probes, never plan steps. */
+/* P_SMB1, P_RDP_TLS, P_RDP_HELLO, P_RDP_CREDSSP and P_LDAP_BASE are further requests of the
+ * smb, rdp and ldap probes, never plan steps. */
 static const char *const probe_names[] = {"banner", "http", "redis", "memcached", "postgres",
                                           "smb", "rdp", "mssql", "mongodb", "ldap",
-                                          "smb", "rdp", "ldap", "dns", "http", "lines", "rdp"};
+                                          "smb", "rdp", "ldap", "dns", "http", "lines", "rdp",
+                                          "rdp"};
 
 struct step {
     enum probe probe;
@@ -336,6 +339,8 @@ static bool complete(enum probe p, const unsigned char *d, size_t n)
     case P_RDP_TLS:
     case P_RDP_HELLO:
         return tpkt_complete(d, n);
+    case P_RDP_CREDSSP:
+        return credssp_complete(d, n);
     case P_MEMCACHED:
         return n >= 2 && d[n - 2] == '\r' && d[n - 1] == '\n';
     case P_MSSQL:
@@ -507,6 +512,8 @@ static size_t build_probe(enum probe p, const struct job *j, char *out, size_t c
         return rdp_request(RDP_PROTO_SSL, (unsigned char *)out, cap);
     case P_RDP_HELLO:
         return rdp_tls_hello((unsigned char *)out, cap);
+    case P_RDP_CREDSSP:
+        return credssp_request((unsigned char *)out, cap);
     case P_MSSQL:
         return mssql_prelogin_request((unsigned char *)out, cap);
     case P_MONGO:
@@ -627,6 +634,15 @@ static size_t second_talk(const struct ctx *c, const struct job *j, enum probe p
     return n;
 }
 
+/* What an NTLM CHALLENGE says of the server's build, into info (SMB's and RDP's alike, so that
+ * the patch check reads both). */
+static void ntlm_info(struct job *j, struct sig_match *m, const struct ntlm_challenge *ch)
+{
+    char text[96];
+    if (ntlm_describe(ch, text, sizeof text) && add_info(m, text) < 0)
+        j->oom = true;
+}
+
 /* SMB: the NTLM CHALLENGE a server sends before any credential (a third connection: SMB2
  * NEGOTIATE, then a SESSION_SETUP starting NTLM) carries its build. Windows sends its own
  * (6.3.9600: Server 2012 R2 or Windows 8.1); Samba sends 6.1 build 0, which names nothing and
@@ -649,13 +665,9 @@ static size_t smb_ntlm(const struct ctx *c, struct job *j, struct sig_match *m, 
         conn_write(c, &cn, (char *)req, rl, deadline) == C_OK)
         n += conn_read(c, &cn, P_SMB, buf + n, c->max_bytes - n, 0, deadline, c->timeout_ms);
     conn_close(&cn);
-    struct ntlm_version v;
-    if (n > before && smb2_parse_ntlm_challenge(buf + before, n - before, &v) && v.build) {
-        char text[64];
-        snprintf(text, sizeof text, "Windows %u.%u build %u", v.major, v.minor, v.build);
-        if (add_info(m, text) < 0)
-            j->oom = true;
-    }
+    struct ntlm_challenge ch;
+    if (n > before && smb2_parse_ntlm_challenge(buf + before, n - before, &ch))
+        ntlm_info(j, m, &ch);
     return n;
 }
 
@@ -690,15 +702,58 @@ static size_t smb_details(const struct ctx *c, struct job *j, struct sig_match *
     return n;
 }
 
+/* RDP with CredSSP: the NTLM CHALLENGE a server sends before any credential carries its build,
+ * as over SMB. A further connection: the Connection Request for SSL|HYBRID again, TLS once the
+ * server selected HYBRID, then a TSRequest carrying an NTLM NEGOTIATE. The server's TSRequest
+ * (decrypted) joins buf as evidence; the Connection Confirm is already there. */
+static size_t rdp_credssp(const struct ctx *c, struct job *j, struct sig_match *m,
+                          unsigned char *buf, size_t n)
+{
+    if (n >= c->max_bytes || cancelled(c))
+        return n;
+    double deadline = now_ms() + c->timeout_ms;
+    struct conn cn;
+    if (conn_open(c, &j->addr, j->port, deadline, &cn) != C_OK)
+        return n;
+    char req[512];
+    unsigned char cc_buf[256];
+    size_t rl = build_probe(P_RDP, j, req, sizeof req), got, before = n;
+    struct rdp_cc cc;
+    if (rl && conn_write(c, &cn, req, rl, deadline) == C_OK &&
+        (got = conn_read(c, &cn, P_RDP, cc_buf, sizeof cc_buf, 0, deadline, c->timeout_ms)) &&
+        rdp_parse_cc(cc_buf, got, &cc) && cc.kind == RDP_CC_SELECTED &&
+        cc.value == RDP_PROTO_HYBRID && conn_tls(c, &cn, NULL, deadline) == C_OK &&
+        (rl = build_probe(P_RDP_CREDSSP, j, req, sizeof req)) &&
+        conn_write(c, &cn, req, rl, deadline) == C_OK)
+        n += conn_read(c, &cn, P_RDP_CREDSSP, buf + n, c->max_bytes - n, 0, deadline,
+                       c->timeout_ms);
+    conn_close(&cn);
+    struct credssp_answer a;
+    struct ntlm_challenge ch;
+    if (n > before && credssp_parse(buf + before, n - before, &a)) {
+        if (a.token && ntlm_find_challenge(a.token, a.token_len, &ch)) {
+            ntlm_info(j, m, &ch);
+        } else if (a.have_error) {
+            char text[48];
+            snprintf(text, sizeof text, "CredSSP error 0x%08x", (unsigned)a.error);
+            if (add_info(m, text) < 0)
+                j->oom = true;
+        }
+    }
+    return n;
+}
+
 /* RDP: the security protocol the server selected for SSL|HYBRID; when it chose CredSSP, a
- * second request offering TLS alone tells whether NLA is required. When the Connection
- * Confirm named no product (xrdp's is the one Windows sends), a TLS ClientHello without
- * X.224 does: each server refuses it in its own way. */
+ * second request offering TLS alone tells whether NLA is required, and CredSSP's NTLM names
+ * the build (rdp_credssp). When the Connection Confirm named no product (xrdp's is the one
+ * Windows sends), a TLS ClientHello without X.224 does: each server refuses it in its own
+ * way. */
 static size_t rdp_details(const struct ctx *c, struct job *j, struct sig_match *m,
                           unsigned char *buf, size_t n)
 {
     struct rdp_cc cc;
     char text[96];
+    bool credssp = false;
     if (!rdp_parse_cc(buf, n, &cc))
         return n;
     if (cc.kind == RDP_CC_NONE) {
@@ -727,11 +782,14 @@ static size_t rdp_details(const struct ctx *c, struct job *j, struct sig_match *
             snprintf(text, sizeof text, "RDP; NLA supported, not required");
         else
             snprintf(text, sizeof text, "RDP; NLA selected");
+        credssp = cc.value & RDP_PROTO_HYBRID;
     } else {
         snprintf(text, sizeof text, "RDP; protocol 0x%x selected", (unsigned)cc.value);
     }
     if (add_info(m, text) < 0)
         j->oom = true;
+    if (credssp)
+        n = rdp_credssp(c, j, m, buf, n);
     if (!m->product) {
         size_t before = n;
         bool sent;

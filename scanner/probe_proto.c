@@ -132,18 +132,9 @@ int smb2_parse_negotiate(const unsigned char *d, size_t n, struct smb2_neg *out)
     return 1;
 }
 
-#define NTLMSSP_NEGOTIATE_VERSION 0x02000000u
-
 size_t smb2_session_setup_request(unsigned char *out, size_t cap)
 {
-    /* NTLMSSP NEGOTIATE: signature, type 1, flags (Unicode, OEM, request target, NTLM,
-     * always sign, extended session security, version, 128-bit, 56-bit), empty domain and
-     * workstation, our version (6.1 build 7601, revision 15, as clients send). */
-    static const unsigned char ntlm[40] = {
-        'N', 'T', 'L', 'M', 'S', 'S', 'P', 0, 1, 0, 0, 0, 0x97, 0x82, 0x08, 0xe2,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        6, 1, 0xb1, 0x1d, 0, 0, 0, 15};
-    size_t len = SMB2_HDR + 24 + sizeof ntlm;
+    size_t len = SMB2_HDR + 24 + NTLM_NEGOTIATE_LEN;
     if (cap < NBSS + len)
         return 0;
     memset(out, 0, NBSS + len);
@@ -156,15 +147,15 @@ size_t smb2_session_setup_request(unsigned char *out, size_t cap)
     put16(h + 14, 1); /* CreditRequest */
     put32(h + 24, 1); /* MessageId 1: the negotiate was 0 */
     unsigned char *b = h + SMB2_HDR;
-    put16(b, 25);                       /* StructureSize */
-    b[3] = SMB2_SIGNING_ENABLED;        /* SecurityMode */
-    put16(b + 12, SMB2_HDR + 24);       /* SecurityBufferOffset, from the SMB2 header */
-    put16(b + 14, (uint16_t)sizeof ntlm); /* SecurityBufferLength */
-    memcpy(b + 24, ntlm, sizeof ntlm);
+    put16(b, 25);                             /* StructureSize */
+    b[3] = SMB2_SIGNING_ENABLED;              /* SecurityMode */
+    put16(b + 12, SMB2_HDR + 24);             /* SecurityBufferOffset, from the SMB2 header */
+    put16(b + 14, (uint16_t)NTLM_NEGOTIATE_LEN); /* SecurityBufferLength */
+    ntlm_negotiate(b + 24, NTLM_NEGOTIATE_LEN);
     return NBSS + len;
 }
 
-int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_version *out)
+int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_challenge *out)
 {
     size_t l;
     const unsigned char *h = nbss_payload(d, n, &l);
@@ -177,20 +168,8 @@ int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_vers
     size_t off = le16(b + 4), blen = le16(b + 6);
     if (off < SMB2_HDR + 8 || off > l || blen > l - off)
         return 0;
-    /* The CHALLENGE may come bare or inside SPNEGO: find its signature in the buffer. */
-    const unsigned char *sb = h + off;
-    for (size_t i = 0; i + 56 <= blen; i++) {
-        const unsigned char *m = sb + i;
-        if (memcmp(m, "NTLMSSP\0", 8) != 0 || le32(m + 8) != 2)
-            continue;
-        if (!(le32(m + 20) & NTLMSSP_NEGOTIATE_VERSION))
-            return 0;
-        out->major = m[48];
-        out->minor = m[49];
-        out->build = le16(m + 50);
-        return 1;
-    }
-    return 0;
+    /* The CHALLENGE may come bare or inside SPNEGO. */
+    return ntlm_find_challenge(h + off, blen, out);
 }
 
 int smb1_parse_negotiate(const unsigned char *d, size_t n)

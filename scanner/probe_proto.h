@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scanner/ntlm.h"
+
 /* ---- SMB (TCP 445, direct hosting: a 4-byte NetBIOS session header per message) --------- */
 
 #define SMB2_SIGNING_ENABLED 0x0001u
@@ -43,12 +45,9 @@ int smb1_parse_negotiate(const unsigned char *d, size_t n);
  * its length, 0 if cap is too small. */
 size_t smb2_session_setup_request(unsigned char *out, size_t cap);
 
-struct ntlm_version {
-    unsigned major, minor, build; /* 6.3.9600; Samba sends 6.1.0 */
-};
 /* Parses the answer to smb2_session_setup_request(): 1 when it is an SMB2 SESSION_SETUP
  * response carrying an NTLMSSP CHALLENGE with a version (*out filled), 0 otherwise. */
-int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_version *out);
+int smb2_parse_ntlm_challenge(const unsigned char *d, size_t n, struct ntlm_challenge *out);
 
 /* "3.1.1" etc. for a dialect; "2.???" for the wildcard, "unknown" otherwise. Static. */
 const char *smb2_dialect_str(uint16_t dialect);

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (smb2_parse_negotiate(data, size, &neg) == 1 && !smb2_dialect_str(neg.dialect))
         abort();
     (void)smb1_parse_negotiate(data, size);
-    struct ntlm_version nv;
+    struct ntlm_challenge nv;
     if (smb2_parse_ntlm_challenge(data, size, &nv) == 1 && (nv.major > 255 || nv.minor > 255))
         abort();
     (void)nbss_complete(data, size);

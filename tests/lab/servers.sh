@@ -1,9 +1,9 @@
 # Real servers for riskmap's tests and demo, each on a chosen loopback address with its own
 # configuration, keys, pid and log files in a work directory: sshd (root only), nginx,
 # redis-server, memcached, vsftpd (root only), `openssl s_server`, Samba's smbd (root only,
-# port 445), xrdp (root only), OpenLDAP's slapd, TigerVNC's Xvnc, snmpd, dnsmasq and chronyd
-# (UDP; root only for ports below 1024), and replay.py stand-ins for servers Debian does not
-# package. Sourced, not run.
+# port 445), xrdp (root only), FreeRDP's shadow server on Xvfb, OpenLDAP's slapd, TigerVNC's
+# Xvnc, snmpd, dnsmasq and chronyd (UDP; root only for ports below 1024), and replay.py
+# stand-ins for servers Debian does not package. Sourced, not run.
 #
 #   . tests/lab/servers.sh
 #   srv_init "$WORK"                      # where configurations, logs and pid files go
@@ -309,6 +309,34 @@ cmdport 0
 pidfile $d/chronyd-own.pid
 EOF2
     srv_start "chronyd-$1" "$1" 123 -- $SRV_SBIN/chronyd -d -x -f "$d/chrony.conf"
+}
+
+srv_freerdp_shadow() { # srv_freerdp_shadow ADDR PORT DISPLAY: FreeRDP's shadow server
+    # (freerdp2-shadow-x11) on ADDR:PORT only, sharing a headless Xvfb on DISPLAY (no X TCP
+    # listener), NLA only (/sec:nla: its Connection Confirm selects CredSSP). No SAM file, so
+    # nobody can log in; the NTLM CHALLENGE comes before any credential. HOME is its directory
+    # here: the certificate it makes on first start goes there, not into root's home.
+    [ -x /usr/bin/freerdp-shadow-cli ] ||
+        { SRV_WHY="freerdp-shadow-cli: freerdp2-shadow-x11 not installed (contrib/install-deps.sh)"; return 1; }
+    [ -x /usr/bin/Xvfb ] || { SRV_WHY="Xvfb: xvfb not installed (contrib/install-deps.sh)"; return 1; }
+    [ -e "/tmp/.X$3-lock" ] && { SRV_WHY="Xvfb: display :$3 is in use"; return 1; }
+    srv_loopback "$1" || return 1
+    d=$SRV_WORK/freerdp-shadow-$1-$2
+    mkdir -p "$d"
+    /usr/bin/Xvfb ":$3" -nolisten tcp -screen 0 640x480x24 > "$d/xvfb.out" 2>&1 < /dev/null &
+    echo "$!" > "$d/xvfb.pid"
+    SRV_PIDFILES="$SRV_PIDFILES $d/xvfb.pid"
+    i=0
+    while [ ! -S "/tmp/.X11-unix/X$3" ]; do
+        if ! kill -0 "$(cat "$d/xvfb.pid")" 2>/dev/null || [ $i -ge 100 ]; then
+            SRV_WHY="Xvfb :$3 did not start: $(tail -c 300 "$d/xvfb.out" | tr '\n' ' ')"
+            return 1
+        fi
+        sleep 0.05
+        i=$((i + 1))
+    done
+    srv_start "freerdp-shadow-$1-$2" "$1" "$2" -- env HOME="$d" XDG_CONFIG_HOME="$d/config" \
+        DISPLAY=":$3" /usr/bin/freerdp-shadow-cli "/bind-address:$1" "/port:$2" /sec:nla
 }
 
 srv_xvnc() { # srv_xvnc ADDR PORT DISPLAY [None|VncAuth, default None]: TigerVNC's Xvnc, a

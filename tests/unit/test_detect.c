@@ -21,6 +21,7 @@
 #include "scanner/atomic.h"
 #include "scanner/detect.h"
 #include "scanner/model.h"
+#include "scanner/ntlm.h"
 #include "scanner/probe_proto.h"
 #include "scanner/sigs.h"
 
@@ -409,11 +410,15 @@ static void smb_ntlm_challenge_parsed(void **state)
     size_t len;
     unsigned char *d = load("samba-ntlm-challenge.smb", &len);
     assert_true(nbss_complete(d, len));
-    struct ntlm_version v = {9, 9, 9};
+    struct ntlm_challenge v = {9, 9, 9, false};
     assert_int_equal(smb2_parse_ntlm_challenge(d, len, &v), 1);
     assert_int_equal(v.major, 6);
     assert_int_equal(v.minor, 1);
     assert_int_equal(v.build, 0);
+    assert_true(v.target_type); /* TARGET_TYPE_SERVER, as Windows */
+    char text[64] = "x";
+    assert_int_equal(ntlm_describe(&v, text, sizeof text), 0); /* build 0: nothing said */
+    assert_string_equal(text, "");
     /* Not a negotiate answer, nor SMB1. */
     struct smb2_neg neg;
     assert_int_equal(smb2_parse_negotiate(d, len, &neg), 0);
@@ -430,6 +435,8 @@ static void smb_ntlm_challenge_parsed(void **state)
     assert_int_equal(v.major, 6);
     assert_int_equal(v.minor, 3);
     assert_int_equal(v.build, 9600);
+    ntlm_describe(&v, text, sizeof text);
+    assert_string_equal(text, "Windows 6.3 build 9600"); /* the words SMB and RDP write */
     m[23] &= (unsigned char)~0x02; /* no NTLMSSP_NEGOTIATE_VERSION: the bytes are not a version */
     assert_int_equal(smb2_parse_ntlm_challenge(w, len, &v), 0);
     m[23] |= 0x02;

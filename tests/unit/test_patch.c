@@ -24,6 +24,8 @@
 #include "checks/feed_match.h"
 #include "scanner/checkrun.h"
 #include "scanner/model.h"
+#include "scanner/ntlm.h"
+#include "scanner/probe_credssp.h"
 #include "scanner/sigs.h"
 
 #define PATCH_FIXTURE_DIR "/tmp/rm-patch-XXXXXX"
@@ -662,6 +664,84 @@ static void windows_release_from_smb_ntlm(void **state)
     scan_result_free(r);
 }
 
+/* RDP's CredSSP answer names the build as SMB's does, in the same words, and the patch check
+ * judges it the same way, once per host whichever service named it. The info is made from
+ * bytes as detection makes it: FreeRDP's captured TSRequest (winpr's 6.1.7601 without a target
+ * type: not Windows, judged not at all) and that answer with a Windows server's target type and
+ * version written in (no Windows in the lab): 6.3.9600 is Server 2012 R2, judged; 10.0.17763
+ * is Server 2019 or Windows 10 1809, not judged. */
+static void rdp_service(struct host *h, unsigned char major, unsigned char minor, unsigned build,
+                        bool windows)
+{
+    FILE *f = fopen("tests/fixtures/banners/freerdp-credssp-challenge.credssp", "rb");
+    assert_non_null(f);
+    unsigned char d[512];
+    size_t n = fread(d, 1, sizeof d, f);
+    fclose(f);
+    unsigned char *m = memmem(d, n, "NTLMSSP\0\2\0\0\0", 12);
+    assert_non_null(m);
+    if (windows) {
+        m[22] |= 0x02; /* NTLMSSP_TARGET_TYPE_SERVER */
+        m[48] = major, m[49] = minor, m[50] = (unsigned char)build, m[51] = (unsigned char)(build >> 8);
+    }
+    struct credssp_answer a;
+    struct ntlm_challenge ch;
+    assert_int_equal(credssp_parse(d, n, &a), 1);
+    assert_int_equal(ntlm_find_challenge(a.token, a.token_len, &ch), 1);
+    char text[96], info[160];
+    assert_true(ntlm_describe(&ch, text, sizeof text) > 0);
+    snprintf(info, sizeof info, "RDP; NLA required; %s", text);
+    struct service *s = host_add_service(h, 3389, PORT_OPEN, "ms-wbt-server", "syn-ack", 0.1);
+    assert_non_null(s);
+    assert_int_equal(service_set(&s->method, "probe:rdp"), 0);
+    assert_int_equal(service_set(&s->info, info), 0);
+}
+
+static void windows_release_from_rdp_credssp(void **state)
+{
+    (void)state;
+    struct scan_result *r = scan_result_new();
+    assert_int_equal(service_set(&r->meta.started_utc, "2026-11-22T10:00:00Z"), 0);
+    struct host *h1 = one_host(r, "127.0.35.1"), *h2 = one_host(r, "127.0.35.2"),
+                *h3 = one_host(r, "127.0.35.3"), *h4 = one_host(r, "127.0.35.4");
+    rdp_service(h1, 6, 3, 9600, true);
+    assert_string_equal(h1->services[0].info, "RDP; NLA required; Windows 6.3 build 9600");
+    rdp_service(h2, 10, 0, 17763, true);
+    assert_string_equal(h2->services[0].info, "RDP; NLA required; Windows 10.0 build 17763");
+    rdp_service(h3, 0, 0, 0, false);
+    assert_string_equal(h3->services[0].info,
+                        "RDP; NLA required; NTLM 6.1 build 7601, no target type (not Windows)");
+    /* SMB and RDP naming the same release on one host: one finding, from the first. */
+    struct service *s = host_add_service(h4, 445, PORT_OPEN, "microsoft-ds", "syn-ack", 0.1);
+    assert_non_null(s);
+    assert_int_equal(service_set(&s->info, "SMB 3.1.1; signing not required; SMB1 refused; "
+                                           "Windows 6.3 build 9600"), 0);
+    rdp_service(h4, 6, 3, 9600, true);
+    run_patch(r);
+    assert_int_equal(count_kind(r, "patch.eol"), 2);
+    const char *const want_addr[] = {"127.0.35.1", "127.0.35.4"};
+    const char *const want_seen[] = {"3389/tcp ms-wbt-server Windows 6.3 build 9600",
+                                     "445/tcp microsoft-ds Windows 6.3 build 9600"};
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const struct finding *f = r->findings[i];
+        if (strcmp(f->kind, "patch.eol") != 0)
+            continue;
+        char a[64];
+        addr_str(&f->addr, a, sizeof a);
+        assert_string_equal(a, want_addr[k]);
+        assert_int_equal(f->port, 0);
+        assert_string_equal(finding_fact(f, "product"), "Windows Server");
+        assert_string_equal(finding_fact(f, "version"), "2012 R2");
+        assert_string_equal(finding_fact(f, "cycle"), "2012-r2");
+        assert_string_equal(finding_fact(f, "eol_date"), "2023-10-10");
+        assert_string_equal(finding_fact(f, "seen_on"), want_seen[k]);
+        assert_int_equal(f->severity, SEV_CRITICAL);
+        k++;
+    }
+    scan_result_free(r);
+}
+
 /* "eol": true without a date (endoflife.date writes that where the end is known but not
  * dated): past its end of life, high, no eol_date or days_past. Hand-written data and banner:
  * exim's real 4.96 cycle ended on a known date, so the undated case has no real instance here. */
@@ -720,6 +800,7 @@ int main(void)
         cmocka_unit_test_setup(debian_release_from_banner, with_shipped_eol),
         cmocka_unit_test_setup(windows_release_from_iis, with_shipped_eol),
         cmocka_unit_test_setup(windows_release_from_smb_ntlm, with_shipped_eol),
+        cmocka_unit_test_setup(windows_release_from_rdp_credssp, with_shipped_eol),
         cmocka_unit_test(eol_true_without_date),
     };
     return cmocka_run_group_tests(tests, patch_group_setup, patch_group_teardown);
