@@ -185,8 +185,27 @@ static int osv_aliases(struct feed_writer *w, int64_t adv, const cJSON *rec, con
     return 0;
 }
 
+/* A distribution's record of one CVE, named for it ("UBUNTU-CVE-2024-6387"): the CVE, when
+ * the record's related list names it too (Ubuntu puts the CVE there, not in aliases). */
+static const char *cve_of_id(const cJSON *rec)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    const char *at = cJSON_IsString(id) ? strstr(id->valuestring, "-CVE-") : NULL;
+    /* CVE-YYYY-NNNN... and nothing after it */
+    if (!at || strlen(at + 1) > FEED_MAX_ID || strspn(at + 5, "0123456789") != 4 || at[9] != '-' ||
+        strspn(at + 10, "0123456789") < 4 || at[10 + strspn(at + 10, "0123456789")] != '\0')
+        return NULL;
+    const cJSON *rel = cJSON_GetObjectItemCaseSensitive(rec, "related"), *v;
+    if (!cJSON_IsArray(rel))
+        return NULL;
+    cJSON_ArrayForEach(v, rel)
+        if (cJSON_IsString(v) && strcmp(v->valuestring, at + 1) == 0)
+            return at + 1;
+    return NULL;
+}
+
 /* The CVE a record is about when its id is not one: the lowest CVE id among aliases and
- * upstream (validated later, when the aliases are stored). */
+ * upstream (validated later, when the aliases are stored), else the one its id names. */
 static const char *first_cve(const cJSON *rec)
 {
     const char *best = NULL;
@@ -201,7 +220,7 @@ static const char *first_cve(const cJSON *rec)
                 best = v->valuestring;
         }
     }
-    return best;
+    return best ? best : cve_of_id(rec);
 }
 
 int feed_osv_record(struct feed_writer *w, const cJSON *rec, const char *path)

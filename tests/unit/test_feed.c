@@ -201,6 +201,33 @@ static void osv_and_kev_records(void **state)
     assert_string_equal(info[1].newest, "2024-07-10T17:00:00Z");
 }
 
+/* Ubuntu's records are named for their CVE and list it in related, not in aliases: the id
+ * gives the CVE only when related names it too, and only a well-formed one. */
+static void cve_from_record_id(void **state)
+{
+    struct fx *f = *state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/ubuntu.json", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs("[{\"id\": \"UBUNTU-CVE-2024-6387\", \"modified\": \"2024-07-01T00:00:00Z\","
+          " \"aliases\": [], \"related\": [\"CVE-2024-6387\", \"USN-6859-1\"]},"
+          " {\"id\": \"UBUNTU-CVE-2024-6388\", \"modified\": \"2024-07-01T00:00:00Z\","
+          " \"related\": [\"USN-6859-1\"]},"
+          " {\"id\": \"UBUNTU-CVE-2024-63x\", \"modified\": \"2024-07-01T00:00:00Z\","
+          " \"related\": [\"CVE-2024-63x\"]}]", fp);
+    assert_int_equal(fclose(fp), 0);
+    struct feed_import_result r;
+    struct rm_err e = {{0}};
+    if (feed_import_file(f->db, path, NOW, &r, &e) != 0)
+        fail_msg("%s", e.msg);
+    assert_int_equal(r.records, 3);
+    const char *sql = "SELECT coalesce(cve, 'none') FROM advisory WHERE name = ?";
+    assert_string_equal(q1(f, sql, "UBUNTU-CVE-2024-6387"), "CVE-2024-6387");
+    assert_string_equal(q1(f, sql, "UBUNTU-CVE-2024-6388"), "none");
+    assert_string_equal(q1(f, sql, "UBUNTU-CVE-2024-63x"), "none");
+}
+
 static void reimport_replaces(void **state)
 {
     struct fx *f = *state;
@@ -674,6 +701,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(file_modes, setup, teardown),
         cmocka_unit_test_setup_teardown(nvd_records, setup, teardown),
         cmocka_unit_test_setup_teardown(osv_and_kev_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(cve_from_record_id, setup, teardown),
         cmocka_unit_test_setup_teardown(reimport_replaces, setup, teardown),
         cmocka_unit_test_setup_teardown(malformed_rejected_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(streamed_like_whole, setup, teardown),

@@ -70,7 +70,7 @@ static void every_shipped_record_parses(void **state)
     (void)state;
     static const char *const paths[] = {"checks/data/eol.json", "checks/data/nvd.json",
                                         "checks/data/osv.json", "checks/data/kev.json"};
-    static const size_t want[] = {204, 34, 151, 6};
+    static const size_t want[] = {204, 34, 152, 6};
     assert_int_equal(feed_n_shipped, 4);
     struct feed_db *db;
     struct rm_err e = {{0}};
@@ -94,11 +94,11 @@ static void every_shipped_record_parses(void **state)
     struct feed_source_info info[8];
     assert_int_equal(feed_info(db, info, 8, &ni, &e), 0);
     feed_close(db);
-    /* nvd, osv, kev, eol: 34 records, 151, 6, 204 cycles, each imported once. */
+    /* nvd, osv, kev, eol: 34 records, 152, 6, 204 cycles, each imported once. */
     assert_int_equal(ni, 4);
     for (size_t i = 0; i < ni; i++) {
         long long w = strcmp(info[i].source, "nvd") == 0   ? 34
-                      : strcmp(info[i].source, "osv") == 0 ? 151
+                      : strcmp(info[i].source, "osv") == 0 ? 152
                       : strcmp(info[i].source, "kev") == 0 ? 6
                       : strcmp(info[i].source, "eol") == 0 ? 204
                                                            : -1;
@@ -471,6 +471,10 @@ static void lab_banners_against_the_shipped_feed(void **state)
     /* Hand-written in ProFTPD's own greeting shape (Debian's build hides the version). */
     add_detected(r, h, 2121, "banner",
                  BANNER("220 ProFTPD 1.3.5b Server (ProFTPD Default Installation) [127.0.0.1]\r\n"));
+    /* Ubuntu 22.04's sshd before and at the fix of CVE-2024-6387 (1:8.9p1-3ubuntu0.10): the
+     * banner names no release; Ubuntu's record fixes 8.9p1 only in 22.04's entry. */
+    add_detected(r, h, 2200, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10\r\n"));
+    add_detected(r, h, 2201, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.7\r\n"));
     run_patch(r);
 
     /* A Debian 12 build: the upstream version is inside four NVD ranges; Debian 12's records
@@ -489,6 +493,24 @@ static void lab_banners_against_the_shipped_feed(void **state)
     assert_string_equal(finding_fact(f, "cvss_max"), "8.1"); /* was 9.8, CVE-2023-38408's */
     assert_string_equal(finding_fact(f, "kev"), "no");
     assert_int_equal(f->severity, SEV_MEDIUM); /* high, one level lower for the backport */
+
+    /* Ubuntu: the release is the one whose record fixes 8.9p1 (22.04; 24.04's fix is of
+     * 9.6p1). At 3ubuntu0.10 CVE-2024-6387 is fixed by the build; at 3ubuntu0.7 Ubuntu's record
+     * lists the version as affected and names the fix. The other three CVEs have no Ubuntu
+     * record here: possible backports. */
+    f = cve_finding(r, 2200);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"), "CVE-2023-38408,CVE-2023-51385,CVE-2025-26465");
+    assert_string_equal(finding_fact(f, "fixed_by_distro"),
+                        "CVE-2024-6387 (Ubuntu:22.04:LTS 1:8.9p1-3ubuntu0.10)");
+    assert_string_equal(finding_fact(f, "confidence"), "possible-backport");
+    assert_string_equal(finding_fact(f, "distro"), "Ubuntu");
+    f = cve_finding(r, 2201);
+    assert_non_null(f);
+    assert_string_equal(finding_fact(f, "cves"),
+                        "CVE-2023-38408,CVE-2023-51385,CVE-2024-6387,CVE-2025-26465");
+    assert_string_equal(finding_fact(f, "distro_fixed"), "CVE-2024-6387 1:8.9p1-3ubuntu0.10");
+    assert_null(finding_fact(f, "fixed_by_distro"));
 
     f = cve_finding(r, 21);
     assert_non_null(f);
