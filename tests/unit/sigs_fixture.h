@@ -11,6 +11,7 @@
 
 #include "scanner/atomic.h"
 #include "scanner/sigs.h"
+#include "tests/unit/banner_fixture.h"
 
 static struct sig_table *builtin;
 
@@ -26,17 +27,6 @@ static inline int teardown(void **state)
     (void)state;
     sigs_free(builtin);
     return 0;
-}
-
-static inline unsigned char *load(const char *file, size_t *len)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", file);
-    char *data = NULL;
-    struct rm_err e = {{0}};
-    if (read_file_bounded(path, 1 << 20, &data, len, &e) < 0)
-        fail_msg("%s", e.msg);
-    return (unsigned char *)data;
 }
 
 static inline void expect_match(const char *probe, const char *text, const char *service,

@@ -17,19 +17,9 @@
 #include "scanner/ntlm.h"
 #include "scanner/probe_credssp.h"
 #include "scanner/atomic.h"
+#include "tests/unit/banner_fixture.h"
 
 #define FREERDP "freerdp-credssp-challenge.credssp"
-
-static unsigned char *load(const char *file, size_t *len)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", file);
-    char *data = NULL;
-    struct rm_err e = {{0}};
-    if (read_file_bounded(path, 1 << 20, &data, len, &e) < 0)
-        fail_msg("%s", e.msg);
-    return (unsigned char *)data;
-}
 
 /* The NTLM message inside a TSRequest's bytes (the fixture is edited through it). */
 static unsigned char *ntlm_in(unsigned char *d, size_t n)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "scanner/atomic.h"
+#include "tests/unit/banner_fixture.h"
 #include "scanner/detect.h"
 #include "scanner/model.h"
 #include "scanner/ntlm.h"
@@ -318,17 +319,6 @@ static void plans_follow_the_port(void **state)
     assert_string_equal(detect_plan_str(27017), "mongodb");
     assert_string_equal(detect_plan_str(389), "ldap");
     assert_string_equal(detect_plan_str(636), "tls:ldap");
-}
-
-static unsigned char *load(const char *file, size_t *len)
-{
-    char path[256];
-    snprintf(path, sizeof path, "tests/fixtures/banners/%s", file);
-    char *data = NULL;
-    struct rm_err e = {{0}};
-    if (read_file_bounded(path, 1 << 20, &data, len, &e) < 0)
-        fail_msg("%s", e.msg);
-    return (unsigned char *)data;
 }
 
 /* The captured answers of Samba 4.17 (see the fixtures' README): SMB2 NEGOTIATE response,
