@@ -54,6 +54,8 @@ struct ep_job {
     size_t n_offer[TLS_NVERS];
     bool multi_chunk[TLS_NVERS];    /* suites were accepted from more than one chunk */
     int chunk_seen[TLS_NVERS];      /* the chunk start of the first acceptance, -1 none */
+    uint16_t groups13[2][TLS_MAX_GROUPS]; /* TLS 1.3 groups found per family (EC, FFDHE) */
+    size_t n_groups13[2];
     struct task *tasks;
     size_t n_tasks;
     atomic_size_t next;
@@ -505,8 +507,9 @@ static void task_compress(struct ep_job *j, struct tls_flight *f)
 }
 
 /* Groups: offer them all, remove the one the server used, repeat. TLS <= 1.2 learns the curve
- * from the ServerKeyExchange of an ECDHE suite; TLS 1.3 from the key share or the
- * HelloRetryRequest. */
+ * from the ServerKeyExchange of an ECDHE suite; TLS 1.3 from the HelloRetryRequest, in two
+ * tasks run side by side (t->start 0: the elliptic curves, 1: RFC 7919's FFDHE groups), so
+ * that each chain of round trips is half as long; the server's order is known within each. */
 static void task_groups(struct ep_job *j, const struct task *t, struct tls_flight *f)
 {
     static const uint16_t all[] = {0x001D, 0x0017, 0x0018, 0x0019, 0x001E, 0x0100, 0x0101,
@@ -516,9 +519,11 @@ static void task_groups(struct ep_job *j, const struct task *t, struct tls_fligh
                                    0x0007, 0x0006, 0x0005, 0x0004, 0x0003, 0x0002, 0x0001};
     uint16_t groups[sizeof all / sizeof all[0]];
     size_t ng = 0;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (t->kind == T_GROUPS13 || is_ec_group(all[i]))
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        bool ffdhe = all[i] >= 0x0100 && all[i] <= 0x01FF;
+        if (t->kind == T_GROUPS13 ? ffdhe == (t->start == 1) : is_ec_group(all[i]))
             groups[ng++] = all[i];
+    }
     uint16_t suites[400];
     size_t ns = 0;
     const struct tls_proto *p = &j->r->proto[t->vi];
@@ -550,8 +555,8 @@ static void task_groups(struct ep_job *j, const struct task *t, struct tls_fligh
     }
     pthread_mutex_lock(&j->mu);
     if (t->kind == T_GROUPS13) {
-        memcpy(j->r->tls13_groups, found, nf * sizeof *found);
-        j->r->n_tls13_groups = nf;
+        memcpy(j->groups13[t->start], found, nf * sizeof *found);
+        j->n_groups13[t->start] = nf;
     } else {
         memcpy(j->r->ecdhe_groups, found, nf * sizeof *found);
         j->r->n_ecdhe_groups = nf;
@@ -806,11 +811,17 @@ static void probe_endpoint(struct ep_job *j)
         int hv = highest(r, VI_TLS13);
         if (hv >= 0)
             tasks[n++] = (struct task){T_CURVES, hv, 0, 0};
-        if (r->proto[VI_TLS13].supported)
+        if (r->proto[VI_TLS13].supported) {
             tasks[n++] = (struct task){T_GROUPS13, VI_TLS13, 0, 0};
+            tasks[n++] = (struct task){T_GROUPS13, VI_TLS13, 1, 0};
+        }
         if (r->heartbeat == TRI_YES)
             tasks[n++] = (struct task){T_HEARTBLEED, 0, 0, 0};
         run_phase(j, tasks, n);
+        /* The curves first, then FFDHE: the order servers list them in (OpenSSL, nginx). */
+        for (size_t k = 0; k < 2; k++)
+            for (size_t i = 0; i < j->n_groups13[k] && r->n_tls13_groups < TLS_MAX_GROUPS; i++)
+                r->tls13_groups[r->n_tls13_groups++] = j->groups13[k][i];
     }
 
     /* Without a server order, list suites by id: the same server always reads the same. */
