@@ -62,6 +62,16 @@ struct fw_eol {
     const char *lts, *support, *extended; /* "true", "false", a date, or NULL */
 };
 
+/* Archives of OSV records (feed_archive.c): does a file starting with head look like one
+ * (zip, tar, gzip, xz, bzip2, zstd)? And their import, every *.json entry in one transaction,
+ * with feed_import_file's contract; the buffer form is for the fuzz target. */
+bool feed_is_archive(const unsigned char *head, size_t n);
+int feed_import_archive(struct feed_db *db, const char *path, time_t now,
+                        struct feed_import_result *r, struct rm_err *e);
+int feed_import_archive_buffer(struct feed_db *db, const char *name, const void *data,
+                               size_t len, time_t now, struct feed_import_result *r,
+                               struct rm_err *e);
+
 /* One import is one transaction: fw_begin opens it and prepares w's statements (0, or -1 with
  * e set); fw_end records the import of format at now and commits when keep, else (or when that
  * fails: -1, w->err set) rolls back and zeroes the counts in w->res. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "feed_impl.h"
@@ -260,6 +261,15 @@ int feed_import_file(struct feed_db *db, const char *path, time_t now,
     memset(r, 0, sizeof *r);
     int fd;
     size_t len;
+    /* An archive may be larger than one feed file: its entries are bounded one by one. */
+    unsigned char head[512];
+    struct stat st;
+    FILE *peek = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? fopen(path, "rb") : NULL;
+    size_t nh = peek ? fread(head, 1, sizeof head, peek) : 0;
+    if (peek)
+        fclose(peek);
+    if (feed_is_archive(head, nh))
+        return feed_import_archive(db, path, now, r, e);
     if (open_regular_bounded(path, FEED_MAX_FILE, &fd, &len, e) < 0)
         return -1;
     struct json_src s;

@@ -63,4 +63,52 @@ check "--feed-db names another store" \
     test "$out" = "feed $WORK/other.db: nothing loaded (riskmap feed import FILE...)"
 run_riskmap feed import >/dev/null 2>&1
 check "import without files: exit 2" test $? -eq 2
+
+# Archives of OSV records, as osv.dev publishes an ecosystem (all.zip: one JSON file per
+# record): the fixture's seven records one per entry, beside a README and in a subdirectory,
+# as zip and as tar.gz, each one import; the same rows as the JSON list imported as a file.
+python3 - "$FX/osv-debian.json" "$WORK" <<'PY'
+import json, sys, tarfile, zipfile, io
+recs = json.load(open(sys.argv[1]))
+work = sys.argv[2]
+with zipfile.ZipFile(work + "/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for i, r in enumerate(recs):
+        z.writestr(("sub/" if i % 2 else "") + r["id"] + ".json", json.dumps(r, indent=1))
+    z.writestr("README.txt", "not a record")
+with tarfile.open(work + "/all.tar.gz", "w:gz") as t:
+    for r in recs:
+        b = json.dumps(r).encode()
+        ti = tarfile.TarInfo(r["id"] + ".json")
+        ti.size = len(b)
+        t.addfile(ti, io.BytesIO(b))
+# One malformed entry after good ones: the whole archive is refused.
+with zipfile.ZipFile(work + "/bad.zip", "w") as z:
+    for r in recs[:3]:
+        z.writestr(r["id"] + ".json", json.dumps(r))
+    z.writestr("OSV-X.json", open(work + "/bad.json").read())
+with zipfile.ZipFile(work + "/empty.zip", "w") as z:
+    z.writestr("README.txt", "no records")
+PY
+rows() { # rows DB: every advisory with its ranges, as text
+    python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for r in db.execute("SELECT v.name, coalesce(v.cve, \"\"), a.ecosystem, a.package, r.type, coalesce(r.introduced, \"\"), coalesce(r.fixed, \"\") FROM advisory v JOIN affected a ON a.advisory = v.id LEFT JOIN affected_range r ON r.affected = a.id ORDER BY 1, 3, 4, 6, 7"): print("|".join(map(str, r)))' "$1"
+}
+run_riskmap feed --feed-db "$WORK/list.db" import "$FX/osv-debian.json" > /dev/null
+for a in all.zip all.tar.gz; do
+    out=$(run_riskmap feed --feed-db "$WORK/$a.db" import "$WORK/$a" 2>&1)
+    check "$a: one import of 7 OSV records" \
+        test "$out" = "$WORK/$a: osv, 7 records, newest 2024-07-01T19:15:04Z"
+    check "$a: the same rows as the JSON list" test "$(rows "$WORK/$a.db")" = "$(rows "$WORK/list.db")"
+done
+check "the rows compared are there (7 advisories)" \
+    test "$(rows "$WORK/list.db" | cut -d'|' -f1 | sort -u | wc -l)" -eq 7
+out=$(run_riskmap feed --feed-db "$WORK/bad.db" import "$WORK/bad.zip" 2> "$WORK/err")
+check "bad.zip: exit 2" test $? -eq 2
+check "bad.zip: the entry and its JSON path named" test "$(cat "$WORK/err")" = \
+    "riskmap: $WORK/bad.zip: OSV-X.json: affected[0].ranges[0].events[0]: introduced is not a non-empty string"
+check "bad.zip: nothing of it stored" test -z "$(rows "$WORK/bad.db")"
+run_riskmap feed --feed-db "$WORK/empty.db" import "$WORK/empty.zip" > /dev/null 2> "$WORK/err"
+check "an archive without records: exit 2, said" test "$(cat "$WORK/err")" = \
+    "riskmap: $WORK/empty.zip: no *.json entry: not an archive of OSV records"
 finish
