@@ -78,6 +78,9 @@ int reg_put_new(struct register_db *db, const struct risk *r, sqlite3_int64 *rid
  * risk_change. */
 int reg_flush(struct register_db *db, struct rm_err *e);
 
+/* Sorts s as register_load returns it: residual, inherent (highest first), fingerprint. */
+void reg_sort_load_order(struct risk_set *s);
+
 /* Parsed controls and refs of the risk_detail rows one reader has met, by detail id. */
 struct reg_lists;
 void reg_lists_free(struct reg_lists *l);

@@ -34,6 +34,12 @@ static int cmp_load_order(const void *x, const void *y)
     return strcmp(a->fingerprint, b->fingerprint);
 }
 
+void reg_sort_load_order(struct risk_set *s)
+{
+    if (s->n > 1)
+        qsort(s->v, s->n, sizeof *s->v, cmp_load_order);
+}
+
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e)
 {
@@ -103,8 +109,7 @@ int register_load(struct register_db *db, const struct register_filter *f,
         risk_set_free(out);
         return reg_fail(db, "read", e);
     }
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_load_order);
+    reg_sort_load_order(out);
     return 0;
 }
 
