@@ -303,7 +303,7 @@ static int build_view(struct apply *a, struct risk_set *s, struct risk **fps, bo
     /* Marked by a cleared kind (every applied risk has one), then squeezed out. */
     for (size_t i = 1, first = 0; i < s->n; i++) {
         if (strcmp(fps[i]->fingerprint, fps[first]->fingerprint) == 0)
-            risk_clear(fps[i]);
+            risk_set_clear(s, fps[i]);
         else
             first = i;
     }
@@ -314,14 +314,17 @@ static int build_view(struct apply *a, struct risk_set *s, struct risk **fps, bo
     s->n = kept;
     int out = 0;
     for (size_t i = 0; out == 0 && i < n_rest; i++) {
-        struct risk *r = risk_set_add(s);
+        struct risk r = {0};
         sqlite3_int64 rid;
-        int g = r ? reg_get(a->db, rest[i], r, &rid, a->e) : rm_errf(a->e, "register: out of "
-                                                                             "memory");
+        int g = reg_get(a->db, rest[i], &r, &rid, a->e);
         if (g > 0)
             out = rm_errf(a->e, "register: %s vanished mid-update", rest[i]);
         else if (g < 0)
             out = -1;
+        else if (risk_set_adopt(s, &r) < 0)
+            out = rm_errf(a->e, "register: out of memory");
+        if (out < 0)
+            risk_clear(&r);
     }
     free_fps(rest, n_rest);
     if (out == 0)
