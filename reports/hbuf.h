@@ -27,6 +27,9 @@ void hb_esc_trunc(struct hbuf *b, const char *s, size_t max);
 void hb_bytes(struct hbuf *b, const unsigned char *d, size_t n);
 /* A number with thousands separators ("12,345"). */
 void hb_int(struct hbuf *b, long long v);
+/* A number as printf's %lld writes it ("-12345"): for the numbers of every register row,
+ * where vsnprintf was a tenth of the report. */
+void hb_dec(struct hbuf *b, long long v);
 bool hbuf_failed(const struct hbuf *b);
 void hbuf_free(struct hbuf *b);
 

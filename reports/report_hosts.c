@@ -115,9 +115,11 @@ static void finding(struct hbuf *b, const struct scan_result *scan, const struct
     hb_put(b, "<tr><td>");
     if (rk)
         rh_badge(b, rk->residual);
-    hb_printf(b, "</td><td>%s</td><td class=\"n\">", severity_name(f->severity));
+    hb_put(b, "</td><td>");
+    hb_put(b, severity_name(f->severity));
+    hb_put(b, "</td><td class=\"n\">");
     if (f->port)
-        hb_printf(b, "%u", (unsigned)f->port);
+        hb_dec(b, f->port);
     hb_put(b, "</td><td>");
     if (with_addr) {
         char a[RM_ADDRSTRLEN];

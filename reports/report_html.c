@@ -56,7 +56,11 @@ static const char css[] =
 
 void rh_badge(struct hbuf *b, int score)
 {
-    hb_printf(b, "<span class=\"lv l%d\">%d</span>", (int)risk_level_of(score), score);
+    hb_put(b, "<span class=\"lv l");
+    hb_dec(b, (int)risk_level_of(score));
+    hb_put(b, "\">");
+    hb_dec(b, score);
+    hb_put(b, "</span>");
 }
 
 char *rh_base64(const unsigned char *data, size_t len)
