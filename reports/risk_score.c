@@ -58,27 +58,68 @@ static int replace(char **field, const char *value)
     return 0;
 }
 
-/* The texts of the last address written: a host's findings come one after another, and
- * inet_ntop of each was a tenth of scoring. */
-struct addr_memo {
+/* Each host's address as text, written once (inet_ntop of every risk's address was a tenth
+ * of scoring) and interned in the set: by address, open addressing. */
+struct addr_slot {
     struct rm_addr a;
-    char text[64];
-    bool set;
+    const char *text; /* NULL: empty */
 };
+
+struct addr_memo {
+    struct addr_slot *v;
+    size_t n, cap; /* cap a power of two */
+};
+
+static struct addr_slot *addr_find(struct addr_memo *m, const struct rm_addr *a)
+{
+    for (size_t i = addr_hash(a) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+        if (!m->v[i].text || addr_eq(&m->v[i].a, a))
+            return &m->v[i];
+}
+
+static int addr_grow(struct addr_memo *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    struct addr_slot *v = calloc(cap, sizeof *v), *old = m->v;
+    if (!v)
+        return -1;
+    size_t oldcap = m->cap;
+    m->v = v;
+    m->cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].text)
+            *addr_find(m, &old[i].a) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The set's text of address a; NULL on allocation failure. */
+static const char *addr_text(struct risk_set *out, struct addr_memo *m, const struct rm_addr *a)
+{
+    struct addr_slot *s = addr_find(m, a);
+    if (s->text)
+        return s->text;
+    if (2 * (m->n + 1) > m->cap) {
+        if (addr_grow(m) < 0)
+            return NULL;
+        s = addr_find(m, a);
+    }
+    char buf[64];
+    addr_str(a, buf, sizeof buf);
+    if (!(s->text = risk_set_intern(out, buf)))
+        return NULL;
+    s->a = *a;
+    m->n++;
+    return s->text;
+}
 
 /* Fills what the finding itself says; its texts are the set's (out's pool). */
 static int fill_from_finding(struct risk_set *out, struct risk *rk, const struct finding *f,
                              enum criticality c, struct addr_memo *am)
 {
     const char *addr = "";
-    if (f->addr.family) { /* site-wide findings (backups) have no address */
-        if (!am->set || !addr_eq(&am->a, &f->addr)) {
-            addr_str(&f->addr, am->text, sizeof am->text);
-            am->a = f->addr;
-            am->set = true;
-        }
-        addr = am->text;
-    }
+    if (f->addr.family && !(addr = addr_text(out, am, &f->addr))) /* site-wide findings */
+        return -1;                                                 /* have no address */
     const char *named = finding_fact(f, "asset");
     memcpy(rk->fingerprint, f->fingerprint, sizeof rk->fingerprint);
     rk->kind = risk_set_intern(out, f->kind);
@@ -196,12 +237,6 @@ static int cmp_ref(const void *a, const void *b)
     return c ? c : strcmp(x[1], y[1]);
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* The lists made so far, by the risk's controls (sorted, unique indices into the
  * evaluation's controls): risks failing the same controls share one pair of lists in the
  * set's pool, made once. */
@@ -311,7 +346,13 @@ static int lists(struct risk_set *out, struct risk *rk, const struct pending *pd
     }
     if (!n)
         return 0;
-    qsort(sc->ctl, n, sizeof *sc->ctl, cmp_size);
+    /* A risk has a handful of hits: an insertion sort, not qsort's set-up for each. */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = sc->ctl[i], j = i;
+        for (; j > 0 && sc->ctl[j - 1] > v; j--)
+            sc->ctl[j] = sc->ctl[j - 1];
+        sc->ctl[j] = v;
+    }
     size_t u = 1;
     for (size_t i = 1; i < n; i++)
         if (sc->ctl[i] != sc->ctl[u - 1])
@@ -469,7 +510,7 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     struct addr_memo am = {0};
     struct rule_memos rm = {0};
     struct list_memos lm = {0};
-    if (!slot || !tal || risk_set_pool(out) < 0 || memo_grow(&lm) < 0)
+    if (!slot || !tal || risk_set_pool(out) < 0 || memo_grow(&lm) < 0 || addr_grow(&am) < 0)
         goto oom;
     for (size_t i = 0; i < scan->n_findings; i++)
         slot[i] = SIZE_MAX;
@@ -559,6 +600,7 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     free(hit_next);
     scratch_free(&sc);
     memos_free(&lm);
+    free(am.v);
     return 0;
 oom:
     free(slot);
@@ -568,6 +610,7 @@ oom:
     free(hit_next);
     scratch_free(&sc);
     memos_free(&lm);
+    free(am.v);
     risk_set_free(out);
     return rm_errf(e, "risk scoring: out of memory");
 }
