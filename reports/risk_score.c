@@ -510,7 +510,10 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     struct addr_memo am = {0};
     struct rule_memos rm = {0};
     struct list_memos lm = {0};
-    if (!slot || !tal || risk_set_pool(out) < 0 || memo_grow(&lm) < 0 || addr_grow(&am) < 0)
+    /* At most a risk a finding: room for them up front (untouched room costs no memory),
+     * rather than an array of 80,000 risks copied at each doubling. */
+    if (!slot || !tal || risk_set_pool(out) < 0 || memo_grow(&lm) < 0 || addr_grow(&am) < 0 ||
+        risk_set_reserve(out, scan->n_findings) < 0)
         goto oom;
     for (size_t i = 0; i < scan->n_findings; i++)
         slot[i] = SIZE_MAX;

@@ -70,6 +70,18 @@ struct risk_headline risk_headline(const struct risk_set *s)
     return h;
 }
 
+int risk_set_reserve(struct risk_set *s, size_t n)
+{
+    if (n <= s->cap)
+        return 0;
+    struct risk *v = realloc(s->v, n * sizeof *v);
+    if (!v)
+        return -1;
+    s->v = v;
+    s->cap = n;
+    return 0;
+}
+
 struct risk *risk_set_add(struct risk_set *s)
 {
     if (s->n == s->cap) {

@@ -129,6 +129,10 @@ int risk_set_lists(struct risk *r, const char *const *controls, size_t n_control
 void risk_clear(struct risk *r);
 void risk_set_free(struct risk_set *s);
 
+/* Room for n risks in all (risk_set_add moves nothing until then): 0, or -1 on allocation
+ * failure. */
+int risk_set_reserve(struct risk_set *s, size_t n);
+
 /* Makes s (empty, not pooled) a pooled set: 0, or -1 on allocation failure. */
 int risk_set_pool(struct risk_set *s);
 /* The copy of str in s's pool, the same pointer for every equal string (NULL for NULL, and on
