@@ -25,6 +25,17 @@ static bool grow(struct hbuf *b, size_t more)
     return true;
 }
 
+void hb_reserve(struct hbuf *b, size_t n)
+{
+    if (b->oom || b->n + n + 1 <= b->cap)
+        return;
+    char *p = realloc(b->p, b->n + n + 1);
+    if (p) { /* else the buffer grows as it goes, as without */
+        b->p = p;
+        b->cap = b->n + n + 1;
+    }
+}
+
 void hb_putn(struct hbuf *b, const char *s, size_t n)
 {
     if (!grow(b, n))

@@ -13,6 +13,9 @@ struct hbuf {
     bool oom;
 };
 
+/* Room for n more bytes at once, if it can be had (a writer that can tell its size spares
+ * the copies of doubling). */
+void hb_reserve(struct hbuf *b, size_t n);
 void hb_putn(struct hbuf *b, const char *s, size_t n);
 void hb_put(struct hbuf *b, const char *s);
 void hb_printf(struct hbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
