@@ -103,7 +103,8 @@ struct register_filter {
 };
 
 /* The register's risks matching f (NULL: all) into out (zeroed), sorted by residual score,
- * inherent score, then fingerprint; out->scan_id/date name the newest scan applied. */
+ * inherent score, then fingerprint; out->scan_id/date name the newest scan applied. out is
+ * a pooled set (scanner/risk_model.h). */
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e);
 

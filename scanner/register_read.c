@@ -81,8 +81,14 @@ int register_load(struct register_db *db, const struct register_filter *f,
      * of 80,000 risks); the risks are sorted here once read. */
 
     sqlite3_stmt *s = NULL;
-    if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0)
+    /* The set is pooled, as a scored one: 80,000 risks of a dozen details share their
+     * texts and lists. */
+    if (risk_set_pool(out) < 0)
+        return rm_errf(e, "register: out of memory");
+    if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0) {
+        risk_set_free(out);
         return -1;
+    }
     if (f->fingerprint)
         reg_bind_text(s, 1, f->fingerprint);
     if (f->status)
@@ -101,7 +107,7 @@ int register_load(struct register_db *db, const struct register_filter *f,
     struct reg_lists *lists = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct risk *r = risk_set_add(out);
-        if (!r || reg_row(s, r, &lists) < 0) {
+        if (!r || reg_row(s, r, &lists, out) < 0) {
             sqlite3_finalize(s);
             reg_lists_free(lists);
             risk_set_free(out);

@@ -84,8 +84,22 @@ static struct risk get(struct register_db *db, char fpc)
     struct rm_err e;
     assert_int_equal(register_load(db, &f, &s, &e), 0);
     assert_int_equal(s.n, 1);
-    struct risk r = s.v[0]; /* moved out: the caller clears it */
-    free(s.v);
+    /* The register state moved out (the caller clears it); the scan fields are the pooled
+     * set's, gone with it. */
+    struct risk r = {0};
+    memcpy(r.fingerprint, s.v[0].fingerprint, sizeof r.fingerprint);
+    r.status = s.v[0].status;
+    r.residual = s.v[0].residual;
+    r.owner = s.v[0].owner;
+    r.due = s.v[0].due;
+    r.treatment = s.v[0].treatment;
+    r.accept_expires = s.v[0].accept_expires;
+    r.exception_kind = s.v[0].exception_kind;
+    memcpy(r.first_seen, s.v[0].first_seen, sizeof r.first_seen);
+    memcpy(r.last_seen, s.v[0].last_seen, sizeof r.last_seen);
+    s.v[0].owner = s.v[0].due = s.v[0].treatment = s.v[0].accept_expires = NULL;
+    s.v[0].exception_kind = NULL;
+    risk_set_free(&s);
     return r;
 }
 
