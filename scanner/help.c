@@ -156,7 +156,7 @@ static const char roadmap_help[] =
 static const char report_help[] =
     "USAGE\n"
     "  riskmap report [-p POLICY]... [-c PROFILE] [--capacity HOURS] [--date YYYY-MM-DD]\n"
-    "                 [--data-dir DIR | --db PATH [--record]] -o OUT [--format html,json,csv]\n"
+    "                 [--data-dir DIR | --db PATH] [--record] -o OUT [--format html,json,csv]\n"
     "                 [--stats] [SCAN.json]\n"
     "\n"
     "Writes the client report for a scan result into DIR (created if missing; every file written\n"
