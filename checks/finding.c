@@ -31,22 +31,27 @@ int severity_parse(const char *s, enum severity *out)
     return -1;
 }
 
+/* The finding and its kind, check and title are one allocation (nothing replaces those
+ * three): a 100,000-finding scan result read back made 300,000 fewer small allocations. */
 struct finding *finding_new(const char *kind, const char *check, enum severity sev,
                             const char *title, const struct rm_addr *addr, uint16_t port)
 {
-    struct finding *f = calloc(1, sizeof *f);
+    if (!kind || !check || !title)
+        return NULL;
+    size_t lk = strlen(kind) + 1, lc = strlen(check) + 1, lt = strlen(title) + 1;
+    struct finding *f = malloc(sizeof *f + lk + lc + lt);
     if (!f)
         return NULL;
-    f->kind = rm_strdup(kind);
-    f->check = rm_strdup(check);
-    f->title = rm_strdup(title);
+    memset(f, 0, sizeof *f);
+    char *at = (char *)(f + 1);
+    f->kind = memcpy(at, kind, lk);
+    f->check = memcpy(at + lk, check, lc);
+    f->title = memcpy(at + lk + lc, title, lt);
     f->severity = sev;
     if (addr)
         f->addr = *addr;
     f->port = port;
-    if (port)
-        f->protocol = rm_strdup("tcp");
-    if (!f->kind || !f->check || !f->title || (port && !f->protocol)) {
+    if (port && !(f->protocol = rm_strdup("tcp"))) {
         finding_free(f);
         return NULL;
     }
@@ -57,10 +62,7 @@ void finding_free(struct finding *f)
 {
     if (!f)
         return;
-    free(f->kind);
-    free(f->check);
-    free(f->title);
-    free(f->detail);
+    free(f->detail); /* kind, check and title are in f's own allocation */
     free(f->hostname);
     free(f->site_asset);
     free(f->protocol);

@@ -25,6 +25,17 @@ static bool grow(struct hbuf *b, size_t more)
     return true;
 }
 
+void hb_reserve(struct hbuf *b, size_t n)
+{
+    if (b->oom || b->n + n + 1 <= b->cap)
+        return;
+    char *p = realloc(b->p, b->n + n + 1);
+    if (p) { /* else the buffer grows as it goes, as without */
+        b->p = p;
+        b->cap = b->n + n + 1;
+    }
+}
+
 void hb_putn(struct hbuf *b, const char *s, size_t n)
 {
     if (!grow(b, n))
@@ -91,48 +102,47 @@ static size_t utf8_len(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Printable ASCII but the five that HTML needs escaped, newline and tab: copied as they are. */
+static bool plain(unsigned c)
+{
+    return (c - 0x20u < 0x5fu && c != '&' && c != '<' && c != '>' && c != '"' && c != '\'') ||
+           c == '\n' || c == '\t';
+}
+
+/* Runs of bytes that need nothing are copied at once (each register row escapes a title, an
+ * asset and its framework items). */
 static void esc(struct hbuf *b, const unsigned char *s, size_t n, bool raw_bytes)
 {
-    size_t i = 0, run = 0;
+    size_t i = 0, from = 0;
     while (i < n) {
         unsigned c = s[i];
-        const char *rep = NULL;
+        if (plain(c)) {
+            i++;
+            continue;
+        }
+        size_t adv = c >= 0x80 ? utf8_len(s + i, n - i) : 0;
+        if (adv) { /* valid UTF-8 */
+            i += adv;
+            continue;
+        }
+        hb_putn(b, (const char *)s + from, i - from);
         char hex[8];
-        size_t adv = 1;
-        if (c == '&')
-            rep = "&amp;";
-        else if (c == '<')
-            rep = "&lt;";
-        else if (c == '>')
-            rep = "&gt;";
-        else if (c == '"')
-            rep = "&quot;";
-        else if (c == '\'')
-            rep = "&#39;";
-        else if (c == '\n' || c == '\t' || (c >= 0x20 && c < 0x7f))
-            rep = NULL;
-        else if (c >= 0x80 && (adv = utf8_len(s + i, n - i)) > 0)
-            rep = NULL;
-        else {
-            adv = 1;
-            if (raw_bytes) {
-                snprintf(hex, sizeof hex, "\\x%02x", c);
-                rep = hex;
-            } else {
-                rep = "\xef\xbf\xbd"; /* U+FFFD */
-            }
+        const char *rep = c == '&'    ? "&amp;"
+                          : c == '<'  ? "&lt;"
+                          : c == '>'  ? "&gt;"
+                          : c == '"'  ? "&quot;"
+                          : c == '\'' ? "&#39;"
+                                      : NULL;
+        if (!rep && raw_bytes) {
+            snprintf(hex, sizeof hex, "\\x%02x", c);
+            rep = hex;
+        } else if (!rep) {
+            rep = "\xef\xbf\xbd"; /* U+FFFD */
         }
-        if (rep) {
-            hb_putn(b, (const char *)s + i - run, run);
-            run = 0;
-            hb_put(b, rep);
-            i += adv;
-        } else {
-            run += adv;
-            i += adv;
-        }
+        hb_put(b, rep);
+        from = ++i;
     }
-    hb_putn(b, (const char *)s + n - run, run);
+    hb_putn(b, (const char *)s + from, n - from);
 }
 
 void hb_escn(struct hbuf *b, const char *s, size_t n)
@@ -166,6 +176,19 @@ void hb_esc_trunc(struct hbuf *b, const char *s, size_t max)
 void hb_bytes(struct hbuf *b, const unsigned char *d, size_t n)
 {
     esc(b, d, n, true);
+}
+
+void hb_dec(struct hbuf *b, long long v)
+{
+    char t[24];
+    size_t k = sizeof t;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do
+        t[--k] = (char)('0' + u % 10);
+    while ((u /= 10) != 0);
+    if (v < 0)
+        t[--k] = '-';
+    hb_putn(b, t + k, sizeof t - k);
 }
 
 void hb_int(struct hbuf *b, long long v)

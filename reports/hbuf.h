@@ -13,6 +13,9 @@ struct hbuf {
     bool oom;
 };
 
+/* Room for n more bytes at once, if it can be had (a writer that can tell its size spares
+ * the copies of doubling). */
+void hb_reserve(struct hbuf *b, size_t n);
 void hb_putn(struct hbuf *b, const char *s, size_t n);
 void hb_put(struct hbuf *b, const char *s);
 void hb_printf(struct hbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -27,6 +30,9 @@ void hb_esc_trunc(struct hbuf *b, const char *s, size_t max);
 void hb_bytes(struct hbuf *b, const unsigned char *d, size_t n);
 /* A number with thousands separators ("12,345"). */
 void hb_int(struct hbuf *b, long long v);
+/* A number as printf's %lld writes it ("-12345"): for the numbers of every register row,
+ * where vsnprintf was a tenth of the report. */
+void hb_dec(struct hbuf *b, long long v);
 bool hbuf_failed(const struct hbuf *b);
 void hbuf_free(struct hbuf *b);
 

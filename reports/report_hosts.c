@@ -1,6 +1,7 @@
 /* The HTML report's technical appendix: per host, its services, findings and the evidence
  * they rest on, the hosts with the highest risk first. Large evidence is cut, with its size
  * and SHA-256 so the full item can be found in the scan result. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,21 +43,44 @@ static int rank_cmp(const void *a, const void *b)
 
 static const struct risk_set *g_risks;
 
-static int risk_by_fp(const void *a, const void *b)
+/* The risks by fingerprint, for the finding -> risk look-ups of every finding: keys of the
+ * fingerprint's first eight bytes (big-endian, so they order as strcmp does) and the risk's
+ * index, searched without touching the 300-byte risks until the prefixes tie. */
+struct risk_key {
+    uint64_t fp8;
+    size_t i;
+};
+
+static uint64_t fp8_of(const char *fp)
 {
-    return strcmp(g_risks->v[*(const size_t *)a].fingerprint,
-                  g_risks->v[*(const size_t *)b].fingerprint);
+    uint64_t k = 0;
+    size_t j = 0;
+    for (; j < 8 && fp[j]; j++)
+        k = k << 8 | (unsigned char)fp[j];
+    return j ? k << (8 * (8 - j)) : 0; /* a shorter string sorts first, as strcmp has it */
 }
 
-static const struct risk *risk_of(const size_t *idx, size_t n, const struct risk_set *s,
-                                  const char *fp)
+/* As strcmp of the two fingerprints; then the index, as a stable sort would leave them. */
+static int risk_by_fp(const void *a, const void *b)
 {
+    const struct risk_key *x = a, *y = b;
+    if (x->fp8 != y->fp8)
+        return x->fp8 < y->fp8 ? -1 : 1;
+    int c = strcmp(g_risks->v[x->i].fingerprint, g_risks->v[y->i].fingerprint);
+    return c ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+static const struct risk *risk_of(const struct risk_key *keys, size_t n,
+                                  const struct risk_set *s, const char *fp)
+{
+    uint64_t k = fp8_of(fp);
     size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(s->v[idx[mid]].fingerprint, fp);
+        int c = keys[mid].fp8 != k ? (keys[mid].fp8 < k ? -1 : 1)
+                                   : strcmp(s->v[keys[mid].i].fingerprint, fp);
         if (!c)
-            return &s->v[idx[mid]];
+            return &s->v[keys[mid].i];
         if (c < 0)
             lo = mid + 1;
         else
@@ -115,9 +139,11 @@ static void finding(struct hbuf *b, const struct scan_result *scan, const struct
     hb_put(b, "<tr><td>");
     if (rk)
         rh_badge(b, rk->residual);
-    hb_printf(b, "</td><td>%s</td><td class=\"n\">", severity_name(f->severity));
+    hb_put(b, "</td><td>");
+    hb_put(b, severity_name(f->severity));
+    hb_put(b, "</td><td class=\"n\">");
     if (f->port)
-        hb_printf(b, "%u", (unsigned)f->port);
+        hb_dec(b, f->port);
     hb_put(b, "</td><td>");
     if (with_addr) {
         char a[RM_ADDRSTRLEN];
@@ -167,7 +193,7 @@ static void finding(struct hbuf *b, const struct scan_result *scan, const struct
 }
 
 static void host(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
-                 const size_t *ridx)
+                 const struct risk_key *ridx)
 {
     struct hbuf *b = c->b;
     const struct scan_result *scan = c->in->scan;
@@ -258,7 +284,7 @@ static void quiet_hosts(struct rctx *c, const struct hostrank *hr, size_t busy)
 /* Findings about an address the scan did not record as a host (a backup source's asset, a
  * site-wide finding): listed after the hosts so that nothing in the scan is left out. */
 static void orphans(struct rctx *c, const struct hostrank *hr, const size_t *fidx,
-                    const size_t *ridx)
+                    const struct risk_key *ridx)
 {
     const struct scan_result *scan = c->in->scan;
     struct hbuf *b = c->b;
@@ -304,7 +330,7 @@ void rh_hosts(struct rctx *c)
     const struct risk_set *rs = c->in->risks;
     hb_put(b, "<section id=\"hosts\"><h2>Technical detail by host</h2>");
     size_t *fidx = scan->n_findings ? malloc(scan->n_findings * sizeof *fidx) : NULL;
-    size_t *ridx = rs->n ? malloc(rs->n * sizeof *ridx) : NULL;
+    struct risk_key *ridx = rs->n ? malloc(rs->n * sizeof *ridx) : NULL;
     struct hostrank *hr = scan->n_hosts ? calloc(scan->n_hosts, sizeof *hr) : NULL;
     if ((scan->n_findings && !fidx) || (rs->n && !ridx) || (scan->n_hosts && !hr)) {
         b->oom = true;
@@ -313,7 +339,7 @@ void rh_hosts(struct rctx *c)
     for (size_t i = 0; i < scan->n_findings; i++)
         fidx[i] = i;
     for (size_t i = 0; i < rs->n; i++)
-        ridx[i] = i;
+        ridx[i] = (struct risk_key){fp8_of(rs->v[i].fingerprint), i};
     g_scan = scan;
     g_risks = rs;
     if (scan->n_findings) /* qsort of a NULL array is undefined, even of 0 elements */

@@ -55,10 +55,15 @@ void rh_register(struct rctx *c)
         const struct risk *k = &s->v[i];
         if (compact && i && i % CHUNK_ROWS == 0)
             hb_put(b, "</tbody><tbody class=\"chunk\">");
-        hb_printf(b, "<tr><td class=\"n\">%zu</td><td>", i + 1);
+        hb_put(b, "<tr><td class=\"n\">");
+        hb_dec(b, (long long)(i + 1));
+        hb_put(b, "</td><td>");
         rh_badge(b, k->residual);
-        if (k->residual != k->inherent)
-            hb_printf(b, " <small>(%d)</small>", k->inherent);
+        if (k->residual != k->inherent) {
+            hb_put(b, " <small>(");
+            hb_dec(b, k->inherent);
+            hb_put(b, ")</small>");
+        }
         hb_put(b, "</td><td>");
         hb_esc(b, k->title);
         if (k->kev)
@@ -67,9 +72,13 @@ void rh_register(struct rctx *c)
         hb_esc(b, k->asset);
         hb_put(b, "</td><td class=\"n\">");
         if (k->port)
-            hb_printf(b, "%u", (unsigned)k->port);
-        hb_printf(b, "</td><td>%d&#215;%d</td><td>%s", k->likelihood, k->impact,
-                  risk_status_name(k->status));
+            hb_dec(b, k->port);
+        hb_put(b, "</td><td>");
+        hb_dec(b, k->likelihood);
+        hb_put(b, "&#215;");
+        hb_dec(b, k->impact);
+        hb_put(b, "</td><td>");
+        hb_put(b, risk_status_name(k->status));
         if (k->status == RISK_RESOLVED && k->last_seen[0]) {
             hb_put(b, ", last seen ");
             hb_esc(b, k->last_seen);

@@ -27,8 +27,9 @@ const char *risk_level_name(enum risk_level l);
 
 /* Scores every finding that fails a control of ev (rules of severity "info" and expired
  * acceptances aside) into out, which must be zeroed; risks are sorted by residual score,
- * highest first, then fingerprint. prof may be NULL. On failure -1 with e set and out
- * emptied. */
+ * highest first, then fingerprint. prof may be NULL. out is a pooled set
+ * (scanner/risk_model.h): drop a member with risk_set_clear(). On failure -1 with e set and
+ * out emptied. */
 int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
                     const struct profile *prof, struct risk_set *out, struct rm_err *e);
 

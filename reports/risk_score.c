@@ -58,22 +58,78 @@ static int replace(char **field, const char *value)
     return 0;
 }
 
-/* Fills what the finding itself says. */
-static int fill_from_finding(struct risk *rk, const struct finding *f, enum criticality c)
+/* Each host's address as text, written once (inet_ntop of every risk's address was a tenth
+ * of scoring) and interned in the set: by address, open addressing. */
+struct addr_slot {
+    struct rm_addr a;
+    const char *text; /* NULL: empty */
+};
+
+struct addr_memo {
+    struct addr_slot *v;
+    size_t n, cap; /* cap a power of two */
+};
+
+static struct addr_slot *addr_find(struct addr_memo *m, const struct rm_addr *a)
 {
-    char addr[64] = "";
-    if (f->addr.family) /* site-wide findings (backups) have no address */
-        addr_str(&f->addr, addr, sizeof addr);
+    for (size_t i = addr_hash(a) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+        if (!m->v[i].text || addr_eq(&m->v[i].a, a))
+            return &m->v[i];
+}
+
+static int addr_grow(struct addr_memo *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 1024;
+    struct addr_slot *v = calloc(cap, sizeof *v), *old = m->v;
+    if (!v)
+        return -1;
+    size_t oldcap = m->cap;
+    m->v = v;
+    m->cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].text)
+            *addr_find(m, &old[i].a) = old[i];
+    free(old);
+    return 0;
+}
+
+/* The set's text of address a; NULL on allocation failure. */
+static const char *addr_text(struct risk_set *out, struct addr_memo *m, const struct rm_addr *a)
+{
+    struct addr_slot *s = addr_find(m, a);
+    if (s->text)
+        return s->text;
+    if (2 * (m->n + 1) > m->cap) {
+        if (addr_grow(m) < 0)
+            return NULL;
+        s = addr_find(m, a);
+    }
+    char buf[64];
+    addr_str(a, buf, sizeof buf);
+    if (!(s->text = risk_set_intern(out, buf)))
+        return NULL;
+    s->a = *a;
+    m->n++;
+    return s->text;
+}
+
+/* Fills what the finding itself says; its texts are the set's (out's pool). */
+static int fill_from_finding(struct risk_set *out, struct risk *rk, const struct finding *f,
+                             enum criticality c, struct addr_memo *am)
+{
+    const char *addr = "";
+    if (f->addr.family && !(addr = addr_text(out, am, &f->addr))) /* site-wide findings */
+        return -1;                                                 /* have no address */
     const char *named = finding_fact(f, "asset");
     memcpy(rk->fingerprint, f->fingerprint, sizeof rk->fingerprint);
-    rk->kind = rm_strdup(f->kind);
-    rk->title = rm_strdup(f->title ? f->title : f->kind);
-    rk->address = rm_strdup(addr);
-    rk->asset = rm_strdup(f->hostname     ? f->hostname
-                          : addr[0]       ? addr
-                          : f->site_asset ? f->site_asset
-                          : named         ? named
-                                          : "site");
+    rk->kind = risk_set_intern(out, f->kind);
+    rk->title = risk_set_intern(out, f->title ? f->title : f->kind);
+    rk->address = risk_set_intern(out, addr);
+    rk->asset = risk_set_intern(out, f->hostname     ? f->hostname
+                                     : addr[0]       ? addr
+                                     : f->site_asset ? f->site_asset
+                                     : named         ? named
+                                                     : "site");
     rk->port = f->port;
     rk->severity = f->severity;
     rk->criticality = c;
@@ -114,20 +170,51 @@ static void take_rule(struct risk *rk, struct pending *pd, const struct policy *
     pd->r = r;
 }
 
-/* The scoring rule's texts into the risk. */
-static int rule_texts(struct risk *rk, const struct pending *pd)
+/* The texts of the scoring rules met so far, interned: a dozen rules score 80,000 risks. */
+struct rule_memo {
+    const struct pol_rule *r;
+    char *policy_id, *rule_id, *remediation, *initiative_id, *initiative_title;
+};
+#define RULE_MEMO 64
+
+struct rule_memos {
+    struct rule_memo v[RULE_MEMO];
+    size_t n;
+};
+
+/* The scoring rule's texts into the risk (the set's). */
+static int rule_texts(struct risk_set *out, struct risk *rk, const struct pending *pd,
+                      struct rule_memos *rm)
 {
     const struct policy *p = pd->p;
     const struct pol_rule *r = pd->r;
-    const struct pol_initiative *in = NULL;
-    if (r->has_remediation && r->remediation.initiative >= 0 &&
-        (size_t)r->remediation.initiative < p->n_initiatives)
-        in = &p->initiatives[r->remediation.initiative];
-    if (replace(&rk->policy_id, p->id) < 0 || replace(&rk->rule_id, r->id) < 0 ||
-        replace(&rk->remediation, r->has_remediation ? r->remediation.text : NULL) < 0 ||
-        replace(&rk->initiative_id, in ? in->id : NULL) < 0 ||
-        replace(&rk->initiative_title, in ? in->title : NULL) < 0)
-        return -1;
+    struct rule_memo *m = NULL;
+    for (size_t i = 0; i < rm->n && !m; i++)
+        if (rm->v[i].r == r)
+            m = &rm->v[i];
+    struct rule_memo fresh;
+    if (!m) {
+        const struct pol_initiative *in = NULL;
+        if (r->has_remediation && r->remediation.initiative >= 0 &&
+            (size_t)r->remediation.initiative < p->n_initiatives)
+            in = &p->initiatives[r->remediation.initiative];
+        const char *rem = r->has_remediation ? r->remediation.text : NULL;
+        fresh = (struct rule_memo){
+            r, risk_set_intern(out, p->id), risk_set_intern(out, r->id),
+            risk_set_intern(out, rem), risk_set_intern(out, in ? in->id : NULL),
+            risk_set_intern(out, in ? in->title : NULL)};
+        if ((p->id && !fresh.policy_id) || (r->id && !fresh.rule_id) ||
+            (rem && !fresh.remediation) ||
+            (in && ((in->id && !fresh.initiative_id) || (in->title && !fresh.initiative_title))))
+            return -1;
+        m = rm->n < RULE_MEMO ? &rm->v[rm->n++] : &fresh;
+        *m = fresh;
+    }
+    rk->policy_id = m->policy_id;
+    rk->rule_id = m->rule_id;
+    rk->remediation = m->remediation;
+    rk->initiative_id = m->initiative_id;
+    rk->initiative_title = m->initiative_title;
     return 0;
 }
 
@@ -150,10 +237,63 @@ static int cmp_ref(const void *a, const void *b)
     return c ? c : strcmp(x[1], y[1]);
 }
 
-static int cmp_size(const void *a, const void *b)
+/* The lists made so far, by the risk's controls (sorted, unique indices into the
+ * evaluation's controls): risks failing the same controls share one pair of lists in the
+ * set's pool, made once. */
+struct list_memo {
+    uint64_t hash;
+    size_t *ctl; /* owned; NULL: empty slot */
+    size_t n;
+    char **controls;
+    size_t n_controls;
+    struct risk_ref *refs;
+    size_t n_refs;
+};
+
+struct list_memos {
+    struct list_memo *v;
+    size_t n, cap; /* cap a power of two */
+};
+
+static uint64_t hash_ctl(const size_t *ctl, size_t n)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return x < y ? -1 : x > y;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ n;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ctl[i]) * 0xff51afd7ed558ccdu, h ^= h >> 32;
+    return h;
+}
+
+static struct list_memo *memo_find(struct list_memos *m, uint64_t h, const size_t *ctl,
+                                   size_t n)
+{
+    for (size_t i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        struct list_memo *s = &m->v[i];
+        if (!s->ctl || (s->hash == h && s->n == n && memcmp(s->ctl, ctl, n * sizeof *ctl) == 0))
+            return s;
+    }
+}
+
+static int memo_grow(struct list_memos *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 256;
+    struct list_memo *v = calloc(cap, sizeof *v), *old = m->v;
+    if (!v)
+        return -1;
+    size_t oldcap = m->cap;
+    m->v = v;
+    m->cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i].ctl)
+            *memo_find(m, old[i].hash, old[i].ctl, old[i].n) = old[i];
+    free(old);
+    return 0;
+}
+
+static void memos_free(struct list_memos *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->v[i].ctl);
+    free(m->v);
 }
 
 /* Room the lists of one risk are put together in, reused from risk to risk. */
@@ -192,9 +332,11 @@ static int reserve(void **v, size_t *cap, size_t want, size_t size)
 }
 
 /* The risk's controls ("POLICY:CONTROL") and framework items, each sorted and unique, from
- * the controls of its hits (hit_ctl, chained from pd->first through hit_next). */
-static int lists(struct risk *rk, const struct pending *pd, const struct evaluation *ev,
-                 const size_t *hit_ctl, const size_t *hit_next, struct scratch *sc)
+ * the controls of its hits (hit_ctl, chained from pd->first through hit_next); made in out's
+ * pool, or those of an earlier risk with the same controls. */
+static int lists(struct risk_set *out, struct risk *rk, const struct pending *pd,
+                 const struct evaluation *ev, const size_t *hit_ctl, const size_t *hit_next,
+                 struct scratch *sc, struct list_memos *lm)
 {
     size_t n = 0, n_refs = 0, text = 0;
     for (size_t h = pd->first; h != SIZE_MAX; h = hit_next[h]) {
@@ -204,12 +346,28 @@ static int lists(struct risk *rk, const struct pending *pd, const struct evaluat
     }
     if (!n)
         return 0;
-    qsort(sc->ctl, n, sizeof *sc->ctl, cmp_size);
+    /* A risk has a handful of hits: an insertion sort, not qsort's set-up for each. */
+    for (size_t i = 1; i < n; i++) {
+        size_t v = sc->ctl[i], j = i;
+        for (; j > 0 && sc->ctl[j - 1] > v; j--)
+            sc->ctl[j] = sc->ctl[j - 1];
+        sc->ctl[j] = v;
+    }
     size_t u = 1;
     for (size_t i = 1; i < n; i++)
         if (sc->ctl[i] != sc->ctl[u - 1])
             sc->ctl[u++] = sc->ctl[i];
     n = u;
+    const size_t n_ctl = n;
+    const uint64_t key = hash_ctl(sc->ctl, n_ctl);
+    struct list_memo *m = memo_find(lm, key, sc->ctl, n_ctl);
+    if (m->ctl) {
+        rk->controls = m->controls;
+        rk->n_controls = m->n_controls;
+        rk->refs = m->refs;
+        rk->n_refs = m->n_refs;
+        return 0;
+    }
     for (size_t i = 0; i < n; i++) {
         const struct eval_control *c = &ev->controls[sc->ctl[i]];
         const struct pol_control *pc = &c->policy->controls[c->control];
@@ -254,7 +412,21 @@ static int lists(struct risk *rk, const struct pending *pd, const struct evaluat
             }
         n_refs = u;
     }
-    return risk_set_lists(rk, sc->names, n, sc->refs, n_refs);
+    if (risk_set_pool_lists(out, rk, sc->names, n, sc->refs, n_refs) < 0)
+        return -1;
+    if (2 * (lm->n + 1) > lm->cap) {
+        if (memo_grow(lm) < 0)
+            return -1;
+    }
+    m = memo_find(lm, key, sc->ctl, n_ctl);
+    size_t *ctl = malloc(n_ctl * sizeof *ctl);
+    if (!ctl)
+        return -1;
+    memcpy(ctl, sc->ctl, n_ctl * sizeof *ctl);
+    *m = (struct list_memo){key, ctl, n_ctl, rk->controls, rk->n_controls, rk->refs,
+                            rk->n_refs};
+    lm->n++;
+    return 0;
 }
 
 /* The order of the risks: residual score, highest first, then inherent, then fingerprint.
@@ -335,7 +507,13 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     size_t *hit_ctl = NULL, *hit_next = NULL; /* by hit taken: its control, the risk's next */
     size_t n_hit = 0, cap_hit = 0, cap_next = 0;
     struct scratch sc = {0};
-    if (!slot || !tal)
+    struct addr_memo am = {0};
+    struct rule_memos rm = {0};
+    struct list_memos lm = {0};
+    /* At most a risk a finding: room for them up front (untouched room costs no memory),
+     * rather than an array of 80,000 risks copied at each doubling. */
+    if (!slot || !tal || risk_set_pool(out) < 0 || memo_grow(&lm) < 0 || addr_grow(&am) < 0 ||
+        risk_set_reserve(out, scan->n_findings) < 0)
         goto oom;
     for (size_t i = 0; i < scan->n_findings; i++)
         slot[i] = SIZE_MAX;
@@ -361,7 +539,7 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
                 pend[out->n - 1] = (struct pending){
                     .first = SIZE_MAX, .last = SIZE_MAX,
                     .backport = conf && strcmp(conf, "possible-backport") == 0};
-                if (fill_from_finding(rk, f, h->criticality) < 0)
+                if (fill_from_finding(out, rk, f, h->criticality, &am) < 0)
                     goto oom;
             } else {
                 rk = &out->v[slot[h->finding]];
@@ -401,7 +579,8 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
         struct risk *rk = &out->v[slot[fi]];
         const struct pending *pd = &pend[slot[fi]];
         const struct tally *t = &tal[fi];
-        if (rule_texts(rk, pd) < 0 || lists(rk, pd, ev, hit_ctl, hit_next, &sc) < 0)
+        if (rule_texts(out, rk, pd, &rm) < 0 ||
+            lists(out, rk, pd, ev, hit_ctl, hit_next, &sc, &lm) < 0)
             goto oom;
         rk->status = RISK_OPEN;
         if (!t->failing && t->accepted) {
@@ -423,6 +602,8 @@ int risk_score_scan(const struct scan_result *scan, const struct evaluation *ev,
     free(hit_ctl);
     free(hit_next);
     scratch_free(&sc);
+    memos_free(&lm);
+    free(am.v);
     return 0;
 oom:
     free(slot);
@@ -431,6 +612,8 @@ oom:
     free(hit_ctl);
     free(hit_next);
     scratch_free(&sc);
+    memos_free(&lm);
+    free(am.v);
     risk_set_free(out);
     return rm_errf(e, "risk scoring: out of memory");
 }

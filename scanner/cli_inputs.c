@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "scanner/cli.h"
+#include "scanner/heap.h"
 #include "scanner/result.h"
 
 static double now_ms(void)
@@ -19,6 +20,7 @@ int cli_load_inputs(const char *cmd, const char *scan_path, const char *const *r
                     struct cli_inputs *in, struct diags *d, struct rm_err *e)
 {
     memset(in, 0, sizeof *in);
+    heap_for_large_model(HEAP_MODEL_RESERVE);
     double t0 = now_ms();
     if (policy_set_load(&in->ps, refs, n_refs, profile_path, cmd, d, e) < 0)
         return EXIT_USAGE;

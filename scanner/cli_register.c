@@ -13,6 +13,7 @@
 #include "reports/risk.h"
 #include "scanner/atomic.h"
 #include "scanner/cli.h"
+#include "scanner/heap.h"
 #include "scanner/help.h"
 #include "scanner/register.h"
 #include "scanner/register_record.h"
@@ -475,6 +476,7 @@ static int cmd_update(struct args *a, struct rm_err *e)
     struct policy_set lp = {0};
     struct scan_result *scan = NULL;
     int rc = EXIT_USAGE;
+    heap_for_large_model(HEAP_MODEL_RESERVE);
     double t0 = now_ms();
     if (policy_set_load(&lp, a->policies, a->n_policies, a->val[O_CLIENT], "register update",
                         &d, e) < 0 ||

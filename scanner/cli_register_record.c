@@ -3,21 +3,21 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "reports/risk.h"
 
-int register_record_evaluated(const char *db_path, const struct scan_result *scan,
-                              const struct evaluation *ev, const struct profile *prof,
-                              struct register_delta *out, struct rm_err *e)
+/* Scores and applies; with trend, s is left holding the register's risks after the update
+ * (register_update_load) and trend its trend points. s is the caller's, zeroed. */
+static int record(const char *db_path, const struct scan_result *scan,
+                  const struct evaluation *ev, const struct profile *prof, struct risk_set *s,
+                  struct trend *trend, struct register_delta *out, struct rm_err *e)
 {
-    struct risk_set s = {0};
-    if (risk_score_scan(scan, ev, prof, &s, e) < 0)
+    if (risk_score_scan(scan, ev, prof, s, e) < 0)
         return -1;
     struct trend_framework *fw = calloc(ev->n_frameworks ? ev->n_frameworks : 1, sizeof *fw);
-    if (!fw) {
-        risk_set_free(&s);
+    if (!fw)
         return rm_errf(e, "register: out of memory");
-    }
     for (size_t i = 0; i < ev->n_frameworks; i++) {
         const struct eval_framework *f = &ev->frameworks[i];
         snprintf(fw[i].id, sizeof fw[i].id, "%s", f->id);
@@ -29,13 +29,42 @@ int register_record_evaluated(const char *db_path, const struct scan_result *sca
     struct register_db *db = NULL;
     int rc = register_open(db_path, true, &db, e);
     if (rc == 0)
-        rc = register_update(db, &s, scan->meta.complete, fw, ev->n_frameworks, NULL, out, e);
+        rc = trend ? register_update_load(db, s, scan->meta.complete, fw, ev->n_frameworks,
+                                          NULL, out, e)
+                   : register_update(db, s, scan->meta.complete, fw, ev->n_frameworks, NULL,
+                                     out, e);
+    if (rc == 0 && trend)
+        rc = register_trend(db, trend, e);
     /* The trend point borrowed fw: it goes with it. */
     out->point.fw = NULL;
     out->point.n_fw = 0;
     register_close(db);
     free(fw);
+    return rc;
+}
+
+int register_record_evaluated(const char *db_path, const struct scan_result *scan,
+                              const struct evaluation *ev, const struct profile *prof,
+                              struct register_delta *out, struct rm_err *e)
+{
+    struct risk_set s = {0};
+    int rc = record(db_path, scan, ev, prof, &s, NULL, out, e);
     risk_set_free(&s);
+    return rc;
+}
+
+int register_record_load(const char *db_path, const struct scan_result *scan,
+                         const struct evaluation *ev, const struct profile *prof,
+                         struct register_delta *out, struct risk_set *risks,
+                         struct trend *trend, struct rm_err *e)
+{
+    memset(risks, 0, sizeof *risks);
+    memset(trend, 0, sizeof *trend);
+    int rc = record(db_path, scan, ev, prof, risks, trend, out, e);
+    if (rc < 0) {
+        risk_set_free(risks);
+        trend_free(trend);
+    }
     return rc;
 }
 

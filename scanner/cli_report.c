@@ -2,7 +2,9 @@
  * offline. With a client's risk register (--data-dir DIR or --db PATH) the risks are the
  * register's, with their owners, treatment and history, and the report draws the trend over
  * every recorded scan; without one the scan is scored here (reports/risk.h) and the report
- * says it covers a single scan. */
+ * says it covers a single scan. `report --record` first applies the scan to the register, as
+ * `register update` does, and writes the report from the register that update left, in the
+ * same process: the scan is loaded, evaluated and scored once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "scanner/cli_inputs.h"
 #include "scanner/datadir.h"
 #include "scanner/register.h"
+#include "scanner/register_record.h"
 #include "scanner/help.h"
 
 struct args {
@@ -24,7 +27,7 @@ struct args {
     const char *profile, *scan, *date, *out_dir, *formats, *data_dir, *db;
     char latest[4096], dbpath[4096];
     double capacity;
-    int json, stats;
+    int json, stats, record;
 };
 
 static double now_ms(void)
@@ -76,6 +79,8 @@ static int parse(const char *cmd, int argc, char **argv, bool report, struct arg
             a->out_dir = argv[++i];
         } else if (report && strcmp(o, "--format") == 0 && more) {
             a->formats = argv[++i];
+        } else if (report && strcmp(o, "--record") == 0) {
+            a->record = 1;
         } else if (!report && strcmp(o, "--json") == 0) {
             a->json = 1;
         } else if (strcmp(o, "--stats") == 0) {
@@ -100,12 +105,19 @@ static int parse(const char *cmd, int argc, char **argv, bool report, struct arg
     }
     if (!a->scan)
         return rm_errf(e, "%s: name the scan result (scan.json), or --data-dir", cmd), EXIT_USAGE;
-    /* The register: named, or the data directory's when it has one. */
+    /* The register: named, or the data directory's when it has one (or --record makes it). */
     if (!a->db && a->data_dir) {
         snprintf(a->dbpath, sizeof a->dbpath, "%s/register.db", a->data_dir);
-        if (access(a->dbpath, R_OK) == 0)
+        if (a->record || access(a->dbpath, R_OK) == 0)
             a->db = a->dbpath;
     }
+    if (a->record && !a->db)
+        return rm_errf(e, "%s: --record needs the register (--data-dir DIR or --db PATH)", cmd),
+               EXIT_USAGE;
+    /* The register records a scan at its own date, as `register update` does. */
+    if (a->record && a->date)
+        return rm_errf(e, "%s: --record evaluates the scan at its own date; leave out --date",
+                       cmd), EXIT_USAGE;
     if (report && !a->out_dir)
         return rm_errf(e, "report: name the output directory (-o DIR)"), EXIT_USAGE;
     return 0;
@@ -134,9 +146,10 @@ static int from_register(const char *path, struct risk_set *set, struct trend *t
     return rc;
 }
 
+/* With --record, delta says what the scan did to the register. */
 static int prepare(const char *cmd, const struct args *a, struct cli_inputs *in,
                    struct risk_set *set, struct trend *trend, struct roadmap **rm,
-                   struct rm_err *e)
+                   struct register_delta *delta, struct rm_err *e)
 {
     struct diags d = {0};
     int rc = cli_load_inputs(cmd, a->scan, a->refs, a->n_refs, a->profile, a->date, in, &d, e);
@@ -145,8 +158,10 @@ static int prepare(const char *cmd, const struct args *a, struct cli_inputs *in,
     if (rc != EXIT_DONE)
         return rc;
     double t0 = now_ms();
-    if (a->db ? from_register(a->db, set, trend, e) < 0
-              : risk_score_scan(in->scan, in->ev, in->ps.prof, set, e) < 0)
+    if (a->record ? register_record_load(a->db, in->scan, in->ev, in->ps.prof, delta, set,
+                                         trend, e) < 0
+        : a->db   ? from_register(a->db, set, trend, e) < 0
+                  : risk_score_scan(in->scan, in->ev, in->ps.prof, set, e) < 0)
         return EXIT_RUNTIME;
     double t1 = now_ms();
     struct roadmap_options o = {a->capacity};
@@ -201,7 +216,7 @@ int cmd_roadmap(int argc, char **argv, struct rm_err *e)
     struct risk_set set = {0};
     struct trend trend = {0};
     struct roadmap *rm = NULL;
-    rc = prepare("roadmap", &a, &in, &set, &trend, &rm, e);
+    rc = prepare("roadmap", &a, &in, &set, &trend, &rm, NULL, e);
     if (rc == EXIT_DONE) {
         if (a.json) {
             cJSON *j = roadmap_json(rm, &set, in.ps.prof);
@@ -238,8 +253,15 @@ int cmd_report(int argc, char **argv, struct rm_err *e)
     struct risk_set set = {0};
     struct trend trend = {0};
     struct roadmap *rm = NULL;
-    rc = prepare("report", &a, &in, &set, &trend, &rm, e);
+    struct register_delta delta = {0};
+    rc = prepare("report", &a, &in, &set, &trend, &rm, &delta, e);
     double t1 = now_ms();
+    if (rc == EXIT_DONE && a.record) {
+        char line[256];
+        register_delta_line(&delta, line, sizeof line);
+        printf("%s%s\n", line, in.scan->meta.complete || delta.already
+                                   ? "" : " (incomplete scan: nothing resolved)");
+    }
     if (rc == EXIT_DONE) {
         struct diags warn = {0}, written = {0};
         struct report_input ri = {
@@ -255,10 +277,11 @@ int cmd_report(int argc, char **argv, struct rm_err *e)
         diags_free(&written);
         if (a.stats)
             fprintf(stderr, "stats: policies+profile %.1f ms, scan result load %.1f ms (%zu "
-                            "hosts, %zu findings), evaluate %.1f ms, score %.1f ms (%zu risks), "
+                            "hosts, %zu findings), evaluate %.1f ms, %s %.1f ms (%zu risks), "
                             "roadmap %.1f ms, report written %.1f ms, total %.1f ms\n",
                     in.ms_policies, in.ms_scan, in.scan->n_hosts, in.scan->n_findings,
-                    in.ms_eval, ms_score, set.n, ms_plan, now_ms() - t1, now_ms() - t0);
+                    in.ms_eval, a.record ? "score and record" : a.db ? "register read" : "score",
+                    ms_score, set.n, ms_plan, now_ms() - t1, now_ms() - t0);
     }
     roadmap_free(rm);
     risk_set_free(&set);

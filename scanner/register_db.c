@@ -260,11 +260,15 @@ char *reg_refs_json(const struct risk *r)
     return t;
 }
 
-/* The parsed lists of one detail: borrowed strings of the two cJSON trees, which it owns. */
+/* The parsed lists of one detail: borrowed strings of the two cJSON trees, which it owns;
+ * and, once a pooled set's risk took them, that set's copy, which every risk of the detail
+ * shares (borrowed from the set). */
 struct parsed {
     cJSON *c, *f;
     const char **vc, **vf;
     size_t nc, nf;
+    bool pooled;
+    struct risk pool_lists; /* controls, refs and their counts only */
 };
 
 static void parsed_free(struct parsed *p)
@@ -329,9 +333,10 @@ void reg_lists_free(struct reg_lists *l)
     free(l);
 }
 
-/* The lists of detail id (kept in *lp when given), parsed from the row's text once. */
+/* The lists of detail id (kept in *lp when given), parsed from the row's text once; into
+ * pooled set in's pool when given (shared by the detail's risks), else r's own. */
 static int set_lists(struct risk *r, sqlite3_stmt *s, int col_controls, int col_refs,
-                     sqlite3_int64 id, struct reg_lists **lp)
+                     sqlite3_int64 id, struct reg_lists **lp, struct risk_set *in)
 {
     const char *controls = (const char *)sqlite3_column_text(s, col_controls);
     const char *refs = (const char *)sqlite3_column_text(s, col_refs);
@@ -339,7 +344,9 @@ static int set_lists(struct risk *r, sqlite3_stmt *s, int col_controls, int col_
      * parsed every time rather than indexed. */
     if (!lp || id <= 0 || id > (1 << 24)) {
         struct parsed *p = parse_lists(controls, refs);
-        int rc = p ? risk_set_lists(r, p->vc, p->nc, p->vf, p->nf) : -1;
+        int rc = !p  ? -1
+                 : in ? risk_set_pool_lists(in, r, p->vc, p->nc, p->vf, p->nf)
+                      : risk_set_lists(r, p->vc, p->nc, p->vf, p->nf);
         parsed_free(p);
         return rc;
     }
@@ -360,8 +367,19 @@ static int set_lists(struct risk *r, sqlite3_stmt *s, int col_controls, int col_
     }
     if (!l->by_id[i] && !(l->by_id[i] = parse_lists(controls, refs)))
         return -1;
-    const struct parsed *p = l->by_id[i];
-    return risk_set_lists(r, p->vc, p->nc, p->vf, p->nf);
+    struct parsed *p = l->by_id[i];
+    if (!in)
+        return risk_set_lists(r, p->vc, p->nc, p->vf, p->nf);
+    if (!p->pooled) {
+        if (risk_set_pool_lists(in, &p->pool_lists, p->vc, p->nc, p->vf, p->nf) < 0)
+            return -1;
+        p->pooled = true;
+    }
+    r->controls = p->pool_lists.controls;
+    r->n_controls = p->pool_lists.n_controls;
+    r->refs = p->pool_lists.refs;
+    r->n_refs = p->pool_lists.n_refs;
+    return 0;
 }
 
 static int cost_parse(const char *s, enum cost_band *out)
@@ -394,7 +412,7 @@ int reg_detail_row(sqlite3_stmt *s, int col, struct risk *r)
     r->kind = reg_col_str(s, col);
     r->policy_id = reg_col_str(s, col + 1);
     r->rule_id = reg_col_str(s, col + 2);
-    if (set_lists(r, s, col + 3, col + 4, 0, NULL) < 0)
+    if (set_lists(r, s, col + 3, col + 4, 0, NULL, NULL) < 0)
         return -1;
     r->rule_likelihood = sqlite3_column_int(s, col + 5);
     r->rule_impact = sqlite3_column_int(s, col + 6);
@@ -407,17 +425,24 @@ int reg_detail_row(sqlite3_stmt *s, int col, struct risk *r)
     return r->kind ? 0 : -1;
 }
 
-int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists)
+/* A column's text for a scan field: the set's when pooled, else a copy. */
+static char *scan_str(sqlite3_stmt *s, int i, struct risk_set *in)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return !t ? NULL : in ? risk_set_intern(in, (const char *)t) : rm_strdup((const char *)t);
+}
+
+int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists, struct risk_set *in)
 {
     copy_text(r->fingerprint, sizeof r->fingerprint, sqlite3_column_text(s, 0));
-    r->kind = reg_col_str(s, 1);
-    r->title = reg_col_str(s, 2);
-    r->asset = reg_col_str(s, 3);
-    r->address = reg_col_str(s, 4);
+    r->kind = scan_str(s, 1, in);
+    r->title = scan_str(s, 2, in);
+    r->asset = scan_str(s, 3, in);
+    r->address = scan_str(s, 4, in);
     r->port = (uint16_t)sqlite3_column_int(s, 5);
-    r->policy_id = reg_col_str(s, 6);
-    r->rule_id = reg_col_str(s, 7);
-    if (set_lists(r, s, 8, 9, sqlite3_column_int64(s, REG_COL_DETAIL), lists) < 0)
+    r->policy_id = scan_str(s, 6, in);
+    r->rule_id = scan_str(s, 7, in);
+    if (set_lists(r, s, 8, 9, sqlite3_column_int64(s, REG_COL_DETAIL), lists, in) < 0)
         return -1;
     r->rule_likelihood = sqlite3_column_int(s, 10);
     r->rule_impact = sqlite3_column_int(s, 11);
@@ -431,9 +456,9 @@ int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists)
         r->severity = SEV_MEDIUM;
     if (criticality_parse((const char *)sqlite3_column_text(s, 19), &r->criticality) < 0)
         r->criticality = CRIT_MEDIUM;
-    r->remediation = reg_col_str(s, 20);
-    r->initiative_id = reg_col_str(s, 21);
-    r->initiative_title = reg_col_str(s, 22);
+    r->remediation = scan_str(s, 20, in);
+    r->initiative_id = scan_str(s, 21, in);
+    r->initiative_title = scan_str(s, 22, in);
     r->effort_hours = sqlite3_column_double(s, 23);
     if (cost_parse((const char *)sqlite3_column_text(s, 24), &r->cost) < 0)
         r->cost = COST_MINIMAL;
@@ -457,7 +482,7 @@ int reg_get(struct register_db *db, const char *fp, struct risk *r, sqlite3_int6
     int rc = sqlite3_step(s), out;
     if (rc == SQLITE_ROW) {
         *rid = sqlite3_column_int64(s, REG_COL_ID);
-        out = reg_row(s, r, NULL) < 0 ? rm_errf(e, "register: out of memory or a damaged row")
+        out = reg_row(s, r, NULL, NULL) < 0 ? rm_errf(e, "register: out of memory or a damaged row")
                                       : 0;
     } else if (rc == SQLITE_DONE) {
         out = 1;

@@ -78,13 +78,17 @@ int reg_put_new(struct register_db *db, const struct risk *r, sqlite3_int64 *rid
  * risk_change. */
 int reg_flush(struct register_db *db, struct rm_err *e);
 
+/* Sorts s as register_load returns it: residual, inherent (highest first), fingerprint. */
+void reg_sort_load_order(struct risk_set *s);
+
 /* Parsed controls and refs of the risk_detail rows one reader has met, by detail id. */
 struct reg_lists;
 void reg_lists_free(struct reg_lists *l);
 /* Reads a REG_SELECT row into r. lists (may be NULL) keeps each detail's parsed lists, so
  * that 80,000 risks of 30 details parse 30 JSON arrays, not 160,000; *lists is made on first
- * use and freed by reg_lists_free. */
-int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists);
+ * use and freed by reg_lists_free. in: r is (to be) a member of that pooled set, and its
+ * scan fields are the set's (lists with it: one reader, one set), else its own. */
+int reg_row(sqlite3_stmt *s, struct risk *r, struct reg_lists **lists, struct risk_set *in);
 
 /* The risk_detail id of r's shared columns, a new row when the register has none alike. */
 int reg_detail_id(struct register_db *db, const struct risk *r, sqlite3_int64 *id,

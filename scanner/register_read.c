@@ -34,6 +34,17 @@ static int cmp_load_order(const void *x, const void *y)
     return strcmp(a->fingerprint, b->fingerprint);
 }
 
+void reg_sort_load_order(struct risk_set *s)
+{
+    /* A scored set comes in this order already (reports/risk.h), and after an update that
+     * changed no score it still is: one pass to tell, rather than a sort of 80,000 risks. */
+    size_t i = 1;
+    while (i < s->n && cmp_load_order(&s->v[i - 1], &s->v[i]) <= 0)
+        i++;
+    if (i < s->n)
+        qsort(s->v, s->n, sizeof *s->v, cmp_load_order);
+}
+
 int register_load(struct register_db *db, const struct register_filter *f,
                   struct risk_set *out, struct rm_err *e)
 {
@@ -70,8 +81,14 @@ int register_load(struct register_db *db, const struct register_filter *f,
      * of 80,000 risks); the risks are sorted here once read. */
 
     sqlite3_stmt *s = NULL;
-    if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0)
+    /* The set is pooled, as a scored one: 80,000 risks of a dozen details share their
+     * texts and lists. */
+    if (risk_set_pool(out) < 0)
+        return rm_errf(e, "register: out of memory");
+    if (latest_scan(db, out, e) < 0 || reg_prepare(db, sql, &s, e) < 0) {
+        risk_set_free(out);
         return -1;
+    }
     if (f->fingerprint)
         reg_bind_text(s, 1, f->fingerprint);
     if (f->status)
@@ -90,7 +107,7 @@ int register_load(struct register_db *db, const struct register_filter *f,
     struct reg_lists *lists = NULL;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         struct risk *r = risk_set_add(out);
-        if (!r || reg_row(s, r, &lists) < 0) {
+        if (!r || reg_row(s, r, &lists, out) < 0) {
             sqlite3_finalize(s);
             reg_lists_free(lists);
             risk_set_free(out);
@@ -103,8 +120,7 @@ int register_load(struct register_db *db, const struct register_filter *f,
         risk_set_free(out);
         return reg_fail(db, "read", e);
     }
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_load_order);
+    reg_sort_load_order(out);
     return 0;
 }
 

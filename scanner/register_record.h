@@ -28,6 +28,15 @@ int register_record_evaluated(const char *db_path, const struct scan_result *sca
                               const struct evaluation *ev, const struct profile *prof,
                               struct register_delta *out, struct rm_err *e);
 
+/* register_record_evaluated, and then risks and trend hold the register as register_load
+ * (every risk) and register_trend read it after the update, without reading every risk back
+ * (register_update_load): what `riskmap report --record` writes its report from. Both the
+ * caller's to free (risk_set_free, trend_free), also on failure (then empty). */
+int register_record_load(const char *db_path, const struct scan_result *scan,
+                         const struct evaluation *ev, const struct profile *prof,
+                         struct register_delta *out, struct risk_set *risks,
+                         struct trend *trend, struct rm_err *e);
+
 /* One line for a terminal or log: "register: 3 new, 1 resolved, 0 reopened, 12 still open;
  * worst 20, total 87 (12 counted)". Into buf (n bytes). */
 void register_delta_line(const struct register_delta *d, char *buf, size_t n);

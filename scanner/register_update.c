@@ -202,20 +202,12 @@ static int cmp_risk_fp(const void *x, const void *y)
                   (*(const struct risk *const *)y)->fingerprint);
 }
 
-/* Risks the register holds (any status but resolved and exception) that the scan did not
- * find: a complete scan resolves them; an incomplete one only lets acceptances whose date
- * has passed expire (it cannot tell the risk is gone, but the date has passed all the same). */
-static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bool complete)
+/* The fingerprints of query s's rows (the first column) that are not among the scan's n
+ * risks fps (sorted by fingerprint), copied into *out (*n_out of them; freed with
+ * free_fps). Finalizes s. */
+static int not_scanned(struct apply *a, sqlite3_stmt *s, struct risk *const *fps, size_t n,
+                       char ***out, size_t *n_out)
 {
-    sqlite3_stmt *s = NULL;
-    const char *sql = complete ? "SELECT fingerprint FROM risk_row WHERE status NOT IN "
-                                 "('resolved', 'exception') ORDER BY fingerprint"
-                               : "SELECT fingerprint FROM risk_row WHERE status = 'accepted' "
-                                 "AND accept_expires < ?1 ORDER BY fingerprint";
-    if (sqlite3_prepare_v2(a->db->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return reg_fail(a->db, "prepare", a->e);
-    if (!complete)
-        sqlite3_bind_text(s, 1, a->s->date, -1, SQLITE_TRANSIENT);
     char **gone = NULL;
     size_t n_gone = 0, cap = 0;
     int rc;
@@ -235,10 +227,38 @@ static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bo
         n_gone++;
     }
     sqlite3_finalize(s);
-    int out = 0;
+    *out = gone;
+    *n_out = n_gone;
     if (rc != SQLITE_DONE)
-        out = rc == SQLITE_ROW ? rm_errf(a->e, "register: out of memory")
-                               : reg_fail(a->db, "read", a->e);
+        return rc == SQLITE_ROW ? rm_errf(a->e, "register: out of memory")
+                                : reg_fail(a->db, "read", a->e);
+    return 0;
+}
+
+static void free_fps(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Risks the register holds (any status but resolved and exception) that the scan did not
+ * find: a complete scan resolves them; an incomplete one only lets acceptances whose date
+ * has passed expire (it cannot tell the risk is gone, but the date has passed all the same). */
+static int handle_missing(struct apply *a, struct risk *const *fps, size_t n, bool complete)
+{
+    sqlite3_stmt *s = NULL;
+    const char *sql = complete ? "SELECT fingerprint FROM risk_row WHERE status NOT IN "
+                                 "('resolved', 'exception') ORDER BY fingerprint"
+                               : "SELECT fingerprint FROM risk_row WHERE status = 'accepted' "
+                                 "AND accept_expires < ?1 ORDER BY fingerprint";
+    if (sqlite3_prepare_v2(a->db->db, sql, -1, &s, NULL) != SQLITE_OK)
+        return reg_fail(a->db, "prepare", a->e);
+    if (!complete)
+        sqlite3_bind_text(s, 1, a->s->date, -1, SQLITE_TRANSIENT);
+    char **gone = NULL;
+    size_t n_gone = 0;
+    int out = not_scanned(a, s, fps, n, &gone, &n_gone);
     for (size_t i = 0; out == 0 && i < n_gone; i++) {
         struct risk r = {0};
         int g = reg_get(a->db, gone[i], &r, &a->rid, a->e);
@@ -259,9 +279,56 @@ static int handle_missing(struct apply *a, const struct risk **fps, size_t n, bo
         }
         risk_clear(&r);
     }
-    for (size_t i = 0; i < n_gone; i++)
-        free(gone[i]);
-    free(gone);
+    free_fps(gone, n_gone);
+    return out;
+}
+
+/* The view (register_update_load), once every row is written and before the commit: the
+ * scan's risks already carry the state the update gave them; what is left is to drop the
+ * scan's second findings of one fingerprint (only the first was applied), to add the rows
+ * the scan did not name (none when the register was empty), and to sort as register_load
+ * does. fps (s's risks by fingerprint) is stale once s is changed. */
+static int build_view(struct apply *a, struct risk_set *s, struct risk **fps, bool was_empty)
+{
+    char **rest = NULL;
+    size_t n_rest = 0;
+    if (!was_empty) {
+        sqlite3_stmt *q = NULL;
+        if (reg_prepare(a->db, "SELECT fingerprint FROM risk_row", &q, a->e) < 0 ||
+            not_scanned(a, q, fps, s->n, &rest, &n_rest) < 0) {
+            free_fps(rest, n_rest);
+            return -1;
+        }
+    }
+    /* Marked by a cleared kind (every applied risk has one), then squeezed out. */
+    for (size_t i = 1, first = 0; i < s->n; i++) {
+        if (strcmp(fps[i]->fingerprint, fps[first]->fingerprint) == 0)
+            risk_set_clear(s, fps[i]);
+        else
+            first = i;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->v[i].kind)
+            s->v[kept++] = s->v[i];
+    s->n = kept;
+    int out = 0;
+    for (size_t i = 0; out == 0 && i < n_rest; i++) {
+        struct risk r = {0};
+        sqlite3_int64 rid;
+        int g = reg_get(a->db, rest[i], &r, &rid, a->e);
+        if (g > 0)
+            out = rm_errf(a->e, "register: %s vanished mid-update", rest[i]);
+        else if (g < 0)
+            out = -1;
+        else if (risk_set_adopt(s, &r) < 0)
+            out = rm_errf(a->e, "register: out of memory");
+        if (out < 0)
+            risk_clear(&r);
+    }
+    free_fps(rest, n_rest);
+    if (out == 0)
+        reg_sort_load_order(s);
     return out;
 }
 
@@ -380,9 +447,10 @@ static int register_empty(struct register_db *db, struct rm_err *e)
     return rc;
 }
 
-int register_update(struct register_db *db, const struct risk_set *s, bool complete,
-                    const struct trend_framework *fw, size_t n_fw, const char *when_utc,
-                    struct register_delta *out, struct rm_err *e)
+/* register_update, and with view register_update_load: s is changed only with view. */
+static int update(struct register_db *db, struct risk_set *s, bool view, bool complete,
+                  const struct trend_framework *fw, size_t n_fw, const char *when_utc,
+                  struct register_delta *out, struct rm_err *e)
 {
     memset(out, 0, sizeof *out);
     if (!s->scan_id[0] || strlen(s->date) != 10)
@@ -396,7 +464,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
     struct apply a = {.db = db, .state = db->state, .s = s, .at = when_utc, .d = out, .e = e};
     /* The scan's risks by fingerprint: to tell what is missing, and to apply each
      * fingerprint once (two findings of one scan may share one). */
-    const struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
+    struct risk **fps = malloc((s->n ? s->n : 1) * sizeof *fps);
     if (!fps)
         return rm_errf(e, "register: out of memory");
     for (size_t i = 0; i < s->n; i++)
@@ -415,7 +483,11 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         out->already = true;
         reg_rollback(db);
         free(fps);
-        return 0;
+        if (!view)
+            return 0;
+        /* Nothing changed: the view is the register as it stands. */
+        risk_set_free(s);
+        return register_load(db, NULL, s, e) < 0 ? (memset(out, 0, sizeof *out), -1) : 0;
     }
     if (newest[0] && strcmp(s->date, newest) < 0) {
         rm_errf(e, "register: scan %s of %s is older than the newest scan applied (%s); the "
@@ -426,7 +498,7 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
     if (empty < 0 || start_point(&a, complete) < 0 || handle_missing(&a, fps, s->n, complete) < 0)
         goto fail;
     for (size_t i = 0; i < s->n; i++) {
-        const struct risk *scored = fps[i];
+        struct risk *scored = fps[i];
         if (i && strcmp(scored->fingerprint, fps[i - 1]->fingerprint) == 0)
             continue;
         struct held h;
@@ -436,11 +508,17 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
         if (g == 1) {
             if (apply_new(&a, scored) < 0)
                 goto fail;
+            if (view) { /* as apply_new wrote the row */
+                memcpy(scored->first_seen, s->date, sizeof scored->first_seen);
+                memcpy(scored->last_seen, s->date, sizeof scored->last_seen);
+                scored->residual = risk_residual(scored);
+            }
             continue;
         }
         out->n_still++;
         /* The scan's view of the risk with the register's state: the scan fields are
-         * borrowed from the scored set, the state fields are h's (moved in, freed below). */
+         * borrowed from the scored set, the state fields are h's (moved in: freed below, or
+         * with view kept in the scored risk instead of the profile's). */
         struct risk r = *scored;
         r.status = h.status;
         r.owner = h.owner;
@@ -456,15 +534,19 @@ int register_update(struct register_db *db, const struct risk_set *s, bool compl
             r.residual = risk_residual(&r);
             rc = reg_put(db, &r, &a.rid, e);
         }
-        free(r.owner);
-        free(r.due);
-        free(r.treatment);
-        free(r.accept_expires);
-        free(r.exception_kind);
+        struct risk *drop = view ? scored : &r;
+        free(drop->owner);
+        free(drop->due);
+        free(drop->treatment);
+        free(drop->accept_expires);
+        free(drop->exception_kind);
+        if (view)
+            *scored = r;
         if (rc < 0)
             goto fail;
     }
-    if (finish_point(&a, fw, n_fw) < 0 || reg_commit(db, e) < 0)
+    if (finish_point(&a, fw, n_fw) < 0 || (view && build_view(&a, s, fps, empty) < 0) ||
+        reg_commit(db, e) < 0)
         goto fail;
     free(fps);
     return 0;
@@ -473,4 +555,19 @@ fail:
     free(fps);
     memset(out, 0, sizeof *out);
     return -1;
+}
+
+int register_update(struct register_db *db, const struct risk_set *s, bool complete,
+                    const struct trend_framework *fw, size_t n_fw, const char *when_utc,
+                    struct register_delta *out, struct rm_err *e)
+{
+    /* Without view, update only reads s. */
+    return update(db, (struct risk_set *)s, false, complete, fw, n_fw, when_utc, out, e);
+}
+
+int register_update_load(struct register_db *db, struct risk_set *s, bool complete,
+                         const struct trend_framework *fw, size_t n_fw, const char *when_utc,
+                         struct register_delta *out, struct rm_err *e)
+{
+    return update(db, s, true, complete, fw, n_fw, when_utc, out, e);
 }

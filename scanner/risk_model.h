@@ -10,6 +10,14 @@
  * its risks. risk_set_free() releases everything. The controls and the refs are each one
  * allocation holding the array and its strings, made by risk_set_lists() (80,000 risks of a
  * dozen controls and framework items each were a million small allocations).
+ *
+ * A pooled set (risk_set_pool(), as scoring makes it) owns instead its risks' scan fields -
+ * kind, title, asset, address, policy_id, rule_id, controls, refs, remediation,
+ * initiative_id, initiative_title - in one pool, each distinct string once (100,000 findings
+ * name a few hundred titles, a dozen rules, a few thousand hosts) and risks with the same
+ * controls sharing one list; its risks own only their register state (owner, due, treatment,
+ * accept_expires, exception_kind), which the register changes one at a time. Members of a
+ * pooled set are dropped with risk_set_clear(), never risk_clear().
  */
 #ifndef RISKMAP_RISK_MODEL_H
 #define RISKMAP_RISK_MODEL_H
@@ -85,11 +93,14 @@ struct risk {
     char first_seen[11], last_seen[11]; /* YYYY-MM-DD */
 };
 
+struct risk_pool; /* risk_model.c */
+
 struct risk_set {
     char scan_id[64];
     char date[11];  /* the scan's date, YYYY-MM-DD */
     struct risk *v;
     size_t n, cap;
+    struct risk_pool *pool; /* NULL: each risk owns all its strings */
 };
 
 /* The residual score for r's status: open and reopened keep the inherent score; mitigating
@@ -117,6 +128,27 @@ int risk_set_lists(struct risk *r, const char *const *controls, size_t n_control
                    const char *const *refs, size_t n_refs);
 void risk_clear(struct risk *r);
 void risk_set_free(struct risk_set *s);
+
+/* Room for n risks in all (risk_set_add moves nothing until then): 0, or -1 on allocation
+ * failure. */
+int risk_set_reserve(struct risk_set *s, size_t n);
+
+/* Makes s (empty, not pooled) a pooled set: 0, or -1 on allocation failure. */
+int risk_set_pool(struct risk_set *s);
+/* The copy of str in s's pool, the same pointer for every equal string (NULL for NULL, and on
+ * allocation failure: tell the two apart by str). */
+char *risk_set_intern(struct risk_set *s, const char *str);
+/* As risk_set_lists, the lists made in s's pool; r may share them with other risks of s
+ * (copy the four fields). */
+int risk_set_pool_lists(struct risk_set *s, struct risk *r, const char *const *controls,
+                        size_t n_controls, const char *const *refs, size_t n_refs);
+/* Releases what r owns as a member of s (with a pool, only its register state) and zeroes
+ * it. */
+void risk_set_clear(struct risk_set *s, struct risk *r);
+/* Moves r, which owns all its strings (the register's reader made it), into s as a new
+ * member; with a pool, its scan fields are copied into it and freed. r is left zeroed: 0, or
+ * -1 (out of memory) with r cleared. */
+int risk_set_adopt(struct risk_set *s, struct risk *r);
 
 /* One scan in a client's history, as the register records it when the scan updates it:
  * the headline figures, the register's movement and compliance per framework. */

@@ -84,8 +84,22 @@ static struct risk get(struct register_db *db, char fpc)
     struct rm_err e;
     assert_int_equal(register_load(db, &f, &s, &e), 0);
     assert_int_equal(s.n, 1);
-    struct risk r = s.v[0]; /* moved out: the caller clears it */
-    free(s.v);
+    /* The register state moved out (the caller clears it); the scan fields are the pooled
+     * set's, gone with it. */
+    struct risk r = {0};
+    memcpy(r.fingerprint, s.v[0].fingerprint, sizeof r.fingerprint);
+    r.status = s.v[0].status;
+    r.residual = s.v[0].residual;
+    r.owner = s.v[0].owner;
+    r.due = s.v[0].due;
+    r.treatment = s.v[0].treatment;
+    r.accept_expires = s.v[0].accept_expires;
+    r.exception_kind = s.v[0].exception_kind;
+    memcpy(r.first_seen, s.v[0].first_seen, sizeof r.first_seen);
+    memcpy(r.last_seen, s.v[0].last_seen, sizeof r.last_seen);
+    s.v[0].owner = s.v[0].due = s.v[0].treatment = s.v[0].accept_expires = NULL;
+    s.v[0].exception_kind = NULL;
+    risk_set_free(&s);
     return r;
 }
 
@@ -934,6 +948,112 @@ static void migrate_v1(void **state)
     memcpy(dbpath, saved, sizeof saved);
 }
 
+static void same_str(const char *a, const char *b)
+{
+    if (!a || !b)
+        assert_ptr_equal(a, b);
+    else
+        assert_string_equal(a, b);
+}
+
+/* Every field of two risks, as a report would read them. */
+static void same_risk(const struct risk *a, const struct risk *b)
+{
+    assert_string_equal(a->fingerprint, b->fingerprint);
+    same_str(a->kind, b->kind);
+    same_str(a->title, b->title);
+    same_str(a->asset, b->asset);
+    same_str(a->address, b->address);
+    same_str(a->policy_id, b->policy_id);
+    same_str(a->rule_id, b->rule_id);
+    same_str(a->remediation, b->remediation);
+    same_str(a->initiative_id, b->initiative_id);
+    same_str(a->initiative_title, b->initiative_title);
+    same_str(a->owner, b->owner);
+    same_str(a->due, b->due);
+    same_str(a->treatment, b->treatment);
+    same_str(a->accept_expires, b->accept_expires);
+    same_str(a->exception_kind, b->exception_kind);
+    assert_int_equal(a->port, b->port);
+    assert_int_equal(a->severity, b->severity);
+    assert_int_equal(a->criticality, b->criticality);
+    assert_int_equal(a->n_controls, b->n_controls);
+    for (size_t i = 0; i < a->n_controls; i++)
+        assert_string_equal(a->controls[i], b->controls[i]);
+    assert_int_equal(a->n_refs, b->n_refs);
+    for (size_t i = 0; i < a->n_refs; i++) {
+        assert_string_equal(a->refs[i].framework, b->refs[i].framework);
+        assert_string_equal(a->refs[i].id, b->refs[i].id);
+    }
+    assert_int_equal(a->rule_likelihood, b->rule_likelihood);
+    assert_int_equal(a->rule_impact, b->rule_impact);
+    assert_int_equal(a->likelihood, b->likelihood);
+    assert_int_equal(a->impact, b->impact);
+    assert_int_equal(a->inherent, b->inherent);
+    assert_int_equal(a->residual, b->residual);
+    assert_true(a->cvss == b->cvss);
+    assert_int_equal(a->kev, b->kev);
+    assert_true(a->effort_hours == b->effort_hours);
+    assert_int_equal(a->cost, b->cost);
+    assert_int_equal(a->status, b->status);
+    assert_string_equal(a->first_seen, b->first_seen);
+    assert_string_equal(a->last_seen, b->last_seen);
+}
+
+/* register_update_load leaves in the scored set what register_load reads after the update:
+ * new, held (with a person's owner), a fingerprint found twice, rescored, reopened, resolved
+ * by a complete scan, and a scan applied twice. */
+static void update_load_is_load(void **state)
+{
+    (void)state;
+    char saved[sizeof dbpath];
+    memcpy(saved, dbpath, sizeof saved);
+    snprintf(dbpath, sizeof dbpath, "%s/view.db", tmpdir);
+    struct rm_err e = {{0}};
+    struct register_db *db = NULL;
+    assert_int_equal(register_open(dbpath, true, &db, &e), 0);
+    struct risk_set s, loaded = {0};
+    struct register_delta d;
+    const char *ids[] = {"v1", "v2", "v3", "v3"};
+    const char *dates[] = {"2026-02-01", "2026-02-08", "2026-02-15", "2026-02-15"};
+    for (int k = 0; k < 4; k++) {
+        new_set(&s, ids[k], dates[k]);
+        if (k != 1)
+            add_risk(&s, 'a', "svc.telnet.open", "192.0.2.10", 4, 4, NULL, NULL);
+        add_risk(&s, 'b', "svc.telnet.open", "192.0.2.11", k ? 4 : 3, 4, NULL, NULL);
+        add_risk(&s, 'b', "svc.telnet.open", "192.0.2.11", k ? 4 : 3, 4, NULL, NULL);
+        add_risk(&s, 'c', "svc.telnet.open", "192.0.2.12", 3, 3, "Alice", "2026-12-31");
+        if (k >= 1)
+            add_risk(&s, 'd', "svc.telnet.open", "192.0.2.13", 4, 5, NULL, NULL);
+        if (k == 0)
+            add_risk(&s, 'e', "svc.telnet.open", "192.0.2.14", 2, 2, NULL, NULL);
+        struct trend_framework fw = {"hipaa", 1, 2, 0, 0};
+        assert_int_equal(register_update_load(db, &s, true, &fw, 1, "2026-02-01T09:00:00Z",
+                                              &d, &e), 0);
+        assert_int_equal(d.already, k == 3);
+        assert_int_equal(register_load(db, NULL, &loaded, &e), 0);
+        assert_int_equal(s.n, loaded.n);
+        assert_string_equal(s.scan_id, loaded.scan_id);
+        assert_string_equal(s.date, loaded.date);
+        for (size_t i = 0; i < s.n; i++)
+            same_risk(&s.v[i], &loaded.v[i]);
+        risk_set_free(&s);
+        risk_set_free(&loaded);
+        if (k == 0) { /* a person's owner, which scans keep */
+            char fp[FINGERPRINT_HEX_LEN + 1];
+            fp_of('b', fp);
+            struct register_edit ed = {.action = REG_ASSIGN, .fingerprint = fp, .who = "sam",
+                                       .owner = "bob", .due = "2026-03-01"};
+            assert_int_equal(register_edit(db, &ed, &e), 0);
+        }
+    }
+    expect(db, 'a', RISK_REOPENED, 16, NULL, "2026-02-01", "2026-02-15");
+    expect(db, 'b', RISK_OPEN, 16, "bob", "2026-02-01", "2026-02-15");
+    expect(db, 'e', RISK_RESOLVED, 0, NULL, "2026-02-01", "2026-02-01");
+    register_close(db);
+    memcpy(dbpath, saved, sizeof saved);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -962,6 +1082,7 @@ int main(void)
         cmocka_unit_test(record_real_scan),
         cmocka_unit_test(migrate_v1),
         cmocka_unit_test(many_new),
+        cmocka_unit_test(update_load_is_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
