@@ -11,7 +11,8 @@
 # CPE records (tests/fixtures/feeds/nvd-*.json: version ranges and exact versions) for a
 # fifth of them. The records are synthetic — ids BENCH-N, CVE-9999-N — only their shape is
 # real. Then PRODUCTS queries (half "pkg Debian:12 NAME VERSION", half "cpe VENDOR:PRODUCT
-# VERSION") go through `riskmap feed match`, one process, one store.
+# VERSION") go through `riskmap feed match`, one process, one store. The OSV records are
+# imported a second time from all.zip, a file per record, as osv.dev publishes an ecosystem.
 # Everything happens in a temporary directory; nothing touches the network.
 set -euo pipefail
 RECORDS=${RECORDS:-100000}
@@ -60,6 +61,11 @@ for i in range(records):
                                 "cvssData": {"version": "3.1", "vectorString": vec[0], "baseScore": 9.8}}]},
                             "configurations": [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [m]}]}]}})
 json.dump(osv, open(work + "/osv.json", "w"))
+# The same records as osv.dev publishes an ecosystem: all.zip, one JSON file per record.
+import zipfile
+with zipfile.ZipFile(work + "/all.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for r in osv:
+        z.writestr(r["id"] + ".json", json.dumps(r, indent=2))
 json.dump({"format": "NVD_CVE", "version": "2.0", "timestamp": "2024-07-01T00:00:00.000",
            "vulnerabilities": nvd}, open(work + "/nvd.json", "w"))
 with open(work + "/queries.txt", "w") as q:
@@ -90,6 +96,14 @@ echo "   ($(cat "$WORK/time-osv"))"
 awk -v n="$nnvd" -v a="$t1" -v b="$t2" 'BEGIN {printf "NVD import: %d records in %.2f s = %.0f records/s\n", n, b - a, n / (b - a)}'
 echo "   ($(cat "$WORK/time-nvd"))"
 echo "store: $(du -h "$WORK/data/feed.db" | cut -f1)"
+# The same OSV records from all.zip (osv.dev's export shape) into a store of their own.
+ta=$(now)
+/usr/bin/time -f "%e s wall, %U+%S s CPU, %M KiB peak RSS" -o "$WORK/time-zip" \
+    "$RISKMAP" feed --feed-db "$WORK/zip.db" import "$WORK/all.zip" > "$WORK/import-zip.txt"
+tb=$(now)
+nzip=$(sed -n 's/.*osv, \([0-9]*\) record.*/\1/p' "$WORK/import-zip.txt")
+awk -v n="$nzip" -v a="$ta" -v b="$tb" -v z="$(du -h "$WORK/all.zip" | cut -f1)" 'BEGIN {printf "OSV import from all.zip (%s, a file per record): %d records in %.2f s = %.0f records/s\n", z, n, b - a, n / (b - a)}'
+echo "   ($(cat "$WORK/time-zip"))"
 
 t3=$(now)
 /usr/bin/time -f "%e s wall, %U+%S s CPU, %M KiB peak RSS" -o "$WORK/time-match" \
