@@ -53,7 +53,7 @@ check "the shipped end-of-life data holds the windows-server cycles" \
     grep -q "^end of life: .* windows-server ([1-9][0-9]*)" "$WORK/info.txt"
 
 OUT="$WORK/out"
-timeout 60 "$RISKMAP" scan 127.0.156.1-2 -p 3389,8080 --rate 0 -q -o "$OUT" > /dev/null \
+timeout 120 ${RISKMAP_WRAPPER:-} "$RISKMAP" scan 127.0.156.1-2 -p 3389,8080 --rate 0 -q -o "$OUT" > /dev/null \
     2> "$WORK/scan.err"
 rc=$?
 check "riskmap scan 127.0.156.1-2 -p 3389,8080 exits 0 (got $rc; stderr: $(head -c 300 "$WORK/scan.err"))" \
