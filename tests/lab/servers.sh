@@ -323,11 +323,16 @@ srv_freerdp_shadow() { # srv_freerdp_shadow ADDR PORT DISPLAY: FreeRDP's shadow 
     srv_loopback "$1" || return 1
     d=$SRV_WORK/freerdp-shadow-$1-$2
     mkdir -p "$d"
-    /usr/bin/Xvfb ":$3" -nolisten tcp -screen 0 640x480x24 > "$d/xvfb.out" 2>&1 < /dev/null &
+    # -displayfd: Xvfb writes its display number there once it serves clients. Its socket
+    # exists earlier, and a client let in before the screen is set up reads a colour depth
+    # of 0 (FreeRDP then refuses to start: seen under load).
+    : > "$d/xvfb.ready"
+    /usr/bin/Xvfb ":$3" -nolisten tcp -screen 0 640x480x24 -displayfd 3 3> "$d/xvfb.ready" \
+        > "$d/xvfb.out" 2>&1 < /dev/null &
     echo "$!" > "$d/xvfb.pid"
     SRV_PIDFILES="$SRV_PIDFILES $d/xvfb.pid"
     i=0
-    while [ ! -S "/tmp/.X11-unix/X$3" ]; do
+    while [ ! -s "$d/xvfb.ready" ] || [ ! -S "/tmp/.X11-unix/X$3" ]; do
         if ! kill -0 "$(cat "$d/xvfb.pid")" 2>/dev/null || [ $i -ge 100 ]; then
             SRV_WHY="Xvfb :$3 did not start: $(tail -c 300 "$d/xvfb.out" | tr '\n' ' ')"
             return 1
@@ -335,8 +340,17 @@ srv_freerdp_shadow() { # srv_freerdp_shadow ADDR PORT DISPLAY: FreeRDP's shadow 
         sleep 0.05
         i=$((i + 1))
     done
-    srv_start "freerdp-shadow-$1-$2" "$1" "$2" -- env HOME="$d" XDG_CONFIG_HOME="$d/config" \
-        DISPLAY=":$3" /usr/bin/freerdp-shadow-cli "/bind-address:$1" "/port:$2" /sec:nla
+    # Now and then (1 start in 12 once, under load more often) FreeRDP reads the X server's
+    # colour depth as 0 and gives up at once, though Xvfb is the same and ready; another start
+    # works. Three tries.
+    for try in 1 2 3; do
+        srv_start "freerdp-shadow-$1-$2" "$1" "$2" -- env HOME="$d" XDG_CONFIG_HOME="$d/config" \
+            DISPLAY=":$3" /usr/bin/freerdp-shadow-cli "/bind-address:$1" "/port:$2" /sec:nla &&
+            return 0
+        case $SRV_WHY in *"color depth: 0"*) ;; *) return 1 ;; esac
+        sleep 0.2
+    done
+    return 1
 }
 
 srv_xvnc() { # srv_xvnc ADDR PORT DISPLAY [None|VncAuth, default None]: TigerVNC's Xvnc, a
