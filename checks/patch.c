@@ -173,6 +173,7 @@ struct distro {
     char name[16];     /* "Debian", "Ubuntu", "Red Hat", ... or "" */
     char revision[64]; /* Debian/Ubuntu package revision from the banner, or "" */
     char release[8];   /* "12" from "+deb12u3", or "" */
+    bool inferred;     /* release: the one whose records fix the banner's upstream version */
 };
 
 struct patch_state {
@@ -643,13 +644,17 @@ static int assess_eols(struct check_ctx *ctx, struct patch_state *st, const stru
             if (strcmp(svc->version, iis_windows[i].iis) == 0)
                 w = &iis_windows[i];
     bool debian = strcmp(d->name, "Debian") == 0 && d->release[0];
-    if ((!debian && !w) || st->os_host == host)
+    bool ubuntu = strcmp(d->name, "Ubuntu") == 0 && d->release[0];
+    if ((!debian && !ubuntu && !w) || st->os_host == host)
         return 0;
     st->os_host = host;
-    char seen[200];
-    snprintf(seen, sizeof seen, "%u/tcp %s %s", (unsigned)svc->port,
-             svc->product ? svc->product : prod, svc->version);
-    struct eol_subject os = {"debian", "Debian", d->release, 0, seen, NULL};
+    char seen[300];
+    snprintf(seen, sizeof seen, "%u/tcp %s %s%s%s%s", (unsigned)svc->port,
+             svc->product ? svc->product : prod, svc->version,
+             d->inferred ? " (the release whose records fix " : "",
+             d->inferred ? svc->version : "", d->inferred ? ")" : "");
+    struct eol_subject os = {debian ? "debian" : "ubuntu", debian ? "Debian" : "Ubuntu",
+                             d->release, 0, seen, NULL};
     if (w)
         os = (struct eol_subject){"windows-server", "Windows Server", w->release, 0, seen,
                                   w->cycle};
@@ -679,6 +684,32 @@ static int assess_windows(struct check_ctx *ctx, struct patch_state *st, const s
         return assess_eol(ctx, st, host, svc, &os, e);
     }
     return 0;
+}
+
+/* A banner that names no release ("Ubuntu-3ubuntu0.10") was matched against the release
+ * whose records fix its upstream version (feed_match_package): that release, when the hits
+ * name exactly one ("Ubuntu:22.04:LTS" -> 22.04), is the host's. */
+static void release_of_hits(const struct feed_hits *h, struct distro *d)
+{
+    size_t nl = strlen(d->name);
+    const char *rel = NULL;
+    size_t rl = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        const char *eco = h->v[i].ecosystem;
+        if (strncmp(eco, d->name, nl) != 0 || eco[nl] != ':')
+            continue;
+        const char *r = eco + nl + 1;
+        size_t n = strcspn(r, ":");
+        if (rel && (n != rl || strncmp(r, rel, n) != 0))
+            return; /* two releases: none */
+        rel = r;
+        rl = n;
+    }
+    if (rel && rl > 0 && rl < sizeof d->release) {
+        memcpy(d->release, rel, rl);
+        d->release[rl] = '\0';
+        d->inferred = true;
+    }
 }
 
 static int assess(struct check_ctx *ctx, struct patch_state *st, const struct host *host,
@@ -721,6 +752,8 @@ static int assess(struct check_ctx *ctx, struct patch_state *st, const struct ho
         char eco[32];
         snprintf(eco, sizeof eco, "%s%s%s", d.name, d.release[0] ? ":" : "", d.release);
         rc = feed_match_package(st->m, eco, p->debian_pkg, pkg_version, &pkg, e);
+        if (rc == 0 && !d.release[0])
+            release_of_hits(&pkg, &d);
     }
     if (rc < 0)
         goto out;

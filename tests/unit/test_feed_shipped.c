@@ -473,8 +473,9 @@ static void lab_banners_against_the_shipped_feed(void **state)
                  BANNER("220 ProFTPD 1.3.5b Server (ProFTPD Default Installation) [127.0.0.1]\r\n"));
     /* Ubuntu 22.04's sshd before and at the fix of CVE-2024-6387 (1:8.9p1-3ubuntu0.10): the
      * banner names no release; Ubuntu's record fixes 8.9p1 only in 22.04's entry. */
-    add_detected(r, h, 2200, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10\r\n"));
-    add_detected(r, h, 2201, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.7\r\n"));
+    struct host *ub = one_host(r, "127.0.82.9");
+    add_detected(r, ub, 2200, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.10\r\n"));
+    add_detected(r, ub, 2201, "banner", BANNER("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.7\r\n"));
     run_patch(r);
 
     /* A Debian 12 build: the upstream version is inside four NVD ranges; Debian 12's records
@@ -511,6 +512,23 @@ static void lab_banners_against_the_shipped_feed(void **state)
                         "CVE-2023-38408,CVE-2023-51385,CVE-2024-6387,CVE-2025-26465");
     assert_string_equal(finding_fact(f, "distro_fixed"), "CVE-2024-6387 1:8.9p1-3ubuntu0.10");
     assert_null(finding_fact(f, "fixed_by_distro"));
+    /* That release is the host's for end of life: Ubuntu 22.04's standard support ends on
+     * 2027-04-01 (patch.eol.soon before, patch.eol from that day), said once for the host. */
+    const struct finding *os = NULL;
+    size_t n_os = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const char *prod = finding_fact(r->findings[i], "eol_product");
+        if (prod && strcmp(prod, "ubuntu") == 0) {
+            os = r->findings[i];
+            n_os++;
+        }
+    }
+    assert_int_equal(n_os, 1);
+    assert_string_equal(finding_fact(os, "cycle"), "22.04");
+    assert_string_equal(finding_fact(os, "eol_date"), "2027-04-01");
+    assert_string_equal(os->kind, time(NULL) < (time_t)1806537600 /* 2027-04-01 */
+                                      ? "patch.eol.soon" : "patch.eol");
+    assert_non_null(strstr(finding_fact(os, "seen_on"), "(the release whose records fix 8.9p1)"));
 
     f = cve_finding(r, 21);
     assert_non_null(f);
