@@ -336,7 +336,7 @@ static const char feed_help[] =
     "{\"PRODUCT\": [cycles...]}}. A product imported again replaces its cycles. --shipped\n"
     "imports the data built into riskmap first: such a bundle, real NVD records and CISA KEV\n"
     "entries for the products detection names, and Debian 12 records made from the Debian\n"
-    "changelogs of openssh, nginx, redis, samba, openssl and postgresql-15\n"
+    "changelogs of their packages\n"
     "(checks/data/README.md lists every record and its source; docs/feed.md). Its NVD\n"
     "records are months old: import current files after it.\n"
     "info shows, per source, how many records are loaded, the newest one, its age and when the\n"

@@ -4,7 +4,7 @@
 # 127.0.82.0/24: Debian 12's sshd, vsftpd, nginx and redis-server as installed.
 #
 #  1. `riskmap feed import --shipped` into an empty store loads the end-of-life bundle, 34 NVD
-#     records, 152 OSV records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed
+#     records, 334 OSV records and 6 KEV entries, each recorded as shipped:checks/data/FILE; `feed
 #     info` shows them per source with the newest record; `feed match` gives the published
 #     ranges' CVEs; a Debian 9 package list is judged by Debian's own record (no traffic).
 #  2. A scan with that store alone: sshd ("OpenSSH_9.2p1 Debian-2+deb12u<N>") gets one
@@ -28,17 +28,17 @@ check "feed import --shipped exits 0" test $? -eq 0
 cat > "$WORK/import.want" <<'TXT'
 shipped:checks/data/eol.json: eol, 204 release cycles, newest 2026-10-01T00:00:00Z
 shipped:checks/data/nvd.json: nvd, 34 records, newest 2026-06-17T06:41:31Z
-shipped:checks/data/osv.json: osv, 152 records, newest 2026-11-19T21:02:23Z
+shipped:checks/data/osv.json: osv, 334 records, newest 2026-11-19T21:02:23Z
 shipped:checks/data/kev.json: kev, 6 records, newest 2023-04-13T10:01:59Z
 TXT
-check "import: eol, 34 NVD records, 152 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
+check "import: eol, 34 NVD records, 334 OSV records, 6 KEV entries" cmp -s "$WORK/import.txt" "$WORK/import.want"
 run_riskmap feed info > "$WORK/info.txt" 2>&1
 check "feed info: nvd 34 records, newest 2026-06-17T06:41:31Z, imported once" \
     grep -q "^nvd  *34  2026-06-17T06:41:31Z  .* 1$" "$WORK/info.txt"
 check "feed info: kev 6 records" grep -q "^kev  *6  2023-04-13T10:01:59Z  .* 1$" "$WORK/info.txt"
 check "feed info: eol 204 cycles" grep -q "^eol  *204  " "$WORK/info.txt"
-check "feed info: osv 152 records (DSA-3029-1, DLA-3008-1, UBUNTU-CVE-2024-6387, Debian 12's changelogs)" \
-    grep -q "^osv  *152  2026-11-19T21:02:23Z  .* 1$" "$WORK/info.txt"
+check "feed info: osv 334 records (DSA-3029-1, DLA-3008-1, UBUNTU-CVE-2024-6387, Debian 12's changelogs)" \
+    grep -q "^osv  *334  2026-11-19T21:02:23Z  .* 1$" "$WORK/info.txt"
 printf '%s\n' "cpe openbsd:openssh 9.2p1" "cpe f5:nginx 1.22.1" "cpe f5:nginx 1.20.0" \
     "cpe apache:http_server 2.4.49" "cpe redis:redis 7.0.15" "cpe vsftpd_project:vsftpd 3.0.3" \
     "cpe exim:exim 4.91" "cpe samba:samba 4.17.12" |
@@ -112,8 +112,8 @@ if up redis; then
     check "Redis 7.0.15: patch.cve CVE-2025-49844 (7.0 <= v < 7.2.11), likely" \
         grep -q "^127.0.82.4 6379 patch.cve [a-z]* .*confidence=likely .*cves=CVE-2025-49844 " "$WORK/f.txt"
 fi
-check "patch.feed: 186 advisories (34 NVD, 152 OSV), the NVD records' newest 2026-06-17T06:41:31Z" \
-    grep -q " patch.feed info .*feed_newest=2026-06-17T06:41:31Z feed_records=186 " "$WORK/f.txt"
+check "patch.feed: 368 advisories (34 NVD, 334 OSV), the NVD records' newest 2026-06-17T06:41:31Z" \
+    grep -q " patch.feed info .*feed_newest=2026-06-17T06:41:31Z feed_records=368 " "$WORK/f.txt"
 check "patch.feed.stale: the shipped NVD data is months old (the OSV records' age does not hide it)" grep -q " patch.feed.stale medium " "$WORK/f.txt"
 
 echo "$SKIPS skipped"
